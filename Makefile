@@ -1,0 +1,42 @@
+# Two entry points: `make run` (open the app) and `make test` (whole suite, headless).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   := build/demo-shoot
+
+.PHONY: run test install install-test demo benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps make re-runs instant; they are rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(DEMO): | $(VENV)/.installed
+	$(BIN)/phototriage demo $(DEMO)
+
+demo: $(DEMO)
+
+# FOLDER=/path/to/shoot opens that shoot; without it the bundled demo shoot opens.
+run: $(VENV)/.installed
+	@if [ -z "$(FOLDER)" ]; then $(MAKE) --no-print-directory demo; fi
+	$(BIN)/phototriage $(or $(FOLDER),$(DEMO))
+
+test: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.ranking --quick
+	$(BIN)/python -m benchmarks.speed --quick
+
+clean:
+	rm -rf build

@@ -1,0 +1,1 @@
+"""PhotoTriage desktop app (PySide6)."""

@@ -1,0 +1,21 @@
+"""`phototriage [FOLDER]` opens the app; `phototriage <subcommand> ...` runs headless without importing Qt."""
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from ranker.cli import COMMANDS
+
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
+        from ranker.cli import main as cli_main
+
+        return cli_main(argv)
+    from phototriage_gui.app import run_app  # Qt is imported only on this path
+
+    return run_app(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""PhotoTriage core: images, features, Siamese ranking, catalog and culling pipeline (no Qt)."""

@@ -1,0 +1,6 @@
+"""`python -m ranker ...`: the headless commands."""
+import sys
+
+from ranker.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""Save and load ranker checkpoints with everything needed to trust them: architecture, feature set, training config."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
+
+#: Bumped when the payload layout changes; older layouts are refused with a clear message.
+CHECKPOINT_FORMAT = 2
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be used; the message names the file, the reason and what to do."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+@dataclass
+class LoadedCheckpoint:
+    model: MultiFeaturePairwiseRanker
+    path: Path
+    feature_set: list[dict]  # [{"name", "version", "dim"}] in input order
+    metadata: dict
+    training_config: dict
+    info: dict  # free-form provenance: how it was made, held-out agreement, ...
+
+    @property
+    def label(self) -> str:
+        """How outputs name the active model, e.g. 'default (iqa+noise) resources/default_ranker.pt'."""
+        return f"{self.info.get('name', self.path.stem)} ({'+'.join(f['name'] for f in self.feature_set)})"
+
+
+def feature_set_of(config: MultiFeatureConfig) -> list[dict]:
+    """The exact features a model consumes, with the extractor versions current in this install."""
+    from ranker.features.registry import get_spec
+
+    result = []
+    for name, dim in config.feature_layout:
+        extractor_version = _extractor_version(name)
+        result.append({"name": name, "dim": dim, "version": extractor_version})
+        get_spec(name)  # unknown names fail here, at save time, not later at load time
+    return result
+
+
+def _extractor_version(name: str) -> str:
+    from ranker.features.registry import get_extractor
+
+    return get_extractor(name).version
+
+
+def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker, training_config: dict | None = None,
+                    info: dict | None = None) -> Path:
+    """Write atomically (temp file + rename) so a crash never leaves a half-written model behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "model_state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "architecture": model.get_architecture_metadata(),
+        "config": model.config.to_dict(),
+        "feature_set": feature_set_of(model.config),
+        "normalization": {"mean": model.feature_mean.tolist(), "std": model.feature_std.tolist()},
+        "training_config": dict(training_config or {}),
+        "info": {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **(info or {})},
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedCheckpoint:
+    """Load with weights_only=True and check architecture, feature set and versions before use."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(path, "no such checkpoint file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for foreign or damaged files
+        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({exc.__class__.__name__}: {exc})") from exc
+    if not isinstance(payload, dict) or "model_state_dict" not in payload:
+        raise CheckpointError(path, "not a PhotoTriage checkpoint (no model_state_dict)")
+    architecture = payload.get("architecture") or {}
+    kind = architecture.get("architecture_type", payload.get("architecture_type", "mlp"))
+    if kind != "siamese":
+        raise CheckpointError(
+            path, f"an old non-Siamese {kind!r} model; this version ranks with the Siamese architecture only. "
+            "Retrain it with `phototriage train --dataset DIR` (or `phototriage learn` for a personal model)."
+        )
+    if payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(path, f"checkpoint format {payload.get('format')} is not the supported "
+                                    f"{CHECKPOINT_FORMAT}; retrain it with this version")
+    config_data = dict(payload["config"])
+    for key in ("extra_features", "extra_dims", "mlp_hidden_dims"):
+        config_data[key] = tuple(config_data.get(key, ()))
+    config = MultiFeatureConfig(**config_data)
+    feature_set = list(payload.get("feature_set") or [])
+    expected = [(name, dim) for name, dim in config.feature_layout]
+    if [(f["name"], f["dim"]) for f in feature_set] != expected:
+        raise CheckpointError(path, f"its feature set {feature_set} does not match its architecture {expected}; "
+                                    "the file is inconsistent: retrain")
+    if check_versions:
+        for feature in feature_set:
+            current = _extractor_version(feature["name"])
+            if feature["version"] != current:
+                raise CheckpointError(
+                    path, f"it was trained on {feature['name']} features version {feature['version']}, but this "
+                    f"install computes version {current}; its scores would be meaningless. Retrain it."
+                )
+    model = MultiFeaturePairwiseRanker(config)
+    try:
+        model.load_state_dict(payload["model_state_dict"])
+    except RuntimeError as exc:
+        raise CheckpointError(path, f"weights do not fit the recorded architecture ({exc})") from exc
+    model.eval()
+    return LoadedCheckpoint(model, path, feature_set, architecture, dict(payload.get("training_config") or {}),
+                            dict(payload.get("info") or {}))

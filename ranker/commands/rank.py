@@ -1,0 +1,113 @@
+"""`phototriage rank FOLDER`: every burst ranked, best shot first, with the signals that explain it."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+from ranker.bursts import GroupingOptions
+from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
+from ranker.pipeline import PipelineOptions, ShootRanking, rank_shoot, run
+
+
+def add_shoot_arguments(parser) -> None:
+    parser.add_argument("folder", type=Path, help="the shoot folder")
+    parser.add_argument("--recursive", action="store_true", help="include sub-folders")
+    parser.add_argument("--model", type=Path, help="rank with this checkpoint instead of the active model")
+    parser.add_argument("--gap", type=float, default=GroupingOptions.gap_seconds,
+                        help="seconds between frames that still count as one burst (default %(default)s)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("rank", help="group a folder into bursts and rank each, best first")
+    add_shoot_arguments(parser)
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the ranking as JSON ('-' for stdout)")
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="also write one CSV row per photo")
+    parser.set_defaults(func=main)
+
+
+def rank_from_args(args, catalog) -> ShootRanking:
+    options = PipelineOptions(recursive=args.recursive, grouping=GroupingOptions(gap_seconds=args.gap),
+                              device=args.device)
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        return run(rank_shoot(args.folder, catalog, model_path=args.model, options=options), bar)
+    finally:
+        bar.close()
+
+
+def _stars(rating: int) -> str:
+    return "★" * rating + "·" * (5 - rating)
+
+
+def print_ranking(ranking: ShootRanking, out=sys.stdout) -> None:
+    model = ranking.model
+    print(f"Model: {model['label']} — {model['why']} [{model['path']}]", file=out)
+    root = ranking.root
+    for burst in ranking.bursts:
+        print(f"\nBurst {burst.number} ({burst.kind}, {len(burst.photos)} photo{'s' * (len(burst.photos) != 1)})",
+              file=out)
+        for photo in burst.photos:
+            try:
+                name = os.fsdecode(photo.path.relative_to(root))
+            except ValueError:
+                name = os.fsdecode(photo.path)
+            marker = "best" if photo.rank == 1 and burst.kind == "burst" else ""
+            s = photo.signals
+            why = (f"sharp {s.get('sharpness', 0):.2f}  expo {s.get('exposure', 0):.2f}  "
+                   f"noise {s.get('noise', 0) * 1000:.1f}")
+            flag = photo.decision.flag or ""
+            label = photo.decision.label or ""
+            print(f"  {photo.rank:>3}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
+                  f"{flag:<6} {label:<6} {why} {marker}".rstrip(), file=out)
+    if ranking.errors:
+        print(f"\n{len(ranking.errors)} file(s) could not be read:", file=out)
+        for error in ranking.errors:
+            print(f"  {os.fsdecode(error.path)}: {error.reason}", file=out)
+    stats = ranking.stats
+    if stats:
+        print(f"\n{stats.get('photos', 0)} photos: {stats.get('decoded', 0)} analysed, "
+              f"{stats.get('cached', 0)} from cache.", file=out)
+
+
+def write_json(ranking: ShootRanking, path: Path) -> None:
+    text = json.dumps(ranking.to_json(), indent=2, ensure_ascii=False)
+    if str(path) == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+def write_csv(ranking: ShootRanking, path: Path) -> None:
+    fields = ["path", "burst", "kind", "rank", "score", "flag", "rating", "label", "sharpness", "exposure",
+              "colorfulness", "contrast", "noise"]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for burst in ranking.bursts:
+            for photo in burst.photos:
+                row = photo.to_json()
+                writer.writerow({**row, **row["signals"], "burst": burst.number, "kind": burst.kind})
+
+
+def main(args) -> int:
+    try:
+        with open_catalog() as catalog:
+            ranking = rank_from_args(args, catalog)
+    except USER_ERRORS as exc:
+        return fail(str(exc))
+    to_stdout = args.json is not None and str(args.json) == "-"
+    if not to_stdout:
+        print_ranking(ranking)
+    if args.json is not None:
+        write_json(ranking, args.json)
+    if args.csv is not None:
+        write_csv(ranking, args.csv)
+    if not ranking.bursts:
+        return fail("no photo could be ranked" + (" (every file failed to load)" if ranking.errors else
+                                                  f" (no supported photos in {args.folder})"))
+    return 0

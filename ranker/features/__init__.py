@@ -1,0 +1,6 @@
+"""Frozen feature extractors (hand-crafted IQA, CLIP, ResNet-50 layer3, pyiqa metrics) behind one registry."""
+from ranker.features.base import FeatureExtractor
+from ranker.features.registry import ExtractorSpec, all_specs, get_extractor, get_spec
+from ranker.features.weights import ModelMissingError
+
+__all__ = ["ExtractorSpec", "FeatureExtractor", "ModelMissingError", "all_specs", "get_extractor", "get_spec"]

@@ -1,0 +1,32 @@
+"""The one small interface every feature extractor implements."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+
+class FeatureExtractor(ABC):
+    """Turns decoded photos into fixed-size float32 vectors.
+
+    `version` changes whenever the numbers would change (weights, preprocessing, formula),
+    so the catalog's cache keyed by (photo, name, version) never serves stale features.
+    """
+
+    name: str
+    dim: int
+    version: str
+    #: long side, in pixels, of the decoded image this extractor wants (reduced-size decoding)
+    decode_size: int
+
+    def check_available(self) -> None:
+        """Raise ModelMissingError (fast, offline) when this extractor cannot run."""
+
+    @abstractmethod
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """Return an (N, dim) float32 array for N RGB images."""
+
+    def describe(self) -> dict:
+        return {"name": self.name, "dim": self.dim, "version": self.version}

@@ -1,0 +1,30 @@
+"""CLIP image embeddings (open_clip), L2-normalised: what the photo shows, not how well it is exposed."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ranker.features.torch_backbone import Preprocess, TorchBackboneExtractor
+from ranker.features.weights import WeightsSpec
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+class ClipExtractor(TorchBackboneExtractor):
+    """open_clip `arch` with its image tower only; `dim` must match the architecture's embed_dim."""
+
+    def __init__(self, name: str, arch: str, dim: int, version: str, weights: WeightsSpec,
+                 preprocess: Preprocess, device: str = "auto"):
+        super().__init__(weights, preprocess, device)
+        self.name, self.arch, self.dim, self.version = name, arch, dim, version
+
+    def build(self, weights_path: str) -> torch.nn.Module:
+        import open_clip  # ~6 s to import: only when a CLIP model is really needed
+
+        # pretrained= a local file path: open_clip loads it with weights_only and never reaches the hub.
+        model = open_clip.create_model(self.arch, pretrained=weights_path, device="cpu")
+        return model.visual
+
+    def forward(self, module: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+        return F.normalize(module(batch).float(), dim=-1)

@@ -1,0 +1,38 @@
+"""ResNet-50 layer3 features (torchvision), global-average-pooled: mid-level texture and structure."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torchvision.models.resnet import Bottleneck, ResNet
+
+from ranker.features.torch_backbone import Preprocess, TorchBackboneExtractor
+from ranker.features.weights import WeightsSpec
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class ResNetLayer3Extractor(TorchBackboneExtractor):
+    """Bottleneck ResNet run up to layer3 (1024 channels); `blocks` (3, 4, 6, 3) is ResNet-50."""
+
+    dim = 1024
+
+    def __init__(self, name: str, version: str, weights: WeightsSpec, preprocess: Preprocess,
+                 blocks: Sequence[int] = (3, 4, 6, 3), device: str = "auto"):
+        super().__init__(weights, preprocess, device)
+        self.name, self.version, self.blocks = name, version, tuple(blocks)
+
+    def build(self, weights_path: str) -> torch.nn.Module:
+        model = ResNet(Bottleneck, list(self.blocks))
+        state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+        # layer4 and fc are never run; dropping them saves ~60% of the memory.
+        model.layer4 = torch.nn.Identity()
+        model.fc = torch.nn.Identity()
+        return model
+
+    def forward(self, module: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+        x = module.maxpool(module.relu(module.bn1(module.conv1(batch))))
+        x = module.layer3(module.layer2(module.layer1(x)))
+        return x.mean(dim=(2, 3))

@@ -1,0 +1,31 @@
+"""A cheap appearance descriptor for burst grouping when CLIP is not available."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from ranker.features.base import FeatureExtractor
+
+_GRID = 16
+
+
+class DescriptorExtractor(FeatureExtractor):
+    """16×16 luma thumbnail, zero-mean and unit-norm: invariant to exposure and contrast changes
+    (so brackets of one scene match) yet different scenes correlate weakly."""
+
+    name = "descriptor"
+    dim = _GRID * _GRID
+    version = "1"
+    decode_size = 256
+
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        rows = []
+        for image in images:
+            small = image.convert("L").resize((_GRID, _GRID), Image.Resampling.BOX)
+            vector = np.asarray(small, dtype=np.float32).reshape(-1)
+            vector -= vector.mean()
+            norm = float(np.linalg.norm(vector))
+            rows.append(vector / norm if norm > 1e-6 else vector)
+        return np.asarray(rows, dtype=np.float32).reshape(len(images), self.dim)

@@ -1,0 +1,86 @@
+"""Shared machinery for frozen torch backbones: lazy load, preprocessing from the spec, batched inference."""
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ranker.device import autocast, select_device
+from ranker.features.base import FeatureExtractor
+from ranker.features.weights import WeightsSpec
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """How the weights expect their input; it travels with the weights spec, never hard-coded at call sites."""
+
+    image_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    def __call__(self, image: Image.Image) -> torch.Tensor:
+        """Resize the short side to image_size (bicubic), centre-crop square, normalise. Returns CHW float."""
+        image = image.convert("RGB")
+        w, h = image.size
+        scale = self.image_size / min(w, h)
+        resized = image.resize((max(self.image_size, round(w * scale)), max(self.image_size, round(h * scale))),
+                               Image.Resampling.BICUBIC)
+        rw, rh = resized.size
+        left, top = (rw - self.image_size) // 2, (rh - self.image_size) // 2
+        crop = resized.crop((left, top, left + self.image_size, top + self.image_size))
+        array = np.asarray(crop, dtype=np.float32) / 255.0
+        tensor = torch.from_numpy(array).permute(2, 0, 1)
+        mean = torch.tensor(self.mean).view(3, 1, 1)
+        std = torch.tensor(self.std).view(3, 1, 1)
+        return (tensor - mean) / std
+
+
+class TorchBackboneExtractor(FeatureExtractor):
+    """A frozen network loaded on first use; subclasses build the module and map a batch to features."""
+
+    batch_size = 32
+
+    def __init__(self, weights: WeightsSpec, preprocess: Preprocess, device: str = "auto"):
+        self.weights = weights
+        self.preprocess = preprocess
+        self.decode_size = max(2 * preprocess.image_size, 256)
+        self._device_preference = device
+        self._module: torch.nn.Module | None = None
+        self._device: torch.device | None = None
+
+    def check_available(self) -> None:
+        self.weights.require()
+
+    @abstractmethod
+    def build(self, weights_path: str) -> torch.nn.Module:
+        """Turn the cached weights file into a module (each backbone knows its own format)."""
+
+    @abstractmethod
+    def forward(self, module: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+        """Map a preprocessed batch to the (N, dim) feature this backbone contributes."""
+
+    def module(self) -> torch.nn.Module:
+        if self._module is None:
+            path = self.weights.require()
+            self._device = select_device(self._device_preference)
+            module = self.build(str(path))
+            module.eval().requires_grad_(False)
+            self._module = module.to(self._device)
+        return self._module
+
+    @torch.inference_mode()
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        module = self.module()
+        outputs = []
+        for start in range(0, len(images), self.batch_size):
+            batch = torch.stack([self.preprocess(image) for image in images[start:start + self.batch_size]])
+            with autocast(self._device):
+                features = self.forward(module, batch.to(self._device))
+            outputs.append(features.float().cpu().numpy())
+        if not outputs:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.concatenate(outputs).astype(np.float32)

@@ -1,0 +1,134 @@
+"""Backbone weights: a typed spec per file, cached in the user cache dir, downloaded only on request, verified."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ranker.paths import cache_dir
+
+
+class ModelMissingError(RuntimeError):
+    """A model's weights are not cached; the message names the command that fixes it."""
+
+
+class WeightsVerificationError(RuntimeError):
+    """A downloaded or imported weights file failed its checksum or could not be loaded."""
+
+
+@dataclass(frozen=True)
+class WeightsSpec:
+    """One downloadable weights file and how to trust it."""
+
+    name: str  # the model name users type: `phototriage models download NAME`
+    filename: str
+    url: str
+    licence: str
+    size_bytes: int
+    sha256: str | None = None  # full digest where the publisher gives one
+    sha256_prefix: str | None = None  # torchvision publishes the first 8 hex digits in the file name
+
+    @property
+    def path(self) -> Path:
+        return cache_dir() / "models" / self.filename
+
+    def is_cached(self) -> bool:
+        return self.path.is_file() and self.path.stat().st_size > 0
+
+    def require(self) -> Path:
+        """The cached file, or a ModelMissingError that says how to get it (never downloads)."""
+        if not self.is_cached():
+            raise ModelMissingError(
+                f"{self.name}: weights not found at {self.path}. "
+                f"Run `phototriage models download {self.name}` (needs network, {self.size_bytes / 1e6:.0f} MB) "
+                f"or `phototriage models import {self.name} FILE` with a copy obtained elsewhere."
+            )
+        return self.path
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(spec: WeightsSpec, path: Path) -> str:
+    """Check a file against the spec's digest; returns the sha256. Raises WeightsVerificationError."""
+    digest = sha256_of(path)
+    if spec.sha256 and digest != spec.sha256:
+        raise WeightsVerificationError(f"{path}: sha256 {digest} does not match the expected {spec.sha256}")
+    if spec.sha256_prefix and not digest.startswith(spec.sha256_prefix):
+        raise WeightsVerificationError(
+            f"{path}: sha256 {digest[:12]}... does not start with the published prefix {spec.sha256_prefix}"
+        )
+    return digest
+
+
+def _install(spec: WeightsSpec, source: Path, validate: Callable[[Path], None] | None, move: bool) -> Path:
+    """Verify `source`, optionally check it loads, then atomically place it in the cache."""
+    verify(spec, source)
+    if validate is not None:
+        try:
+            validate(source)
+        except Exception as exc:  # any load failure means the file is not what it claims
+            raise WeightsVerificationError(f"{source}: not loadable as {spec.name} weights ({exc})") from exc
+    spec.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=spec.path.parent, prefix=".import-")
+    os.close(fd)
+    try:
+        if move:
+            shutil.move(str(source), tmp)
+        else:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, spec.path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return spec.path
+
+
+def import_file(spec: WeightsSpec, source: Path, validate: Callable[[Path], None] | None = None) -> Path:
+    """Install a weights file obtained elsewhere (offline machines), after checking it."""
+    source = Path(source)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: no such file")
+    return _install(spec, source, validate, move=False)
+
+
+def download(
+    spec: WeightsSpec,
+    validate: Callable[[Path], None] | None = None,
+    progress: bool = True,
+    timeout: float = 15.0,
+) -> Path:
+    """Fetch into the cache with a progress bar, verify, then move into place. Explicit request only."""
+    from tqdm import tqdm
+
+    spec.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=spec.path.parent, prefix=".download-")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            response = urllib.request.urlopen(spec.url, timeout=timeout)
+        except (urllib.error.URLError, OSError) as exc:
+            raise ConnectionError(f"{spec.name}: cannot download {spec.url}: {exc}") from exc
+        total = int(response.headers.get("Content-Length") or spec.size_bytes)
+        with open(tmp, "wb") as out, response, tqdm(
+            total=total, unit="B", unit_scale=True, desc=spec.name, disable=not progress
+        ) as bar:
+            while block := response.read(1 << 20):
+                out.write(block)
+                bar.update(len(block))
+        return _install(spec, tmp, validate, move=True)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

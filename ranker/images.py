@@ -1,0 +1,496 @@
+"""Photo decoding (JPEG, PNG, TIFF, WebP, HEIF, camera RAW), EXIF, orientation, typed errors."""
+from __future__ import annotations
+
+import dataclasses
+import errno
+import functools
+import io
+import math
+import os
+import re
+import stat
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import exifread
+import numpy as np
+import rawpy
+from PIL import Image, UnidentifiedImageError
+
+RAW_EXTENSIONS: frozenset[str] = frozenset(
+    {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"}
+)
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif"}
+) | RAW_EXTENSIONS
+
+# Only these Pillow decoders may run: a renamed EPS/PSD/etc. must not reach exotic plugins
+# (EPS shells out to Ghostscript). The JPEG opener also yields multi-picture (MPO) phone files.
+_PILLOW_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "HEIF")
+
+# EXIF orientation -> the transpose that makes the pixels upright (as ImageOps.exif_transpose).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# LibRaw's `flip` (dcraw numbering) -> EXIF orientation; dcraw maps EXIF v to "50132467"[v & 7].
+_LIBRAW_FLIP_TO_EXIF = {0: 1, 1: 2, 3: 3, 2: 4, 4: 5, 6: 6, 7: 7, 5: 8}
+
+# EXIF tag ids for the fields we read, by their EXIF name (exifread uses the same names).
+_TAG_IDS = {
+    "Make": 0x010F,
+    "Model": 0x0110,
+    "Orientation": 0x0112,
+    "ExposureTime": 0x829A,
+    "FNumber": 0x829D,
+    "ISOSpeedRatings": 0x8827,
+    "DateTimeOriginal": 0x9003,
+    "DateTimeDigitized": 0x9004,
+    "OffsetTimeOriginal": 0x9011,
+    "OffsetTimeDigitized": 0x9012,
+    "ExposureBiasValue": 0x9204,
+    "SubSecTimeOriginal": 0x9291,
+    "SubSecTimeDigitized": 0x9292,
+    "LensModel": 0xA434,
+}
+_EXIF_IFD = 0x8769
+
+# Bracketing never exceeds a few EV; larger values are uninitialised junk some firmwares write.
+_MAX_EXPOSURE_BIAS = 20.0
+
+_DATETIME_RE = re.compile(r"\s*(\d{4})[:\-/](\d{2})[:\-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_OFFSET_RE = re.compile(r"\s*([+-])(\d{2}):?(\d{2})\s*$")
+
+# warnings.catch_warnings swaps the process-wide filter list; serialising our own uses keeps
+# the decode pool's threads from restoring each other's filters. Held only while parsing headers.
+_WARNINGS_LOCK = threading.Lock()
+
+
+class ImageLoadError(Exception):
+    """Any failure to read a photo; str(e) == f"{path}: {reason}".
+
+    A path that is not valid UTF-8 is shown with its bad bytes escaped (b"bad\\xff.jpg" reads
+    "bad\\xff.jpg"), so the message can always be printed or logged.
+    """
+
+    def __init__(self, path: str | os.PathLike | bytes, reason: str):
+        self.path = _as_path(path)
+        self.reason = reason
+        super().__init__(f"{_printable(self.path)}: {reason}")
+
+    def __reduce__(self):
+        # The default pickling passes only the message back to __init__; process pools need both.
+        return (type(self), (self.path, self.reason))
+
+
+@dataclass(frozen=True)
+class PhotoMetadata:
+    """What the culling pipeline needs from a photo's EXIF; absent or garbage fields are None."""
+
+    capture_time: datetime | None = None  # tz-aware only when the camera recorded an offset
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    exposure_time: float | None = None  # seconds
+    aperture: float | None = None  # f-number
+    iso: int | None = None
+    exposure_bias: float | None = None  # EV
+    orientation: int = 1  # EXIF 1-8
+    width: int = 0  # full-resolution size after orientation
+    height: int = 0
+
+    def as_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["capture_time"] = self.capture_time.isoformat() if self.capture_time else None
+        return d
+
+
+def is_supported(path: str | os.PathLike | bytes) -> bool:
+    return _as_path(path).suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def is_raw(path: str | os.PathLike | bytes) -> bool:
+    return _as_path(path).suffix.lower() in RAW_EXTENSIONS
+
+
+def read_metadata(path: str | os.PathLike | bytes) -> PhotoMetadata:
+    """EXIF and full-resolution size, without decoding pixels."""
+    return _read(path, max_size=None, want_pixels=False)[1]
+
+
+def load_image(path: str | os.PathLike | bytes, max_size: int | None = None) -> Image.Image:
+    """Upright RGB pixels, long side at most `max_size` (never upscaled), decoded at reduced size."""
+    return _read(path, max_size, want_pixels=True)[0]
+
+
+def load_photo(
+    path: str | os.PathLike | bytes, max_size: int | None = None
+) -> tuple[Image.Image, PhotoMetadata]:
+    """Pixels (as load_image) and metadata from one read of the file."""
+    image, meta = _read(path, max_size, want_pixels=True)
+    assert image is not None
+    return image, meta
+
+
+# --- file access ---------------------------------------------------------------------------
+
+
+def _as_path(path: str | os.PathLike | bytes) -> Path:
+    # os.fsdecode keeps undecodable bytes as surrogates, so the path still opens the same file.
+    return Path(os.fsdecode(os.fspath(path)))
+
+
+def _printable(path: Path) -> str:
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+_ERRNO_REASONS = {
+    errno.ENOENT: "file not found",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ELOOP: "symlink loop (too many levels of symbolic links)",
+    errno.EISDIR: "is a directory",
+    errno.ENAMETOOLONG: "file name too long",
+}
+
+
+def _os_error(path: Path, exc: OSError) -> ImageLoadError:
+    reason = _ERRNO_REASONS.get(exc.errno) or (exc.strerror or str(exc)).lower()
+    return ImageLoadError(path, reason)
+
+
+def _open_regular_file(path: Path) -> BinaryIO:
+    # O_NONBLOCK: opening a FIFO named *.jpg must not hang; it has no effect on regular files.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    except ValueError as exc:  # a NUL inside the name
+        raise ImageLoadError(path, "invalid file name") from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageLoadError(path, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageLoadError(path, "not a regular file")
+        if info.st_size == 0:
+            raise ImageLoadError(path, "empty file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
+    if max_size is not None and (not isinstance(max_size, int) or max_size < 1):
+        raise ValueError(f"max_size must be a positive int or None, not {max_size!r}")
+    p = _as_path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise ImageLoadError(p, f"unsupported file type {suffix or '(no extension)'!r}")
+    with _open_regular_file(p) as f:
+        try:
+            if suffix in RAW_EXTENSIONS:
+                return _decode_raw(f.read(), max_size, want_pixels)
+            return _decode_pillow(f, max_size, want_pixels)
+        except ImageLoadError:
+            raise
+        except rawpy.LibRawError as exc:
+            raise ImageLoadError(p, _libraw_reason(exc)) from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageLoadError(p, f"image too large to decode safely ({exc})") from exc
+        except UnidentifiedImageError as exc:
+            raise ImageLoadError(p, "not a recognised image (unknown or corrupt header)") from exc
+        except MemoryError as exc:
+            raise ImageLoadError(p, "not enough memory to decode") from exc
+        except Exception as exc:  # decoders raise anything on bad data (SyntaxError, struct.error...)
+            raise ImageLoadError(p, _decode_reason(exc)) from exc
+
+
+def _decode_reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if "truncated" in text.lower():
+        return f"truncated file ({text})"
+    return f"corrupt image data ({text})"
+
+
+def _libraw_reason(exc: rawpy.LibRawError) -> str:
+    if isinstance(exc, rawpy.LibRawFileUnsupportedError):
+        return "not a RAW file this decoder supports"
+    if isinstance(exc, (rawpy.LibRawIOError, rawpy.LibRawDataError)):
+        return f"corrupt or truncated RAW data ({exc})"
+    return f"cannot decode RAW file ({type(exc).__name__}: {exc})"
+
+
+# --- Pillow formats ------------------------------------------------------------------------
+
+
+@functools.cache
+def _pillow_formats() -> tuple[str, ...]:
+    """Register the decoders once, on first use (pillow_heif loads libheif, which most runs never
+    need), and return the allow-list entries this install can open. A concurrent first call may
+    register HEIF twice, which is harmless."""
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:  # HEIF photos then fail as "not a recognised image"
+        pass
+    Image.init()
+    return tuple(name for name in _PILLOW_FORMATS if name in Image.OPEN)
+
+
+def _open_pillow(fp: BinaryIO) -> Image.Image:
+    """Identify the image and parse its header, with decompression-bomb warnings as errors."""
+    formats = _pillow_formats()
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(fp, formats=formats)
+
+
+def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool):
+    img = _open_pillow(fp)
+    stored = _stored_size(img)
+    # EXIF comes from the header, before any decoder rotates pixels and drops the tag. A PNG's
+    # eXIf chunk may follow the pixel data, and Pillow decodes the image to reach it.
+    header = _pillow_exif(img) if img.format != "PNG" or "exif" in img.info else None
+    target = _target_size(img.size, max_size) if want_pixels else None
+    if target:
+        # JPEG: DCT-domain downscale by 1/2..1/8; HEIF: an embedded thumbnail; others: no-op.
+        img.draft("RGB", target)
+    if want_pixels or header is None:
+        img.load()
+    fields = header if header is not None else _pillow_exif(img)
+    orientation = _orientation(fields.get("Orientation"))
+    # pillow_heif rotates at open and resets EXIF to 1; report what the file said.
+    reported = img.info.get("original_orientation") or orientation
+    meta = _metadata(fields.get, reported, _oriented_size(stored, orientation))
+    if not want_pixels:
+        return None, meta
+    # Pillow's TIFF plugin (recent versions) rotates on load and deletes the tag: apply what is left.
+    pending = _orientation(_pillow_exif(img).get("Orientation"))
+    return _finish(img, target, pending), meta
+
+
+def _stored_size(img: Image.Image) -> tuple[int, int]:
+    """The pixel grid as stored in the file (recent Pillow reports TIFF sizes already rotated)."""
+    tags = getattr(img, "tag_v2", None) if img.format == "TIFF" else None
+    width, height = (tags.get(256), tags.get(257)) if tags else (None, None)
+    return (width, height) if isinstance(width, int) and isinstance(height, int) else img.size
+
+
+def _pillow_exif(img: Image.Image) -> dict[str, Any]:
+    try:
+        with _WARNINGS_LOCK, warnings.catch_warnings():
+            # Pillow warns about odd EXIF; a photo with broken EXIF is still a photo.
+            warnings.simplefilter("ignore")
+            exif = img.getexif()
+            sub = exif.get_ifd(_EXIF_IFD)
+            return {name: sub.get(tag, exif.get(tag)) for name, tag in _TAG_IDS.items()}
+    except Exception:  # noqa: BLE001 - corrupt EXIF degrades to "no metadata"
+        return {}
+
+
+# --- camera RAW ----------------------------------------------------------------------------
+
+
+def _decode_raw(data: bytes, max_size: int | None, want_pixels: bool):
+    get = _raw_exif(data)
+    with rawpy.imread(io.BytesIO(data)) as raw:
+        # LibRaw's flip is what postprocess applies, so the preview path must use the same one.
+        orientation = _LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
+        sensor = (raw.sizes.width, raw.sizes.height)
+        meta = _metadata(get, orientation, _oriented_size(sensor, orientation))
+        if not want_pixels:
+            return None, meta
+        if max_size is not None:
+            preview = _raw_preview(raw, sensor, max_size)
+            if preview is not None:
+                return _finish(preview, _target_size(preview.size, max_size), orientation), meta
+        # Half-size demosaic is ~4x faster and plenty when it still covers max_size.
+        half = max_size is not None and max(sensor) // 2 >= max_size
+        rgb = raw.postprocess(half_size=half, use_camera_wb=True)
+    img = Image.fromarray(rgb)
+    return _finish(img, _target_size(img.size, max_size), 1), meta  # postprocess already flipped
+
+
+def _raw_preview(raw: rawpy.RawPy, sensor: tuple[int, int], max_size: int) -> Image.Image | None:
+    """The camera's embedded preview if it covers max_size with the sensor's aspect, else None."""
+    try:
+        thumb = raw.extract_thumb()
+        if thumb.format == rawpy.ThumbFormat.JPEG:
+            img = _open_pillow(io.BytesIO(thumb.data))
+        elif thumb.format == rawpy.ThumbFormat.BITMAP:
+            img = Image.fromarray(thumb.data)
+        else:
+            return None
+        # A letterboxed, cropped or pre-rotated preview would not match the RAW; demosaic instead.
+        aspect, sensor_aspect = img.width / img.height, sensor[0] / sensor[1]
+        if max(img.size) < max_size or abs(aspect - sensor_aspect) > 0.05 * sensor_aspect:
+            return None
+        target = _target_size(img.size, max_size)
+        if target:
+            img.draft("RGB", target)
+        img.load()
+        return img
+    except Exception:  # noqa: BLE001 - a bad preview is not a bad RAW: fall back to demosaicing
+        return None
+
+
+def _raw_exif(data: bytes) -> Callable[[str], Any]:
+    try:
+        tags = exifread.process_file(io.BytesIO(data), details=False, extract_thumbnail=False)
+    except Exception:  # noqa: BLE001 - exifread knows TIFF-based RAWs; others (CR3) may just fail
+        tags = {}
+
+    def get(name: str) -> Any:
+        # TIFF/EP RAWs (DNG) may keep EXIF fields in IFD0 instead of the EXIF sub-IFD.
+        tag = tags.get(f"EXIF {name}") or tags.get(f"Image {name}")
+        return getattr(tag, "values", None)
+
+    return get
+
+
+# --- pixels --------------------------------------------------------------------------------
+
+
+def _target_size(size: tuple[int, int], max_size: int | None) -> tuple[int, int] | None:
+    """The size that fits max_size keeping the aspect, or None when no downscale is needed."""
+    w, h = size
+    if max_size is None or max(w, h) <= max_size:
+        return None
+    scale = max_size / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _oriented_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else (size[0], size[1])
+
+
+def _finish(img: Image.Image, target: tuple[int, int] | None, orientation: int) -> Image.Image:
+    """RGB, exactly `target` in size, upright, detached from the file it came from."""
+    source = img
+    img = _to_rgb(img)
+    if target and img.size != target:
+        # reducing_gap: a fast integer box reduction first, then Lanczos for the last <3x.
+        img = img.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if orientation in _TRANSPOSE:
+        img = img.transpose(_TRANSPOSE[orientation])
+    if img is source:
+        img = img.copy()  # an ImageFile still points at our (now closed) file object
+    # The pixels are upright now; a stale EXIF orientation would rotate them twice if re-saved.
+    img.info.pop("exif", None)
+    return img
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
+        # Pillow clips 16-bit values to 255 when converting; scale them instead.
+        scaled = np.clip(np.asarray(img, dtype=np.float32) / 257.0, 0, 255).astype(np.uint8)
+        return Image.fromarray(scaled).convert("RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
+        # Fully transparent pixels often hold arbitrary colours; show them on white.
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+# --- EXIF values ---------------------------------------------------------------------------
+
+
+def _metadata(get: Callable[[str], Any], orientation: int, size: tuple[int, int]) -> PhotoMetadata:
+    time = _capture_time(get("DateTimeOriginal"), get("SubSecTimeOriginal"), get("OffsetTimeOriginal"))
+    if time is None:  # scanners and some phones only fill the "digitized" time
+        time = _capture_time(
+            get("DateTimeDigitized"), get("SubSecTimeDigitized"), get("OffsetTimeDigitized")
+        )
+    exposure, aperture = _number(get("ExposureTime")), _number(get("FNumber"))
+    iso, bias = _number(get("ISOSpeedRatings")), _number(get("ExposureBiasValue"))
+    return PhotoMetadata(
+        capture_time=time,
+        make=_text(get("Make")),
+        model=_text(get("Model")),
+        lens=_text(get("LensModel")),
+        exposure_time=exposure if exposure and exposure > 0 else None,
+        aperture=aperture if aperture and aperture > 0 else None,
+        iso=int(iso) if iso and iso >= 1 else None,
+        exposure_bias=bias if bias is not None and abs(bias) <= _MAX_EXPOSURE_BIAS else None,
+        orientation=orientation,
+        width=size[0],
+        height=size[1],
+    )
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _text(value: Any) -> str | None:
+    value = _first(value) if not isinstance(value, (str, bytes)) else value
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    # Fixed-size EXIF fields are NUL-padded, sometimes with junk after the first NUL.
+    value = value.split("\x00", 1)[0].strip()
+    return value or None
+
+
+def _number(value: Any) -> float | None:
+    value = _first(value)
+    if value is None or isinstance(value, (str, bytes)):
+        return None
+    try:
+        if getattr(value, "denominator", 1) == 0:  # exifread keeps x/0 rationals unreduced
+            return None
+        number = float(value)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None  # Pillow turns x/0 into nan
+
+
+def _orientation(value: Any) -> int:
+    number = _number(value)
+    return int(number) if number is not None and number == int(number) and 1 <= number <= 8 else 1
+
+
+def _capture_time(when: Any, subsec: Any, offset: Any) -> datetime | None:
+    text = _text(when)
+    match = _DATETIME_RE.match(text) if text else None
+    if not match:
+        return None
+    try:
+        time = datetime(*(int(g) for g in match.groups()))
+    except ValueError:  # "0000:00:00 00:00:00" and friends
+        return None
+    digits = re.match(r"\s*(\d+)", _text(subsec) or "")
+    if digits:
+        time = time.replace(microsecond=int(digits.group(1)[:6].ljust(6, "0")))
+    zone = _OFFSET_RE.match(_text(offset) or "")
+    if zone:
+        sign = -1 if zone.group(1) == "-" else 1
+        delta = timedelta(hours=int(zone.group(2)), minutes=int(zone.group(3)))
+        if delta < timedelta(hours=24):
+            time = time.replace(tzinfo=timezone(sign * delta))
+    return time

@@ -1,0 +1,344 @@
+"""The culling pipeline as a generator: scan → features (cached) → group → score → ranked bursts."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generator, Iterable, Sequence
+
+import numpy as np
+import torch
+
+from ranker.active_model import model_key, resolve_model
+from ranker.bursts import GroupingOptions, Shot, group_shots
+from ranker.catalog import Catalog
+from ranker.checkpoint import LoadedCheckpoint
+from ranker.decisions import Decision
+from ranker.features.iqa import quality_signals
+from ranker.features.registry import get_extractor
+from ranker.images import ImageLoadError, PhotoMetadata, load_photo
+from ranker.progress import Progress, check_cancel
+from ranker.scan import PhotoFiles, discover, fingerprint
+
+#: Photos decoded and extracted together: bounds memory (decoded images) while batching the backbones.
+WINDOW = 32
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    recursive: bool = False
+    grouping: GroupingOptions = GroupingOptions()
+    device: str = "auto"
+    #: decoding threads: Pillow, libjpeg and libraw release the GIL, so two workers use both cores
+    decode_workers: int = min(4, os.cpu_count() or 2)
+    import_sidecars: bool = True  # take ratings/labels/rejects other tools wrote, for photos seen the first time
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class RankedPhoto:
+    photo_id: int
+    paths: tuple[Path, ...]
+    rank: int  # 1 = best of its burst
+    score: float
+    signals: dict
+    decision: Decision
+    metadata: dict
+    capture_ts: float
+
+    @property
+    def path(self) -> Path:
+        return self.paths[0]
+
+    def to_json(self) -> dict:
+        return {
+            "path": os.fsdecode(self.path),
+            "files": [os.fsdecode(p) for p in self.paths],
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "signals": {k: round(v, 6) for k, v in self.signals.items()},
+            "flag": self.decision.flag,
+            "rating": self.decision.rating,
+            "label": self.decision.label,
+        }
+
+
+@dataclass(frozen=True)
+class RankedBurst:
+    number: int
+    kind: str  # "burst" | "bracket" | "single"
+    photos: tuple[RankedPhoto, ...]  # best first
+
+    def to_json(self) -> dict:
+        return {"id": self.number, "kind": self.kind, "photos": [p.to_json() for p in self.photos]}
+
+
+@dataclass(frozen=True)
+class ShootRanking:
+    root: Path
+    model: dict  # label, path, why, key, features
+    bursts: tuple[RankedBurst, ...]
+    errors: tuple[LoadFailure, ...] = field(default=())
+    stats: dict = field(default_factory=dict)  # decoded / cached / photos counts, for the CLI summary
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model,
+            "bursts": [b.to_json() for b in self.bursts],
+            "errors": [{"path": os.fsdecode(e.path), "error": e.reason} for e in self.errors],
+        }
+
+    def photo(self, photo_id: int) -> RankedPhoto:
+        for burst in self.bursts:
+            for photo in burst.photos:
+                if photo.photo_id == photo_id:
+                    return photo
+        raise KeyError(photo_id)
+
+
+def shoot_key(root: Path, recursive: bool) -> str:
+    return f"{Path(root).resolve()}{' (recursive)' if recursive else ''}"
+
+
+def _capture(meta: PhotoMetadata | None, path: Path) -> tuple[float, str]:
+    """Seconds since epoch for ordering; EXIF time when present (naive read as UTC, consistently), else mtime."""
+    if meta is not None and meta.capture_time is not None:
+        when = meta.capture_time
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return when.timestamp(), "exif"
+    return path.stat().st_mtime, "file"
+
+
+def _file_rows(photo: PhotoFiles) -> list[tuple[Path, int, int]]:
+    rows = []
+    for path in photo.paths:
+        st = path.stat()
+        rows.append((path, st.st_size, st.st_mtime_ns))
+    return rows
+
+
+def _known_photo(catalog: Catalog, photo: PhotoFiles, rows: list[tuple[Path, int, int]]) -> int | None:
+    """The catalog's id when every file of the photo is recorded unchanged (no hashing, no decoding)."""
+    ids = set()
+    for path, size, mtime_ns in rows:
+        known = catalog.known_file(path)
+        if known is None or known[1:] != (size, mtime_ns):
+            return None
+        ids.add(known[0])
+    return ids.pop() if len(ids) == 1 else None
+
+
+@dataclass
+class _Pending:
+    photo: PhotoFiles
+    rows: list[tuple[Path, int, int]]
+    fingerprint: str
+    photo_id: int | None  # known already (moved/renamed or features missing) or None when new
+    missing: list[str]  # extractors without cached features
+
+
+def _decode(pending: _Pending, max_size: int):
+    try:
+        return load_photo(pending.photo.decode_path, max_size=max_size), None
+    except ImageLoadError as exc:
+        return None, LoadFailure(pending.photo.primary, exc.reason)
+
+
+def _sidecar_decision(photo: PhotoFiles) -> Decision | None:
+    from ranker.xmp import XmpError, read_decision
+
+    for path in photo.paths:
+        try:
+            decision = read_decision(path)
+        except (XmpError, OSError):
+            continue  # an unreadable sidecar is reported by the export path; scanning goes on
+        if decision is not None and not decision.is_empty:
+            return decision
+    return None
+
+
+def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], options: PipelineOptions,
+               cancel: threading.Event | None = None,
+               ) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], dict]]:
+    """Bring the catalog up to date for `root`: decode only new or changed photos, extract only
+    missing features. Yields Progress(stage="scan"); returns (photo ids, failures, stats)."""
+    photos = discover(root, options.recursive)
+    extractors = [get_extractor(name, options.device) for name in extractor_names]
+    decode_size = max(e.decode_size for e in extractors)
+    ids: list[int] = []
+    failures: list[LoadFailure] = []
+    stats = {"photos": len(photos), "decoded": 0, "cached": 0}
+    pending: list[_Pending] = []
+    total = len(photos)
+    yield Progress("scan", 0, total, f"{total} photos found")
+
+    def flush() -> Iterable[Progress]:
+        with ThreadPoolExecutor(max_workers=options.decode_workers) as pool:
+            decoded = list(pool.map(lambda p: _decode(p, decode_size), pending))
+        ready = []
+        for item, (result, failure) in zip(pending, decoded):
+            if failure is not None:
+                failures.append(failure)
+                continue
+            ready.append((item, *result))
+        images = [image for _, image, _ in ready]
+        vectors: dict[str, np.ndarray] = {}
+        for extractor in extractors:
+            need = [i for i, (item, _, _) in enumerate(ready) if extractor.name in item.missing]
+            if need:
+                vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
+        for index, (item, image, meta) in enumerate(ready):
+            capture_ts, source = _capture(meta, item.photo.decode_path)
+            metadata = meta.as_dict()
+            photo_id = catalog.upsert_photo(item.fingerprint, capture_ts, source, metadata,
+                                            quality_signals(image), item.rows)
+            catalog.put_features((item.fingerprint, e.name, e.version, vectors[e.name][index])
+                                 for e in extractors if e.name in item.missing)
+            if item.photo_id is None and options.import_sidecars and not catalog.has_decision(photo_id):
+                decision = _sidecar_decision(item.photo)
+                if decision is not None:
+                    catalog.set_decision(photo_id, decision, source="xmp")
+            ids.append(photo_id)
+            stats["decoded"] += 1
+        pending.clear()
+        yield Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
+
+    for photo in photos:
+        check_cancel(cancel)
+        try:
+            rows = _file_rows(photo)
+            photo_id = _known_photo(catalog, photo, rows)
+            record = catalog.photo(photo_id) if photo_id is not None else None
+            fp = record.fingerprint if record else fingerprint(photo.primary)
+            if photo_id is None:
+                photo_id = catalog.photo_id_for_fingerprint(fp)
+        except OSError as exc:
+            failures.append(LoadFailure(photo.primary, exc.strerror or str(exc)))
+            continue
+        missing = [e.name for e in extractors if catalog.get_features(fp, e.name, e.version) is None]
+        if photo_id is not None and not missing:
+            if record is None:  # same content under a new name: keep its id, features and decisions
+                existing = catalog.photo(photo_id)
+                catalog.upsert_photo(fp, existing.capture_ts, existing.time_source, existing.metadata,
+                                     existing.signals, rows)
+            ids.append(photo_id)
+            stats["cached"] += 1
+            continue
+        pending.append(_Pending(photo, rows, fp, photo_id, missing))
+        if len(pending) >= WINDOW:
+            yield from flush()
+    if pending:
+        yield from flush()
+    yield Progress("scan", total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
+    return ids, failures, stats
+
+
+def feature_matrix(catalog: Catalog, fingerprints: Sequence[str], layout: Sequence[tuple[str, int]]) -> np.ndarray:
+    """Concatenate cached features in the model's input order; every vector must be cached."""
+    versions = {name: get_extractor(name).version for name, _ in layout}
+    rows = []
+    for fp in fingerprints:
+        parts = []
+        for name, dim in layout:
+            vector = catalog.get_features(fp, name, versions[name])
+            if vector is None or vector.shape != (dim,):
+                raise LookupError(f"features {name} missing for photo {fp}")
+            parts.append(vector)
+        rows.append(np.concatenate(parts))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), sum(d for _, d in layout))
+
+
+def score_photos(catalog: Catalog, checkpoint: LoadedCheckpoint, key: str, photo_ids: Sequence[int]) -> dict[int, float]:
+    """Scores from the cache, computing (and storing) only those this model has not scored yet."""
+    scores = catalog.scores(key, photo_ids)
+    todo = [pid for pid in photo_ids if pid not in scores]
+    if todo:
+        layout = checkpoint.model.config.feature_layout
+        fingerprints = [catalog.photo(pid).fingerprint for pid in todo]
+        with torch.inference_mode():
+            values = checkpoint.model(torch.from_numpy(feature_matrix(catalog, fingerprints, layout))).numpy()
+        fresh = {pid: float(v) for pid, v in zip(todo, values)}
+        catalog.put_scores(key, fresh)
+        scores.update(fresh)
+    return scores
+
+
+def _grouping_vectors(catalog: Catalog, records) -> dict[int, np.ndarray]:
+    """CLIP embeddings when every photo has one (they know scenes), else the cheap descriptor."""
+    for name in ("clip", "descriptor"):
+        version = get_extractor(name).version
+        vectors = {r.id: catalog.get_features(r.fingerprint, name, version) for r in records}
+        if all(v is not None for v in vectors.values()):
+            return vectors
+    raise LookupError("no appearance vectors cached for grouping")
+
+
+def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: str, photo_ids: Sequence[int],
+             failures: Sequence[LoadFailure], options: PipelineOptions, stats: dict | None = None,
+             regroup: bool = True) -> ShootRanking:
+    """Group (or reuse the stored grouping), score, and order each burst best first."""
+    key = model_key(checkpoint.path)
+    shoot = shoot_key(root, options.recursive)
+    records = {r.id: r for r in catalog.photos(sorted(set(photo_ids)))}
+    if regroup or not catalog.bursts(shoot):
+        vectors = _grouping_vectors(catalog, records.values())
+        shots = [Shot(r.id, r.capture_ts, vectors[r.id], r.metadata.get("exposure_bias")) for r in records.values()]
+        groups = group_shots(shots, options.grouping)
+        catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
+    scores = score_photos(catalog, checkpoint, key, list(records))
+    decisions = catalog.decisions(records)
+    bursts = []
+    for number, kind, members in catalog.bursts(shoot):
+        members = [pid for pid in members if pid in records]
+        ordered = sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts))
+        photos = tuple(
+            RankedPhoto(pid, records[pid].paths, rank, scores[pid], records[pid].signals, decisions[pid],
+                        records[pid].metadata, records[pid].capture_ts)
+            for rank, pid in enumerate(ordered, start=1)
+        )
+        if photos:
+            bursts.append(RankedBurst(number, kind, photos))
+    model = {
+        "label": checkpoint.label,
+        "path": str(checkpoint.path),
+        "why": why,
+        "key": key,
+        "features": [f["name"] for f in checkpoint.feature_set],
+        "architecture": checkpoint.metadata.get("architecture_summary"),
+    }
+    return ShootRanking(Path(root), model, tuple(bursts), tuple(failures), dict(stats or {}))
+
+
+def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | None = None,
+               options: PipelineOptions = PipelineOptions(), cancel: threading.Event | None = None,
+               ) -> Generator[Progress, None, ShootRanking]:
+    """The whole job for one folder. Yields Progress; returns the ShootRanking (also the last Progress.item)."""
+    root = Path(root)
+    checkpoint, why = resolve_model(model_path)
+    names = list(dict.fromkeys([*checkpoint.model.config.feature_names, "descriptor"]))
+    photo_ids, failures, stats = yield from scan_shoot(root, catalog, names, options, cancel)
+    check_cancel(cancel)
+    yield Progress("rank", 0, 1, "grouping and scoring")
+    ranking = assemble(root, catalog, checkpoint, why, photo_ids, failures, options, stats)
+    yield Progress("rank", 1, 1, f"{len(ranking.bursts)} bursts ranked", item=ranking)
+    return ranking
+
+
+def run(generator: Generator[Progress, None, object], on_progress=None):
+    """Drive a pipeline generator to the end (for the CLI and tests) and return its result."""
+    while True:
+        try:
+            progress = next(generator)
+        except StopIteration as stop:
+            return stop.value
+        if on_progress is not None:
+            on_progress(progress)
