@@ -16,8 +16,10 @@ class Decision:
     def __post_init__(self) -> None:
         if self.flag not in FLAGS:
             raise ValueError(f"flag must be one of {FLAGS}, not {self.flag!r}")
-        if not 0 <= int(self.rating) <= 5:
-            raise ValueError(f"rating must be 0-5, not {self.rating!r}")
+        if isinstance(self.rating, bool) or not isinstance(self.rating, int) or not 0 <= self.rating <= 5:
+            raise ValueError(f"rating must be an int 0-5, not {self.rating!r}")
+        if self.label is not None:
+            object.__setattr__(self, "label", str(self.label).lower())  # "Red" from XMP is our "red"
         if self.label not in LABELS:
             raise ValueError(f"label must be one of {LABELS}, not {self.label!r}")
 
