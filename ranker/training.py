@@ -101,7 +101,7 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     features = torch.as_tensor(train.features, dtype=torch.float32)
-    best_state, best_acc, best_epoch = None, -1.0, 0
+    best_state, best_acc, best_loss, best_epoch = None, -1.0, float("inf"), 0
     history: list[dict] = []
     started = time.perf_counter()
     for epoch in range(1, config.max_epochs + 1):
@@ -118,7 +118,7 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(index)
+            total += loss.item() * len(index)
             count += len(index)
         record = {"epoch": epoch, "train_loss": total / max(count, 1), "train_accuracy": pairwise_accuracy(model, train)}
         if val is not None and len(val):
@@ -131,8 +131,10 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
         if progress:
             tqdm.write(f"{desc} epoch {epoch}: " + ", ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch"))
         accuracy = record.get("val_accuracy", record["train_accuracy"])
-        if accuracy > best_acc:
-            best_acc, best_epoch = accuracy, epoch
+        loss_now = record.get("val_loss", record["train_loss"])
+        # Ties on accuracy (common once it reaches 1.0 on small sets) go to the lower loss.
+        if accuracy > best_acc or (accuracy == best_acc and loss_now < best_loss):
+            best_acc, best_loss, best_epoch = accuracy, loss_now, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         elif epoch - best_epoch >= config.patience:
             break
