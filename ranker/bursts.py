@@ -38,30 +38,46 @@ def _similar(a: Shot, b: Shot) -> float:
     return float(np.dot(a.descriptor, b.descriptor))
 
 
-def _belongs(previous: Shot, current: Shot, options: GroupingOptions) -> bool:
-    gap = current.time - previous.time
-    similarity = _similar(previous, current)
+#: a frame is compared with this many latest frames of the running burst: one odd frame
+#: (a motion-blurred or badly exposed one) must not split a burst, and the cost stays O(n)
+_LOOKBACK = 3
+
+
+def _belongs(run: list[Shot], current: Shot, options: GroupingOptions) -> bool:
+    gap = current.time - run[-1].time
+    similarity = max(_similar(previous, current) for previous in run[-_LOOKBACK:])
     if gap <= options.gap_seconds:
         return similarity >= options.similarity
     return gap <= options.slow_series_seconds and similarity >= options.slow_series_similarity
 
 
+def _bracket_end(run: list[Shot], start: int, options: GroupingOptions) -> int:
+    """End of the AEB sequence starting at `start`: consecutive frames whose exposure bias steps by
+    at least the minimum and never repeats (a repeat starts the next sequence or ordinary frames)."""
+    seen = {run[start].exposure_bias}
+    end = start + 1
+    while end < len(run):
+        bias, previous = run[end].exposure_bias, run[end - 1].exposure_bias
+        if bias is None or previous is None or abs(bias - previous) < options.bracket_min_step_ev or bias in seen:
+            break
+        seen.add(bias)
+        end += 1
+    return end
+
+
 def _split_brackets(run: list[Shot], options: GroupingOptions) -> list[Group]:
-    """Pull out runs of consecutive frames whose exposure bias steps each frame (AEB sequences)."""
+    """Pull out exposure-bracket sequences; the frames around them stay ordinary bursts."""
     groups: list[Group] = []
     pending: list[Shot] = []
     i = 0
     while i < len(run):
-        j = i + 1
-        while (j < len(run) and run[j].exposure_bias is not None and run[j - 1].exposure_bias is not None
-               and abs(run[j].exposure_bias - run[j - 1].exposure_bias) >= options.bracket_min_step_ev):
-            j += 1
-        if j - i >= options.bracket_min_frames:
+        end = _bracket_end(run, i, options) if run[i].exposure_bias is not None else i + 1
+        if end - i >= options.bracket_min_frames:
             if pending:
                 groups.append(_group(pending))
                 pending = []
-            groups.append(Group("bracket", tuple(s.key for s in run[i:j])))
-            i = j
+            groups.append(Group("bracket", tuple(s.key for s in run[i:end])))
+            i = end
         else:
             pending.append(run[i])
             i += 1
@@ -80,7 +96,7 @@ def group_shots(shots: Sequence[Shot], options: GroupingOptions = GroupingOption
     groups: list[Group] = []
     run: list[Shot] = []
     for shot in ordered:
-        if run and not _belongs(run[-1], shot, options):
+        if run and not _belongs(run, shot, options):
             groups.extend(_split_brackets(run, options))
             run = []
         run.append(shot)

@@ -19,11 +19,12 @@ from ranker.catalog import Catalog
 from ranker.checkpoint import save_checkpoint
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
 from ranker.pipeline import PipelineOptions, feature_matrix, run, scan_shoot
-from ranker.synthetic import training_photos_dir, write_shoot
+from ranker.synthetic import Defect, apply_defect, training_photos_dir, write_shoot
 from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
 
-#: The embedded default needs no downloads: the seed's 4 quality features plus sensor noise.
-DEFAULT_CONFIG = dict(use_clip=False, use_cnn_features=False, use_iqa_features=True, extra_features=("noise",),
+#: The embedded default needs no downloads: the seed's 4 quality features plus sensor noise and clipping.
+DEFAULT_CONFIG = dict(use_clip=False, use_cnn_features=False, use_iqa_features=True,
+                      extra_features=("noise", "clipping"),
                       mlp_hidden_dims=(512, 256), use_layernorm=False)
 
 
@@ -56,7 +57,11 @@ def build(out: Path, photos_dir: Path, bursts_per_photo: int, seed: int, work: P
         level = "clear" if round_ % 2 == 0 else "subtle"
         size = int(rng.integers(640, 1025))
         shoot = work / f"round{round_:02d}"
-        for burst in write_shoot(shoot, sources, rng, level=level, frames=6, size=size):
+        # Scenes differ in brightness (dusk, snow, a dark interior): shift each scene's "correct"
+        # exposure so the model judges exposure within a burst, not against one ideal brightness.
+        scenes = [(name, apply_defect(image, Defect("under" if ev < 0 else "over", abs(ev)), rng) if ev else image)
+                  for (name, image), ev in zip(sources, rng.choice([-1.5, -1.0, -0.5, 0.0, 0.0, 0.5], len(sources)))]
+        for burst in write_shoot(shoot, scenes, rng, level=level, frames=6, size=size):
             burst["files"] = [str(shoot / f) for f in burst["files"]]
             truth.append(burst)
     config = MultiFeatureConfig(**DEFAULT_CONFIG)

@@ -44,7 +44,8 @@ def _stars(rating: int) -> str:
     return "★" * rating + "·" * (5 - rating)
 
 
-def print_ranking(ranking: ShootRanking, out=sys.stdout) -> None:
+def print_ranking(ranking: ShootRanking, out=None) -> None:
+    out = out or sys.stdout
     model = ranking.model
     print(f"Model: {model['label']} — {model['why']} [{model['path']}]", file=out)
     root = ranking.root

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from ranker.features.base import FeatureExtractor
 
@@ -13,17 +13,20 @@ _GRID = 16
 
 class DescriptorExtractor(FeatureExtractor):
     """16×16 luma thumbnail, zero-mean and unit-norm: invariant to exposure and contrast changes
-    (so brackets of one scene match) yet different scenes correlate weakly."""
+    (so brackets of one scene match) yet different scenes correlate weakly. A blur of half a cell
+    first keeps a few pixels of hand-shake reframing from decorrelating detailed scenes."""
 
     name = "descriptor"
     dim = _GRID * _GRID
-    version = "1"
+    version = "2"
     decode_size = 256
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         rows = []
         for image in images:
-            small = image.convert("L").resize((_GRID, _GRID), Image.Resampling.BOX)
+            luma = image.convert("L")
+            luma = luma.filter(ImageFilter.GaussianBlur(max(luma.size) / _GRID * 0.5))
+            small = luma.resize((_GRID, _GRID), Image.Resampling.BOX)
             vector = np.asarray(small, dtype=np.float32).reshape(-1)
             vector -= vector.mean()
             norm = float(np.linalg.norm(vector))

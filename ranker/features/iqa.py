@@ -1,4 +1,4 @@
-"""Hand-crafted image-quality features (no weights): the seed's four, plus sensor noise."""
+"""Hand-crafted image-quality features (no weights): the seed's four, plus sensor noise and clipping."""
 from __future__ import annotations
 
 import weakref
@@ -55,19 +55,21 @@ def noise_sigma(luma: np.ndarray, flat: np.ndarray | None = None) -> float:
 
 
 def sharpness(luma: np.ndarray, flat: np.ndarray | None = None) -> float:
-    """Noise-robust sharpness: log10 of the Laplacian energy of the lightly smoothed luma
-    above its level in the flat half of the image.
+    """Noise- and exposure-robust sharpness: log10 of the Laplacian energy of the lightly smoothed
+    luma above its level in the flat half of the image, relative to the image's luma variance.
 
     A plain Laplacian variance rises with noise, so a grainy high-ISO frame would look sharper
     than a clean one. Noise adds about the same energy to flat and detailed regions, so
-    subtracting the flat regions' mean cancels it while edges and texture remain.
+    subtracting the flat regions' mean cancels it while edges and texture remain. Dividing by
+    the luma variance makes it a measure of how much of the image's contrast sits in fine
+    detail: a brighter (overexposed) frame of the same scene no longer looks sharper.
     """
     if min(luma.shape) < 4:
         return -9.0
     flat = flat_mask(luma) if flat is None else flat
     energy = ndimage.laplace(ndimage.gaussian_filter(luma, _SMOOTH_SIGMA)) ** 2
     detail = float(energy.mean() - energy[flat].mean())
-    return float(np.log10(max(detail, 1e-9)))
+    return float(np.log10(max(detail, 1e-9) / max(float(luma.var()), 1e-6)))
 
 
 def exposure(luma: np.ndarray) -> float:
@@ -85,6 +87,15 @@ def colorfulness(rgb: np.ndarray) -> float:
     rg = rgb[..., 0] - rgb[..., 1]
     yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def clipping(rgb: np.ndarray) -> tuple[float, float]:
+    """(highlights, shadows): the share of pixels with a channel blown to ≥ 250/255, and of pixels
+    crushed to luma ≤ 5/255. Well-exposedness alone cannot tell a dark scene's correct exposure from
+    an overexposed frame of it; clipped detail is what overexposure really costs."""
+    highlights = float((rgb.max(axis=-1) >= 250 / 255).mean())
+    shadows = float((rgb.max(axis=-1) <= 5 / 255).mean())
+    return highlights, shadows
 
 
 def contrast(luma: np.ndarray) -> float:
@@ -107,12 +118,15 @@ def quality_signals(image: Image.Image) -> dict[str, float]:
     rgb = reduced_rgb(image)
     luma = luminance(rgb)
     flat = flat_mask(luma)
+    highlights, shadows = clipping(rgb)
     signals = {
         "sharpness": sharpness(luma, flat),
         "exposure": exposure(luma),
         "colorfulness": colorfulness(rgb),
         "contrast": contrast(luma),
         "noise": noise_sigma(luma, flat),
+        "highlights": highlights,
+        "shadows": shadows,
     }
     _signal_cache[key] = signals
     weakref.finalize(image, _signal_cache.pop, key, None)
@@ -124,7 +138,7 @@ class IqaExtractor(FeatureExtractor):
 
     name = "iqa"
     dim = 4
-    version = "1"
+    version = "2"
     decode_size = ANALYSIS_SIZE
     fields = ("sharpness", "exposure", "colorfulness", "contrast")
 
@@ -143,3 +157,16 @@ class NoiseExtractor(FeatureExtractor):
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         return np.asarray([[quality_signals(image)["noise"]] for image in images], dtype=np.float32).reshape(-1, 1)
+
+
+class ClippingExtractor(FeatureExtractor):
+    """Blown highlights and crushed shadows (shares of pixels): what an exposure error destroys."""
+
+    name = "clipping"
+    dim = 2
+    version = "1"
+    decode_size = ANALYSIS_SIZE
+
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        rows = [[quality_signals(image)[key] for key in ("highlights", "shadows")] for image in images]
+        return np.asarray(rows, dtype=np.float32).reshape(len(images), self.dim)

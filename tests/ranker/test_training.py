@@ -13,9 +13,6 @@ from ranker.training import (
     train_pairs,
 )
 
-# ranker/training.py calls float() on the loss while it still requires grad, which torch >= 2.9 reports as a
-# UserWarning (an error under this suite's filterwarnings). Drop this mark once training.py uses loss.item().
-pytestmark = pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True:UserWarning")
 
 
 @pytest.fixture(autouse=True)

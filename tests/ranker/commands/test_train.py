@@ -20,9 +20,6 @@ from ranker.commands.train import (
 )
 from tests.mini_dataset import write_mini_dataset
 
-# ranker/training.py calls float() on the loss while it still requires grad, which torch >= 2.9 reports as a
-# UserWarning (an error under this suite's filterwarnings). Drop this mark once training.py uses loss.item().
-pytestmark = pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True:UserWarning")
 
 REPO = Path(__file__).resolve().parents[3]
 IQA_ONLY = ["--use_clip", "false", "--use_cnn_features", "false", "--use_iqa_features", "true"]

@@ -1,0 +1,38 @@
+"""Small generated shoots with a known best frame per burst, for pipeline and CLI tests."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from ranker.synthetic import Defect, apply_defect, exif_bytes, handheld_frame, skimage_photo
+
+SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "motorcycle_left")
+#: defects the default model must rank below the clean frame
+DEFECTS = (Defect("shake", 9.0), Defect("defocus", 3.0), Defect("noise", 0.07), Defect("under", 1.5))
+
+
+def write_known_shoot(dest: Path, sources=SOURCES, size: int = 384, seed: int = 0) -> dict[str, str]:
+    """One burst per source: the clean frame plus each defect, shuffled, 0.3 s apart; bursts a minute apart.
+    Returns {burst's first file name: best file name}."""
+    rng = np.random.default_rng(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    when = dt.datetime(2024, 5, 4, 9, 0, 0)
+    best: dict[str, str] = {}
+    counter = 1
+    for name in sources:
+        source = skimage_photo(name)
+        defects = [Defect("clean", 0.0), *DEFECTS]
+        first = None
+        for index in rng.permutation(len(defects)):
+            path = dest / f"DSC_{counter:04d}.JPG"
+            image = apply_defect(handheld_frame(source, rng, size), defects[index], rng)
+            image.save(path, quality=92, exif=exif_bytes(when))
+            first = first or path.name
+            if defects[index].kind == "clean":
+                best[first] = path.name
+            counter += 1
+            when += dt.timedelta(milliseconds=300)
+        when += dt.timedelta(seconds=60)
+    return best

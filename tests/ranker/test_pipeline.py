@@ -1,0 +1,124 @@
+"""The culling pipeline end to end on generated shoots: ranking quality, caching, renames, bad files."""
+import shutil
+
+import pytest
+
+from ranker.catalog import Catalog
+from ranker.decisions import Decision
+from ranker.pipeline import PipelineOptions, rank_shoot, run
+from ranker.progress import Cancelled, Progress
+from tests.ranker.shoots import write_known_shoot
+from tests.synthetic_files import write_dng
+
+
+@pytest.fixture(scope="module")
+def shoot(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("shoot")
+    best = write_known_shoot(folder)
+    return folder, best
+
+
+def _rank(folder, catalog, **options):
+    progress: list[Progress] = []
+    ranking = run(rank_shoot(folder, catalog, options=PipelineOptions(**options)), progress.append)
+    return ranking, progress
+
+
+def test_best_frame_ranked_first_in_at_least_90_percent_of_bursts(shoot, tmp_path):
+    folder, best = shoot
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, progress = _rank(folder, catalog)
+    assert len(ranking.bursts) == len(best), [[p.path.name for p in b.photos] for b in ranking.bursts]
+    hits = 0
+    for burst in ranking.bursts:
+        names = sorted(p.path.name for p in burst.photos)
+        hits += burst.photos[0].path.name == best[names[0]]
+        assert [p.rank for p in burst.photos] == list(range(1, len(burst.photos) + 1))
+        scores = [p.score for p in burst.photos]
+        assert scores == sorted(scores, reverse=True)
+    assert hits / len(ranking.bursts) >= 0.9, f"{hits}/{len(ranking.bursts)} bursts had the clean frame first"
+    assert ranking.model["why"] == "shipped offline default"
+    assert {"sharpness", "exposure", "noise"} <= set(ranking.bursts[0].photos[0].signals)
+    assert progress[-1].item is ranking
+    assert progress[0].stage == "scan"
+
+
+def test_second_run_decodes_and_extracts_nothing(shoot, tmp_path, monkeypatch):
+    folder, _ = shoot
+    with Catalog(tmp_path / "c.db") as catalog:
+        first, _ = _rank(folder, catalog)
+        import ranker.pipeline as pipeline
+
+        def forbidden(*args, **kwargs):
+            raise AssertionError("second run decoded a photo")
+
+        monkeypatch.setattr(pipeline, "load_photo", forbidden)
+        second, _ = _rank(folder, catalog)
+    assert second.stats["decoded"] == 0 and second.stats["cached"] == first.stats["photos"]
+    assert [[p.path for p in b.photos] for b in first.bursts] == [[p.path for p in b.photos] for b in second.bursts]
+
+
+def test_renamed_file_keeps_features_and_decisions(shoot, tmp_path):
+    src, _ = shoot
+    folder = tmp_path / "copy"
+    shutil.copytree(src, folder)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+        photo = ranking.bursts[0].photos[0]
+        catalog.set_decision(photo.photo_id, Decision(flag="pick", rating=4, label="green"))
+        renamed = folder / "renamed.JPG"
+        photo.path.rename(renamed)
+        again, _ = _rank(folder, catalog)
+        moved = again.photo(photo.photo_id)
+    assert moved.path == renamed
+    assert moved.decision == Decision(flag="pick", rating=4, label="green")
+    assert again.stats["decoded"] == 0
+
+
+def test_corrupt_file_is_reported_and_the_rest_ranked(shoot, tmp_path):
+    src, best = shoot
+    folder = tmp_path / "with-bad"
+    shutil.copytree(src, folder)
+    (folder / "BROKEN.JPG").write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole jpeg")
+    (folder / "EMPTY.JPG").write_bytes(b"")
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+    assert {e.path.name for e in ranking.errors} == {"BROKEN.JPG", "EMPTY.JPG"}
+    assert all(e.reason for e in ranking.errors)
+    assert sum(len(b.photos) for b in ranking.bursts) == 5 * len(best)
+
+
+def test_raw_and_jpeg_twins_are_one_photo(tmp_path):
+    folder = tmp_path / "twins"
+    folder.mkdir()
+    write_dng(folder / "IMG_0001.dng", size=(256, 192))
+    from PIL import Image
+
+    Image.new("RGB", (256, 192), (120, 90, 60)).save(folder / "IMG_0001.jpg")
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+    photos = [p for b in ranking.bursts for p in b.photos]
+    assert len(photos) == 1
+    assert [p.name for p in photos[0].paths] == ["IMG_0001.dng", "IMG_0001.jpg"]
+
+
+def test_recursive_option_includes_subfolders(shoot, tmp_path):
+    src, best = shoot
+    (tmp_path / "day" / "a").mkdir(parents=True)
+    for path in sorted(src.iterdir())[:5]:
+        shutil.copy(path, tmp_path / "day" / "a" / path.name)
+    with Catalog(tmp_path / "c.db") as catalog:
+        flat, _ = _rank(tmp_path / "day", catalog)
+        deep, _ = _rank(tmp_path / "day", catalog, recursive=True)
+    assert not flat.bursts
+    assert sum(len(b.photos) for b in deep.bursts) == 5
+
+
+def test_cancel_stops_between_items(shoot, tmp_path):
+    import threading
+
+    folder, _ = shoot
+    cancel = threading.Event()
+    cancel.set()
+    with Catalog(tmp_path / "c.db") as catalog, pytest.raises(Cancelled):
+        run(rank_shoot(folder, catalog, cancel=cancel))
