@@ -1,7 +1,7 @@
 """The seed's Siamese ranker: frozen features → shared tower → 256-d embedding → one score per photo."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn

@@ -122,3 +122,29 @@ def test_cancel_stops_between_items(shoot, tmp_path):
     cancel.set()
     with Catalog(tmp_path / "c.db") as catalog, pytest.raises(Cancelled):
         run(rank_shoot(folder, catalog, cancel=cancel))
+
+
+def test_decisions_in_other_tools_sidecars_are_imported_on_first_scan(shoot, tmp_path):
+    src, _ = shoot
+    folder = tmp_path / "with-sidecar"
+    shutil.copytree(src, folder)
+    photo = sorted(folder.glob("*.JPG"))[0]
+    photo.with_suffix(".xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3" xmp:Label="Red"/>'
+        "</rdf:RDF></x:xmpmeta>"
+    )
+    rejected = sorted(folder.glob("*.JPG"))[1]
+    rejected.with_suffix(".xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="-1"/></rdf:RDF></x:xmpmeta>'
+    )
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+        by_name = {p.path.name: p for b in ranking.bursts for p in b.photos}
+        assert by_name[photo.name].decision == Decision(rating=3, label="red")
+        assert by_name[rejected.name].decision.flag == "reject"
+        # the user's later decision wins over the sidecar on the next scan
+        catalog.set_decision(by_name[photo.name].photo_id, Decision(flag="pick"))
+        again, _ = _rank(folder, catalog)
+        assert again.photo(by_name[photo.name].photo_id).decision == Decision(flag="pick")

@@ -1,0 +1,89 @@
+"""The compare pair of a Session: which two photos are shown, recording which is better, and undoing it."""
+from __future__ import annotations
+
+from phototriage_gui import pairs
+from phototriage_gui.models.shoot import PENDING, Burst
+from phototriage_gui.undo import ChoiceCommand
+from ranker.catalog import CatalogError
+from ranker.decisions import Decision
+
+
+class CompareMixin:
+    """Mixed into Session (which owns the state: shoot, decisions, pair, active, exhausted, _compared)."""
+
+    def choose(self, side: int) -> bool:
+        """The photo on `side` (0 left, 1 right) is the better one: record it, show the next pair."""
+        if self.pair is None:
+            burst = self.current_burst()
+            self.message.emit("info", "An exposure bracket is kept whole: there is nothing to choose between."
+                              if burst is not None and burst.kind == "bracket"
+                              else "Nothing to compare here: a burst needs two ranked photos.")
+            return False
+        winner, loser = (self.shoot.by_key[k].photo_id for k in (self.pair[side], self.pair[1 - side]))
+        before = (self.pair, self.active, self.current)
+        try:
+            choice_id = self.record_choice(winner, loser)
+        except CatalogError as exc:
+            self.report_catalog_error(exc)
+            return False
+        self.undo_stack.push(ChoiceCommand(self, winner, loser, choice_id, before))
+        self.next_pair()
+        return True
+
+    def record_choice(self, winner: int, loser: int) -> int:
+        choice_id = self.catalog.add_choice(winner, loser, source="compare")
+        self._compared[pairs.pair_key(winner, loser)] += 1
+        return choice_id
+
+    def forget_choice(self, choice_id: int, winner: int, loser: int) -> None:
+        self.catalog.remove_choice(choice_id)
+        key = pairs.pair_key(winner, loser)
+        self._compared[key] -= 1
+        if self._compared[key] <= 0:
+            del self._compared[key]
+
+    def next_pair(self) -> None:
+        burst = self.current_burst()
+        if burst is not None:
+            self._set_pair(self._suggest_pair(burst), active=0)
+
+    def restore_pair(self, state) -> None:
+        pair, active, current = state
+        self.pair, self.active = pair, active
+        self._set_current_only(current)
+        self.pairChanged.emit()
+
+    def _suggest_pair(self, burst: Burst) -> tuple[str, str] | None:
+        """ranker.learning.next_pairs (the pair the model is least sure about) among photos without a flag;
+        the two best-ranked undecided ones when that finds nothing new."""
+        if burst.kind in (PENDING, "bracket"):
+            return None  # a bracket's frames belong together (HDR): there is no better one to choose
+        ids = self.shoot.burst_ids(burst)
+        open_scores = {pid: self.shoot.by_id[pid].score for pid in ids
+                       if self.decisions.get(pid, Decision()).flag is None and self.shoot.by_id[pid].score is not None}
+        suggested = None
+        if len(open_scores) >= 2:
+            try:
+                from ranker.learning import next_pairs
+            except ImportError:  # an install without the learning module still compares best-first
+                next_pairs = None
+            if next_pairs is not None:
+                found = next_pairs(open_scores, decided=set(self._compared), k=1)
+                suggested = found[0] if found else None
+        if suggested is not None:
+            self.exhausted = False
+        else:
+            suggested, self.exhausted = pairs.default_pair(ids, self.decisions, set(self._compared))
+        return None if suggested is None else tuple(self.shoot.by_id[pid].key for pid in suggested)
+
+    def _set_pair(self, pair: tuple[str, str] | None, active: int) -> None:
+        self.pair, self.active = pair, active
+        if pair is not None:
+            self._set_current_only(pair[active])
+        self.pairChanged.emit()
+
+    def swap_active(self) -> None:
+        if self.pair is not None:
+            self.active = 1 - self.active
+            self._set_current_only(self.pair[self.active])
+            self.pairChanged.emit()

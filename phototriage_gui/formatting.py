@@ -1,0 +1,146 @@
+"""Photographer-facing text: exposure triangles, capture times, and why a photo ranked where it did (no Qt)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+def shutter(seconds: float | None) -> str | None:
+    """1/400 s, 1/3 s, 0.8 s, 2 s, 30 s: the way cameras print it."""
+    if not seconds or seconds <= 0:
+        return None
+    if seconds < 0.5:
+        denominator = round(1 / seconds)
+        return f"1/{denominator} s"
+    if seconds < 1:
+        return f"{seconds:.1f} s"
+    return f"{seconds:g} s"
+
+
+def aperture(f_number: float | None) -> str | None:
+    if not f_number or f_number <= 0:
+        return None
+    return f"f/{f_number:.1f}".replace(".0", "") if f_number < 10 else f"f/{f_number:.0f}"
+
+
+def ev(bias: float | None) -> str | None:
+    """Exposure compensation in the camera's thirds (+2/3 EV) or decimals when it is not a third."""
+    if bias is None:
+        return None
+    if abs(bias) < 1e-6:
+        return "±0 EV"
+    thirds = Fraction(bias).limit_denominator(3)
+    sign = "+" if bias > 0 else "−"
+    if abs(float(thirds) - bias) < 0.02:
+        whole, rest = divmod(abs(thirds.numerator), thirds.denominator)
+        text = (f"{whole} " if whole else "") + (f"{rest}/{thirds.denominator}" if rest else "")
+        return f"{sign}{text.strip()} EV"
+    return f"{sign}{abs(bias):.1f} EV"
+
+
+def exposure_line(meta: dict) -> str:
+    """"1/400 s  f/8  ISO 640  +1/3 EV" with whatever the camera recorded."""
+    parts = [shutter(meta.get("exposure_time")), aperture(meta.get("aperture")),
+             f"ISO {meta['iso']}" if meta.get("iso") else None, ev(meta.get("exposure_bias"))]
+    return "  ".join(p for p in parts if p) or "not recorded"
+
+
+def camera_line(meta: dict) -> str:
+    make, model = (meta.get("make") or "").strip(), (meta.get("model") or "").strip()
+    if make and model.lower().startswith(make.lower()):
+        make = ""  # "Canon Canon EOS 40D" reads badly; many makers repeat the brand in the model
+    return " ".join(p for p in (make, model) if p) or "unknown camera"
+
+
+def capture_line(meta: dict) -> str:
+    value = meta.get("capture_time")
+    if not value:
+        return "not recorded"
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return str(value)
+    text = when.strftime("%Y-%m-%d %H:%M:%S")
+    if when.microsecond:
+        text += f".{when.microsecond // 10000:02d}"
+    return text
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    label: str
+    higher_is_better: bool
+    threshold: float  # a difference smaller than this is not worth mentioning
+    worse: str  # how to say this photo is worse on this signal
+    better: str
+
+
+#: the hand-crafted signals behind every model, in the order the info panel lists them
+SIGNALS = (
+    Signal("sharpness", "Sharpness", True, 0.15, "softer (shake or missed focus)", "sharper"),
+    Signal("noise", "Noise", False, 0.004, "noisier", "cleaner"),
+    Signal("exposure", "Exposure", True, 0.05, "worse exposed (dark or clipped)", "better exposed"),
+    Signal("contrast", "Contrast", True, 0.03, "flatter", "more contrast"),
+    Signal("colorfulness", "Colour", True, 0.04, "less colourful", "more colourful"),
+    Signal("highlights", "Blown highlights", False, 0.01, "more blown highlights", "fewer blown highlights"),
+    Signal("shadows", "Crushed shadows", False, 0.01, "more crushed shadows", "fewer crushed shadows"),
+)
+
+
+def signal_rows(signals: dict, reference: dict | None) -> list[tuple[str, float, float | None, str]]:
+    """(label, value, difference to the reference, verdict) for each known signal the photo has."""
+    rows = []
+    for spec in SIGNALS:
+        if spec.name not in signals:
+            continue
+        value = float(signals[spec.name])
+        diff = None if reference is None or spec.name not in reference else value - float(reference[spec.name])
+        rows.append((spec.label, value, diff, _verdict(spec, diff)))
+    return rows
+
+
+def signal_value(label: str, value: float, signed: bool = False) -> str:
+    """Shares of pixels as percentages (what a histogram shows), the rest as the measure's own number."""
+    sign = "+" if signed else ""
+    value = 0.0 if abs(value) < 5e-4 else value  # no "-0.0%"
+    if label in ("Blown highlights", "Crushed shadows"):
+        return f"{value * 100:{sign}.1f}%"
+    return f"{value:{sign}.3f}"
+
+
+def _verdict(spec: Signal, diff: float | None) -> str:
+    if diff is None or abs(diff) < spec.threshold:
+        return ""
+    gain = diff if spec.higher_is_better else -diff
+    return spec.better if gain > 0 else spec.worse
+
+
+def why(rank: int | None, size: int, signals: dict, best: dict | None, runner_up: dict | None) -> str:
+    """One sentence on why this photo sits where it does in its burst."""
+    if rank is None:
+        return "Not ranked yet."
+    if size <= 1:
+        return "The only photo in its group."
+    if rank == 1:
+        reasons = [v for _, _, _, v in signal_rows(signals, runner_up) if v and _is_gain(v)]
+        return "Suggested best of its burst" + (f": {', '.join(reasons)} than #2." if reasons else ".")
+    reasons = [v for _, _, _, v in signal_rows(signals, best) if v and not _is_gain(v)]
+    if not reasons:
+        return f"Ranked {rank} of {size}: close to #1 on every quality signal; the model prefers #1 overall."
+    return f"Ranked {rank} of {size}: {', '.join(reasons)} than #1."
+
+
+def _is_gain(verdict: str) -> bool:
+    return any(verdict == s.better for s in SIGNALS)
+
+
+def time_left(elapsed: float, fraction: float) -> str:
+    """"about 40 s left" from the pace so far; empty until there is enough of it to extrapolate."""
+    if fraction <= 0.02 or fraction >= 1 or elapsed < 0.5:
+        return ""
+    left = elapsed / fraction * (1 - fraction)
+    if left < 60:
+        return f"about {max(1, round(left))} s left"
+    return f"about {round(left / 60)} min left"

@@ -1,0 +1,127 @@
+"""The window's action handlers, one per entry of actions.ACTIONS: each asks the session or a view to act."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import QFileDialog
+
+from phototriage_gui.views.preferences_dialog import PreferencesDialog
+
+
+class ActionHandlers:
+    """Mixed into MainWindow; `self` has .session, .actions, the views and docks."""
+
+    # -- File -----------------------------------------------------------------------------------
+    def on_open(self) -> None:
+        recent = self.session.prefs.recent_folders
+        folder = QFileDialog.getExistingDirectory(self, "Open a shoot folder", recent[0] if recent else "")
+        if folder:
+            self.open_folder(folder)
+
+    def on_rerank(self) -> None:
+        self.session.start_ranking()
+
+    def on_preferences(self) -> None:
+        dialog = PreferencesDialog(self.session.prefs, self)
+        if dialog.exec():
+            self.session.set_preferences(dialog.preferences())
+            self.actions["auto_advance"].setChecked(self.session.prefs.auto_advance)
+
+    def on_quit(self) -> None:
+        self.close()
+
+    # -- Edit -----------------------------------------------------------------------------------
+    def on_undo(self) -> None:
+        self.session.undo_stack.undo()
+
+    def on_redo(self) -> None:
+        self.session.undo_stack.redo()
+
+    def on_auto_cull(self) -> None:
+        self.session.auto_cull()
+
+    # -- Photo ----------------------------------------------------------------------------------
+    def _decided(self, done: bool, advance: bool | None = None) -> None:
+        """Lightroom's auto-advance: after a decision, go on to the next photo the filter shows."""
+        if done and (self.session.prefs.auto_advance if advance is None else advance):
+            self.session.step(1)
+
+    def on_flag(self, flag: str | None) -> None:
+        text = {"pick": "pick", "reject": "reject", None: "unflag"}[flag]
+        self._decided(self.session.decide(text, flag=flag))
+
+    def on_flag_next(self, flag: str | None) -> None:
+        text = {"pick": "pick", "reject": "reject", None: "unflag"}[flag]
+        self._decided(self.session.decide(text, flag=flag), advance=True)
+
+    def on_rate(self, stars: int) -> None:
+        self._decided(self.session.decide(f"rate {stars}", rating=stars))
+
+    def on_label(self, colour: str) -> None:
+        current = self.session.decision(self.session.current) if self.session.current else None
+        label = None if current is not None and current.label == colour else colour  # same key again clears
+        self._decided(self.session.decide(f"label {colour}", label=label))
+
+    def on_auto_advance(self, checked: bool) -> None:
+        if checked != self.session.prefs.auto_advance:
+            self.session.set_preferences(replace(self.session.prefs, auto_advance=checked))
+
+    # -- Compare and Go --------------------------------------------------------------------------
+    def on_choose(self, side: int) -> None:
+        if self.view_mode != "compare":
+            self.show_view("compare")  # a choice is only meaningful for the pair on screen
+            return
+        self.session.choose(side)
+
+    def on_swap_active(self) -> None:
+        self.session.swap_active()
+
+    def on_step(self, delta: int) -> None:
+        self.session.step(delta)
+
+    def on_burst_step(self, delta: int) -> None:
+        self.session.burst_step(delta)
+
+    # -- View ------------------------------------------------------------------------------------
+    def on_toggle_view(self) -> None:
+        if self.view_mode == "grid":
+            self.show_view(self._previous_view)
+        else:
+            self.show_view("loupe" if self.view_mode == "compare" else "compare")
+
+    def on_show_view(self, name: str) -> None:
+        self.show_view(name)
+
+    def on_zoom(self) -> None:
+        if self.view_mode == "grid":
+            self.show_view("loupe")
+        self.active_image_view().toggle_100()
+
+    def on_show_info(self, checked: bool) -> None:
+        self.info_dock.setVisible(checked)
+        if checked:
+            self.info_dock.raise_()
+
+    def on_show_models(self, checked: bool) -> None:
+        self.models_dock.setVisible(checked)
+        if checked:
+            self.models_dock.raise_()
+            self.models.refresh()
+
+    def on_show_problems(self, checked: bool) -> None:
+        self.problems_dock.setVisible(checked)
+
+    # -- Model and Help ----------------------------------------------------------------------------
+    def on_download_models(self) -> None:
+        self.on_show_models(True)
+        self.messages.show_message("info", "Missing models have a Download button in the Models panel.")
+
+    def on_learn(self) -> None:
+        self.on_show_models(True)
+        self.models.learn()
+
+    def on_revert_model(self) -> None:
+        self.models.revert()
+
+    def on_help(self) -> None:
+        self.help.toggle()

@@ -1,0 +1,161 @@
+"""Decoded previews and thumbnails: an LRU of QImages filled by a decode pool, with prefetch of neighbours."""
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from phototriage_gui.workers import Worker
+from ranker.images import ImageLoadError, load_photo
+
+THUMB = 256  # long side of strip and grid thumbnails
+FULL = 0  # full resolution, for 100% zoom
+
+#: decodes running at once; Pillow and libjpeg release the GIL, so this matches the decode pool's threads
+IN_FLIGHT = 2
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What a pool thread hands back: plain bytes, turned into a QImage on the UI thread."""
+
+    data: bytes
+    width: int
+    height: int
+    full_size: tuple[int, int]
+
+
+def _decode(path: Path, size: int) -> Decoded:
+    image, meta = load_photo(path, max_size=size or None)
+    full = (meta.width, meta.height) if meta.width and meta.height else image.size
+    return Decoded(image.tobytes(), image.width, image.height, full)
+
+
+class _Lru:
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self.items: collections.OrderedDict[tuple[str, int], QImage] = collections.OrderedDict()
+        self.bytes = 0
+
+    def get(self, key) -> QImage | None:
+        image = self.items.get(key)
+        if image is not None:
+            self.items.move_to_end(key)
+        return image
+
+    def put(self, key, image: QImage) -> None:
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.bytes -= old.sizeInBytes()
+        self.items[key] = image
+        self.bytes += image.sizeInBytes()
+        while self.bytes > self.budget and len(self.items) > 1:
+            _, evicted = self.items.popitem(last=False)
+            self.bytes -= evicted.sizeInBytes()
+
+
+class ImageCache(QObject):
+    """`get` answers at once from memory; `request`/`prefetch` queue decodes. Thumbnails and previews
+    have separate budgets so scrolling a 20k-photo grid never evicts the previews around the current photo."""
+
+    ready = Signal(str, int)  # key, size (emitted for failures too: `error(key, size)` says why)
+
+    def __init__(self, pool: Any, preview_size: int = 2048, preview_budget_mb: int = 640,
+                 thumb_budget_mb: int = 192, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = pool
+        self.preview_size = preview_size
+        self._lru = {THUMB: _Lru(thumb_budget_mb << 20), "big": _Lru(preview_budget_mb << 20)}
+        self._paths: dict[str, Path] = {}
+        self._full_size: dict[str, tuple[int, int]] = {}
+        self._errors: dict[tuple[str, int], str] = {}
+        self._queue: list[tuple[str, int]] = []  # urgent first
+        self._running: dict[tuple[str, int], Worker] = {}
+        self._pump_scheduled = False
+
+    def _lru_for(self, size: int) -> _Lru:
+        return self._lru[THUMB] if size == THUMB else self._lru["big"]
+
+    def set_paths(self, paths: dict[str, Path]) -> None:
+        """key → file to decode. Queued decodes of photos no longer shown are dropped; the same shoot
+        re-ranked keeps its queue, so views that asked before the reset still get their images."""
+        self._paths = dict(paths)
+        self._queue = [job for job in self._queue if job[0] in self._paths]
+
+    def get(self, key: str, size: int) -> QImage | None:
+        return self._lru_for(size).get((key, size))
+
+    def best(self, key: str) -> QImage | None:
+        """The most detailed image of `key` in memory (full, then preview, then thumbnail)."""
+        candidates = [self.get(key, FULL), self.get(key, self.preview_size), self.get(key, THUMB)]
+        return next((c for c in candidates if c is not None), None)
+
+    def full_size(self, key: str) -> tuple[int, int] | None:
+        return self._full_size.get(key)
+
+    def error(self, key: str, size: int) -> str | None:
+        return self._errors.get((key, size))
+
+    def request(self, key: str, size: int, urgent: bool = False) -> None:
+        job = (key, size)
+        if key not in self._paths or job in self._errors or job in self._running or self.get(key, size):
+            return
+        if job in self._queue:
+            if not urgent:
+                return
+            self._queue.remove(job)
+        if urgent:
+            self._queue.insert(0, job)
+        else:
+            self._queue.append(job)
+        self._schedule()
+
+    def prefetch(self, keys: Iterable[str], size: int) -> None:
+        """Replace queued previews with these, in order (the current photo first): moving fast through
+        a shoot must not leave a backlog of photos the user already passed."""
+        self._queue = [job for job in self._queue if job[1] != size]
+        for key in keys:
+            self.request(key, size)
+
+    def idle(self) -> bool:
+        return not self._queue and not self._running
+
+    def _schedule(self) -> None:
+        # Decodes start from the event loop, never inside a paint or a model's data() call.
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            QTimer.singleShot(0, self._pump)
+
+    def _pump(self) -> None:
+        self._pump_scheduled = False
+        while self._queue and len(self._running) < IN_FLIGHT:
+            key, size = job = self._queue.pop(0)
+            worker = Worker(lambda cancel, p=self._paths[key], s=size: _decode(p, s), self)
+            self._running[job] = worker
+            worker.result.connect(lambda decoded, job=job: self._store(job, decoded))
+            worker.error.connect(lambda exc, job=job: self._fail(job, exc))
+            worker.finished.connect(lambda job=job: self._done(job))
+            worker.start(self.pool)
+
+    def _store(self, job: tuple[str, int], decoded: Decoded) -> None:
+        key, size = job
+        image = QImage(decoded.data, decoded.width, decoded.height, 3 * decoded.width,
+                       QImage.Format.Format_RGB888).copy()  # copy: Qt must own the pixels, not the bytes object
+        self._lru_for(size).put(job, image)
+        self._full_size[key] = decoded.full_size
+
+    def _fail(self, job: tuple[str, int], exc: Exception) -> None:
+        self._errors[job] = exc.reason if isinstance(exc, ImageLoadError) else str(exc)
+
+    def _done(self, job: tuple[str, int]) -> None:
+        worker = self._running.pop(job, None)
+        if worker is not None:
+            worker.deleteLater()
+        self.ready.emit(*job)
+        if self._queue:
+            self._schedule()

@@ -1,0 +1,257 @@
+"""The main window: views, docks, menus and status bar around one Session; action handlers are thin."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from phototriage_gui import actions as action_table
+from phototriage_gui.handlers import ActionHandlers
+from phototriage_gui.image_cache import ImageCache
+from phototriage_gui.models.photo_model import PhotoListModel
+from phototriage_gui.session import Session
+from phototriage_gui.views.compare import CompareView
+from phototriage_gui.views.filter_bar import FilterBar
+from phototriage_gui.views.help_overlay import HelpOverlay
+from phototriage_gui.views.info_panel import InfoPanel
+from phototriage_gui.views.loupe import LoupeView
+from phototriage_gui.views.model_panel import ModelPanel
+from phototriage_gui.views.photo_list import BurstStrip, GridView
+from phototriage_gui.views.problems import MessageBar, ProblemsList
+from phototriage_gui.views.progress import JobProgress
+from phototriage_gui.workers import make_pool
+from ranker import preferences
+from ranker.catalog import Catalog, CatalogError
+from ranker.paths import config_dir
+
+PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user
+
+
+@dataclass
+class Pools:
+    """Executors by purpose (GUIDE §3): tests pass SyncPool for each."""
+
+    jobs: Any = field(default_factory=lambda: make_pool(1))  # ranking and learning: one owner of torch
+    decode: Any = field(default_factory=lambda: make_pool(2))  # previews: Pillow/libjpeg release the GIL
+    downloads: Any = field(default_factory=lambda: make_pool(1))  # network and model listing
+
+
+class MainWindow(ActionHandlers, QMainWindow):
+    def __init__(self, catalog: Catalog | None = None, pools: Pools | None = None,
+                 prefs: preferences.Preferences | None = None):
+        super().__init__()
+        self.setWindowTitle("PhotoTriage")
+        self.pools = pools or Pools()
+        startup_error = None
+        self._owns_catalog = catalog is None
+        if catalog is None:
+            try:
+                catalog = Catalog()
+            except CatalogError as exc:
+                startup_error = f"{exc} Photos can be viewed, but no decision can be saved."
+        self.catalog = catalog
+        self.session = Session(catalog, self.pools.jobs, prefs, self)
+        screen = QGuiApplication.primaryScreen()
+        long_side = max(screen.size().width(), screen.size().height()) * screen.devicePixelRatio() if screen else 2048
+        self.cache = ImageCache(self.pools.decode, preview_size=int(min(3072, max(1024, long_side))), parent=self)
+        self.photo_model = PhotoListModel(self.session, self.cache, self)
+        self._build_views()
+        self._build_docks()
+        self._build_status()
+        self.actions = action_table.build_actions(self)
+        self._build_menus()
+        self.actions["auto_advance"].setChecked(self.session.prefs.auto_advance)
+        self.view_mode = "compare"
+        self._previous_view = "compare"
+        self._wire()
+        self.setAcceptDrops(True)
+        self._restore_geometry()
+        self.show_view("compare")
+        if startup_error:
+            self.messages.show_message("error", startup_error)
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.compare = CompareView(self.session, self.cache)
+        self.loupe = LoupeView(self.session, self.cache)
+        self.grid = GridView(self.session, self.photo_model)
+        self.grid.list.activated_key.connect(self._open_in_loupe)
+        self.stack = QStackedWidget()
+        for view in (self.compare, self.loupe, self.grid):
+            self.stack.addWidget(view)
+        self.strip = BurstStrip(self.session, self.photo_model)
+        self.filter_bar = FilterBar(self.session)
+        self.messages = MessageBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for widget, stretch in ((self.filter_bar, 0), (self.messages, 0), (self.stack, 1), (self.strip, 0)):
+            layout.addWidget(widget, stretch)
+        self.setCentralWidget(central)
+        self.help = HelpOverlay(central)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState needs it
+        dock.setWidget(widget)
+        dock.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.info = InfoPanel(self.session)
+        self.info_dock = self._dock("Info", self.info, Qt.DockWidgetArea.RightDockWidgetArea, "info")
+        self.models = ModelPanel(self.session, self.pools.jobs, self.pools.downloads)
+        self.models_dock = self._dock("Models", self.models, Qt.DockWidgetArea.RightDockWidgetArea, "models")
+        self.tabifyDockWidget(self.info_dock, self.models_dock)
+        self.info_dock.raise_()
+        self.problems = ProblemsList(self.session)
+        self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea, "problems")
+        self.problems_dock.hide()
+
+    def _build_status(self) -> None:
+        self.job_progress = JobProgress()
+        self.position = QLabel()
+        self.model_label = QLabel()
+        self.statusBar().addWidget(self.position)
+        self.statusBar().addWidget(self.job_progress)
+        self.statusBar().addPermanentWidget(self.model_label)
+
+    def _build_menus(self) -> None:
+        menus = {name: self.menuBar().addMenu(name) for name in action_table.MENUS}
+        for entry in action_table.ACTIONS:
+            menus[entry.menu].addAction(self.actions[entry.name])
+            if entry.name == "open":
+                self.recent_menu = menus["File"].addMenu("Open &Recent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.session.prefs.recent_folders:
+            self.recent_menu.addAction(folder, lambda folder=folder: self.open_folder(folder))
+        if not self.session.prefs.recent_folders:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _wire(self) -> None:
+        session = self.session
+        session.message.connect(self.messages.show_message)
+        session.rankingStarted.connect(lambda worker: self.job_progress.attach(worker, "Ranking"))
+        session.shootChanged.connect(self._shoot_changed)
+        session.currentChanged.connect(self._current_changed)
+        session.problemsChanged.connect(self._problems_changed)
+        session.undo_stack.canUndoChanged.connect(self.actions["undo"].setEnabled)
+        session.undo_stack.canRedoChanged.connect(self.actions["redo"].setEnabled)
+        self.actions["undo"].setEnabled(False)
+        self.actions["redo"].setEnabled(False)
+        self.models.modelChanged.connect(session.start_ranking)
+        self.models.jobStarted.connect(self.job_progress.attach)
+        for name, dock in (("show_info", self.info_dock), ("show_models", self.models_dock),
+                           ("show_problems", self.problems_dock)):
+            dock.visibilityChanged.connect(lambda visible, n=name: self._sync_check(n, visible))
+
+    def _sync_check(self, name: str, visible: bool) -> None:
+        action = self.actions[name]
+        action.blockSignals(True)
+        action.setChecked(visible)
+        action.blockSignals(False)
+
+    # -- reacting to the session -------------------------------------------------------------
+    def _shoot_changed(self) -> None:
+        shoot = self.session.shoot
+        self.setWindowTitle(f"{shoot.root.name} — PhotoTriage" if shoot else "PhotoTriage")
+        model = shoot.model if shoot else {}
+        self.model_label.setText(f"Model: {model.get('label')} ({model.get('why')})" if model else "")
+        self._current_changed(self.session.current or "")
+
+    def _current_changed(self, key: str) -> None:
+        shoot, photo = self.session.shoot, self.session.current_photo()
+        if shoot is None or photo is None:
+            self.position.setText("")
+            return
+        burst = shoot.bursts[photo.burst]
+        rank = f" · #{photo.rank} of {len(burst.keys)}" if photo.rank else ""
+        self.position.setText(f"Burst {photo.burst + 1} of {len(shoot.bursts)}{rank} · "
+                              f"photo {shoot.index[key] + 1} of {len(shoot.photos)}")
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Decode what the user will look at next: the pair, then the photos after and before."""
+        shoot, current = self.session.shoot, self.session.current
+        index = shoot.index[current]
+        ahead = [p.key for p in shoot.photos[index + 1:] if self.session.visible(p.key)][:PREFETCH_AHEAD]
+        behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
+        keys = [current, *(self.session.pair or ()), *ahead, *behind]
+        self.cache.prefetch(list(dict.fromkeys(keys)), self.cache.preview_size)
+
+    def _problems_changed(self) -> None:
+        files = [p for p in self.session.problems if p.where != "catalog"]
+        if files:
+            self.messages.show_message("warning", f"{len(files)} file(s) could not be read; see View ▸ Problems.")
+            self.problems_dock.show()
+
+    # -- opening ---------------------------------------------------------------------------------
+    def open_folder(self, folder: str | Path) -> bool:
+        return self.session.open(folder)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                path = Path(url.toLocalFile())
+                self.open_folder(path if path.is_dir() else path.parent)
+                event.acceptProposedAction()
+                return
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.help.isVisible():
+            self.help.hide()
+            return
+        super().keyPressEvent(event)
+
+    # -- views -----------------------------------------------------------------------------------
+    def show_view(self, name: str) -> None:
+        if name != "grid":
+            self._previous_view = name
+        self.view_mode = name
+        self.stack.setCurrentWidget({"compare": self.compare, "loupe": self.loupe, "grid": self.grid}[name])
+        self.strip.setVisible(name != "grid")  # the grid already shows every photo
+        for view in (self.compare, self.loupe):
+            view.refresh()
+
+    def active_image_view(self):
+        return (self.compare if self.view_mode == "compare" else self.loupe).active_view()
+
+    def _open_in_loupe(self, key: str) -> None:
+        self.session.set_current(key)
+        self.show_view("loupe")
+
+    # -- geometry (QSettings holds window state only) -------------------------------------------
+    def _settings(self) -> QSettings:
+        return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        settings = self._settings()
+        if settings.value("geometry") is None or not self.restoreGeometry(settings.value("geometry")):
+            self.resize(1400, 900)
+        if settings.value("state") is not None:
+            self.restoreState(settings.value("state"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = self._settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("state", self.saveState())
+        self.session.cancel_ranking()
+        for pool in (self.pools.jobs, self.pools.decode, self.pools.downloads):
+            pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
+        if self._owns_catalog and self.catalog is not None:
+            self.catalog.close()  # checkpoints the WAL, so the catalog is one tidy file again
+            self.catalog = self.session.catalog = None
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Qt item models and the plain shoot structure they present."""

@@ -1,0 +1,118 @@
+"""Qt item models over the open shoot: every photo in strip order, and the filtered view of it."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from phototriage_gui.image_cache import THUMB, ImageCache
+from phototriage_gui.session import Session
+
+PhotoRole = Qt.ItemDataRole.UserRole + 1  # PhotoItem
+DecisionRole = Qt.ItemDataRole.UserRole + 2  # Decision
+BurstRole = Qt.ItemDataRole.UserRole + 3  # Burst
+FirstInBurstRole = Qt.ItemDataRole.UserRole + 4  # bool: draw the burst's header before it
+ThumbErrorRole = Qt.ItemDataRole.UserRole + 5  # why the thumbnail could not be read, or None
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the list's invisible root, as Qt's default argument
+
+
+class PhotoListModel(QAbstractListModel):
+    """Rows are Session.shoot.photos; thumbnails are asked of the cache only when a view paints a row."""
+
+    def __init__(self, session: Session, cache: ImageCache, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.cache = cache
+        session.shootChanged.connect(self._reset)
+        session.decisionsChanged.connect(self._decisions_changed)
+        cache.ready.connect(self._image_ready)
+
+    def _photos(self):
+        return self.session.shoot.photos if self.session.shoot else []
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._photos())
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._photos()):
+            return None
+        photo = self._photos()[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return photo.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(photo.paths[0])
+        if role == Qt.ItemDataRole.DecorationRole:
+            image = self.cache.get(photo.key, THUMB)
+            if image is None:
+                self.cache.request(photo.key, THUMB)
+            return image
+        if role == PhotoRole:
+            return photo
+        if role == DecisionRole:
+            return self.session.decision(photo.key)
+        if role == BurstRole:
+            return self.session.shoot.bursts[photo.burst]
+        if role == FirstInBurstRole:
+            return self.session.shoot.bursts[photo.burst].keys[0] == photo.key
+        if role == ThumbErrorRole:
+            return self.cache.error(photo.key, THUMB)
+        return None
+
+    def row_of(self, key: str) -> int:
+        return self.session.shoot.index.get(key, -1) if self.session.shoot else -1
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        if self.session.shoot:
+            self.cache.set_paths({p.key: p.decode_path for p in self.session.shoot.photos})
+        self.endResetModel()
+
+    def _changed(self, key: str, roles: list[int]) -> None:
+        row = self.row_of(key)
+        if row >= 0:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, roles)
+
+    def _decisions_changed(self, keys: list) -> None:
+        for key in keys:
+            self._changed(key, [DecisionRole])
+
+    def _image_ready(self, key: str, size: int) -> None:
+        if size == THUMB:
+            self._changed(key, [Qt.ItemDataRole.DecorationRole, ThumbErrorRole])
+
+
+class FilteredPhotos(QSortFilterProxyModel):
+    """The photos the filter bar lets through, optionally only the current burst (the grid's toggle)."""
+
+    def __init__(self, source: PhotoListModel, parent=None):
+        super().__init__(parent)
+        self.session = source.session
+        self.burst_only: int | None = None  # index into Shoot.bursts
+        self.setSourceModel(source)
+        self.setDynamicSortFilter(True)  # a decision that no longer matches drops out at once
+        self.session.filterChanged.connect(self.refilter)
+
+    def set_burst_only(self, burst: int | None) -> None:
+        if burst != self.burst_only:
+            self.burst_only = burst
+            self.refilter()
+
+    def refilter(self) -> None:
+        self.beginFilterChange()
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent: _Index) -> bool:
+        shoot = self.session.shoot
+        if shoot is None or row >= len(shoot.photos):
+            return False
+        photo = shoot.photos[row]
+        if self.burst_only is not None and photo.burst != self.burst_only:
+            return False
+        return self.session.visible(photo.key)
+
+    def row_of(self, key: str) -> int:
+        source_row = self.sourceModel().row_of(key)
+        if source_row < 0:
+            return -1
+        return self.mapFromSource(self.sourceModel().index(source_row)).row()

@@ -1,0 +1,102 @@
+"""The shoot as the GUI sees it: photos in strip order, grouped into bursts, before and after ranking (no Qt)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ranker.decisions import Decision
+
+#: the burst kind shown while the worker is still grouping and ranking
+PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class PhotoItem:
+    key: str  # the primary file's path: stable before and after ranking
+    paths: tuple[Path, ...]
+    decode_path: Path  # the camera JPEG of a RAW+JPEG pair, faster to show
+    photo_id: int | None = None  # None until the catalog knows the photo
+    burst: int = 0  # index into Shoot.bursts
+    rank: int | None = None  # 1 = suggested best of its burst
+    score: float | None = None
+    signals: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.paths[0].name
+
+
+@dataclass(frozen=True)
+class Burst:
+    number: int  # as the catalog numbers it (capture order); 0 while pending
+    kind: str  # "burst" | "bracket" | "single" | PENDING
+    keys: tuple[str, ...]  # best first once ranked, file order while pending
+
+
+@dataclass
+class Shoot:
+    root: Path
+    photos: list[PhotoItem]  # strip order: bursts in capture order, each best first
+    bursts: list[Burst]
+    ranked: bool = False
+    model: dict = field(default_factory=dict)
+    by_key: dict[str, PhotoItem] = field(init=False)
+    index: dict[str, int] = field(init=False)
+    by_id: dict[int, PhotoItem] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {p.key: p for p in self.photos}
+        self.index = {p.key: i for i, p in enumerate(self.photos)}
+        self.by_id = {p.photo_id: p for p in self.photos if p.photo_id is not None}
+
+    def burst_of(self, key: str) -> Burst:
+        return self.bursts[self.by_key[key].burst]
+
+    def burst_ids(self, burst: Burst) -> list[int]:
+        """Catalog ids of a burst's photos, best first (photos not analysed yet are left out)."""
+        return [self.by_key[k].photo_id for k in burst.keys if self.by_key[k].photo_id is not None]
+
+
+def _key(path: Path) -> str:
+    return os.fsdecode(path)
+
+
+def pending_shoot(root: Path, discovered: Iterable, known_ids: dict[str, int]) -> Shoot:
+    """What `ranker.scan.discover` found, shown at once as one unranked group in file order."""
+    photos = []
+    for files in discovered:
+        key = _key(files.primary)
+        photos.append(PhotoItem(key, tuple(files.paths), files.decode_path, known_ids.get(key)))
+    bursts = [Burst(0, PENDING, tuple(p.key for p in photos))] if photos else []
+    return Shoot(Path(root), photos, bursts)
+
+
+def ranked_shoot(ranking, previous: Shoot | None = None) -> Shoot:
+    """The ShootRanking as strip order: bursts by capture time, each burst best first."""
+    decode_paths = {p.key: p.decode_path for p in previous.photos} if previous else {}
+    ordered = sorted(ranking.bursts, key=lambda b: (min(p.capture_ts for p in b.photos), b.number))
+    photos: list[PhotoItem] = []
+    bursts: list[Burst] = []
+    for index, burst in enumerate(ordered):
+        keys = []
+        for ranked in burst.photos:
+            key = _key(ranked.paths[0])
+            keys.append(key)
+            photos.append(PhotoItem(key, tuple(ranked.paths), decode_paths.get(key, _decode_path(ranked.paths)),
+                                    ranked.photo_id, index, ranked.rank, ranked.score, dict(ranked.signals),
+                                    dict(ranked.metadata)))
+        bursts.append(Burst(burst.number, burst.kind, tuple(keys)))
+    return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
+
+
+def _decode_path(paths: tuple[Path, ...]) -> Path:
+    from ranker.scan import PhotoFiles
+
+    return PhotoFiles(tuple(paths)).decode_path
+
+
+def decisions_from(ranking) -> dict[int, Decision]:
+    return {p.photo_id: p.decision for b in ranking.bursts for p in b.photos}

@@ -1,0 +1,343 @@
+"""One open shoot: its photos, decisions, compare pair, filter and ranking job; the window only shows it."""
+from __future__ import annotations
+
+import collections
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from phototriage_gui import pairs
+from phototriage_gui.compare_state import CompareMixin
+from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
+from phototriage_gui.undo import DecisionCommand
+from phototriage_gui.workers import Worker
+from ranker import preferences
+from ranker.catalog import Catalog, CatalogError
+from ranker.decisions import Decision
+from ranker.scan import discover
+
+FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
+
+
+@dataclass(frozen=True)
+class Filter:
+    flag: str = "all"  # one of FLAG_FILTERS
+    min_rating: int = 0
+
+    def accepts(self, decision: Decision) -> bool:
+        wanted = {"all": True, "picks": decision.flag == "pick", "rejects": decision.flag == "reject",
+                  "unflagged": decision.flag is None}[self.flag]
+        return wanted and decision.rating >= self.min_rating
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # a file path, or "catalog"
+    reason: str
+
+
+class Session(CompareMixin, QObject):
+    shootChanged = Signal()  # photos and bursts replaced (opened, or ranking arrived)
+    decisionsChanged = Signal(list)  # keys whose decision changed
+    currentChanged = Signal(str)
+    pairChanged = Signal()
+    filterChanged = Signal()
+    problemsChanged = Signal()
+    message = Signal(str, str)  # level ("error" | "warning" | "info"), text
+    rankingStarted = Signal(object)  # the Worker, for the status bar's progress and Cancel
+
+    def __init__(self, catalog: Catalog | None, jobs_pool: Any, prefs: preferences.Preferences | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.catalog = catalog
+        self.jobs_pool = jobs_pool  # one thread: it owns the torch model and device
+        self.prefs = prefs or preferences.load()
+        self.undo_stack = QUndoStack(self)
+        self.shoot: Shoot | None = None
+        self.ranking = None  # the latest ShootRanking
+        self.decisions: dict[int, Decision] = {}
+        self.current: str | None = None
+        self.pair: tuple[str, str] | None = None
+        self.active = 0  # which side of the pair is the current photo
+        self.exhausted = False  # every pair of this burst has been judged
+        self.filter = Filter()
+        self.problems: list[Problem] = []
+        self._compared: collections.Counter[frozenset[int]] = collections.Counter()
+        self._worker: Worker | None = None
+        self._decided_while_ranking: dict[int, Decision] = {}
+        if catalog is not None:
+            self.problems.extend(Problem("catalog", notice) for notice in catalog.notices)
+
+    # -- opening and ranking -----------------------------------------------------------------
+    def open(self, folder: Path | str) -> bool:
+        folder = Path(folder).expanduser()
+        try:
+            found = discover(folder, self.prefs.recursive)
+        except OSError as exc:
+            self.message.emit("error", f"Cannot open {folder}: {exc.strerror or exc}")
+            return False
+        self.cancel_ranking()
+        known = {}
+        if self.catalog is not None:
+            for files in found:
+                photo_id = self.catalog.photo_for_path(files.primary)
+                if photo_id is not None:
+                    known[str(files.primary)] = photo_id
+        self.shoot = pending_shoot(folder, found, known)
+        self.ranking = None
+        self.decisions = self.catalog.decisions(known.values()) if self.catalog else {}
+        self._compared = collections.Counter(pairs.pair_key(w, l) for _, w, l, _, _ in
+                                             (self.catalog.choices() if self.catalog else []))
+        self.problems = [p for p in self.problems if p.where == "catalog"]
+        self.undo_stack.clear()
+        self.current = self.shoot.photos[0].key if self.shoot.photos else None
+        self.pair = None
+        self._update_prefs(self.prefs.with_recent(folder))
+        self.shootChanged.emit()
+        self.problemsChanged.emit()
+        self.currentChanged.emit(self.current or "")
+        if not found:
+            self.message.emit("warning", f"No photos in {folder}")
+        else:
+            self.start_ranking()
+        return True
+
+    def start_ranking(self) -> None:
+        if self.shoot is None or self.catalog is None:
+            return
+        self.cancel_ranking()
+        root, catalog, prefs = self.shoot.root, self.catalog, self.prefs
+
+        def job(cancel):
+            from ranker.bursts import GroupingOptions
+            from ranker.pipeline import PipelineOptions, rank_shoot  # imports torch: off the UI thread
+
+            options = PipelineOptions(recursive=prefs.recursive, device=prefs.device,
+                                      grouping=GroupingOptions(gap_seconds=prefs.burst_gap_seconds))
+            return rank_shoot(root, catalog, options=options, cancel=cancel)
+
+        worker = Worker(job, self)
+        self._worker = worker
+        self._decided_while_ranking = {}
+        worker.result.connect(lambda ranking, w=worker: self._ranked(w, ranking))
+        worker.error.connect(lambda exc, w=worker: self._ranking_failed(w, exc))
+        worker.cancelled.connect(lambda w=worker: w is self._worker and self.message.emit(
+            "info", "Ranking cancelled: photos stay in file order. Ctrl+R ranks again."))
+        worker.finished.connect(lambda w=worker: self._worker_done(w))
+        self.rankingStarted.emit(worker)
+        worker.start(self.jobs_pool)
+
+    def _worker_done(self, worker: Worker) -> None:
+        if worker is self._worker:
+            self._worker = None
+        worker.deleteLater()
+
+    def cancel_ranking(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
+    @property
+    def ranking_running(self) -> bool:
+        return self._worker is not None and self._worker.running
+
+    def _ranked(self, worker: Worker, ranking) -> None:
+        if worker is not self._worker or self.shoot is None:
+            return  # a cancelled or superseded run
+        self._worker = None
+        self.ranking = ranking
+        untouched = self.shoot.photos and self.current == self.shoot.photos[0].key  # the user has not moved yet
+        self.shoot = ranked_shoot(ranking, self.shoot)
+        self.decisions.update(decisions_from(ranking))
+        self.decisions.update(self._decided_while_ranking)
+        self.problems = [p for p in self.problems if p.where == "catalog"]
+        self.problems.extend(Problem(str(e.path), e.reason) for e in ranking.errors)
+        if untouched or self.current not in self.shoot.by_key:
+            self.current = self.shoot.photos[0].key if self.shoot.photos else None
+        self.pair = None
+        self.shootChanged.emit()
+        self.problemsChanged.emit()
+        if untouched:
+            self.next_pair()  # start where culling starts: the first burst's most useful pair
+        self.set_current(self.current)
+
+    def _ranking_failed(self, worker: Worker, exc: Exception) -> None:
+        if worker is not self._worker:
+            return
+        self._worker = None
+        if isinstance(exc, CatalogError):
+            self.report_catalog_error(exc)
+        else:
+            self.message.emit("error", f"Ranking failed: {exc}")
+
+    def report_catalog_error(self, exc: CatalogError) -> None:
+        self.problems.append(Problem("catalog", str(exc)))
+        self.problemsChanged.emit()
+        self.message.emit("error", str(exc))
+
+    def set_preferences(self, prefs: preferences.Preferences) -> None:
+        """Save; a changed grouping or device re-ranks the open shoot, a changed folder scope reopens it."""
+        old, self.prefs = self.prefs, prefs
+        self._update_prefs(prefs)
+        if self.shoot is None:
+            return
+        if prefs.recursive != old.recursive:
+            self.open(self.shoot.root)
+        elif (prefs.burst_gap_seconds, prefs.device) != (old.burst_gap_seconds, old.device):
+            self.start_ranking()
+
+    def _update_prefs(self, prefs: preferences.Preferences) -> None:
+        self.prefs = prefs
+        try:
+            preferences.save(prefs)
+        except OSError as exc:
+            self.message.emit("warning", f"Preferences not saved: {exc.strerror or exc}")
+
+    # -- decisions -------------------------------------------------------------------------
+    def decision(self, key: str) -> Decision:
+        photo = self.shoot.by_key.get(key) if self.shoot else None
+        if photo is None or photo.photo_id is None:
+            return Decision()
+        return self.decisions.get(photo.photo_id, Decision())
+
+    def current_photo(self) -> PhotoItem | None:
+        return self.shoot.by_key.get(self.current) if self.shoot and self.current else None
+
+    def decide(self, text: str, key: str | None = None, **change) -> bool:
+        """Change the current (or given) photo's decision now, in the catalog too; undoable."""
+        photo = self.shoot.by_key.get(key or self.current) if self.shoot else None
+        if photo is None:
+            return False
+        if photo.photo_id is None:
+            self.message.emit("warning", f"{photo.name} is still being analysed; decide once it is ranked.")
+            return False
+        before = self.decisions.get(photo.photo_id, Decision())
+        after = before.with_(**change)
+        if after == before:
+            return True
+        return self.push_decisions(text, [(photo.photo_id, before, after)])
+
+    def push_decisions(self, text: str, changes: list[tuple[int, Decision, Decision]]) -> bool:
+        try:
+            self.write_decisions([(pid, after) for pid, _, after in changes])
+        except CatalogError as exc:
+            self.report_catalog_error(exc)
+            return False
+        self.undo_stack.push(DecisionCommand(self, text, changes))
+        return True
+
+    def write_decisions(self, items: list[tuple[int, Decision]], source: str = "user") -> None:
+        keys = []
+        try:
+            for photo_id, decision in items:
+                self.catalog.set_decision(photo_id, decision, source=source)
+                self.decisions[photo_id] = decision
+                if self.ranking_running:
+                    self._decided_while_ranking[photo_id] = decision
+                photo = self.shoot.by_id.get(photo_id)
+                if photo is not None:
+                    keys.append(photo.key)
+        finally:
+            if keys:
+                self.decisionsChanged.emit(keys)
+
+    # -- navigation --------------------------------------------------------------------------
+    def current_burst(self) -> Burst | None:
+        return self.shoot.burst_of(self.current) if self.shoot and self.current in self.shoot.by_key else None
+
+    def set_current(self, key: str | None) -> None:
+        """Show `key`; in its burst's compare pair it takes the active side (a new burst gets a new pair)."""
+        if self.shoot is None or key not in self.shoot.by_key:
+            return
+        new_burst = self.shoot.burst_of(key)
+        if self.pair is None or self.shoot.burst_of(self.pair[0]) is not new_burst:
+            pair = self._suggest_pair(new_burst)
+            if pair is not None and key not in pair:
+                partner = pairs.partner_for(self.shoot.by_key[key].photo_id, self.shoot.burst_ids(new_burst),
+                                            self.decisions, set(self._compared))
+                pair = (key, self.shoot.by_id[partner].key) if partner is not None else None
+            self.pair, self.active = pair, (pair.index(key) if pair else 0)
+        elif key in self.pair:
+            self.active = self.pair.index(key)
+        else:
+            sides = list(self.pair)
+            sides[self.active] = key
+            self.pair = tuple(sides)
+        self._set_current_only(key)
+        self.pairChanged.emit()
+
+    def _set_current_only(self, key: str | None) -> None:
+        if key != self.current:
+            self.current = key
+            self.currentChanged.emit(key or "")
+
+    def visible(self, key: str) -> bool:
+        return self.filter.accepts(self.decision(key))
+
+    def set_filter(self, new: Filter) -> None:
+        self.filter = new
+        self.filterChanged.emit()
+
+    def step(self, delta: int) -> bool:
+        """Move to the next/previous photo the filter shows, in strip order."""
+        if self.shoot is None or not self.shoot.photos:
+            return False
+        start = self.shoot.index.get(self.current, -1 if delta > 0 else len(self.shoot.photos))
+        index = start + delta
+        while 0 <= index < len(self.shoot.photos):
+            key = self.shoot.photos[index].key
+            if self.visible(key):
+                self.set_current(key)
+                return True
+            index += delta
+        return False
+
+    def burst_step(self, delta: int) -> bool:
+        """Move to the best shown photo of the next/previous burst that has one."""
+        if self.shoot is None or self.current is None:
+            return False
+        number = self.shoot.by_key[self.current].burst + delta
+        while 0 <= number < len(self.shoot.bursts):
+            shown = [k for k in self.shoot.bursts[number].keys if self.visible(k)]
+            if shown:
+                self.set_current(shown[0])
+                return True
+            number += delta
+        return False
+
+    def auto_cull(self) -> bool:
+        """Pick the best `keep_per_burst` of every burst the user has not decided; one undo step."""
+        from ranker.culling import auto_cull
+
+        if self.ranking is None:
+            self.message.emit("info", "Auto cull needs the ranking; wait until the shoot is ranked.")
+            return False
+        ranking = self._ranking_with_current_decisions()
+        ids = [p.photo_id for b in ranking.bursts for p in b.photos]
+        before = {pid: self.decisions.get(pid, Decision()) for pid in ids}
+        summary = None
+        try:
+            summary = auto_cull(self.catalog, ranking, keep=self.prefs.keep_per_burst)
+        except CatalogError as exc:
+            self.report_catalog_error(exc)  # some photos may be marked already: they stay undoable below
+        after = self.catalog.decisions(ids)
+        changes = [(pid, before[pid], after[pid]) for pid in ids if after[pid] != before[pid]]
+        if changes:
+            self.decisions.update(after)
+            self.decisionsChanged.emit([self.shoot.by_id[pid].key for pid, _, _ in changes])
+            self.undo_stack.push(DecisionCommand(self, "auto cull", changes))
+        if summary is not None:
+            self.message.emit("info", summary.describe())
+        return summary is not None
+
+    def _ranking_with_current_decisions(self):
+        """The ranking with today's decisions: its own were read when it was assembled."""
+        def photo(p):
+            return dataclasses.replace(p, decision=self.decisions.get(p.photo_id, p.decision))
+
+        bursts = tuple(dataclasses.replace(b, photos=tuple(photo(p) for p in b.photos)) for b in self.ranking.bursts)
+        return dataclasses.replace(self.ranking, bursts=bursts)

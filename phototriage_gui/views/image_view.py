@@ -1,0 +1,214 @@
+"""A zoomable, pannable photo; views sharing one ZoomState zoom and pan together (compare)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from phototriage_gui.image_cache import FULL, ImageCache
+
+MAX_SCALE = 8.0  # 800%: enough to judge eyelashes, past it is only pixels
+WHEEL_STEP = 1.25
+
+
+class ZoomState(QObject):
+    """Fit, or a scale in screen pixels per photo pixel (1.0 = 100%) around a centre in photo fractions.
+    Kept while stepping through photos, so focus checks stay on the same spot of every frame."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.fit = True
+        self.scale = 1.0
+        self.centre = QPointF(0.5, 0.5)
+
+    def set(self, fit: bool, scale: float | None = None, centre: QPointF | None = None) -> None:
+        self.fit = fit
+        if scale is not None:
+            self.scale = min(MAX_SCALE, max(0.02, scale))
+        if centre is not None:
+            self.centre = QPointF(min(1.0, max(0.0, centre.x())), min(1.0, max(0.0, centre.y())))
+        self.changed.emit()
+
+
+class ImageView(QWidget):
+    clicked = Signal()
+
+    def __init__(self, cache: ImageCache, zoom: ZoomState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.cache = cache
+        self.zoom = zoom
+        self.key: str | None = None
+        self.size_hint: tuple[int, int] | None = None  # full-resolution size from the catalog's metadata
+        self.placeholder = ""
+        self.highlight = False
+        self._drag: QPointF | None = None
+        self._dragged = False
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(120, 120)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        zoom.changed.connect(self._zoom_changed)
+        cache.ready.connect(self._image_ready)
+
+    def set_photo(self, key: str | None, full_size: tuple[int, int] | None = None, placeholder: str = "") -> None:
+        self.key, self.size_hint, self.placeholder = key, full_size, placeholder
+        if key is not None:
+            self.cache.request(key, self.cache.preview_size, urgent=True)
+            self._ensure_resolution()
+        self.update()
+
+    def image(self) -> QImage | None:
+        return self.cache.best(self.key) if self.key else None
+
+    # -- geometry ------------------------------------------------------------------------------
+    def full_size(self) -> QSizeF | None:
+        size = self.cache.full_size(self.key) if self.key else None
+        size = size or self.size_hint
+        if not size or not size[0] or not size[1]:
+            image = self.image()
+            return QSizeF(image.size()) if image is not None else None
+        return QSizeF(*size)
+
+    def fit_scale(self) -> float:
+        full = self.full_size()
+        if full is None:
+            return 1.0
+        # Fit never enlarges past 100%: a small file shown bigger than it is would hide its softness.
+        return min(self.width() / full.width(), self.height() / full.height(), 1.0)
+
+    def scale(self) -> float:
+        return self.fit_scale() if self.zoom.fit else self.zoom.scale
+
+    def image_rect(self) -> QRectF | None:
+        full = self.full_size()
+        if full is None:
+            return None
+        s = self.scale()
+        w, h = full.width() * s, full.height() * s
+        left = self.width() / 2 - self.zoom.centre.x() * w if not self.zoom.fit else (self.width() - w) / 2
+        top = self.height() / 2 - self.zoom.centre.y() * h if not self.zoom.fit else (self.height() - h) / 2
+        # Keep the photo on screen: centred when smaller than the view, edges never inside it when larger.
+        left = (self.width() - w) / 2 if w <= self.width() else min(0.0, max(self.width() - w, left))
+        top = (self.height() - h) / 2 if h <= self.height() else min(0.0, max(self.height() - h, top))
+        return QRectF(left, top, w, h)
+
+    def photo_point(self, pos: QPointF) -> QPointF | None:
+        """The photo position (fractions 0-1) under a widget position."""
+        rect = self.image_rect()
+        if rect is None or rect.width() <= 0:
+            return None
+        return QPointF((pos.x() - rect.left()) / rect.width(), (pos.y() - rect.top()) / rect.height())
+
+    # -- zooming and panning -------------------------------------------------------------------
+    def zoom_at(self, scale: float, anchor: QPointF | None = None) -> None:
+        """Set `scale` keeping the photo point under `anchor` (a widget position) where it is;
+        zooming out to the fitting scale or below returns to fit."""
+        full = self.full_size()
+        if full is None:
+            return
+        if scale <= self.fit_scale() + 1e-9 and scale < 1.0:
+            self.zoom.set(fit=True)
+            return
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        point = self.photo_point(anchor) or QPointF(0.5, 0.5)
+        scale = min(MAX_SCALE, scale)
+        centre = QPointF(point.x() + (self.width() / 2 - anchor.x()) / (full.width() * scale),
+                         point.y() + (self.height() / 2 - anchor.y()) / (full.height() * scale))
+        self.zoom.set(fit=False, scale=scale, centre=self._clamped(centre, scale))
+
+    def toggle_100(self, anchor: QPointF | None = None) -> None:
+        """Z: fit ↔ 100%, at the point clicked, or where the last 100% view was (Lightroom keeps it)."""
+        if not self.zoom.fit and abs(self.zoom.scale - 1.0) < 1e-6:
+            self.zoom.set(fit=True)
+        elif anchor is not None:
+            self.zoom_at(1.0, anchor)
+        elif self.full_size() is not None:
+            self.zoom.set(fit=False, scale=1.0, centre=self._clamped(self.zoom.centre, 1.0))
+
+    def _clamped(self, centre: QPointF, scale: float) -> QPointF:
+        full = self.full_size()
+        half_w = self.width() / (2 * full.width() * scale)
+        half_h = self.height() / (2 * full.height() * scale)
+        x = 0.5 if half_w >= 0.5 else min(1 - half_w, max(half_w, centre.x()))
+        y = 0.5 if half_h >= 0.5 else min(1 - half_h, max(half_h, centre.y()))
+        return QPointF(x, y)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom_at(self.scale() * WHEEL_STEP ** steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag, self._dragged = event.position(), False
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        full = self.full_size()
+        if self._drag is None or full is None or self.zoom.fit:
+            return
+        delta = event.position() - self._drag
+        self._drag = event.position()
+        self._dragged = True
+        s = self.zoom.scale
+        centre = QPointF(self.zoom.centre.x() - delta.x() / (full.width() * s),
+                         self.zoom.centre.y() - delta.y() / (full.height() * s))
+        self.zoom.set(fit=False, centre=self._clamped(centre, s))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag is not None and not self._dragged:
+            self.clicked.emit()
+        self._drag = None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.toggle_100(event.position())
+
+    # -- painting --------------------------------------------------------------------------------
+    def _zoom_changed(self) -> None:
+        self._ensure_resolution()
+        self.update()
+
+    def _image_ready(self, key: str, size: int) -> None:
+        if key == self.key:
+            self._ensure_resolution()
+            self.update()
+
+    def _ensure_resolution(self) -> None:
+        """Ask for the full-resolution decode once the preview would be enlarged on screen."""
+        image, full = self.image(), self.full_size()
+        if image is None or full is None or self.cache.get(self.key, FULL) is not None:
+            return
+        if full.width() * self.scale() > image.width() * 1.05:
+            self.cache.request(self.key, FULL, urgent=True)
+
+    def resizeEvent(self, event) -> None:
+        self._ensure_resolution()
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#1b1b1d"))
+        image, rect = self.image(), self.image_rect()
+        if image is not None and rect is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
+            painter.drawImage(rect, image)
+            self._zoom_label(painter)
+        else:
+            error = self.cache.error(self.key, self.cache.preview_size) if self.key else None
+            painter.setPen(QColor("#e5484d") if error else QColor("#999"))
+            text = f"Cannot show this photo:\n{error}" if error else (self.placeholder or "Loading…")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        if self.highlight:
+            painter.setPen(QPen(QColor("#8fb3ff"), 3))
+            painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
+
+    def _zoom_label(self, painter: QPainter) -> None:
+        text = f"Fit {self.scale() * 100:.0f}%" if self.zoom.fit else f"{self.zoom.scale * 100:.0f}%"
+        font = QFont(painter.font())
+        font.setPixelSize(11)
+        painter.setFont(font)
+        box = QRectF(self.width() - 70, self.height() - 22, 64, 18)
+        painter.fillRect(box, QColor(0, 0, 0, 150))
+        painter.setPen(QColor("#ddd"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

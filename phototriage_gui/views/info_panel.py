@@ -1,0 +1,92 @@
+"""The info panel: capture details, exposure, and the quality signals behind the photo's rank."""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
+
+from phototriage_gui import formatting
+from phototriage_gui.models.shoot import PENDING
+from phototriage_gui.session import Session
+from phototriage_gui.views.thumbnail_delegate import burst_title
+
+
+class InfoPanel(QScrollArea):
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setMargin(8)
+        self.setWidget(self.label)
+        self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumWidth(260)
+        for signal in (session.currentChanged, session.shootChanged, session.decisionsChanged):
+            signal.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self, *args) -> None:
+        self.label.setText(self.text())
+
+    def text(self) -> str:
+        photo = self.session.current_photo()
+        if photo is None:
+            return "<p style='color:#999'>No photo selected.</p>"
+        meta = photo.metadata
+        burst = self.session.shoot.burst_of(photo.key)
+        rows = [("File", html.escape(" + ".join(p.name for p in photo.paths)))]
+        if meta:
+            rows += [("Captured", formatting.capture_line(meta)), ("Camera", html.escape(formatting.camera_line(meta))),
+                     ("Lens", html.escape(meta.get("lens") or "not recorded")),
+                     ("Exposure", html.escape(formatting.exposure_line(meta)))]
+            if meta.get("width"):
+                rows.append(("Size", f"{meta['width']} × {meta['height']} px"))
+        parts = [_table(rows)]
+        if burst.kind == PENDING:
+            parts.append("<p style='color:#999'>Analysing… details and ranking appear when the shoot is ranked.</p>")
+            return "".join(parts)
+        parts.append(f"<h4 style='margin-bottom:2px'>{html.escape(burst_title(burst))}</h4>")
+        if burst.kind == "bracket":
+            parts.append("<p>An exposure bracket: its frames belong together (HDR), so auto cull keeps them all "
+                         "and compare offers no pair.</p>")
+            return "".join(parts)
+        best, runner_up = (self.session.shoot.by_key[k] for k in (burst.keys[0], burst.keys[min(1, len(burst.keys) - 1)]))
+        reference = runner_up if photo.rank == 1 else best
+        parts.append(f"<p><b>Rank {photo.rank} of {len(burst.keys)}</b>, score {photo.score:+.2f}"
+                     + (f" (#1: {best.score:+.2f})" if photo.rank != 1 else "") + "</p>")
+        parts.append(f"<p>{html.escape(formatting.why(photo.rank, len(burst.keys), photo.signals, best.signals, runner_up.signals))}</p>")
+        parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
+        model = self.session.shoot.model
+        if model:
+            parts.append(f"<p style='color:#999'>Model: {html.escape(str(model.get('label')))} "
+                         f"({html.escape(', '.join(model.get('features', [])))})</p>")
+        return "".join(parts)
+
+    def _signals(self, photo, reference, name: str) -> str:
+        compare = reference is not photo
+        rows = formatting.signal_rows(photo.signals, reference.signals if compare else None)
+        head = "<tr><th align=left>Signal</th><th align=right>this</th>" + (
+            f"<th align=right>vs {name}</th><th></th>" if compare else "") + "</tr>"
+        body = []
+        for label, value, diff, verdict in rows:
+            colour = "#7fd18b" if verdict and _good(verdict) else "#ff8b8b" if verdict else "#bbb"
+            cells = f"<td>{label}</td><td align=right>{formatting.signal_value(label, value)}</td>"
+            if compare:
+                cells += (f"<td align=right>{formatting.signal_value(label, diff, signed=True)}</td>"
+                          f"<td style='color:{colour}'>{html.escape(verdict)}</td>")
+            body.append(f"<tr>{cells}</tr>")
+        return f"<table cellspacing=4>{head}{''.join(body)}</table>"
+
+
+def _good(verdict: str) -> bool:
+    return any(verdict == s.better for s in formatting.SIGNALS)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    cells = "".join(f"<tr><td style='color:#999; padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
+    return f"<table cellspacing=2>{cells}</table>"

@@ -1,0 +1,215 @@
+"""The models panel: the active model and why, feature extractors with Download, learning from your choices."""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from phototriage_gui.session import Session
+from phototriage_gui.workers import Worker
+
+
+def inspect_models(cancel=None) -> dict:
+    """Extractor readiness and personal models; importing the registry loads torch, so this runs in a pool."""
+    from ranker.features.registry import all_specs
+
+    specs = [{"name": s.name, "dim": s.dim, "description": s.description, "ready": s.is_ready(),
+              "downloadable": s.weights is not None, "mb": s.weights.size_bytes / 1e6 if s.weights else 0}
+             for s in all_specs()]
+    try:
+        from ranker import personal_models
+    except ImportError:
+        return {"specs": specs, "personal": None}
+    personal = [{"id": m.id, "active": m.active, "describe": m.describe(), "usable": m.error is None}
+                for m in personal_models.list_models()]
+    return {"specs": specs, "personal": personal}
+
+
+def download_job(name: str):
+    def job(cancel):
+        from ranker.features.registry import get_spec
+        from ranker.features.weights import download
+
+        spec = get_spec(name)
+        return download(spec.weights, validate=spec.validate, progress=False)
+    return job
+
+
+def learn_job(catalog):
+    def job(cancel):
+        from ranker.learning import collect_pairs, fine_tune
+
+        pairs, problems = collect_pairs(catalog)
+        return (yield from fine_tune(catalog, pairs, problems=problems, cancel=cancel))
+    return job
+
+
+class ModelPanel(QWidget):
+    modelChanged = Signal()  # a personal model was activated or reverted: the shoot must be re-scored
+    jobStarted = Signal(object, str)  # Worker, title: for the status bar
+
+    def __init__(self, session: Session, jobs_pool: Any, downloads_pool: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session, self.jobs_pool, self.downloads_pool = session, jobs_pool, downloads_pool
+        self.active = QLabel(self)
+        self.active.setWordWrap(True)
+        self.active.setTextFormat(Qt.TextFormat.RichText)
+        self.features = QGridLayout()
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.hide()
+        self.learn_button = QPushButton("Learn from my choices", self)
+        self.revert_button = QPushButton("Revert to default", self)
+        self.personal = QComboBox(self)
+        self.use_button = QPushButton("Use", self)
+        self.learn_result = QLabel(self)
+        self.learn_result.setWordWrap(True)
+        for button in (self.learn_button, self.revert_button, self.use_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.learn_button.clicked.connect(self.learn)
+        self.revert_button.clicked.connect(self.revert)
+        self.use_button.clicked.connect(self._use_selected)
+        features_box = QGroupBox("Feature extractors", self)
+        features_box.setLayout(self.features)
+        learn_box = QGroupBox("Your taste", self)
+        learn_layout = QVBoxLayout(learn_box)
+        learn_layout.addWidget(self.learn_button)
+        learn_layout.addWidget(self.learn_result)
+        row = QHBoxLayout()
+        row.addWidget(self.personal, 1)
+        row.addWidget(self.use_button)
+        learn_layout.addLayout(row)
+        learn_layout.addWidget(self.revert_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.active)
+        layout.addWidget(features_box)
+        layout.addWidget(learn_box)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self._personal_ids: list[str] = []
+        session.shootChanged.connect(self.show_active)
+        self.show_active()
+
+    # -- what is there ----------------------------------------------------------------------
+    def show_active(self) -> None:
+        model = self.session.shoot.model if self.session.shoot else {}
+        if not model:
+            self.active.setText("<b>Active model</b><br><span style='color:#999'>shown once a shoot is ranked</span>")
+            return
+        self.active.setText(
+            f"<b>Active model:</b> {html.escape(str(model.get('label')))}<br>"
+            f"<span style='color:#aaa'>why: {html.escape(str(model.get('why')))}</span><br>"
+            f"features: {html.escape(', '.join(model.get('features', [])))}<br>"
+            f"<span style='color:#888'>{html.escape(str(model.get('architecture') or ''))}</span>")
+        self.refresh()
+
+    def refresh(self) -> None:
+        worker = Worker(inspect_models, self)
+        worker.result.connect(self._show_models)
+        worker.error.connect(lambda exc: self.status.setText(f"Cannot list models: {exc}"))
+        worker.finished.connect(worker.deleteLater)
+        worker.start(self.downloads_pool)
+
+    def _show_models(self, info: dict) -> None:
+        while self.features.count():
+            item = self.features.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for row, spec in enumerate(info["specs"]):
+            name = QLabel(f"<b>{html.escape(spec['name'])}</b> ({spec['dim']}-d)<br>"
+                          f"<span style='color:#999'>{html.escape(spec['description'])}</span>", self)
+            name.setWordWrap(True)
+            self.features.addWidget(name, row, 0)
+            if spec["ready"]:
+                self.features.addWidget(QLabel("<span style='color:#7fd18b'>ready</span>", self), row, 1)
+            elif spec["downloadable"]:
+                button = QPushButton(f"Download ({spec['mb']:.0f} MB)", self)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.clicked.connect(lambda _=False, n=spec["name"]: self.download(n))
+                self.features.addWidget(button, row, 1)
+            else:
+                self.features.addWidget(QLabel("<span style='color:#ff8b8b'>missing</span>", self), row, 1)
+        personal = info["personal"]
+        self.learn_button.setEnabled(personal is not None and self.session.catalog is not None)
+        self.personal.clear()
+        self._personal_ids = []
+        for model in personal or []:
+            self.personal.addItem(f"{model['id']}{' (active)' if model['active'] else ''}: {model['describe']}")
+            self._personal_ids.append(model["id"])
+        self.personal.setEnabled(bool(self._personal_ids))
+        self.use_button.setEnabled(bool(self._personal_ids))
+        self.revert_button.setEnabled(any(m["active"] for m in personal or []))
+
+    # -- actions ---------------------------------------------------------------------------
+    def download(self, name: str) -> None:
+        worker = Worker(download_job(name), self)
+        worker.result.connect(lambda path, n=name: self._done(f"{n} downloaded and verified; Ctrl+R re-ranks with it."))
+        worker.error.connect(lambda exc, n=name: self._failed(f"{n}: download failed: {exc}"))
+        self._run(worker, self.downloads_pool, f"Downloading {name}")
+
+    def learn(self) -> None:
+        worker = Worker(learn_job(self.session.catalog), self)
+        worker.result.connect(self._learned)
+        worker.error.connect(lambda exc: self._failed(str(exc)))
+        self._run(worker, self.jobs_pool, "Learning from your choices")
+
+    def _learned(self, result) -> None:
+        self.learn_result.setTextFormat(Qt.TextFormat.RichText)
+        self.learn_result.setText(
+            f"Held-out agreement: <b>{result.before:.0%} → {result.after:.0%}</b> on {result.held_out} of your "
+            f"choices ({result.train_pairs} pairs trained).<br>{html.escape(result.verdict)}")
+        self._done("Learning finished.")
+        if result.activated:
+            self.modelChanged.emit()
+
+    def revert(self) -> None:
+        from ranker import personal_models
+
+        previous = personal_models.revert()
+        self._done(f"Back to the default model{f' (personal {previous} kept)' if previous else ''}.")
+        self.modelChanged.emit()
+
+    def _use_selected(self) -> None:
+        from ranker import personal_models
+
+        index = self.personal.currentIndex()
+        if 0 <= index < len(self._personal_ids):
+            try:
+                model = personal_models.activate(self._personal_ids[index])
+            except personal_models.PersonalModelError as exc:
+                self._failed(str(exc))
+                return
+            self._done(f"Using personal model {model.id}.")
+            self.modelChanged.emit()
+
+    def _run(self, worker: Worker, pool: Any, title: str) -> None:
+        self.busy.show()
+        self.status.setText(f"{title}…")
+        worker.finished.connect(self.busy.hide)
+        worker.finished.connect(worker.deleteLater)
+        self.jobStarted.emit(worker, title)
+        worker.start(pool)
+
+    def _done(self, text: str) -> None:
+        self.status.setText(text)
+        self.session.message.emit("info", text)
+        self.refresh()
+
+    def _failed(self, text: str) -> None:
+        self.status.setText(f"<span style='color:#ff8b8b'>{html.escape(text)}</span>")
+        self.session.message.emit("error", text)

@@ -1,0 +1,96 @@
+"""The user's preferences: one typed dataclass with defaults, saved as JSON in the config dir (no Qt)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from ranker.paths import config_dir
+
+FILENAME = "preferences.json"
+DEVICES = ("auto", "cpu", "cuda", "mps")
+#: how many recently opened folders the File menu remembers
+MAX_RECENT = 10
+
+
+@dataclass(frozen=True)
+class Preferences:
+    burst_gap_seconds: float = 3.0  # frames closer than this (and alike) form one burst
+    auto_advance: bool = False  # move to the next photo after a pick/reject/rating (Lightroom's Caps Lock)
+    device: str = "auto"  # torch device for feature extraction: auto | cpu | cuda | mps
+    keep_per_burst: int = 1  # how many of each burst "Auto cull" marks as picks
+    recursive: bool = False  # include sub-folders when opening a folder
+    #: most recent first; kept here rather than in QSettings because it is the user's, not the window's
+    recent_folders: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not 0.1 <= float(self.burst_gap_seconds) <= 600:
+            raise ValueError(f"burst_gap_seconds must be 0.1-600, not {self.burst_gap_seconds!r}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, not {self.device!r}")
+        if not 1 <= int(self.keep_per_burst) <= 99:
+            raise ValueError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
+
+    def with_recent(self, folder: Path | str) -> Preferences:
+        """These preferences with `folder` moved to the top of the recent list."""
+        path = os.fsdecode(Path(folder).resolve())
+        recent = (path, *(p for p in self.recent_folders if p != path))
+        return replace(self, recent_folders=recent[:MAX_RECENT])
+
+
+def preferences_path() -> Path:
+    return config_dir() / FILENAME
+
+
+def load(path: Path | None = None) -> Preferences:
+    """Saved preferences; a missing file gives the defaults, and a damaged or invalid field falls back
+    to its default alone so one bad value never loses the others."""
+    path = path or preferences_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Preferences()
+    if not isinstance(raw, dict):
+        return Preferences()
+    prefs = Preferences()
+    for spec in fields(Preferences):
+        if spec.name not in raw:
+            continue
+        value = raw[spec.name]
+        if spec.name == "recent_folders":
+            value = tuple(str(v) for v in value) if isinstance(value, list) else ()
+        try:
+            prefs = replace(prefs, **{spec.name: _coerce(getattr(prefs, spec.name), value)})
+        except (TypeError, ValueError):
+            continue
+    return prefs
+
+
+def _coerce(default, value):
+    """The JSON value as the default's type; bool is checked first because bool is an int."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError(value)
+        return value
+    if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(value)
+    return type(default)(value)
+
+
+def save(prefs: Preferences, path: Path | None = None) -> Path:
+    """Write atomically, so a crash mid-save leaves the previous file intact."""
+    path = path or preferences_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = asdict(prefs)
+    data["recent_folders"] = list(prefs.recent_folders)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".preferences-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

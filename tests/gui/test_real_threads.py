@@ -1,0 +1,42 @@
+"""The real thing: ranking and decoding in thread pools while the window stays live."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+
+from phototriage_gui.main_window import Pools
+from tests.gui.conftest import press, screenshot
+
+
+
+def test_shoot_shows_at_once_then_ranking_streams_in(make_window, qtbot, shoot):
+    window = make_window(pools=Pools())
+    progress = []
+    window.session.rankingStarted.connect(lambda worker: worker.progress.connect(progress.append))
+    with qtbot.waitSignal(window.session.rankingStarted, timeout=5000):
+        window.open_folder(shoot)
+    # discovered photos are on screen before any feature is computed
+    assert not window.session.shoot.ranked
+    assert window.photo_model.rowCount() == 12
+    assert window.job_progress.isVisible()
+    screenshot(window, "00-opening")
+    with qtbot.waitSignal(window.session.shootChanged, timeout=60000):
+        pass
+    assert window.session.shoot.ranked and len(window.session.shoot.bursts) == 3
+    assert progress and progress[-1].stage == "rank"
+    qtbot.waitUntil(lambda: not window.job_progress.isVisible())
+
+
+def test_prefetched_neighbour_shows_within_100ms(make_window, qtbot, shoot):
+    window = make_window(shoot, pools=Pools())
+    qtbot.waitUntil(lambda: window.session.shoot.ranked, timeout=60000)
+    press(qtbot, window, Qt.Key.Key_E)  # loupe
+    qtbot.waitUntil(window.cache.idle, timeout=10000)
+    index = window.session.shoot.index[window.session.current]
+    upcoming = window.session.shoot.photos[index + 1].key
+    assert window.cache.get(upcoming, window.cache.preview_size) is not None  # decoded ahead of the user
+    started = time.perf_counter()
+    press(qtbot, window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.loupe.view.key == upcoming and window.loupe.view.image() is not None, timeout=1000)
+    assert time.perf_counter() - started < 0.1

@@ -1,0 +1,52 @@
+"""Pure helpers behind the views: exposure text, rank explanations, ETA, and which pair to compare."""
+from __future__ import annotations
+
+from phototriage_gui import formatting, pairs
+from ranker.decisions import Decision
+
+
+def test_exposure_line_reads_like_a_camera():
+    meta = {"exposure_time": 1 / 400, "aperture": 8.0, "iso": 640, "exposure_bias": 1 / 3}
+    assert formatting.exposure_line(meta) == "1/400 s  f/8  ISO 640  +1/3 EV"
+    assert formatting.shutter(0.8) == "0.8 s" and formatting.shutter(2.0) == "2 s"
+    assert formatting.aperture(2.8) == "f/2.8" and formatting.aperture(11.0) == "f/11"
+    assert formatting.ev(-2 / 3) == "−2/3 EV" and formatting.ev(0.0) == "±0 EV" and formatting.ev(1.0) == "+1 EV"
+    assert formatting.ev(-4 / 3) == "−1 1/3 EV"
+    assert formatting.exposure_line({}) == "not recorded"
+    assert formatting.camera_line({"make": "Canon", "model": "Canon EOS 40D"}) == "Canon EOS 40D"
+
+
+def test_why_names_the_weaker_signals():
+    best = {"sharpness": -2.0, "noise": 0.002, "exposure": 0.6}
+    soft = {"sharpness": -2.8, "noise": 0.030, "exposure": 0.6}
+    text = formatting.why(3, 4, soft, best, best)
+    assert text.startswith("Ranked 3 of 4") and "softer" in text and "noisier" in text and "exposed" not in text
+    assert "Suggested best" in formatting.why(1, 4, best, best, soft)
+    assert "sharper" in formatting.why(1, 4, best, best, soft)
+    assert formatting.why(None, 4, {}, None, None) == "Not ranked yet."
+
+
+def test_time_left():
+    assert formatting.time_left(10, 0.5) == "about 10 s left"
+    assert formatting.time_left(60, 0.25) == "about 3 min left"
+    assert formatting.time_left(0.1, 0.5) == ""
+
+
+def test_default_pair_skips_flagged_and_judged():
+    ranked = [1, 2, 3, 4]
+    assert pairs.default_pair(ranked, {}, set()) == ((1, 2), False)
+    assert pairs.default_pair(ranked, {1: Decision("pick")}, set()) == ((2, 3), False)
+    judged = {pairs.pair_key(1, 2)}
+    assert pairs.default_pair(ranked, {}, judged) == ((1, 3), False)
+    everything = {pairs.pair_key(a, b) for a in ranked for b in ranked if a < b}
+    assert pairs.default_pair(ranked, {}, everything) == ((1, 2), True)
+    assert pairs.default_pair([7], {}, set()) == (None, True)
+    # fewer than two open photos: flagged ones fill in, so a burst stays comparable
+    assert pairs.default_pair([1, 2], {1: Decision("reject")}, set()) == ((2, 1), False)
+
+
+def test_partner_prefers_unjudged_unflagged_best():
+    assert pairs.partner_for(3, [1, 2, 3], {}, set()) == 1
+    assert pairs.partner_for(3, [1, 2, 3], {}, {pairs.pair_key(1, 3)}) == 2
+    assert pairs.partner_for(3, [1, 2, 3], {1: Decision("reject")}, set()) == 2
+    assert pairs.partner_for(3, [3], {}, set()) is None

@@ -1,0 +1,221 @@
+"""Views and panels: synchronised zoom, filters, auto-advance, problems, catalog errors, auto cull, models."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from phototriage_gui.session import Filter
+from ranker.catalog import Catalog, CatalogError
+from tests.gui.conftest import press, screenshot, settle
+
+Key = Qt.Key
+
+
+def _wheel(widget, pos: QPointF, steps: int) -> None:
+    event = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_compare_zoom_and_pan_stay_in_step(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    left, right = (pane.view for pane in window.compare.panes)
+    press(qtbot, window, Key.Key_Z)
+    assert not left.zoom.fit and left.zoom.scale == 1.0 and right.zoom is left.zoom
+    anchor = QPointF(left.width() * 0.6, left.height() * 0.45)
+    before = left.photo_point(anchor)
+    _wheel(left, anchor, 4)  # 1.25**4 ≈ 2.4×: larger than the pane, so zooming at the cursor matters
+    assert left.zoom.scale == pytest.approx(1.25 ** 4)
+    after = left.photo_point(anchor)
+    assert (after.x(), after.y()) == pytest.approx((before.x(), before.y()), abs=0.01)
+    assert left.image_rect().size() == right.image_rect().size() or right.full_size() != left.full_size()
+    centre = QPointF(left.zoom.centre)
+    qtbot.mousePress(left, Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
+    qtbot.mouseMove(left, QPoint(260, 230))
+    qtbot.mouseRelease(left, Qt.MouseButton.LeftButton, pos=QPoint(260, 230))
+    assert left.zoom.centre != centre  # both panes read this one centre
+    qtbot.waitUntil(window.cache.idle)
+    screenshot(window, "05-compare-zoomed")
+    press(qtbot, window, Key.Key_Right)  # zoom stays put while stepping through the burst
+    assert not left.zoom.fit and left.zoom.scale == pytest.approx(1.25 ** 4)
+    press(qtbot, window, Key.Key_Z)  # from any zoom, Z goes to 100%, then back to fit
+    assert left.zoom.scale == 1.0 and not left.zoom.fit
+    press(qtbot, window, Key.Key_Z)
+    assert left.zoom.fit
+
+
+def test_filter_and_auto_advance(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    session = window.session
+    window.actions["auto_advance"].setChecked(True)
+    assert session.prefs.auto_advance
+    first = session.current
+    press(qtbot, window, Key.Key_P)
+    assert session.current != first and session.decision(first).flag == "pick"
+    second = session.current
+    press(qtbot, window, Key.Key_P, Qt.KeyboardModifier.ShiftModifier)  # Shift+P: pick and move on, always
+    assert session.decision(second).flag == "pick"
+    window.actions["auto_advance"].setChecked(False)
+    press(qtbot, window, Key.Key_X)
+    window.filter_bar.buttons["picks"].click()
+    assert session.filter == Filter("picks", 0)
+    assert window.strip.proxy.rowCount() == 2
+    assert window.filter_bar.buttons["picks"].text() == "Picks 2"
+    session.set_current(first)
+    press(qtbot, window, Key.Key_Right)
+    assert session.current == second  # navigation follows the filter
+    assert not session.step(1)
+    window.filter_bar.rating.setCurrentIndex(1)
+    assert window.strip.proxy.rowCount() == 0
+    window.filter_bar.buttons["all"].click()
+    window.filter_bar.rating.setCurrentIndex(0)
+    assert window.strip.proxy.rowCount() == 12
+    window.show_view("grid")
+    window.grid.burst_only.setChecked(True)
+    assert window.grid.list.proxy.rowCount() == 4
+    assert "4 of 12" in window.grid.count.text()
+
+
+def test_unreadable_files_are_listed(make_window, qtbot, shoot):
+    (shoot / "IMG_9999.JPG").write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    window = make_window(shoot)
+    settle(qtbot, window)
+    assert window.problems_dock.isVisible()
+    texts = [window.problems.item(i).text() for i in range(window.problems.count())]
+    assert any("IMG_9999.JPG" in t for t in texts)
+    assert window.messages.isVisible() and "could not be read" in window.messages.label.text()
+    screenshot(window, "06-problems")
+
+
+def test_catalog_errors_are_shown_and_nothing_half_done(make_window, qtbot, shoot, monkeypatch):
+    window = make_window(shoot)
+    settle(qtbot, window)
+
+    def locked(*args, **kwargs):
+        raise CatalogError("catalog.db: the catalog is locked by another program; close it and retry")
+
+    monkeypatch.setattr(window.session.catalog, "set_decision", locked)
+    press(qtbot, window, Key.Key_P)
+    assert window.messages.isVisible() and "locked" in window.messages.label.text()
+    assert window.session.decision(window.session.current).flag is None
+    assert not window.session.undo_stack.canUndo()
+    assert any(p.where == "catalog" for p in window.session.problems)
+
+
+def test_auto_cull_is_one_undo_step(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    session = window.session
+    keep = session.shoot.bursts[0].keys[1]
+    session.set_current(keep)
+    press(qtbot, window, Key.Key_X)  # the user's own decision: auto cull must leave it alone
+    press(qtbot, window, Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    bests = [b.keys[0] for b in session.shoot.bursts]
+    assert all(session.decision(k).flag == "pick" for k in bests)
+    assert session.decision(keep).flag == "reject"
+    press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    with Catalog() as catalog:
+        assert all(catalog.decision(session.shoot.by_key[k].photo_id).flag is None for k in bests)
+    assert session.decision(keep).flag == "reject"
+
+
+def test_drop_a_folder_to_open_it(make_window, qtbot, shoot):
+    window = make_window()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(shoot / "IMG_0001.JPG"))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    settle(qtbot, window)
+    assert window.session.shoot.root == shoot
+    assert window.session.prefs.recent_folders[0] == str(Path(shoot).resolve())
+
+
+def test_models_panel_download_fails_fast_offline(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    window.actions["show_models"].trigger()
+    assert window.models_dock.isVisible()
+    assert "default" in window.models.active.text()
+    qtbot.waitUntil(lambda: window.models.features.count() > 0)
+    window.models.download("cnn")  # the tests' network is blocked, as on an offline laptop
+    assert "download failed" in window.models.status.text()
+    assert window.messages.isVisible()
+    screenshot(window, "07-models")
+
+
+def test_learn_from_choices_reports_held_out_agreement(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    session = window.session
+    for burst in range(3):
+        for _ in range(6):
+            if session.exhausted:
+                break
+            # prefer the photo the model ranks better, as a photographer mostly would
+            left, right = (session.shoot.by_key[k] for k in session.pair)
+            press(qtbot, window, Key.Key_Q if left.rank < right.rank else Key.Key_W)
+        press(qtbot, window, Key.Key_Down)
+    with Catalog() as catalog:
+        assert len(catalog.choices()) >= 12
+    press(qtbot, window, Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Held-out agreement" in window.models.learn_result.text(), timeout=60000)
+    settle(qtbot, window)
+    assert window.compare.panes[0].view.image() is not None  # re-ranked with the new model, photos still shown
+    screenshot(window, "08-learned")
+    window.models.revert()
+    assert "default" in window.models.status.text().lower()
+
+
+def test_brackets_are_shown_as_brackets_and_not_compared(make_window, qtbot, tmp_path):
+    import numpy as np
+
+    from ranker.synthetic import iter_sources, write_shoot
+
+    folder = tmp_path / "bracketed"
+    write_shoot(folder, list(iter_sources(("chelsea", "coffee"))), np.random.default_rng(1), frames=3, size=240,
+                brackets=1)
+    window = make_window(folder)
+    settle(qtbot, window)
+    session = window.session
+    assert [b.kind for b in session.shoot.bursts] == ["burst", "bracket"]
+    press(qtbot, window, Key.Key_Down)
+    assert session.current_burst().kind == "bracket" and session.pair is None
+    assert "bracket" in window.compare.hint.text()
+    assert "exposure bracket" in window.info.text()
+    press(qtbot, window, Key.Key_Q)  # nothing to choose: no choice recorded
+    with Catalog() as catalog:
+        assert catalog.choices() == []
+    qtbot.waitUntil(window.cache.idle)
+    screenshot(window, "09-bracket")
+
+
+def test_preferences_are_saved_and_regroup_the_shoot(make_window, qtbot, shoot):
+    from phototriage_gui.views.preferences_dialog import PreferencesDialog
+    from ranker import preferences
+
+    window = make_window(shoot)
+    settle(qtbot, window)
+    dialog = PreferencesDialog(window.session.prefs, window)
+    dialog.gap.setValue(1.0)
+    dialog.keep.setValue(2)
+    with qtbot.waitSignal(window.session.rankingStarted):
+        window.session.set_preferences(dialog.preferences())
+    saved = preferences.load()
+    assert saved.burst_gap_seconds == 1.0 and saved.keep_per_burst == 2
+    assert saved.recent_folders[0] == str(shoot.resolve())
+
+
+def test_unusable_catalog_is_reported_at_start(make_window, qtbot, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise CatalogError("catalog.db: the catalog is read-only; decisions cannot be saved")
+
+    monkeypatch.setattr("phototriage_gui.main_window.Catalog", refuse)
+    window = make_window()
+    assert window.messages.isVisible() and "read-only" in window.messages.label.text()
