@@ -52,7 +52,10 @@ def main(args) -> int:
 
 
 def _download(name: str | None) -> int:
-    specs = [get_spec(name)] if name else [s for s in all_specs() if not s.is_ready()]
+    try:
+        specs = [get_spec(name)] if name else [s for s in all_specs() if not s.is_ready()]
+    except KeyError as exc:
+        return fail(str(exc.args[0]))
     status = 0
     for spec in specs:
         if spec.is_ready():

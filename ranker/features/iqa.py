@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import weakref
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -44,31 +45,55 @@ def flat_mask(luma: np.ndarray) -> np.ndarray:
     return np.repeat(np.repeat(mask, 2, axis=0), 2, axis=1)[: luma.shape[0], : luma.shape[1]]
 
 
-def noise_sigma(luma: np.ndarray, flat: np.ndarray | None = None) -> float:
+def noise_response(luma: np.ndarray) -> np.ndarray:
+    """Per-pixel |Immerkær mask response|, scaled so its mean over a flat region estimates noise σ."""
+    return np.abs(ndimage.convolve(luma, _NOISE_MASK, mode="reflect")) * (np.sqrt(np.pi / 2.0) / 6.0)
+
+
+def noise_sigma(luma: np.ndarray, flat: np.ndarray | None = None, response: np.ndarray | None = None) -> float:
     """Sensor noise σ (0-1 scale), Immerkær (1996), measured on the flat half of the image
     so that fine texture is not counted as noise."""
     if min(luma.shape) < 4:
         return 0.0
     flat = flat_mask(luma) if flat is None else flat
-    response = np.abs(ndimage.convolve(luma, _NOISE_MASK, mode="reflect"))
-    return float(np.sqrt(np.pi / 2.0) / 6.0 * response[flat].mean())
+    response = noise_response(luma) if response is None else response
+    return float(response[flat].mean())
 
 
-def sharpness(luma: np.ndarray, flat: np.ndarray | None = None) -> float:
-    """Noise- and exposure-robust sharpness: log10 of the Laplacian energy of the lightly smoothed
-    luma above its level in the flat half of the image, relative to the image's luma variance.
+@lru_cache(maxsize=1)
+def _smoothed_laplacian_gain() -> float:
+    """Σh² of the Gaussian-then-Laplacian filter: white noise of variance σ² leaves σ²·Σh² in its output."""
+    impulse = np.zeros((31, 31), dtype=np.float64)
+    impulse[15, 15] = 1.0
+    return float((ndimage.laplace(ndimage.gaussian_filter(impulse, _SMOOTH_SIGMA)) ** 2).sum())
+
+
+#: How many times the white-noise prediction is removed. Real noise is not white (demosaicing,
+#: JPEG and resampling correlate it) and the Immerkær mask sees only its finest part, so the
+#: prediction underestimates; 14 was the smallest factor for which no noisy frame of any test
+#: photo (σ 0.015-0.08, white and signal-dependent) measured sharper than its clean original.
+_NOISE_SAFETY = 14.0
+
+
+def sharpness(luma: np.ndarray, response: np.ndarray | None = None) -> float:
+    """Noise- and exposure-robust sharpness: log10 of the mean Laplacian energy of the lightly
+    smoothed luma left after removing, pixel by pixel, what the local noise would put there,
+    relative to the image's luma variance.
 
     A plain Laplacian variance rises with noise, so a grainy high-ISO frame would look sharper
-    than a clean one. Noise adds about the same energy to flat and detailed regions, so
-    subtracting the flat regions' mean cancels it while edges and texture remain. Dividing by
-    the luma variance makes it a measure of how much of the image's contrast sits in fine
-    detail: a brighter (overexposed) frame of the same scene no longer looks sharper.
+    than a clean one; subtracting the locally measured noise energy (Immerkær response smoothed
+    over a few pixels) keeps edges and texture and drops grain. Dividing by the luma variance
+    makes it a measure of how much of the image's contrast sits in fine detail: a brighter
+    (overexposed) frame of the same scene no longer looks sharper.
     """
     if min(luma.shape) < 4:
         return -9.0
-    flat = flat_mask(luma) if flat is None else flat
+    response = noise_response(luma) if response is None else response
+    # Local noise level, smoothed at half resolution (4x cheaper) and brought back to full size.
+    local = ndimage.gaussian_filter(response[::2, ::2], 1.5)
+    local = np.repeat(np.repeat(local, 2, axis=0), 2, axis=1)[: luma.shape[0], : luma.shape[1]]
     energy = ndimage.laplace(ndimage.gaussian_filter(luma, _SMOOTH_SIGMA)) ** 2
-    detail = float(energy.mean() - energy[flat].mean())
+    detail = float(np.maximum(energy - _NOISE_SAFETY * _smoothed_laplacian_gain() * local**2, 0.0).mean())
     return float(np.log10(max(detail, 1e-9) / max(float(luma.var()), 1e-6)))
 
 
@@ -93,8 +118,10 @@ def clipping(rgb: np.ndarray) -> tuple[float, float]:
     """(highlights, shadows): the share of pixels with a channel blown to ≥ 250/255, and of pixels
     crushed to luma ≤ 5/255. Well-exposedness alone cannot tell a dark scene's correct exposure from
     an overexposed frame of it; clipped detail is what overexposure really costs."""
-    highlights = float((rgb.max(axis=-1) >= 250 / 255).mean())
-    shadows = float((rgb.max(axis=-1) <= 5 / 255).mean())
+    # np.maximum over the three planes is ~20x faster than a max-reduction over a length-3 axis.
+    brightest = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+    highlights = float((brightest >= 250 / 255).mean())
+    shadows = float((brightest <= 5 / 255).mean())
     return highlights, shadows
 
 
@@ -118,13 +145,14 @@ def quality_signals(image: Image.Image) -> dict[str, float]:
     rgb = reduced_rgb(image)
     luma = luminance(rgb)
     flat = flat_mask(luma)
+    response = noise_response(luma)
     highlights, shadows = clipping(rgb)
     signals = {
-        "sharpness": sharpness(luma, flat),
+        "sharpness": sharpness(luma, response),
         "exposure": exposure(luma),
         "colorfulness": colorfulness(rgb),
         "contrast": contrast(luma),
-        "noise": noise_sigma(luma, flat),
+        "noise": noise_sigma(luma, flat, response),
         "highlights": highlights,
         "shadows": shadows,
     }
@@ -138,7 +166,7 @@ class IqaExtractor(FeatureExtractor):
 
     name = "iqa"
     dim = 4
-    version = "2"
+    version = "3"
     decode_size = ANALYSIS_SIZE
     fields = ("sharpness", "exposure", "colorfulness", "contrast")
 
