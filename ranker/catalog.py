@@ -304,6 +304,10 @@ class Catalog:
                 db.executemany("INSERT INTO burst_members VALUES (?,?,?,?)",
                                [(shoot, number, pid, pos) for pos, pid in enumerate(members)])
 
+    def shoots(self) -> list[str]:
+        """Every shoot (folder key) with a stored burst grouping."""
+        return [row[0] for row in self._read("SELECT DISTINCT shoot FROM bursts ORDER BY shoot")]
+
     def bursts(self, shoot: str) -> list[tuple[int, str, list[int]]]:
         kinds = self._read("SELECT number, kind FROM bursts WHERE shoot = ? ORDER BY number", (shoot,))
         members = self._read("SELECT burst, photo_id FROM burst_members WHERE shoot = ? ORDER BY burst, position",

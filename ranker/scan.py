@@ -57,7 +57,9 @@ def _walk(root: Path, recursive: bool) -> list[Path]:
 
 def discover(root: Path, recursive: bool = False) -> list[PhotoFiles]:
     """Supported photo files under `root`, twins merged, in path order. Hidden files are skipped."""
-    root = Path(root)
+    # Absolute (not resolved: symlinked shoots keep the path the user gave) so the catalog
+    # identifies files the same way whatever the working directory was.
+    root = Path(root).absolute()
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")
     groups: dict[tuple[Path, str], list[Path]] = {}

@@ -1,6 +1,7 @@
 """Margin-ranking training over cached features: one loop shared by `train` and personal fine-tuning."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -9,6 +10,7 @@ import torch
 from torch import nn
 
 from ranker.model import MultiFeaturePairwiseRanker
+from ranker.progress import check_cancel
 
 
 @dataclass
@@ -88,8 +90,9 @@ def _loss(model, features, pairs: PairSet, index, margin) -> torch.Tensor:
 
 
 def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet | None, config: TrainConfig,
-                progress: bool = True, desc: str = "train") -> TrainResult:
+                progress: bool = True, desc: str = "train", cancel: threading.Event | None = None) -> TrainResult:
     """AdamW + margin ranking loss, early stopping on validation accuracy; restores the best weights.
+    `cancel` is checked before every batch (raises ranker.progress.Cancelled) so front ends can stop it.
 
     Scores are computed for the photos a batch touches only, so an epoch costs O(pairs).
     """
@@ -110,6 +113,7 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
         total, count = 0.0, 0
         batches = range(0, len(order), config.batch_size)
         for start in tqdm(batches, desc=f"{desc} epoch {epoch}/{config.max_epochs}", leave=False, disable=not progress):
+            check_cancel(cancel)
             index = order[start:start + config.batch_size]
             rows = np.unique(np.concatenate([train.winners[index], train.losers[index]]))
             remap = PairSet(train.features, np.searchsorted(rows, train.winners[index]),

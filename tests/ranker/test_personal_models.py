@@ -1,0 +1,157 @@
+"""Personal models: versioned saving, list, activate, revert, export, import, and re-scoring on activation."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from ranker import cli, personal_models
+from ranker.active_model import active_personal_path, default_checkpoint_path, model_key, personal_dir, resolve_model
+from ranker.catalog import Catalog
+from ranker.checkpoint import CheckpointError, load_checkpoint
+from ranker.features.registry import get_extractor
+from ranker.pipeline import score_photos
+
+
+@pytest.fixture(scope="module")
+def default():
+    return load_checkpoint(default_checkpoint_path())
+
+
+def nudged(default, amount: float):
+    """The default model with its head shifted: a distinct 'personal' model."""
+    import copy
+
+    model = copy.deepcopy(default.model)
+    with torch.no_grad():
+        model.comparison_head.weight.add_(amount * torch.randn_like(model.comparison_head.weight))
+    return model
+
+
+def test_save_list_activate_revert(default):
+    assert personal_models.list_models() == []
+    first = personal_models.save_personal(nudged(default, 0.1), {"lr": 1}, {"held_out_before": 0.5,
+                                                                            "held_out_after": 0.8, "held_out": 20})
+    second = personal_models.save_personal(nudged(default, 0.2))
+    assert (first.id, second.id) == ("v1", "v2")
+    assert [m.id for m in personal_models.list_models()] == ["v1", "v2"]
+    assert not any(m.active for m in personal_models.list_models())
+    assert "50% → 80%" in personal_models.get("v1").describe()
+
+    personal_models.activate("2")  # the bare number works too
+    assert json.loads((personal_dir() / "active.json").read_text()) == {"active": "v2"}  # active_model's format
+    assert active_personal_path() == personal_dir() / "v2.pt"
+    checkpoint, why = resolve_model(None)
+    assert why == "your active personal model" and checkpoint.info["name"] == "personal v2"
+    assert checkpoint.label.startswith("personal v2")
+    assert [m.active for m in personal_models.list_models()] == [False, True]
+
+    assert personal_models.revert() == "v2"
+    assert active_personal_path() is None
+    assert resolve_model(None)[1] == "shipped offline default"
+    assert [m.id for m in personal_models.list_models()] == ["v1", "v2"]  # reverting deletes nothing
+    assert personal_models.revert() is None
+
+
+def test_unknown_and_malformed_ids(default):
+    personal_models.save_personal(nudged(default, 0.1))
+    with pytest.raises(personal_models.PersonalModelError, match="no personal model v7.*known: v1"):
+        personal_models.activate("v7")
+    with pytest.raises(personal_models.PersonalModelError, match="not a personal model id"):
+        personal_models.activate("../etc/passwd")
+    assert active_personal_path() is None
+
+
+def test_export_and_import_round_trip(tmp_path, default):
+    model = personal_models.save_personal(nudged(default, 0.3), {}, {"pairs": {"choice": 40}})
+    with pytest.raises(personal_models.PersonalModelError, match="no personal model is active"):
+        personal_models.export(tmp_path / "mine.pt")
+    personal_models.activate(model.id)
+    exported = personal_models.export(tmp_path / "mine.pt")
+    assert exported.read_bytes() == model.path.read_bytes()
+    assert personal_models.export(tmp_path, "v1").name == "phototriage-personal-v1.pt"
+
+    imported = personal_models.import_model(exported, activate_it=True)
+    assert imported.id == "v2" and imported.active and personal_models.active_id() == "v2"
+    loaded = load_checkpoint(imported.path)
+    assert loaded.info["imported_from"] == str(exported) and loaded.info["pairs"] == {"choice": 40}
+    assert loaded.info["name"] == "personal v2"
+    for key, value in load_checkpoint(model.path).model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[key], value)
+
+
+def test_import_validates_with_load_checkpoint(tmp_path, default):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint"):
+        personal_models.import_model(garbage)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(CheckpointError, match="not a PhotoTriage checkpoint"):
+        personal_models.import_model(foreign)
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        personal_models.import_model(tmp_path / "missing.pt")
+    assert personal_models.list_models() == [] and list(personal_dir().glob("*.pt")) == []
+
+
+def test_a_model_this_install_cannot_run_is_listed_but_not_activated(tmp_path, default):
+    model = personal_models.save_personal(nudged(default, 0.1))
+    payload = torch.load(model.path, weights_only=True)
+    payload["feature_set"][0]["version"] = "0-old"
+    torch.save(payload, model.path)
+    listed = personal_models.list_models()
+    assert listed[0].error and "version 0-old" in listed[0].error and "UNUSABLE" in listed[0].describe()
+    with pytest.raises(personal_models.PersonalModelError, match="cannot be used"):
+        personal_models.activate(model.id)
+    assert active_personal_path() is None
+
+
+def test_activating_a_model_rescores_because_scores_are_cached_per_model(tmp_path, default):
+    catalog = Catalog(tmp_path / "catalog.db")
+    rng = np.random.default_rng(0)
+    mean, std = default.model.feature_mean.numpy(), default.model.feature_std.numpy()
+    ids = []
+    for index in range(6):
+        fp = f"fp{index}"
+        ids.append(catalog.upsert_photo(fp, float(index), "exif", {}, {}, [(tmp_path / f"{index}.jpg", 1, 1)]))
+        vector, start = (mean + std * rng.normal(size=mean.shape)).astype(np.float32), 0
+        for name, dim in default.model.config.feature_layout:
+            catalog.put_features([(fp, name, get_extractor(name).version, vector[start:start + dim])])
+            start += dim
+    active, _ = resolve_model(None)
+    before = score_photos(catalog, active, model_key(active.path), ids)
+    personal_models.activate(personal_models.save_personal(nudged(default, 1.0)).id)
+    personal, _ = resolve_model(None)
+    key = model_key(personal.path)
+    assert key != model_key(active.path)
+    assert catalog.scores(key, ids) == {}  # nothing cached for the new model: ranking recomputes
+    after = score_photos(catalog, personal, key, ids)
+    assert set(after) == set(ids) and after != before
+    assert catalog.scores(model_key(active.path), ids) == before  # the default's scores stay for a revert
+    catalog.close()
+
+
+def test_cli_personal_commands(tmp_path, default, capsys):
+    assert cli.main(["models", "personal", "list"]) == 0
+    assert "No personal models yet" in capsys.readouterr().out
+    personal_models.save_personal(nudged(default, 0.1), {}, {"held_out_before": 0.5, "held_out_after": 0.75,
+                                                              "held_out": 8})
+    assert cli.main(["models", "personal", "activate", "v1"]) == 0
+    assert "Activated personal model v1" in capsys.readouterr().out
+    assert cli.main(["models", "personal"]) == 0  # list is the default action
+    out = capsys.readouterr().out
+    assert "* v1" in out and "50% → 75%" in out
+    assert cli.main(["models", "personal", "export", str(tmp_path / "x.pt")]) == 0
+    assert (tmp_path / "x.pt").exists()
+    assert cli.main(["models", "personal", "import", str(tmp_path / "x.pt")]) == 0
+    assert "as personal model v2" in capsys.readouterr().out
+    assert personal_models.active_id() == "v1"
+    assert cli.main(["models", "personal", "revert"]) == 0
+    assert "personal model v1 is kept" in capsys.readouterr().out and active_personal_path() is None
+    assert cli.main(["models", "personal", "activate", "v9"]) == 1
+    assert "no personal model v9" in capsys.readouterr().err
+    (tmp_path / "bad.pt").write_bytes(b"junk")
+    assert cli.main(["models", "personal", "import", str(tmp_path / "bad.pt")]) == 1
+    assert "not a readable PyTorch checkpoint" in capsys.readouterr().err
