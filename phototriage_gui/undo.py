@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 
 class _Command(QUndoCommand):
-    """The first redo() is skipped: the session already wrote the change before pushing the command, so a
-    failed write (locked catalog, full disk) never leaves a command on the stack for a change not made."""
+    """Subclasses define apply() and revert(). The first redo() is skipped: the session already wrote the
+    change before pushing the command, so a failed write (locked catalog, full disk) never leaves a
+    command on the stack for a change not made."""
 
     def __init__(self, session: Session, text: str):
         super().__init__(text)
@@ -35,12 +36,6 @@ class _Command(QUndoCommand):
             step()
         except CatalogError as exc:
             self.session.report_catalog_error(exc)
-
-    def apply(self) -> None:
-        raise NotImplementedError
-
-    def revert(self) -> None:
-        raise NotImplementedError
 
 
 class DecisionCommand(_Command):
