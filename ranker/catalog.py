@@ -118,6 +118,7 @@ class Catalog:
         self.path = Path(path) if path is not None else default_catalog_path()
         self.notices: list[str] = []  # things the user should be told (a corrupt catalog set aside, ...)
         self._lock = threading.RLock()
+        self._batch_depth = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connect = connect
         try:
@@ -193,8 +194,14 @@ class Catalog:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction; sqlite errors the user can act on become CatalogError."""
+        """One committed transaction; sqlite errors the user can act on become CatalogError.
+
+        Inside `batch()` the writes join the batch's transaction instead of committing one by one.
+        """
         with self._lock:
+            if self._batch_depth:
+                yield self._db
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
@@ -205,6 +212,17 @@ class Catalog:
                     raise
             except sqlite3.OperationalError as exc:
                 raise self._translate(exc) from exc
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many writes (a scan window) into one transaction: one commit instead of hundreds.
+        Only for bulk analysis results; user decisions are always committed on their own."""
+        with self._write():
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
 
     def _read(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         with self._lock:

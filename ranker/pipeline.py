@@ -147,10 +147,14 @@ class _Pending:
 
 
 def _decode(pending: _Pending, max_size: int):
+    """Runs in the decode pool: decoding and the hand-crafted signals (numpy/scipy release the GIL)
+    both use every core; the signals are cached on the image, so extractors reuse them."""
     try:
-        return load_photo(pending.photo.decode_path, max_size=max_size), None
+        image, meta = load_photo(pending.photo.decode_path, max_size=max_size)
     except ImageLoadError as exc:
         return None, LoadFailure(pending.photo.primary, exc.reason)
+    quality_signals(image)
+    return (image, meta), None
 
 
 def _sidecar_decision(photo: PhotoFiles) -> Decision | None:
@@ -196,19 +200,22 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
             need = [i for i, (item, _, _) in enumerate(ready) if extractor.name in item.missing]
             if need:
                 vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
-        for index, (item, image, meta) in enumerate(ready):
-            capture_ts, source = _capture(meta, item.photo.decode_path)
-            metadata = meta.as_dict()
-            photo_id = catalog.upsert_photo(item.fingerprint, capture_ts, source, metadata,
-                                            quality_signals(image), item.rows)
-            catalog.put_features((item.fingerprint, e.name, e.version, vectors[e.name][index])
-                                 for e in extractors if e.name in item.missing)
-            if item.photo_id is None and options.import_sidecars and not catalog.has_decision(photo_id):
-                decision = _sidecar_decision(item.photo)
-                if decision is not None:
-                    catalog.set_decision(photo_id, decision, source="xmp")
-            ids.append(photo_id)
-            stats["decoded"] += 1
+        imported = []
+        with catalog.batch():
+            for index, (item, image, meta) in enumerate(ready):
+                capture_ts, source = _capture(meta, item.photo.decode_path)
+                photo_id = catalog.upsert_photo(item.fingerprint, capture_ts, source, meta.as_dict(),
+                                                quality_signals(image), item.rows)
+                catalog.put_features((item.fingerprint, e.name, e.version, vectors[e.name][index])
+                                     for e in extractors if e.name in item.missing)
+                if item.photo_id is None and options.import_sidecars and not catalog.has_decision(photo_id):
+                    imported.append((photo_id, item.photo))
+                ids.append(photo_id)
+                stats["decoded"] += 1
+        for photo_id, photo in imported:  # decisions are committed one by one, never batched
+            decision = _sidecar_decision(photo)
+            if decision is not None:
+                catalog.set_decision(photo_id, decision, source="xmp")
         pending.clear()
         yield Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
