@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -263,7 +264,11 @@ class Catalog:
                     "INSERT INTO photos (fingerprint, capture_ts, time_source, metadata, signals) VALUES (?,?,?,?,?)",
                     (fingerprint, capture_ts, time_source, json.dumps(metadata), json.dumps(signals)),
                 ).lastrowid
-            db.execute("DELETE FROM files WHERE photo_id = ?", (photo_id,))
+            # Drop paths of this photo that no longer exist (it was renamed or moved); keep those that
+            # do: byte-identical copies in a shoot are one photo with several files, not a rename.
+            for (old,) in db.execute("SELECT path FROM files WHERE photo_id = ?", (photo_id,)).fetchall():
+                if not os.path.lexists(old):
+                    db.execute("DELETE FROM files WHERE path = ?", (old,))
             for index, (path, size, mtime_ns) in enumerate(files):
                 db.execute("DELETE FROM files WHERE path = ?", (str(path),))
                 db.execute("INSERT INTO files (path, photo_id, size, mtime_ns, is_primary) VALUES (?,?,?,?,?)",

@@ -176,6 +176,11 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
     """Bring the catalog up to date for `root`: decode only new or changed photos, extract only
     missing features. Yields Progress(stage="scan"); returns (photo ids, failures, stats)."""
     photos = discover(root, options.recursive)
+    found = {str(path) for photo in photos for path in photo.paths}
+    vanished = [Path(p) for p in catalog.files_under(Path(root).absolute()) if p not in found
+                and (options.recursive or Path(p).parent == Path(root).absolute())]
+    if vanished:  # deleted or moved away: their photos keep features and decisions if they reappear
+        catalog.forget_files(vanished)
     extractors = [get_extractor(name, options.device) for name in extractor_names]
     decode_size = max(e.decode_size for e in extractors)
     ids: list[int] = []

@@ -15,10 +15,6 @@ from ranker.features.base import FeatureExtractor
 #: screen size, small enough that JPEG draft decoding plus every filter stays a few milliseconds.
 ANALYSIS_SIZE = 512
 
-_SMOOTH_SIGMA = 1.0
-# Immerkær's noise-estimation mask: it cancels image structure up to second order,
-# so what is left of a flat region is noise.
-_NOISE_MASK = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
 
 
 def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
@@ -34,20 +30,34 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
-def flat_mask(luma: np.ndarray) -> np.ndarray:
-    """The flattest half of the image, judged at half resolution where noise barely registers.
+def _smooth(a: np.ndarray) -> np.ndarray:
+    """Binomial [1 4 6 4 1]/16 blur in both directions (≈ Gaussian σ=1 px), edges reflected.
+    Written as shifted sums: 4x faster than a general Gaussian filter at this size."""
+    p = np.pad(a, 2, mode="reflect")
+    h = (p[:, :-4] + p[:, 4:] + 4 * (p[:, 1:-3] + p[:, 3:-1]) + 6 * p[:, 2:-2]) * (1 / 16)
+    return (h[:-4] + h[4:] + 4 * (h[1:-3] + h[3:-1]) + 6 * h[2:-2]) * (1 / 16)
 
-    Choosing flat pixels from a noise-free view matters: picking them by their noisy values
-    would select the pixels where the noise happens to be small.
-    """
+
+def _laplacian(a: np.ndarray) -> np.ndarray:
+    """The 4-neighbour discrete Laplacian, edges reflected."""
+    p = np.pad(a, 1, mode="reflect")
+    return p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4 * a
+
+
+def flat_mask(luma: np.ndarray) -> np.ndarray:
+    """The flattest half of the image, on the half-resolution grid (luma[::2, ::2]) where noise barely
+    registers. Choosing flat pixels from a noise-free view matters: picking them by their noisy
+    values would select the pixels where the noise happens to be small."""
     coarse = ndimage.gaussian_gradient_magnitude(luma[::2, ::2], 1.5)
-    mask = coarse <= np.median(coarse)
-    return np.repeat(np.repeat(mask, 2, axis=0), 2, axis=1)[: luma.shape[0], : luma.shape[1]]
+    return coarse <= np.median(coarse)
 
 
 def noise_response(luma: np.ndarray) -> np.ndarray:
-    """Per-pixel |Immerkær mask response|, scaled so its mean over a flat region estimates noise σ."""
-    return np.abs(ndimage.convolve(luma, _NOISE_MASK, mode="reflect")) * (np.sqrt(np.pi / 2.0) / 6.0)
+    """Per-pixel |Immerkær mask response|, scaled so its mean over a flat region estimates noise σ.
+    The mask is the outer product of [1 -2 1] with itself: two second differences."""
+    p = np.pad(luma, 1, mode="reflect")
+    across = p[:, :-2] - 2 * p[:, 1:-1] + p[:, 2:]
+    return np.abs(across[:-2] - 2 * across[1:-1] + across[2:]) * (np.sqrt(np.pi / 2.0) / 6.0)
 
 
 def noise_sigma(luma: np.ndarray, flat: np.ndarray | None = None, response: np.ndarray | None = None) -> float:
@@ -57,7 +67,7 @@ def noise_sigma(luma: np.ndarray, flat: np.ndarray | None = None, response: np.n
         return 0.0
     flat = flat_mask(luma) if flat is None else flat
     response = noise_response(luma) if response is None else response
-    return float(response[flat].mean())
+    return float(response[::2, ::2][flat].mean())
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +75,7 @@ def _smoothed_laplacian_gain() -> float:
     """Σh² of the Gaussian-then-Laplacian filter: white noise of variance σ² leaves σ²·Σh² in its output."""
     impulse = np.zeros((31, 31), dtype=np.float64)
     impulse[15, 15] = 1.0
-    return float((ndimage.laplace(ndimage.gaussian_filter(impulse, _SMOOTH_SIGMA)) ** 2).sum())
+    return float((_laplacian(_smooth(impulse)) ** 2).sum())
 
 
 #: How many times the white-noise prediction is removed. Real noise is not white (demosaicing,
@@ -89,10 +99,10 @@ def sharpness(luma: np.ndarray, response: np.ndarray | None = None) -> float:
     if min(luma.shape) < 4:
         return -9.0
     response = noise_response(luma) if response is None else response
-    # Local noise level, smoothed at half resolution (4x cheaper) and brought back to full size.
+    # Both are averaged over the half-resolution grid: a quarter of the pixels is plenty for an
+    # image-wide mean, and the local noise level is smoothed there anyway.
     local = ndimage.gaussian_filter(response[::2, ::2], 1.5)
-    local = np.repeat(np.repeat(local, 2, axis=0), 2, axis=1)[: luma.shape[0], : luma.shape[1]]
-    energy = ndimage.laplace(ndimage.gaussian_filter(luma, _SMOOTH_SIGMA)) ** 2
+    energy = _laplacian(_smooth(luma))[::2, ::2] ** 2
     detail = float(np.maximum(energy - _NOISE_SAFETY * _smoothed_laplacian_gain() * local**2, 0.0).mean())
     return float(np.log10(max(detail, 1e-9) / max(float(luma.var()), 1e-6)))
 
@@ -166,7 +176,7 @@ class IqaExtractor(FeatureExtractor):
 
     name = "iqa"
     dim = 4
-    version = "3"
+    version = "4"
     decode_size = ANALYSIS_SIZE
     fields = ("sharpness", "exposure", "colorfulness", "contrast")
 
@@ -180,7 +190,7 @@ class NoiseExtractor(FeatureExtractor):
 
     name = "noise"
     dim = 1
-    version = "1"
+    version = "2"
     decode_size = ANALYSIS_SIZE
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:

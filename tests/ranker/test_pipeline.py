@@ -148,3 +148,20 @@ def test_decisions_in_other_tools_sidecars_are_imported_on_first_scan(shoot, tmp
         catalog.set_decision(by_name[photo.name].photo_id, Decision(flag="pick"))
         again, _ = _rank(folder, catalog)
         assert again.photo(by_name[photo.name].photo_id).decision == Decision(flag="pick")
+
+
+def test_byte_identical_copies_are_one_photo_with_both_files(shoot, tmp_path):
+    src, best = shoot
+    folder = tmp_path / "dupes"
+    shutil.copytree(src, folder)
+    original = sorted(folder.glob("*.JPG"))[0]
+    shutil.copy(original, folder / "copy_of_first.JPG")
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+        photos = [p for b in ranking.bursts for p in b.photos]
+        assert len(photos) == 5 * len(best)
+        twin = [p for p in photos if original in p.paths][0]
+        assert set(twin.paths) == {original, folder / "copy_of_first.JPG"}
+        (folder / "copy_of_first.JPG").unlink()
+        again, _ = _rank(folder, catalog)
+        assert again.photo(twin.photo_id).paths == (original,)
