@@ -1,0 +1,587 @@
+"""Ranking quality: does the best frame of a burst come first?
+
+    python -m benchmarks.ranking [--quick] [--photos DIR] [--phototriage DIR] [--json FILE]
+
+Bursts are built from photographs the default checkpoint never saw (the ones bundled with
+scikit-image, plus any folder given with --photos, minus anything that looks like a training
+photo), at two difficulty levels ("clear" and "subtle" defects, ranker.synthetic.LEVELS), one clean
+frame per burst in a shuffled position. Every method ranks the same files:
+
+* random                      — seeded coin flips (top-1 = 1/frames, pairwise = 0.5 expected)
+* sharpness (Laplacian var.)  — the classic baseline: variance of the plain Laplacian of the luma
+* pyiqa piqe                  — a no-reference IQA metric alone (lower is better)
+* default checkpoint          — resources/default_ranker.pt through the real `rank` pipeline
+* CLIP / CNN / combined       — checkpoints over those features, when their weights are cached
+
+top-1: share of bursts whose clean frame is ranked first (ties share the credit).
+pairwise: share of (clean, defective) pairs of one burst ordered correctly (ties count half).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from benchmarks.common import command_line, describe_machine, machine, markdown_table, timed, write_json
+
+LEVEL_ORDER = ("clear", "subtle")
+FRAMES = 5
+FULL_BURSTS = 60  # per level, at least
+QUICK_BURSTS = 20
+DECODE_SIZE = 512  # what the pipeline decodes for the default feature set
+#: baselines the default checkpoint must beat; other rows are for reference
+BASELINES = ("random", "sharpness (Laplacian var.)", "pyiqa piqe")
+DEFAULT_NAME = "default checkpoint"
+REFERENCE_SHARPNESS = "sharpness, noise-robust (iqa) [reference]"
+#: feature sets that need downloaded backbones: (row name, features that define it)
+BACKBONE_SETS = (("CLIP checkpoint", ("clip",)), ("CNN checkpoint", ("cnn",)),
+                 ("combined checkpoint (CLIP+CNN+IQA)", ("clip", "cnn")))
+#: a --photos picture this similar (16×16 descriptor cosine) to a training photo is left out
+OVERLAP_SIMILARITY = 0.85
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- sources
+
+@dataclass
+class Sources:
+    photos: list[tuple[str, Image.Image]]
+    excluded: list[str] = field(default_factory=list)  # --photos files left out (training overlap)
+
+
+def _descriptor(image: Image.Image) -> np.ndarray:
+    from ranker.features.descriptor import DescriptorExtractor
+
+    return DescriptorExtractor().extract([image])[0]
+
+
+def training_descriptors() -> tuple[set[str], np.ndarray]:
+    """Names and appearance descriptors of every photo the default checkpoint was built from."""
+    from ranker.active_model import default_checkpoint_path
+    from ranker.checkpoint import load_checkpoint
+    from ranker.images import ImageLoadError, load_image
+    from ranker.synthetic import training_photos_dir
+
+    names: set[str] = set()
+    try:
+        info = load_checkpoint(default_checkpoint_path()).info
+        names.update(str(n).lower() for n in info.get("training_photos", []))
+    except Exception:  # noqa: BLE001 - a missing checkpoint is reported where it is used
+        pass
+    vectors = []
+    folder = training_photos_dir()
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            vectors.append(_descriptor(load_image(path, max_size=256)))
+            names.add(path.stem.lower())
+        except ImageLoadError:
+            continue
+    return names, np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+
+
+def held_out_sources(count: int | None, photos_dir: Path | None) -> Sources:
+    from ranker.images import ImageLoadError, is_supported, load_image
+    from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources
+
+    names = SKIMAGE_PHOTOS[:count] if count else SKIMAGE_PHOTOS
+    result = Sources(list(iter_sources(names)))
+    if photos_dir is None:
+        return result
+    training_names, training = training_descriptors()
+    for path in sorted(Path(photos_dir).iterdir()):
+        if path.name.startswith(".") or not path.is_file() or not is_supported(path):
+            continue
+        try:
+            image = load_image(path, max_size=1024)
+        except ImageLoadError as exc:
+            result.excluded.append(f"{path.name} (unreadable: {exc.reason})")
+            continue
+        similarity = float((training @ _descriptor(image)).max()) if len(training) else 0.0
+        if path.stem.lower() in training_names or similarity >= OVERLAP_SIMILARITY:
+            result.excluded.append(f"{path.name} (overlaps the default checkpoint's training photos, "
+                                   f"similarity {similarity:.2f})")
+            continue
+        result.photos.append((f"user:{path.stem}", image))
+    return result
+
+
+# ----------------------------------------------------------------------------- bursts
+
+@dataclass
+class Burst:
+    level: str
+    source: str
+    folder: Path
+    files: list[Path]
+    best: Path
+    defects: list[str]  # "kind:strength" per file
+
+
+def build_bursts(work: Path, level: str, sources: Sequence[tuple[str, Image.Image]], rounds: int,
+                 seed: int) -> list[Burst]:
+    """`rounds` shoot folders per level, each with one burst per source; every round has its own seed."""
+    from ranker.synthetic import write_shoot
+
+    bursts = []
+    for round_ in range(rounds):
+        rng = np.random.default_rng([seed, LEVEL_ORDER.index(level), round_])
+        folder = work / level / f"round{round_:02d}"
+        for truth in write_shoot(folder, list(sources), rng, level=level, frames=FRAMES):
+            bursts.append(Burst(level, truth["source"], folder, [folder / f for f in truth["files"]],
+                                folder / truth["best"], truth["defects"]))
+    return bursts
+
+
+# ----------------------------------------------------------------------------- scoring
+
+def plain_laplacian_variance(image: Image.Image) -> float:
+    """The classic focus measure: variance of the Laplacian of the luma (no noise handling)."""
+    from ranker.features.iqa import luminance
+
+    luma = luminance(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
+    return float(ndimage.laplace(luma).var())
+
+
+class ImageScorers:
+    """Scores computed from decoded images, for the methods that are not a checkpoint."""
+
+    def __init__(self, seed: int, device: str, use_pyiqa: bool):
+        self.rng = np.random.default_rng([seed, 99])
+        self.device = device
+        self.use_pyiqa = use_pyiqa
+        self.piqe_error: str | None = None
+
+    def names(self) -> list[str]:
+        names = ["random", "sharpness (Laplacian var.)"]
+        if self.use_pyiqa and self.piqe_error is None:
+            names.append("pyiqa piqe")
+        return names + [REFERENCE_SHARPNESS]
+
+    def score(self, images: Sequence[Image.Image]) -> dict[str, list[float]]:
+        from ranker.features.iqa import quality_signals
+
+        out = {
+            "random": [float(x) for x in self.rng.random(len(images))],
+            "sharpness (Laplacian var.)": [plain_laplacian_variance(im) for im in images],
+            REFERENCE_SHARPNESS: [quality_signals(im)["sharpness"] for im in images],
+        }
+        if self.use_pyiqa and self.piqe_error is None:
+            try:
+                from ranker.features.registry import get_extractor
+
+                extractor = get_extractor("pyiqa:piqe", self.device)
+                values = extractor.extract(list(images))[:, 0]
+                sign = -1.0 if extractor.lower_better in (True, None) else 1.0  # PIQE: lower is better
+                out["pyiqa piqe"] = [sign * float(v) for v in values]
+            except Exception as exc:  # noqa: BLE001 - pyiqa missing or broken: skip the row, say why
+                self.piqe_error = f"{type(exc).__name__}: {exc}"
+        return out
+
+
+def decode_batches(paths: Sequence[Path], batch: int = 32) -> Iterable[tuple[list[Path], list[Image.Image]]]:
+    """Decode exactly as the pipeline does (load_photo at the default feature set's size), in batches."""
+    from ranker.images import ImageLoadError, load_photo
+
+    for start in range(0, len(paths), batch):
+        ok_paths, images = [], []
+        for path in paths[start:start + batch]:
+            try:
+                images.append(load_photo(path, max_size=DECODE_SIZE)[0])
+                ok_paths.append(path)
+            except ImageLoadError as exc:
+                log(f"  skipped {path}: {exc.reason}")
+        yield ok_paths, images
+
+
+@dataclass
+class Checkpoint:
+    name: str
+    path: Path
+    label: str
+    features: list[str]
+    note: str = ""
+
+
+def find_checkpoints(extra: Sequence[Path]) -> tuple[list[Checkpoint], dict[str, str]]:
+    """The default checkpoint, any given with --model, and one per cached backbone feature set.
+
+    Returns (checkpoints to evaluate, {row name: why it was skipped})."""
+    from ranker.active_model import default_checkpoint_path
+    from ranker.checkpoint import CheckpointError, load_checkpoint
+    from ranker.features.registry import get_spec
+    from ranker.paths import data_dir
+
+    result = []
+    skipped: dict[str, str] = {}
+    try:
+        default = load_checkpoint(default_checkpoint_path())
+        result.append(Checkpoint(DEFAULT_NAME, default.path, default.label, [f["name"] for f in default.feature_set],
+                                 f"trained on {', '.join(default.info.get('training_photos', [])) or '?'}"))
+    except CheckpointError as exc:  # e.g. stale after an extractor changed: report it, still run the baselines
+        skipped[DEFAULT_NAME] = f"NOT EVALUATED: {exc}"
+    given = []
+    for path in extra:
+        loaded = load_checkpoint(path)  # an explicit file that cannot be used is an error, not a skip
+        given.append(Checkpoint(f"--model {Path(path).name}", loaded.path, loaded.label,
+                                [f["name"] for f in loaded.feature_set],
+                                f"trained on {', '.join(loaded.info.get('training_photos', [])) or 'unknown photos'}"))
+    result.extend(given)
+    candidates = list(given)
+    for folder in (data_dir() / "models", data_dir() / "personal_models"):
+        for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
+            try:
+                loaded = load_checkpoint(path)
+            except CheckpointError:
+                continue
+            candidates.append(Checkpoint("", loaded.path, loaded.label, [f["name"] for f in loaded.feature_set]))
+    for row, needed in BACKBONE_SETS:
+        missing = [name for name in needed if not get_spec(name).is_ready()]
+        if missing:
+            skipped[row] = (f"skipped: {', '.join(missing)} weights not cached "
+                            f"(`phototriage models download {missing[0]}`)")
+            continue
+        wanted = set(needed)
+        match = next((c for c in candidates if {"clip", "cnn"} & set(c.features) == wanted), None)
+        if match is None:
+            skipped[row] = "skipped: weights cached but no checkpoint over this feature set found (pass --model PATH)"
+        elif match.name:  # already evaluated as an explicit --model
+            skipped[row] = f"see {match.name}"
+        else:
+            result.append(Checkpoint(row, match.path, match.label, match.features, f"found at {match.path}"))
+    return result, skipped
+
+
+def checkpoint_scores(folders: Sequence[Path], checkpoint: Checkpoint, catalog, device: str) -> dict[Path, float]:
+    """Scores from the real `rank` pipeline (scan → cached features → group → score)."""
+    from ranker.pipeline import PipelineOptions, rank_shoot, run
+
+    scores: dict[Path, float] = {}
+    for folder in folders:
+        ranking = run(rank_shoot(folder, catalog, model_path=checkpoint.path, options=PipelineOptions(device=device)))
+        if ranking.errors:
+            raise RuntimeError(f"{folder}: the pipeline could not read {len(ranking.errors)} file(s): "
+                               f"{ranking.errors[:3]}")
+        for burst in ranking.bursts:
+            for photo in burst.photos:
+                scores[Path(photo.path)] = photo.score
+    return scores
+
+
+# ----------------------------------------------------------------------------- metrics
+
+def _credit(winner: float, loser: float) -> float:
+    return 1.0 if winner > loser else 0.5 if winner == loser else 0.0
+
+
+def burst_outcomes(bursts: Sequence[Burst], scores: dict[Path, float]
+                   ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+    """Per burst: top-1 credit, and (defect kind, pair credit) for each defective frame."""
+    top1, pairs = [], []
+    for burst in bursts:
+        values = [scores[f] for f in burst.files]
+        best = scores[burst.best]
+        leaders = [f for f, v in zip(burst.files, values) if v == max(values)]
+        top1.append((burst.best in leaders) / len(leaders))
+        pairs.append([(defect.split(":")[0], _credit(best, scores[f]))
+                      for f, defect in zip(burst.files, burst.defects) if f != burst.best])
+    return np.asarray(top1, dtype=np.float64), pairs
+
+
+def bootstrap_ci(per_unit: Sequence[Sequence[float]], seed: int, rounds: int = 1000) -> tuple[float, float]:
+    """95% percentile interval of the pooled mean, resampling units (bursts or pairs)."""
+    sums = np.asarray([sum(u) for u in per_unit], dtype=np.float64)
+    counts = np.asarray([len(u) for u in per_unit], dtype=np.float64)
+    if len(sums) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(sums), size=(rounds, len(sums)))
+    means = sums[picks].sum(axis=1) / np.maximum(counts[picks].sum(axis=1), 1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def evaluate(bursts: Sequence[Burst], scores: dict[Path, float], seed: int) -> dict:
+    top1, pairs = burst_outcomes(bursts, scores)
+    flat = [credit for burst in pairs for _, credit in burst]
+    kinds: dict[str, list[float]] = {}
+    for burst in pairs:
+        for kind, credit in burst:
+            kinds.setdefault(kind, []).append(credit)
+    return {
+        "top1": float(top1.mean()),
+        "top1_ci95": bootstrap_ci([[t] for t in top1], seed),
+        "pairwise": float(np.mean(flat)),
+        "pairwise_ci95": bootstrap_ci([[c for _, c in b] for b in pairs], seed + 1),
+        "pairwise_by_defect": {k: {"accuracy": float(np.mean(v)), "pairs": len(v)} for k, v in sorted(kinds.items())},
+    }
+
+
+# ----------------------------------------------------------------------------- PhotoTriage
+
+def phototriage_pairs(root: Path) -> tuple[list[tuple[Path, Path, float]], dict]:
+    """(preferred, other, P) for the validation pairs with a clear preference.
+
+    Release layout: train_val/train_val_imgs/SSSSSS-II.JPG and train_val/val_pairlist.txt with lines
+    `SERIES A B P ...`, P the share of raters preferring B; pairs with 0.3 <= P <= 0.7 are dropped."""
+    base = root / "train_val" if (root / "train_val").is_dir() else root
+    pairlist, images = base / "val_pairlist.txt", base / "train_val_imgs"
+    if not pairlist.is_file():
+        raise SystemExit(f"{root}: no train_val/val_pairlist.txt (expected the PhotoTriage release layout)")
+    pairs, stats = [], {"lines": 0, "ambiguous_dropped": 0, "missing_images": 0, "malformed": 0}
+    for line in pairlist.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        stats["lines"] += 1
+        try:
+            series, a, b, p = int(parts[0]), int(parts[1]), int(parts[2]), float(parts[3])
+        except (IndexError, ValueError):
+            stats["malformed"] += 1
+            continue
+        if 0.3 <= p <= 0.7:
+            stats["ambiguous_dropped"] += 1
+            continue
+        path_a = images / f"{series:06d}-{a:02d}.JPG"
+        path_b = images / f"{series:06d}-{b:02d}.JPG"
+        if not (path_a.is_file() and path_b.is_file()):
+            stats["missing_images"] += 1
+            continue
+        pairs.append((path_b, path_a, p) if p > 0.7 else (path_a, path_b, p))
+    return pairs, stats
+
+
+def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: ImageScorers, limit: int | None,
+                    device: str, seed: int) -> dict:
+    import torch
+
+    from ranker.checkpoint import load_checkpoint
+    from ranker.features.registry import get_extractor
+
+    pairs, stats = phototriage_pairs(root)
+    if limit and len(pairs) > limit:
+        keep = np.random.default_rng([seed, 7]).choice(len(pairs), size=limit, replace=False)
+        pairs = [pairs[i] for i in sorted(keep)]
+    paths = sorted({p for pair in pairs for p in pair[:2]})
+    log(f"PhotoTriage: {len(pairs)} clear-preference pairs over {len(paths)} images")
+    loaded = {c.name: load_checkpoint(c.path) for c in checkpoints}
+    scores: dict[str, dict[Path, float]] = {}
+    for done, (batch_paths, images) in enumerate(decode_batches(paths)):
+        for name, values in scorers.score(images).items():
+            scores.setdefault(name, {}).update(zip(batch_paths, values))
+        for name, checkpoint in loaded.items():
+            layout = checkpoint.model.config.feature_layout
+            features = np.concatenate([get_extractor(f, device).extract(images) for f, _ in layout], axis=1)
+            with torch.inference_mode():
+                values = checkpoint.model(torch.from_numpy(features.astype(np.float32))).numpy()
+            scores.setdefault(name, {}).update(zip(batch_paths, (float(v) for v in values)))
+        if done % 10 == 0:
+            log(f"  scored {min(len(paths), (done + 1) * 32)}/{len(paths)} images")
+    methods = {}
+    for name, table in scores.items():
+        credits = [[_credit(table[w], table[l])] for w, l, _ in pairs if w in table and l in table]
+        methods[name] = {"pairwise": float(np.mean(credits)) if credits else float("nan"),
+                         "pairwise_ci95": bootstrap_ci(credits, seed), "pairs": len(credits)}
+    return {"root": str(root), "pairs": len(pairs), "images": len(paths), **stats, "methods": methods}
+
+
+# ----------------------------------------------------------------------------- report
+
+def fmt(value: float, ci: Sequence[float] | None = None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.3f}" + (f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
+
+
+def verdict(levels: dict) -> dict:
+    """Does the default checkpoint beat every baseline, on both metrics, at every level?"""
+    result = {"beats_every_baseline": True, "details": []}
+    if not levels or any(DEFAULT_NAME not in data["methods"] for data in levels.values()):
+        return {"beats_every_baseline": False, "details": ["the default checkpoint was not evaluated"]}
+    for level, data in levels.items():
+        methods = data["methods"]
+        mine = methods.get(DEFAULT_NAME)
+        for baseline in BASELINES:
+            other = methods.get(baseline)
+            if mine is None or other is None:
+                continue
+            for metric in ("top1", "pairwise"):
+                ok = mine[metric] > other[metric]
+                if not ok:
+                    result["beats_every_baseline"] = False
+                    result["details"].append(f"{level}: {metric} {mine[metric]:.3f} is not above "
+                                             f"{baseline} {other[metric]:.3f}")
+    return result
+
+
+def report(results: dict) -> str:
+    levels = results["levels"]
+    names: list[str] = []
+    for data in levels.values():
+        names += [n for n in data["methods"] if n not in names]
+    header = ["method"] + [f"{level} {metric}" for level in levels for metric in ("top-1", "pairwise")]
+    rows = []
+    for name in names:
+        row = [name]
+        for data in levels.values():
+            m = data["methods"].get(name)
+            row += [fmt(m["top1"], m["top1_ci95"]), fmt(m["pairwise"], m["pairwise_ci95"])] if m else ["–", "–"]
+        rows.append(row)
+    for name, why in results["skipped"].items():
+        rows.append([name] + [why] + ["–"] * (len(header) - 2))
+    counts = ", ".join(f"{level}: {d['bursts']} bursts / {d['pairs']} pairs" for level, d in levels.items())
+    lines = [
+        f"## Ranking quality ({counts}; {FRAMES} frames per burst; 95% bootstrap intervals in brackets)",
+        "",
+        markdown_table(header, rows),
+        "",
+        f"Machine: {describe_machine(results['machine'])}",
+        f"Command: `{results['command']}`",
+        f"Sources: {', '.join(results['sources'])}",
+    ]
+    if results.get("excluded"):
+        lines.append(f"Left out of --photos: {'; '.join(results['excluded'])}")
+    for name, c in results.get("checkpoints", {}).items():
+        lines.append(f"{name}: {c['label']}, {c['path']} (content key {c['key']}); {c['note']}")
+    for name, note in results.get("notes", {}).items():
+        lines.append(f"{name}: {note}")
+    kinds_header = ["method"] + [f"{level} {kind}" for level, d in levels.items()
+                                 for kind in d["methods"][DEFAULT_NAME]["pairwise_by_defect"]] \
+        if all(DEFAULT_NAME in d["methods"] for d in levels.values()) else None
+    if kinds_header:
+        rows = []
+        for name in names:
+            row = [name]
+            for data in levels.values():
+                by = data["methods"].get(name, {}).get("pairwise_by_defect", {})
+                row += [f"{by[k]['accuracy']:.2f}" if k in by else "–"
+                        for k in data["methods"][DEFAULT_NAME]["pairwise_by_defect"]]
+            rows.append(row)
+        lines += ["", "Pairwise accuracy by defect kind:", "", markdown_table(kinds_header, rows)]
+    v = results["verdict"]
+    lines += ["", "Default checkpoint beats every baseline (random, Laplacian sharpness, PIQE) on both levels: "
+              + ("**yes**" if v["beats_every_baseline"] else "**NO** — " + "; ".join(v["details"]))]
+    pt = results.get("phototriage")
+    if pt:
+        lines += ["", f"## PhotoTriage validation pairs ({pt['pairs']} pairs with P<0.3 or P>0.7, "
+                      f"{pt['ambiguous_dropped']} ambiguous dropped, {pt['missing_images']} with missing images)", "",
+                  markdown_table(["method", "pairwise"],
+                                 [[n, fmt(m["pairwise"], m["pairwise_ci95"])] for n, m in pt["methods"].items()])]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- main
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ranking", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"about {QUICK_BURSTS} bursts per level "
+                        f"(default: at least {FULL_BURSTS})")
+    parser.add_argument("--photos", type=Path, metavar="DIR", help="also build bursts from the photos in DIR "
+                        "(any that resemble the default checkpoint's training photos are left out)")
+    parser.add_argument("--phototriage", type=Path, metavar="DIR",
+                        help="also measure pairwise accuracy on the PhotoTriage validation split in DIR")
+    parser.add_argument("--phototriage-limit", type=int, metavar="N", help="evaluate a seeded sample of N pairs")
+    parser.add_argument("--model", type=Path, action="append", default=[], metavar="PATH",
+                        help="also evaluate this checkpoint (repeatable)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results ('-': stdout)")
+    parser.add_argument("--sources", type=int, metavar="N", help="use only the first N scikit-image photos")
+    parser.add_argument("--bursts-per-source", type=int, metavar="N",
+                        help="bursts per source photo and level (default: enough for the burst count above)")
+    parser.add_argument("--levels", default=",".join(LEVEL_ORDER), help="comma-separated (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--device", default="auto", help="torch device for pyiqa and backbones")
+    parser.add_argument("--no-pyiqa", action="store_true", help="skip the PIQE row (pyiqa takes ~5 s to import)")
+    parser.add_argument("--work", type=Path, metavar="DIR", help="keep the generated shoots and catalog here "
+                        "(default: a temporary folder, removed afterwards)")
+    args = parser.parse_args(argv)
+    unknown = [lv for lv in args.levels.split(",") if lv not in LEVEL_ORDER]
+    if unknown:
+        parser.error(f"unknown level(s) {unknown}; choose from {LEVEL_ORDER}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    args = parse_args(argv)
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        return _main(args, args.work, argv)
+    with tempfile.TemporaryDirectory(prefix="phototriage-bench-ranking-") as work:
+        return _main(args, Path(work), argv)
+
+
+def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> dict:
+    from ranker.active_model import model_key
+    from ranker.catalog import Catalog
+    from ranker.synthetic import LEVELS
+
+    levels = [lv for lv in LEVEL_ORDER if lv in args.levels.split(",")]
+    sources = held_out_sources(args.sources, args.photos)
+    target = QUICK_BURSTS if args.quick else FULL_BURSTS
+    rounds = args.bursts_per_source or max(1, math.ceil(target / len(sources.photos)))
+    checkpoints, skipped = find_checkpoints(args.model)
+    scorers = ImageScorers(args.seed, args.device, not args.no_pyiqa)
+    results: dict = {
+        "command": command_line("benchmarks.ranking", argv),
+        "machine": machine(args.device),
+        "config": {"quick": args.quick, "seed": args.seed, "frames_per_burst": FRAMES, "bursts_per_source": rounds,
+                   "decode_size": DECODE_SIZE, "levels": {lv: LEVELS[lv] for lv in levels}},
+        "sources": [name for name, _ in sources.photos],
+        "excluded": sources.excluded,
+        "checkpoints": {c.name: {"path": str(c.path), "label": c.label, "note": c.note, "key": model_key(c.path)}
+                        for c in checkpoints},
+        "skipped": skipped,
+        "notes": {},
+        "levels": {},
+    }
+    catalog = Catalog(work / "catalog.db")
+    try:
+        for level in levels:
+            seconds, bursts = timed(lambda: build_bursts(work, level, sources.photos, rounds, args.seed))
+            log(f"{level}: {len(bursts)} bursts written in {seconds:.1f} s")
+            files = [f for b in bursts for f in b.files]
+            scores: dict[str, dict[Path, float]] = {}
+            for batch_paths, images in decode_batches(files):
+                for name, values in scorers.score(images).items():
+                    scores.setdefault(name, {}).update(zip(batch_paths, values))
+            for name in list(scores):
+                if name not in scorers.names():
+                    del scores[name]  # a method that failed part-way (pyiqa) is skipped, not half-counted
+            folders = sorted({b.folder for b in bursts})
+            for checkpoint in checkpoints:
+                seconds, scores[checkpoint.name] = timed(
+                    lambda: checkpoint_scores(folders, checkpoint, catalog, args.device))
+                log(f"{level}: {checkpoint.name} ranked {len(files)} photos in {seconds:.1f} s")
+            order = [*scorers.names()[:-1], *(c.name for c in checkpoints), REFERENCE_SHARPNESS]
+            results["levels"][level] = {
+                "bursts": len(bursts),
+                "pairs": sum(len(b.files) - 1 for b in bursts),
+                "methods": {name: evaluate(bursts, scores[name], args.seed) for name in order if name in scores},
+            }
+        if scorers.piqe_error:
+            results["skipped"]["pyiqa piqe"] = f"skipped: {scorers.piqe_error}"
+        elif args.no_pyiqa:
+            results["skipped"]["pyiqa piqe"] = "skipped: --no-pyiqa"
+        if args.phototriage is not None:
+            results["phototriage"] = run_phototriage(args.phototriage, checkpoints, scorers, args.phototriage_limit,
+                                                     args.device, args.seed)
+    finally:
+        catalog.close()
+    results["notes"]["held-out"] = ("the default checkpoint was built only from resources/training_photos/ "
+                                    "(Barcelona travel photos); none of the sources above")
+    results["verdict"] = verdict(results["levels"])
+    print(report(results))
+    write_json(args.json, results)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Both benchmarks run end to end with a tiny configuration. Structure only: timings are never asserted."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import ranking, speed
+
+
+@pytest.mark.timeout(60)
+def test_ranking_benchmark_runs(tmp_path, capsys):
+    out = tmp_path / "ranking.json"
+    results = ranking.main(["--quick", "--sources", "2", "--bursts-per-source", "1", "--json", str(out),
+                            "--work", str(tmp_path / "work")])
+    assert json.loads(out.read_text())["levels"].keys() == {"clear", "subtle"}
+    for level in ("clear", "subtle"):
+        data = results["levels"][level]
+        assert data["bursts"] == 2 and data["pairs"] == 2 * (ranking.FRAMES - 1)
+        methods = data["methods"]
+        assert {"random", "sharpness (Laplacian var.)", ranking.DEFAULT_NAME} <= set(methods)
+        for metrics in methods.values():
+            assert 0.0 <= metrics["top1"] <= 1.0 and 0.0 <= metrics["pairwise"] <= 1.0
+            lo, hi = metrics["pairwise_ci95"]
+            assert lo <= metrics["pairwise"] <= hi
+    # pyiqa piqe is either measured or skipped with a reason; backbone rows likewise.
+    for row in ("pyiqa piqe", *(name for name, _ in ranking.BACKBONE_SETS)):
+        assert row in results["levels"]["clear"]["methods"] or row in results["skipped"]
+    assert isinstance(results["verdict"]["beats_every_baseline"], bool)
+    assert results["sources"] == ["astronaut", "camera"]
+    printed = capsys.readouterr().out
+    assert "| method |" in printed and "Machine:" in printed
+
+
+def test_ranking_metrics_on_known_scores():
+    from pathlib import Path
+
+    burst = ranking.Burst("clear", "x", Path("."), [Path("a"), Path("b"), Path("c")], Path("b"),
+                          ["noise:0.1", "clean:0.00", "shake:8"])
+    perfect = ranking.evaluate([burst], {Path("a"): 0.0, Path("b"): 1.0, Path("c"): 0.5}, seed=0)
+    assert perfect["top1"] == 1.0 and perfect["pairwise"] == 1.0
+    tied = ranking.evaluate([burst], {Path("a"): 1.0, Path("b"): 1.0, Path("c"): 0.0}, seed=0)
+    assert tied["top1"] == 0.5 and tied["pairwise"] == 0.75
+    assert tied["pairwise_by_defect"] == {"noise": {"accuracy": 0.5, "pairs": 1},
+                                          "shake": {"accuracy": 1.0, "pairs": 1}}
+
+
+def test_phototriage_pairlist_parsing(tmp_path):
+    images = tmp_path / "train_val" / "train_val_imgs"
+    images.mkdir(parents=True)
+    for name in ("000001-01.JPG", "000001-02.JPG", "000002-01.JPG", "000002-03.JPG"):
+        (images / name).write_bytes(b"x")
+    (tmp_path / "train_val" / "val_pairlist.txt").write_text(
+        "1 1 2 0.9 1 2\n1 2 1 0.5 1 1\n2 1 3 0.1 1 2\n2 1 9 0.95 1 2\nnonsense\n")
+    pairs, stats = ranking.phototriage_pairs(tmp_path)
+    assert [(w.name, l.name) for w, l, _ in pairs] == [("000001-02.JPG", "000001-01.JPG"),
+                                                        ("000002-01.JPG", "000002-03.JPG")]
+    assert stats == {"lines": 5, "ambiguous_dropped": 1, "missing_images": 1, "malformed": 1}
+
+
+@pytest.mark.timeout(90)
+def test_speed_benchmark_runs(tmp_path, capsys):
+    out = tmp_path / "speed.json"
+    results = speed.main(["--quick", "--sizes", "10,20", "--repeats", "1", "--sources", "2", "--long-sides", "640",
+                          "--sample", "4", "--extractors", "iqa,noise,descriptor,clip", "--in-process",
+                          "--dng-size", "640x480", "--grouping-sizes", "200,1000",
+                          "--cache-dir", str(tmp_path / "photos"), "--json", str(out)])
+    assert json.loads(out.read_text())["config"]["sizes"] == [10, 20]
+    for key in ("cpu", "cores", "ram_gib", "torch", "device"):
+        assert key in results["machine"]
+    assert results["decode"]["jpeg"]["full"]["ms_per_photo"] > 0
+    assert results["decode"]["jpeg"]["reduced_512"]["ms_per_photo"] > 0
+    assert results["decode"]["thumbnails"][0]["photos_per_s"] > 0
+    assert {"iqa", "noise", "descriptor"} <= set(results["extractors"])
+    assert "clip" in results["extractors"] or "clip" in results["extractors_skipped"]
+    for n in ("10", "20"):
+        trial = results["rank"][n]
+        assert trial["photos"] == int(n) and trial["errors"] == 0
+        assert trial["first_run_stats"]["decoded"] == int(n)
+        assert trial["second_run_stats"]["cached"] == int(n)
+        assert trial["catalog_bytes_per_1000"] > 0 and trial["peak_rss_mib"] > 0
+    ratios = results["ratios"]
+    assert ratios["photos"] == 20 and ratios["first_vs_decode"] > 0 and ratios["second_speedup"] > 0
+    assert set(results["grouping"]) == {"200", "1000"}
+    assert "first run / decode time" in capsys.readouterr().out
