@@ -18,15 +18,15 @@ class DescriptorExtractor(FeatureExtractor):
 
     name = "descriptor"
     dim = _GRID * _GRID
-    version = "2"
+    version = "3"
     decode_size = 256
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         rows = []
         for image in images:
-            luma = image.convert("L")
-            luma = luma.filter(ImageFilter.GaussianBlur(max(luma.size) / _GRID * 0.5))
-            small = luma.resize((_GRID, _GRID), Image.Resampling.BOX)
+            # Blur at 4 px per cell, not at full size: the same half-cell blur, ~50x cheaper.
+            luma = image.convert("L").resize((_GRID * 4, _GRID * 4), Image.Resampling.BOX)
+            small = luma.filter(ImageFilter.GaussianBlur(2)).resize((_GRID, _GRID), Image.Resampling.BOX)
             vector = np.asarray(small, dtype=np.float32).reshape(-1)
             vector -= vector.mean()
             norm = float(np.linalg.norm(vector))
