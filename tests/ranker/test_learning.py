@@ -208,14 +208,14 @@ def test_binomial_p_value():
     assert binomial_p_value(15, 20) == pytest.approx(0.0207, abs=1e-3)
 
 
-def test_technical_twins_shift_blur_and_noise(default):
-    layout = default.model.config.feature_layout
-    x = np.tile(default.model.feature_mean.numpy(), (3, 1)).astype(np.float32)
+def test_technical_twins_shift_blur_and_noise():
+    layout = [("iqa", 4), ("noise", 1)]  # a feature set with an explicit noise column
+    x = np.tile(np.array([-2.0, 0.5, 0.2, 0.2, 0.005], dtype=np.float32), (3, 1))
     twins, originals = technical_twins(x, layout, [0, 2], np.random.default_rng(0))
     assert len(twins) == 6 and originals == [0, 2, 0, 2, 0, 2]  # slight blur, blur, noise
     assert (twins[:4, 0] < x[0, 0] - 0.04).all()  # blurred: less sharp than the original
-    noise_column = sum(d for n, d in layout[:[n for n, _ in layout].index("noise")])
-    assert (twins[4:, noise_column] > x[0, noise_column] + 0.009).all()  # noisy
+    assert (twins[4:, 4] > x[0, 4] + 0.009).all()  # noisy
+    assert (twins[4:, 0] < x[0, 0]).all()  # and noise costs sharpness too
     assert len(technical_twins(x[:, :4], [("iqa", 4)], [0], np.random.default_rng(0))[0]) == 3
     assert len(technical_twins(x[:, :4], [("clip", 4)], [0], np.random.default_rng(0))[0]) == 0
 
