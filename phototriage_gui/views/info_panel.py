@@ -63,8 +63,9 @@ class InfoPanel(QScrollArea):
         parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
         model = self.session.shoot.model
         if model:
-            parts.append(f"<p style='color:#999'>Model: {html.escape(str(model.get('label')))} "
-                         f"({html.escape(', '.join(model.get('features', [])))})</p>")
+            # The label already names the features, e.g. "default (iqa)"; add why it is the active one.
+            parts.append(f"<p style='color:#999'>Model: {html.escape(str(model.get('label')))} — "
+                         f"{html.escape(str(model.get('why', '')))}</p>")
         return "".join(parts)
 
     def _signals(self, photo, reference, name: str) -> str:
