@@ -26,6 +26,9 @@ class Shot:
     time: float  # seconds
     descriptor: np.ndarray  # unit-norm appearance vector (CLIP embedding or the cheap descriptor)
     exposure_bias: float | None = None
+    #: False when the time is the file's mtime (no EXIF): copies made together share one mtime,
+    #: so closeness in time proves nothing and only near-identical frames may join
+    camera_time: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ _LOOKBACK = 3
 def _belongs(run: list[Shot], current: Shot, options: GroupingOptions) -> bool:
     gap = current.time - run[-1].time
     similarity = max(_similar(previous, current) for previous in run[-_LOOKBACK:])
+    if not (current.camera_time and run[-1].camera_time):
+        return similarity >= options.slow_series_similarity
     if gap <= options.gap_seconds:
         return similarity >= options.similarity
     return gap <= options.slow_series_seconds and similarity >= options.slow_series_similarity

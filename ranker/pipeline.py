@@ -303,7 +303,8 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
     records = {r.id: r for r in catalog.photos(sorted(set(photo_ids)))}
     if regroup or not catalog.bursts(shoot):
         vectors = _grouping_vectors(catalog, records.values())
-        shots = [Shot(r.id, r.capture_ts, vectors[r.id], r.metadata.get("exposure_bias")) for r in records.values()]
+        shots = [Shot(r.id, r.capture_ts, vectors[r.id], r.metadata.get("exposure_bias"), r.time_source == "exif")
+                 for r in records.values()]
         groups = group_shots(shots, options.grouping)
         catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
     scores = score_photos(catalog, checkpoint, key, list(records))

@@ -62,6 +62,10 @@ def test_grouping_compares_each_frame_with_a_bounded_number_of_neighbours(monkey
     assert len(calls) <= 3 * n  # linear, never all pairs
 
 
-def test_missing_exif_time_falls_back_to_order_given():
-    shots = [Shot(i, 1000.0 + i, _vec(i, 0.05, base=6)) for i in range(3)]
-    assert len(group_shots(shots)) == 1
+def test_without_camera_time_only_near_identical_frames_group():
+    """Files copied together share one mtime: time proves nothing, so similarity must be high."""
+    same = [Shot(i, 1000.0, _vec(i, 0.05, base=6), camera_time=False) for i in range(3)]
+    alike = [Shot(10 + i, 1000.0, _vec(i, 1.2, base=6), camera_time=False) for i in range(2)]
+    groups = group_shots(same + alike)
+    assert groups[0].keys == (0, 1, 2)
+    assert all(len(g.keys) == 1 for g in groups[1:])  # similar-ish scenes stay apart without camera time

@@ -1,5 +1,6 @@
 """The culling pipeline end to end on generated shoots: ranking quality, caching, renames, bad files."""
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,19 @@ def test_byte_identical_copies_are_one_photo_with_both_files(shoot, tmp_path):
         (folder / "copy_of_first.JPG").unlink()
         again, _ = _rank(folder, catalog)
         assert again.photo(twin.photo_id).paths == (original,)
+
+
+SHARED_PAIRS = Path(__file__).resolve().parents[2].parent / "shared" / "photos" / "burst_pairs"
+
+
+@pytest.mark.skipif(not SHARED_PAIRS.is_dir(), reason="../shared/photos absent")
+def test_real_back_to_back_pairs_without_exif_group_exactly(tmp_path):
+    """22 real travel photos, no EXIF times (all copied at once): the 7 real pairs are the only bursts."""
+    folder = tmp_path / "real"
+    shutil.copytree(SHARED_PAIRS, folder)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+    groups = sorted(sorted(p.path.stem.split("_")[0] for p in b.photos) for b in ranking.bursts)
+    pairs = [g[0] for g in groups if len(g) == 2]
+    assert all(len(set(g)) == 1 for g in groups), groups  # never two scenes in one burst
+    assert sorted(pairs) == ["ae", "ai", "aj", "ak", "am", "an", "ao"]
