@@ -40,10 +40,11 @@ def inspect_models(cancel=None) -> dict:
 def download_job(name: str):
     def job(cancel):
         from ranker.features.registry import get_spec
-        from ranker.features.weights import download
+        from ranker.features.weights import download_steps
 
         spec = get_spec(name)
-        return download(spec.weights, validate=spec.validate, progress=False)
+        # A generator: the worker forwards its byte-count Progress to the status bar's progress and ETA.
+        return (yield from download_steps(spec.weights, validate=spec.validate, cancel=cancel))
     return job
 
 

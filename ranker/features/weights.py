@@ -5,13 +5,15 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generator
 
 from ranker.paths import cache_dir
+from ranker.progress import Progress, check_cancel
 
 
 class ModelMissingError(RuntimeError):
@@ -103,15 +105,14 @@ def import_file(spec: WeightsSpec, source: Path, validate: Callable[[Path], None
     return _install(spec, source, validate, move=False)
 
 
-def download(
+def download_steps(
     spec: WeightsSpec,
     validate: Callable[[Path], None] | None = None,
-    progress: bool = True,
     timeout: float = 15.0,
-) -> Path:
-    """Fetch into the cache with a progress bar, verify, then move into place. Explicit request only."""
-    from tqdm import tqdm
-
+    cancel: threading.Event | None = None,
+) -> Generator[Progress, None, Path]:
+    """Fetch into the cache, verify, then move into place, yielding Progress in bytes (the GUI shows
+    it); cancellable between blocks. Explicit request only: nothing else ever downloads."""
     spec.path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=spec.path.parent, prefix=".download-")
     os.close(fd)
@@ -122,13 +123,35 @@ def download(
         except (urllib.error.URLError, OSError) as exc:
             raise ConnectionError(f"{spec.name}: cannot download {spec.url}: {exc}") from exc
         total = int(response.headers.get("Content-Length") or spec.size_bytes)
-        with open(tmp, "wb") as out, response, tqdm(
-            total=total, unit="B", unit_scale=True, desc=spec.name, disable=not progress
-        ) as bar:
+        done = 0
+        with open(tmp, "wb") as out, response:
             while block := response.read(1 << 20):
+                check_cancel(cancel)
                 out.write(block)
-                bar.update(len(block))
+                done += len(block)
+                yield Progress("download", done, max(total, done), f"{spec.name}: {done / 1e6:.0f} MB")
+        yield Progress("download", done, max(total, done), f"{spec.name}: verifying")
         return _install(spec, tmp, validate, move=True)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def download(
+    spec: WeightsSpec,
+    validate: Callable[[Path], None] | None = None,
+    progress: bool = True,
+    timeout: float = 15.0,
+) -> Path:
+    """download_steps with a tqdm progress bar on stderr (the CLI's `models download`)."""
+    from tqdm import tqdm
+
+    steps = download_steps(spec, validate, timeout)
+    with tqdm(total=spec.size_bytes, unit="B", unit_scale=True, desc=spec.name, disable=not progress) as bar:
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            bar.total, bar.n = step.total, step.done
+            bar.refresh()

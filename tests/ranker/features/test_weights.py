@@ -226,3 +226,24 @@ def test_verify(tmp_path):
         verify(fake_weights("toy", "toy.bin", sha256=DIGEST[::-1]), path)
     with pytest.raises(WeightsVerificationError, match="published prefix 11ad3fa6"):
         verify(fake_weights("toy", "toy.bin", sha256_prefix="11ad3fa6"), path)
+
+
+def test_download_steps_report_bytes_and_can_be_cancelled(monkeypatch):
+    import threading
+
+    from ranker.features.weights import download_steps
+    from ranker.progress import Cancelled
+
+    spec = fake_weights("toy", "toy.bin", sha256=DIGEST)
+    serve(monkeypatch, PAYLOAD)
+    steps = list(download_steps(spec))
+    assert [s.done for s in steps][:2] == [1 << 20, len(PAYLOAD)] and steps[-1].total == len(PAYLOAD)
+    assert spec.path.read_bytes() == PAYLOAD
+
+    spec.path.unlink()
+    serve(monkeypatch, PAYLOAD)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        list(download_steps(spec, cancel=cancel))
+    assert not spec.is_cached() and models_dir_listing(spec) == []
