@@ -6,6 +6,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -140,3 +141,12 @@ def _jsonable(value: object) -> object:
 def command_line(module: str, argv: Sequence[str] | None) -> str:
     args = list(sys.argv[1:] if argv is None else argv)
     return " ".join(["python", "-m", module, *args])
+
+
+def in_work_dir(work: Path | None, prefix: str, body: Callable[[Path], dict]) -> dict:
+    """Run `body(folder)` in `work` (kept, for inspection) or in a temporary folder removed afterwards."""
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+        return body(work)
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        return body(Path(folder))

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -33,7 +32,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import command_line, describe_machine, machine, markdown_table, write_json
+from benchmarks.common import command_line, describe_machine, in_work_dir, machine, markdown_table, write_json
 
 CURVE = (0, 25, 50, 100, 200)
 TIMING_PAIRS = 500
@@ -174,11 +173,7 @@ def parse_args(argv):
 
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
-    if args.work is not None:
-        args.work.mkdir(parents=True, exist_ok=True)
-        return _main(args, args.work, argv)
-    with tempfile.TemporaryDirectory(prefix="phototriage-bench-learning-") as work:
-        return _main(args, Path(work), argv)
+    return in_work_dir(args.work, "phototriage-bench-learning-", lambda work: _main(args, work, argv))
 
 
 def _main(args, work: Path, argv) -> dict:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -30,7 +29,15 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from benchmarks.common import command_line, describe_machine, machine, markdown_table, timed, write_json
+from benchmarks.common import (
+    command_line,
+    describe_machine,
+    in_work_dir,
+    machine,
+    markdown_table,
+    timed,
+    write_json,
+)
 
 LEVEL_ORDER = ("clear", "subtle")
 FRAMES = 5
@@ -511,11 +518,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
-    if args.work is not None:
-        args.work.mkdir(parents=True, exist_ok=True)
-        return _main(args, args.work, argv)
-    with tempfile.TemporaryDirectory(prefix="phototriage-bench-ranking-") as work:
-        return _main(args, Path(work), argv)
+    return in_work_dir(args.work, "phototriage-bench-ranking-", lambda work: _main(args, work, argv))
 
 
 def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> dict:

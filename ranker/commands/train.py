@@ -156,6 +156,21 @@ def _print_examples(split: SplitPairs, out=None) -> None:
                   f"all are listed in {RESULTS_NAME}", file=out)
 
 
+def _require_training_splits(splits: dict[str, SplitPairs]) -> None:
+    """Training needs pairs in train and val; test is optional."""
+    for name in ("train", "val"):
+        if not splits[name].pairs:
+            raise DatasetError(empty_split_message(splits[name]))
+
+
+def _report_splits(splits: dict[str, SplitPairs], band: tuple[float, float]) -> None:
+    """Print what each split holds (used, dropped, skipped and why), then insist on train and val."""
+    for split in splits.values():
+        print(_count_line(split, band))
+        _print_examples(split)
+    _require_training_splits(splits)
+
+
 def _scan_folder(image_dir: Path, names: set[str], staged: bool, tmp: Path) -> tuple[Path, str | None]:
     """The folder to scan: the image folder itself, or (quick experiments) a folder of links to just
     the drawn photos, so that a 5% run decodes 5% of the release. Returns (folder, note)."""
@@ -266,12 +281,7 @@ def _train(args) -> int:
 
     print(f"Dataset {release.root}: splits {', '.join(splits)}"
           + ("" if "test" in splits else " (no test/ folder: test accuracy is not measured)"))
-    for split in splits.values():
-        print(_count_line(split, band))
-        _print_examples(split)
-    for name in ("train", "val"):
-        if not splits[name].pairs:
-            raise DatasetError(empty_split_message(splits[name]))
+    _report_splits(splits, band)
     if "test" in splits and not splits["test"].pairs:
         print(f"warning: {empty_split_message(splits['test'])}; test accuracy is not measured")
 
@@ -300,12 +310,7 @@ def _train(args) -> int:
               f"({extraction['seconds']:.1f} s)")
         if extraction["unreadable"]:
             print(f"warning: {extraction['unreadable']} photo(s) could not be read; their pairs are skipped:")
-            for split in splits.values():
-                print(_count_line(split, band))
-                _print_examples(split)
-        for name in ("train", "val"):
-            if not splits[name].pairs:
-                raise DatasetError(empty_split_message(splits[name]))
+            _report_splits(splits, band)  # a split may have lost all its pairs
         sets = build_pair_sets(splits, fingerprints, catalog, config.feature_layout)
 
     train_config = TrainConfig(max_epochs=args.max_epochs, batch_size=args.batch_size,

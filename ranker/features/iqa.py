@@ -171,40 +171,39 @@ def quality_signals(image: Image.Image) -> dict[str, float]:
     return signals
 
 
-class IqaExtractor(FeatureExtractor):
-    """The seed's 4 quality features: [sharpness, exposure, colorfulness, contrast]."""
+class _SignalsExtractor(FeatureExtractor):
+    """Some of quality_signals' values, in `fields` order: the filters run once per photo for all three."""
 
-    name = "iqa"
-    dim = 4
-    version = "4"
+    fields: tuple[str, ...]
     decode_size = ANALYSIS_SIZE
-    fields = ("sharpness", "exposure", "colorfulness", "contrast")
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         rows = [[quality_signals(image)[key] for key in self.fields] for image in images]
         return np.asarray(rows, dtype=np.float32).reshape(len(images), self.dim)
 
 
-class NoiseExtractor(FeatureExtractor):
+class IqaExtractor(_SignalsExtractor):
+    """The seed's 4 quality features: [sharpness, exposure, colorfulness, contrast]."""
+
+    name = "iqa"
+    dim = 4
+    version = "4"
+    fields = ("sharpness", "exposure", "colorfulness", "contrast")
+
+
+class NoiseExtractor(_SignalsExtractor):
     """Estimated sensor noise σ, so a grainy frame ranks below a clean one of the same scene."""
 
     name = "noise"
     dim = 1
     version = "2"
-    decode_size = ANALYSIS_SIZE
-
-    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
-        return np.asarray([[quality_signals(image)["noise"]] for image in images], dtype=np.float32).reshape(-1, 1)
+    fields = ("noise",)
 
 
-class ClippingExtractor(FeatureExtractor):
+class ClippingExtractor(_SignalsExtractor):
     """Blown highlights and crushed shadows (shares of pixels): what an exposure error destroys."""
 
     name = "clipping"
     dim = 2
     version = "1"
-    decode_size = ANALYSIS_SIZE
-
-    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
-        rows = [[quality_signals(image)[key] for key in ("highlights", "shadows")] for image in images]
-        return np.asarray(rows, dtype=np.float32).reshape(len(images), self.dim)
+    fields = ("highlights", "shadows")
