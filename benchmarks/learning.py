@@ -102,12 +102,13 @@ def write_taste_bursts(dest: Path, sources, rounds: int, taste: str, rng: np.ran
     return bursts
 
 
-def scan(catalog, folder: Path, names: Sequence[str]) -> None:
-    from ranker.pipeline import PipelineOptions, run, scan_shoot
+def rank(catalog, folder: Path, model: Path) -> None:
+    """Scan and group as `rank` does: learning sets each photo against its stored burst."""
+    from ranker.pipeline import rank_shoot, run
 
-    _ids, failures, _ = run(scan_shoot(folder, catalog, list(names), PipelineOptions()))
-    if failures:
-        raise SystemExit(f"could not read synthetic frames: {failures[:3]}")
+    ranking = run(rank_shoot(folder, catalog, model_path=model))
+    if ranking.errors:
+        raise SystemExit(f"could not read synthetic frames: {list(ranking.errors)[:3]}")
 
 
 def taste_pairs(catalog, bursts, prefers_higher: bool) -> list[tuple[int, int]]:
@@ -139,16 +140,15 @@ def technical_pairs(catalog, folder: Path, truth) -> dict[str, list[tuple[int, i
 class Scorer:
     """Agreement of a model with (winner, loser) pairs of catalog photos, on cached features."""
 
-    def __init__(self, catalog, layout):
-        self.catalog, self.layout, self.cache = catalog, layout, {}
+    def __init__(self, catalog, config):
+        self.catalog, self.config, self.cache = catalog, config, {}
 
     def features(self, ids) -> np.ndarray:
-        from ranker.pipeline import feature_matrix
+        from ranker.pipeline import photo_inputs
 
         missing = [i for i in ids if i not in self.cache]
         if missing:
-            fps = [self.catalog.photo(i).fingerprint for i in missing]
-            self.cache.update(zip(missing, feature_matrix(self.catalog, fps, self.layout)))
+            self.cache.update(zip(missing, photo_inputs(self.catalog, missing, self.config)))
         return np.asarray([self.cache[i] for i in ids], dtype=np.float32)
 
     def agreement(self, model, pairs) -> float:
@@ -186,29 +186,28 @@ def _main(args, work: Path, argv) -> dict:
     rng = np.random.default_rng(args.seed)
     size = (224, 320) if args.quick else (320, 512)
     default = load_checkpoint(args.base or default_checkpoint_path())
-    names = list(dict.fromkeys([*default.model.config.feature_names, "descriptor"]))
     catalog = Catalog(work / "catalog.db")
     tech_truth = {f"{level}{r}": write_shoot(work / f"tech-{level}{r}", list(iter_sources()), rng, level=level,
                                              frames=FRAMES, size=size[1])
                   for level in ("clear", "subtle") for r in range(1 if args.quick else 3)}
     for key in tech_truth:
-        scan(catalog, work / f"tech-{key}", names)
+        rank(catalog, work / f"tech-{key}", default.path)
     technical: dict[str, list] = {"blur": [], "noise": []}
     for key, truth in tech_truth.items():
         for kind, pairs in technical_pairs(catalog, work / f"tech-{key}", truth).items():
             technical[kind] += pairs
     log(f"technical bursts ready after {time.perf_counter() - started:.0f} s")
-    scorer = Scorer(catalog, default.model.config.feature_layout)
+    scorer = Scorer(catalog, default.model.config)
     tastes = sorted(TASTES) if args.taste == "all" else [args.taste]
     info = machine("cpu")
     data = {"command": command_line("benchmarks.learning", argv), "machine": info, "quick": args.quick,
             "seed": args.seed, "technical_pairs": {k: len(v) for k, v in technical.items()}, "tastes": {}}
     for taste in tastes:
-        data["tastes"][taste] = run_taste(args, taste, work / taste, catalog, default, names, scorer, technical,
+        data["tastes"][taste] = run_taste(args, taste, work / taste, catalog, default, scorer, technical,
                                           size, rng)
     catalog.close()
     print(f"The model fine-tuned ({default.label}) sees photos only through "
-          f"{' + '.join(default.model.config.feature_names)} features, so a taste must be expressible in them: "
+          f"{' + '.join(default.feature_labels)} features, so a taste must be expressible in them: "
           "brightness (exposure, contrast, clipping) and saturation (colourfulness) are; warmth is not (no feature "
           "measures white balance, and colourfulness does not tell warm from cool).")
     print(f"\nMachine: {describe_machine(info)}. Total {time.perf_counter() - started:.0f} s.")
@@ -216,7 +215,7 @@ def _main(args, work: Path, argv) -> dict:
     return data
 
 
-def run_taste(args, taste, work, catalog, default, names, scorer, technical, size, rng) -> dict:
+def run_taste(args, taste, work, catalog, default, scorer, technical, size, rng) -> dict:
     import torch
 
     from ranker.learning import FineTuneConfig, TrainingPair, fine_tune
@@ -232,7 +231,7 @@ def run_taste(args, taste, work, catalog, default, names, scorer, technical, siz
     user_bursts = write_taste_bursts(work / "user", user_scenes, user_rounds, taste, rng, size)
     eval_bursts = write_taste_bursts(work / "eval", eval_scenes, 1 if args.quick else 3, taste, rng, size)
     for folder in ("user", "eval"):
-        scan(catalog, work / folder, names)
+        rank(catalog, work / folder, default.path)
     log(f"{taste}: {sum(map(len, user_bursts + eval_bursts))} frames ready in {time.perf_counter() - started:.0f} s")
     choices = taste_pairs(catalog, user_bursts, prefers_higher)
     rng.shuffle(choices)  # the order the simulated user answers in

@@ -371,7 +371,9 @@ def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Imag
                     device: str, seed: int) -> dict:
     import torch
 
+    from ranker.burst_context import burst_deviations
     from ranker.checkpoint import load_checkpoint
+    from ranker.datasets.phototriage import series_of
     from ranker.features.registry import get_extractor
 
     pairs, stats = phototriage_pairs(root)
@@ -381,18 +383,29 @@ def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Imag
     paths = sorted({p for pair in pairs for p in pair[:2]})
     log(f"PhotoTriage: {len(pairs)} clear-preference pairs over {len(paths)} images")
     loaded = {c.name: load_checkpoint(c.path) for c in checkpoints}
+    extractors = {f: get_extractor(f, device) for c in loaded.values() for f in c.model.config.extractor_names}
+    vectors: dict[str, list[np.ndarray]] = {name: [] for name in extractors}
     scores: dict[str, dict[Path, float]] = {}
     for done, (batch_paths, images) in enumerate(decode_batches(paths)):
         for name, values in scorers.score(images).items():
             scores.setdefault(name, {}).update(zip(batch_paths, values))
-        for name, checkpoint in loaded.items():
-            layout = checkpoint.model.config.feature_layout
-            features = np.concatenate([get_extractor(f, device).extract(images) for f, _ in layout], axis=1)
-            with torch.inference_mode():
-                values = checkpoint.model(torch.from_numpy(features.astype(np.float32))).numpy()
-            scores.setdefault(name, {}).update(zip(batch_paths, (float(v) for v in values)))
+        for name, extractor in extractors.items():
+            vectors[name].append(extractor.extract(images))
         if done % 10 == 0:
             log(f"  scored {min(len(paths), (done + 1) * 32)}/{len(paths)} images")
+    features = {name: np.concatenate(parts) for name, parts in vectors.items()}
+    series: dict[str, list[int]] = {}  # a series is the dataset's burst
+    for row, path in enumerate(paths):
+        series.setdefault(series_of(path.name), []).append(row)
+    for name, checkpoint in loaded.items():
+        config = checkpoint.model.config
+        inputs = np.concatenate([features[f] for f, _ in config.feature_layout], axis=1)
+        if config.context_layout:
+            context = np.concatenate([features[f] for f, _ in config.context_layout], axis=1)
+            inputs = np.concatenate([inputs, burst_deviations(context, series.values())], axis=1)
+        with torch.inference_mode():
+            values = checkpoint.model(torch.from_numpy(inputs.astype(np.float32))).numpy()
+        scores[name] = dict(zip(paths, (float(v) for v in values)))
     methods = {}
     for name, table in scores.items():
         credits = [[_credit(table[w], table[l])] for w, l, _ in pairs if w in table and l in table]

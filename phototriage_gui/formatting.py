@@ -71,10 +71,11 @@ def capture_line(meta: dict) -> str:
 class Signal:
     name: str
     label: str
-    higher_is_better: bool
+    higher_is_better: bool | None  # None: neither way is better; what matters is differing from the burst
     threshold: float  # a difference smaller than this is not worth mentioning
     worse: str  # how to say this photo is worse on this signal
     better: str
+    unit: str = ""  # shown after values of neutral signals, e.g. "EV"
 
 
 #: the hand-crafted signals behind every model, in the order the info panel lists them
@@ -82,6 +83,7 @@ SIGNALS = (
     Signal("sharpness", "Sharpness", True, 0.15, "softer (shake or missed focus)", "sharper"),
     Signal("noise", "Noise", False, 0.004, "noisier", "cleaner"),
     Signal("exposure", "Exposure", True, 0.05, "worse exposed (dark or clipped)", "better exposed"),
+    Signal("brightness", "Brightness", None, 0.25, "darker", "brighter", "EV"),
     Signal("contrast", "Contrast", True, 0.03, "flatter", "more contrast"),
     Signal("colorfulness", "Colour", True, 0.04, "less colourful", "more colourful"),
     Signal("highlights", "Blown highlights", False, 0.01, "more blown highlights", "fewer blown highlights"),
@@ -107,12 +109,17 @@ def signal_value(label: str, value: float, signed: bool = False) -> str:
     value = 0.0 if abs(value) < 5e-4 else value  # no "-0.0%"
     if label in ("Blown highlights", "Crushed shadows"):
         return f"{value * 100:{sign}.1f}%"
+    unit = next((spec.unit for spec in SIGNALS if spec.label == label and spec.unit), "")
+    if unit:
+        return f"{value:{sign}.1f} {unit}"
     return f"{value:{sign}.3f}"
 
 
 def _verdict(spec: Signal, diff: float | None) -> str:
     if diff is None or abs(diff) < spec.threshold:
         return ""
+    if spec.higher_is_better is None:  # a fact, not a judgement: e.g. "0.8 EV brighter"
+        return f"{abs(diff):.1f} {spec.unit} {spec.better if diff > 0 else spec.worse}".replace("  ", " ")
     gain = diff if spec.higher_is_better else -diff
     return spec.better if gain > 0 else spec.worse
 
@@ -132,8 +139,19 @@ def why(rank: int | None, size: int, signals: dict, best: dict | None, runner_up
     return f"Ranked {rank} of {size}: {', '.join(reasons)} than #1."
 
 
+def verdict_tone(verdict: str) -> str:
+    """"good", "bad", "neutral" (a fact such as "0.8 EV brighter") or "" for no verdict."""
+    if not verdict:
+        return ""
+    if any(verdict == s.better for s in SIGNALS if s.higher_is_better is not None):
+        return "good"
+    if any(verdict == s.worse for s in SIGNALS if s.higher_is_better is not None):
+        return "bad"
+    return "neutral"
+
+
 def _is_gain(verdict: str) -> bool:
-    return any(verdict == s.better for s in SIGNALS)
+    return verdict_tone(verdict) == "good"
 
 
 def time_left(elapsed: float, fraction: float) -> str:

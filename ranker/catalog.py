@@ -340,6 +340,21 @@ class Catalog:
             grouped[burst].append(pid)
         return [(n, kind, grouped[n]) for n, kind in kinds]
 
+    def burst_mates(self, photo_ids: Iterable[int]) -> list[list[int]]:
+        """The stored burst of each given photo (its first shoot's, when several shoots hold it), each
+        burst once; photos in no stored burst are left out."""
+        ids = list(photo_ids)
+        chosen: dict[int, tuple[str, int]] = {}
+        for start in range(0, len(ids), 500):  # SQLite caps the number of bound parameters
+            chunk = ids[start:start + 500]
+            rows = self._read(f"SELECT photo_id, shoot, burst FROM burst_members WHERE photo_id IN "
+                              f"({','.join('?' * len(chunk))}) ORDER BY shoot", chunk)
+            for photo_id, shoot, burst in rows:
+                chosen.setdefault(photo_id, (shoot, burst))
+        return [[row[0] for row in self._read("SELECT photo_id FROM burst_members WHERE shoot = ? AND burst = ? "
+                                              "ORDER BY position", key)]
+                for key in dict.fromkeys(chosen.values())]
+
     def put_scores(self, model: str, scores: dict[int, float]) -> None:
         with self._write() as db:
             db.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?)",

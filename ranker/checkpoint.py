@@ -28,15 +28,20 @@ class CheckpointError(RuntimeError):
 class LoadedCheckpoint:
     model: MultiFeaturePairwiseRanker
     path: Path
-    feature_set: list[dict]  # [{"name", "version", "dim"}] in input order
+    feature_set: list[dict]  # [{"name", "version", "dim"(, "burst_context": True)}] in input order
     metadata: dict
     training_config: dict
     info: dict  # free-form provenance: how it was made, held-out agreement, ...
 
     @property
+    def feature_labels(self) -> list[str]:
+        """The input features by name, burst-relative ones marked: ['iqa', 'exposure_profile vs burst']."""
+        return [f"{f['name']} vs burst" if f.get("burst_context") else f["name"] for f in self.feature_set]
+
+    @property
     def label(self) -> str:
-        """How outputs name the active model, e.g. 'default (iqa+noise) resources/default_ranker.pt'."""
-        return f"{self.info.get('name', self.path.stem)} ({'+'.join(f['name'] for f in self.feature_set)})"
+        """How outputs name the active model, e.g. 'default (iqa+noise)'."""
+        return f"{self.info.get('name', self.path.stem)} ({'+'.join(self.feature_labels)})"
 
 
 def feature_set_of(config: MultiFeatureConfig) -> list[dict]:
@@ -44,11 +49,17 @@ def feature_set_of(config: MultiFeatureConfig) -> list[dict]:
     from ranker.features.registry import get_spec
 
     result = []
-    for name, dim in config.feature_layout:
-        extractor_version = _extractor_version(name)
-        result.append({"name": name, "dim": dim, "version": extractor_version})
+    for name, dim, context in _input_entries(config):
         get_spec(name)  # unknown names fail here, at save time, not later at load time
+        entry = {"name": name, "dim": dim, "version": _extractor_version(name)}
+        result.append({**entry, "burst_context": True} if context else entry)
     return result
+
+
+def _input_entries(config: MultiFeatureConfig) -> list[tuple[str, int, bool]]:
+    """(name, dim, burst-relative?) for every feature block of the model's input, in order."""
+    return ([(name, dim, False) for name, dim in config.feature_layout]
+            + [(name, dim, True) for name, dim in config.context_layout])
 
 
 def _extractor_version(name: str) -> str:
@@ -105,12 +116,12 @@ def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedChec
         raise CheckpointError(path, f"checkpoint format {payload.get('format')} is not the supported "
                                     f"{CHECKPOINT_FORMAT}; retrain it with this version")
     config_data = dict(payload["config"])
-    for key in ("extra_features", "extra_dims", "mlp_hidden_dims"):
+    for key in ("extra_features", "extra_dims", "mlp_hidden_dims", "burst_context", "context_dims"):
         config_data[key] = tuple(config_data.get(key, ()))
     config = MultiFeatureConfig(**config_data)
     feature_set = list(payload.get("feature_set") or [])
-    expected = [(name, dim) for name, dim in config.feature_layout]
-    if [(f["name"], f["dim"]) for f in feature_set] != expected:
+    expected = _input_entries(config)
+    if [(f["name"], f["dim"], bool(f.get("burst_context"))) for f in feature_set] != expected:
         raise CheckpointError(path, f"its feature set {feature_set} does not match its architecture {expected}; "
                                     "the file is inconsistent: retrain")
     if check_versions:

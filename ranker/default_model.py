@@ -19,16 +19,19 @@ from PIL import Image
 from ranker.catalog import Catalog
 from ranker.checkpoint import save_checkpoint
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
-from ranker.pipeline import PipelineOptions, feature_matrix, run, scan_shoot
+from ranker.pipeline import PipelineOptions, model_inputs, run, scan_shoot
 from ranker.synthetic import Defect, apply_defect, training_photos_dir, write_shoot
 from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
 
-#: The embedded default needs no downloads: the seed's 4 hand-crafted quality features. Adding the
-#: `noise` and `clipping` extractors was tried and ranked worse on held-out bursts (BENCHMARKS.md):
-#: noise-robust sharpness already penalises grain, and clipping fractions vary more between scenes
-#: than between frames. LayerNorm is off: across only 4 features it would erase their levels.
+#: The embedded default needs no downloads: the seed's 4 hand-crafted quality features per photo, plus
+#: how each frame's exposure (brightness, well-exposedness, clipping) departs from its burst's. Per
+#: photo, a correctly exposed dark scene and a frame of it overexposed by a stop look alike, and
+#: overexposed frames won most of their pairs; against the burst they stand out (BENCHMARKS.md).
+#: Adding `noise` and `clipping` per photo ranked worse on held-out bursts: noise-robust sharpness
+#: already penalises grain, and clipping fractions vary more between scenes than between frames.
+#: LayerNorm is off: across so few features it would erase their levels.
 DEFAULT_CONFIG = dict(use_clip=False, use_cnn_features=False, use_iqa_features=True,
-                      mlp_hidden_dims=(512, 256), use_layernorm=False)
+                      burst_context=("exposure_profile",), mlp_hidden_dims=(512, 256), use_layernorm=False)
 
 
 def synthetic_pairs(truth: list[dict], index_of: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
@@ -64,20 +67,25 @@ def build(out: Path, photos_dir: Path, bursts_per_photo: int, seed: int, work: P
         # exposure so the model judges exposure within a burst, not against one ideal brightness.
         scenes = [(name, apply_defect(image, Defect("under" if ev < 0 else "over", abs(ev)), rng) if ev else image)
                   for (name, image), ev in zip(sources, rng.choice([-1.5, -1.0, -0.5, 0.0, 0.0, 0.5], len(sources)))]
-        for burst in write_shoot(shoot, scenes, rng, level=level, frames=6, size=size):
+        # Bursts of 3 to 8 frames: the burst median must work for short bursts as well as long ones.
+        frames = int(rng.integers(3, 9))
+        for burst in write_shoot(shoot, scenes, rng, level=level, frames=frames, size=size):
             burst["files"] = [str(shoot / f) for f in burst["files"]]
             truth.append(burst)
     config = MultiFeatureConfig(**DEFAULT_CONFIG)
     catalog = Catalog(work / "catalog.db")
     paths: list[str] = []
     for shoot in sorted(work.glob("round*")):
-        ids, failures, _ = run(scan_shoot(shoot, catalog, config.feature_names, PipelineOptions()))
+        ids, failures, _ = run(scan_shoot(shoot, catalog, config.extractor_names, PipelineOptions()))
         if failures:
             raise SystemExit(f"could not read synthetic frames: {failures[:3]}")
         paths.extend(str(catalog.photo(pid).path) for pid in ids)
     fingerprints = [catalog.photo(catalog.photo_for_path(Path(p))).fingerprint for p in paths]
-    features = feature_matrix(catalog, fingerprints, config.feature_layout)
     index_of = {p: i for i, p in enumerate(paths)}
+    # Each frame is set against its true burst, as `rank` sets it against the burst it groups
+    # (tests/ranker/test_pipeline.py checks that grouping finds exactly these bursts).
+    bursts = [[index_of[f] for f in burst["files"] if f in index_of] for burst in truth]
+    features = model_inputs(catalog, fingerprints, config, bursts)
     split = {"train": [b for b in truth if b["source"] not in held_out], "val": [b for b in truth if b["source"] in held_out]}
     sets = {k: PairSet(features, *synthetic_pairs(v, index_of)) for k, v in split.items()}
     # One thread: multi-threaded CPU reductions differ run to run, and the shipped checkpoint

@@ -388,23 +388,28 @@ def technical_agreement(old, new, features: np.ndarray, layout, seed: int) -> fl
     return float((new_scores[originals] > new_scores[twin_rows])[valid].mean())
 
 
-def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], layout: Sequence[tuple[str, int]],
+def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config,
                   ) -> tuple[dict[int, int], np.ndarray, list[int]]:
-    """({photo id: row}, features, ids without cached features for this model)."""
-    from ranker.pipeline import feature_matrix
+    """({photo id: row}, model input rows (burst-relative parts against the stored bursts), ids without
+    cached features for this model)."""
+    from ranker.pipeline import photo_inputs
 
+    try:
+        inputs = photo_inputs(catalog, photo_ids, config)
+        return {pid: i for i, pid in enumerate(photo_ids)}, inputs, []
+    except (LookupError, KeyError):  # some photo (or a burst mate) lacks features: find which, keep the rest
+        pass
     rows: dict[int, int] = {}
     vectors, missing = [], []
     for photo_id in photo_ids:
         try:
-            vector = feature_matrix(catalog, [catalog.photo(photo_id).fingerprint], layout)[0]
+            vector = photo_inputs(catalog, [photo_id], config)[0]
         except (LookupError, KeyError):
             missing.append(photo_id)
             continue
         rows[photo_id] = len(vectors)
         vectors.append(vector)
-    dim = sum(d for _, d in layout)
-    return rows, np.asarray(vectors, dtype=np.float32).reshape(len(vectors), dim), missing
+    return rows, np.asarray(vectors, dtype=np.float32).reshape(len(vectors), config.input_dim), missing
 
 
 def _pair_set(features: np.ndarray, rows: Mapping[int, int], pairs: Sequence[TrainingPair]) -> PairSet:
@@ -493,7 +498,7 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
     check_cancel(cancel)
 
     photo_ids = sorted({pid for p in pairs for pid in (p.winner, p.loser)})
-    rows, features, missing = _feature_rows(catalog, photo_ids, layout)
+    rows, features, missing = _feature_rows(catalog, photo_ids, checkpoint.model.config)
     if missing:
         lost = [p for p in pairs if p.winner in missing or p.loser in missing]
         for pair in lost:

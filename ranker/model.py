@@ -21,6 +21,12 @@ class MultiFeatureConfig:
     iqa_dim: int = 4
     #: dimension of each extra feature, in the same order as extra_features
     extra_dims: tuple[int, ...] = ()
+    #: registered extractors fed as each photo's deviation from its burst's median (signed, then absolute),
+    #: after the per-photo features: one frame cannot tell a dark scene exposed right from a frame of it
+    #: overexposed by a stop, the burst can (ranker.burst_context)
+    burst_context: tuple[str, ...] = ()
+    #: dimension of each burst_context feature, in the same order
+    context_dims: tuple[int, ...] = ()
     mlp_hidden_dims: tuple[int, ...] = (512, 256)
     dropout: float = 0.3
     use_layernorm: bool = True
@@ -35,6 +41,14 @@ class MultiFeatureConfig:
         self.extra_dims = tuple(self.extra_dims)
         if len(self.extra_dims) != len(self.extra_features):
             raise ValueError("extra_dims must give one dimension per extra feature")
+        self.burst_context = tuple(self.burst_context)
+        if not self.context_dims and self.burst_context:
+            from ranker.features.registry import get_spec
+
+            self.context_dims = tuple(get_spec(name).dim for name in self.burst_context)
+        self.context_dims = tuple(int(d) for d in self.context_dims)
+        if len(self.context_dims) != len(self.burst_context):
+            raise ValueError("context_dims must give one dimension per burst_context feature")
         if not self.mlp_hidden_dims:
             raise ValueError("mlp_hidden_dims needs at least one layer (its last entry is the embedding size)")
         if not self.feature_names:
@@ -58,8 +72,19 @@ class MultiFeatureConfig:
         return [name for name, _ in self.feature_layout]
 
     @property
+    def context_layout(self) -> list[tuple[str, int]]:
+        """(extractor name, dimension) of the burst-relative features, in input order after feature_layout."""
+        return list(zip(self.burst_context, self.context_dims))
+
+    @property
+    def extractor_names(self) -> list[str]:
+        """Every extractor a photo needs before this model can score it."""
+        return list(dict.fromkeys([*self.feature_names, *self.burst_context]))
+
+    @property
     def input_dim(self) -> int:
-        return sum(dim for _, dim in self.feature_layout)
+        # each context feature enters twice: its signed deviation and its size
+        return sum(dim for _, dim in self.feature_layout) + 2 * sum(self.context_dims)
 
     @property
     def embedding_dim(self) -> int:
@@ -70,6 +95,8 @@ class MultiFeatureConfig:
         data["extra_features"] = list(self.extra_features)
         data["extra_dims"] = list(self.extra_dims)
         data["mlp_hidden_dims"] = list(self.mlp_hidden_dims)
+        data["burst_context"] = list(self.burst_context)
+        data["context_dims"] = list(self.context_dims)
         return data
 
 
@@ -117,6 +144,8 @@ class MultiFeaturePairwiseRanker(nn.Module):
         cfg = self.config
         dims = {name: dim for name, dim in cfg.feature_layout}
         hidden = " → ".join(str(d) for d in cfg.mlp_hidden_dims)
+        context = 2 * sum(cfg.context_dims)
+        inputs = f"{cfg.input_dim - context} + {context} burst-relative" if context else str(cfg.input_dim)
         return {
             "architecture_type": "siamese",
             "embedding_dim": cfg.embedding_dim,
@@ -125,11 +154,12 @@ class MultiFeaturePairwiseRanker(nn.Module):
             "cnn_dim": dims.get("cnn", 0),
             "iqa_dim": dims.get("iqa", 0),
             "extra_features": {name: dim for name, dim in zip(cfg.extra_features, cfg.extra_dims)},
+            "burst_context": {name: dim for name, dim in cfg.context_layout},
             "mlp_hidden_dims": list(cfg.mlp_hidden_dims),
             "total_parameters": sum(p.numel() for p in self.parameters()),
             "trainable_parameters": sum(p.numel() for p in self.parameters() if p.requires_grad),
             "architecture_summary": (
-                f"Features({cfg.input_dim}) → Siamese({hidden}) → Score(1) [embedding_dim={cfg.embedding_dim}]"
+                f"Features({inputs}) → Siamese({hidden}) → Score(1) [embedding_dim={cfg.embedding_dim}]"
             ),
             "use_layernorm": cfg.use_layernorm,
             "dropout": cfg.dropout,

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ranker.active_model import model_key, resolve_model
+from ranker.burst_context import burst_deviations
 from ranker.bursts import GroupingOptions, Shot, group_shots
 from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint
@@ -20,6 +21,7 @@ from ranker.decisions import Decision
 from ranker.features.iqa import quality_signals
 from ranker.features.registry import get_extractor
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo
+from ranker.model import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
 from ranker.scan import PhotoFiles, discover, fingerprint
 
@@ -269,17 +271,52 @@ def feature_matrix(catalog: Catalog, fingerprints: Sequence[str], layout: Sequen
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), sum(d for _, d in layout))
 
 
-def score_photos(catalog: Catalog, checkpoint: LoadedCheckpoint, key: str, photo_ids: Sequence[int]) -> dict[int, float]:
-    """Scores from the cache, computing (and storing) only those this model has not scored yet."""
-    scores = catalog.scores(key, photo_ids)
+def model_inputs(catalog: Catalog, fingerprints: Sequence[str], config: MultiFeatureConfig,
+                 bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
+    """The model's input rows: cached features in input order, then, for models with burst context,
+    each photo's deviation from its burst (`bursts`: lists of row indices into `fingerprints`)."""
+    features = feature_matrix(catalog, fingerprints, config.feature_layout)
+    if not config.context_layout:
+        return features
+    context = burst_deviations(feature_matrix(catalog, fingerprints, config.context_layout), list(bursts))
+    return np.concatenate([features, context], axis=1)
+
+
+def photo_inputs(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatureConfig,
+                 bursts: Iterable[Sequence[int]] | None = None) -> np.ndarray:
+    """Model input rows for these photos (in order). With burst context each photo is set against its
+    burst: `bursts` (lists of photo ids) when given, else the grouping stored in the catalog; burst
+    members outside `photo_ids` count toward the median too."""
+    ids = list(photo_ids)
+    groups: list[list[int]] = []
+    if config.context_layout:
+        wanted = set(ids)
+        found = catalog.burst_mates(ids) if bursts is None else bursts
+        groups = [list(g) for g in found if wanted.intersection(g)]
+    every = list(dict.fromkeys([*ids, *(pid for group in groups for pid in group)]))
+    row = {pid: i for i, pid in enumerate(every)}
+    fingerprints = [catalog.photo(pid).fingerprint for pid in every]
+    inputs = model_inputs(catalog, fingerprints, config, [[row[pid] for pid in group] for group in groups])
+    return inputs[:len(ids)]
+
+
+def score_photos(catalog: Catalog, checkpoint: LoadedCheckpoint, key: str, photo_ids: Sequence[int],
+                 bursts: Iterable[Sequence[int]] | None = None) -> dict[int, float]:
+    """Scores from the cache, computing (and storing) only those this model has not scored yet.
+
+    A model with burst context scores a photo against its burst (`bursts`, lists of photo ids, or the
+    stored grouping), so its scores change whenever the grouping does: they are computed afresh every
+    time (a few milliseconds from cached features) and never cached."""
+    model = checkpoint.model
+    contextual = bool(model.config.context_layout)
+    scores = {} if contextual else catalog.scores(key, photo_ids)
     todo = [pid for pid in photo_ids if pid not in scores]
     if todo:
-        layout = checkpoint.model.config.feature_layout
-        fingerprints = [catalog.photo(pid).fingerprint for pid in todo]
         with torch.inference_mode():
-            values = checkpoint.model(torch.from_numpy(feature_matrix(catalog, fingerprints, layout))).numpy()
+            values = model(torch.from_numpy(photo_inputs(catalog, todo, model.config, bursts))).numpy()
         fresh = {pid: float(v) for pid, v in zip(todo, values)}
-        catalog.put_scores(key, fresh)
+        if not contextual:
+            catalog.put_scores(key, fresh)
         scores.update(fresh)
     return scores
 
@@ -307,10 +344,12 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
                  for r in records.values()]
         groups = group_shots(shots, options.grouping)
         catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
-    scores = score_photos(catalog, checkpoint, key, list(records))
+    grouping = catalog.bursts(shoot)
+    scores = score_photos(catalog, checkpoint, key, list(records),
+                          [[pid for pid in members if pid in records] for _, _, members in grouping])
     decisions = catalog.decisions(records)
     bursts = []
-    for number, kind, members in catalog.bursts(shoot):
+    for number, kind, members in grouping:
         members = [pid for pid in members if pid in records]
         ordered = sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts))
         photos = tuple(
@@ -325,7 +364,7 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
         "path": str(checkpoint.path),
         "why": why,
         "key": key,
-        "features": [f["name"] for f in checkpoint.feature_set],
+        "features": checkpoint.feature_labels,
         "architecture": checkpoint.metadata.get("architecture_summary"),
     }
     return ShootRanking(Path(root), model, tuple(bursts), tuple(failures), dict(stats or {}))
@@ -337,7 +376,7 @@ def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | N
     """The whole job for one folder. Yields Progress; returns the ShootRanking (also the last Progress.item)."""
     root = Path(root)
     checkpoint, why = resolve_model(model_path)
-    names = list(dict.fromkeys([*checkpoint.model.config.feature_names, "descriptor"]))
+    names = list(dict.fromkeys([*checkpoint.model.config.extractor_names, "descriptor"]))
     photo_ids, failures, stats = yield from scan_shoot(root, catalog, names, options, cancel)
     check_cancel(cancel)
     yield Progress("rank", 0, 1, "grouping and scoring")

@@ -75,7 +75,7 @@ class InfoPanel(QScrollArea):
             f"<th align=right>vs {name}</th><th></th>" if compare else "") + "</tr>"
         body = []
         for label, value, diff, verdict in rows:
-            colour = "#7fd18b" if verdict and _good(verdict) else "#ff8b8b" if verdict else "#bbb"
+            colour = VERDICT_COLOURS[formatting.verdict_tone(verdict)]
             cells = f"<td>{label}</td><td align=right>{formatting.signal_value(label, value)}</td>"
             if compare:
                 cells += (f"<td align=right>{formatting.signal_value(label, diff, signed=True)}</td>"
@@ -84,8 +84,8 @@ class InfoPanel(QScrollArea):
         return f"<table cellspacing=4>{head}{''.join(body)}</table>"
 
 
-def _good(verdict: str) -> bool:
-    return any(verdict == s.better for s in formatting.SIGNALS)
+#: green for better, red for worse, amber for a plain fact ("0.8 EV brighter"), grey for no difference
+VERDICT_COLOURS = {"good": "#7fd18b", "bad": "#ff8b8b", "neutral": "#e6c36a", "": "#bbb"}
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

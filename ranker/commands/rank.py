@@ -60,7 +60,7 @@ def print_ranking(ranking: ShootRanking, out=None) -> None:
             marker = "best" if photo.rank == 1 and burst.kind == "burst" else ""
             s = photo.signals
             why = (f"sharp {s.get('sharpness', 0):.2f}  expo {s.get('exposure', 0):.2f}  "
-                   f"noise {s.get('noise', 0) * 1000:.1f}")
+                   f"{s.get('brightness', 0):+.1f} EV  noise {s.get('noise', 0) * 1000:.1f}")
             flag = photo.decision.flag or ""
             label = photo.decision.label or ""
             print(f"  {photo.rank:>3}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
@@ -85,7 +85,7 @@ def write_json(ranking: ShootRanking, path: Path) -> None:
 
 def write_csv(ranking: ShootRanking, path: Path) -> None:
     fields = ["path", "burst", "kind", "rank", "score", "flag", "rating", "label", "sharpness", "exposure",
-              "colorfulness", "contrast", "noise"]
+              "brightness", "colorfulness", "contrast", "noise", "highlights", "shadows"]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()

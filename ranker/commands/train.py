@@ -23,6 +23,7 @@ from ranker.datasets.phototriage import (
     SplitPairs,
     empty_split_message,
     load_pairs,
+    series_of,
 )
 
 CHECKPOINT_NAME = "best_model.pt"
@@ -61,6 +62,9 @@ def register(sub) -> None:
                               help=f"{what}; default true")
     features.add_argument("--extra_features", nargs="*", default=[], metavar="NAME",
                           help="more extractors appended after the seed's three, e.g. noise pyiqa:piqe")
+    features.add_argument("--burst_context", type=str2bool, nargs="?", const=True, default=False,
+                          metavar="true|false", help="also feed each photo's exposure (brightness, well-exposedness, "
+                          "clipping) relative to its series' median, as the shipped default does; default false")
     features.add_argument("--feature_cache", type=Path, metavar="FILE",
                           help=f"feature cache catalog (default: {FEATURE_CACHE_NAME} in the cache folder)")
     features.add_argument("--device", default="auto", help="extraction device: auto (CUDA, MPS, CPU), cpu, cuda, mps")
@@ -114,7 +118,8 @@ def _model_config(args):
         return MultiFeatureConfig(use_clip=args.use_clip, use_cnn_features=args.use_cnn_features,
                                   use_iqa_features=args.use_iqa_features, extra_features=tuple(args.extra_features),
                                   mlp_hidden_dims=tuple(args.mlp_hidden_dims), dropout=args.dropout,
-                                  use_layernorm=args.use_layernorm)
+                                  use_layernorm=args.use_layernorm,
+                                  burst_context=("exposure_profile",) if args.burst_context else ())
     except KeyError as exc:  # an unknown extractor name: the registry's message suggests the closest
         raise ValueError(exc.args[0]) from None
 
@@ -213,7 +218,7 @@ def extract_features(splits: dict[str, SplitPairs], config, catalog, device: str
                 print(note, file=sys.stderr)
             bar = ProgressBar(enabled=progress and sys.stderr.isatty())
             try:
-                _, failures, scan_stats = run(scan_shoot(folder, catalog, config.feature_names, options), bar)
+                _, failures, scan_stats = run(scan_shoot(folder, catalog, config.extractor_names, options), bar)
             finally:
                 bar.close()
             stats["decoded"] += scan_stats["decoded"]
@@ -240,19 +245,24 @@ def extract_features(splits: dict[str, SplitPairs], config, catalog, device: str
     return fingerprints, stats
 
 
-def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict, catalog, layout) -> dict:
-    """One PairSet per split over the distinct photos its pairs use."""
+def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict, catalog, config) -> dict:
+    """One PairSet per split over the distinct photos its pairs use. A series is the dataset's burst:
+    burst-relative features are taken against the other photos of the same series in the split."""
     import numpy as np
 
-    from ranker.pipeline import feature_matrix
+    from ranker.pipeline import model_inputs
     from ranker.training import PairSet
 
     sets = {}
     for name, split in splits.items():
         images = sorted(split.images)
         index = {image: i for i, image in enumerate(images)}
+        series: dict[str, list[int]] = {}
+        for image, row in index.items():
+            series.setdefault(series_of(image), []).append(row)
         try:
-            features = feature_matrix(catalog, [fingerprints[(split.image_dir, i)] for i in images], layout)
+            features = model_inputs(catalog, [fingerprints[(split.image_dir, i)] for i in images], config,
+                                    series.values())
         except LookupError as exc:
             raise RuntimeError(f"the feature cache {catalog.path} lost features during training ({exc})") from exc
         sets[name] = PairSet(features, np.array([index[w] for w, _, _ in split.pairs], dtype=np.int64),
@@ -275,7 +285,7 @@ def _train(args) -> int:
     started = time.perf_counter()
     _check_arguments(args)
     config = _model_config(args)
-    _require_extractors(config.feature_names, args.device)  # before reading a single image
+    _require_extractors(config.extractor_names, args.device)  # before reading a single image
     band = (args.ambiguity_band[0], args.ambiguity_band[1])
     release, splits = load_pairs(args.dataset, args.quick_experiment, args.seed, band)
 
@@ -305,13 +315,13 @@ def _train(args) -> int:
         for notice in catalog.notices:
             print(f"note: {notice}", file=sys.stderr)
         fingerprints, extraction = extract_features(splits, config, catalog, args.device, staged, progress)
-        print(f"Features ({'+'.join(config.feature_names)}): {extraction['images']} photos, "
+        print(f"Features ({'+'.join(config.extractor_names)}): {extraction['images']} photos, "
               f"{extraction['decoded']} analysed, {extraction['cached']} from cache {cache_path} "
               f"({extraction['seconds']:.1f} s)")
         if extraction["unreadable"]:
             print(f"warning: {extraction['unreadable']} photo(s) could not be read; their pairs are skipped:")
             _report_splits(splits, band)  # a split may have lost all its pairs
-        sets = build_pair_sets(splits, fingerprints, catalog, config.feature_layout)
+        sets = build_pair_sets(splits, fingerprints, catalog, config)
 
     train_config = TrainConfig(max_epochs=args.max_epochs, batch_size=args.batch_size,
                                learning_rate=args.learning_rate, weight_decay=args.weight_decay, margin=args.margin,

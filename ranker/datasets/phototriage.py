@@ -46,6 +46,11 @@ def image_name(series: int, index: int) -> str:
     return f"{series:06d}-{index:02d}.JPG"
 
 
+def series_of(name: str) -> str:
+    """The series a release file belongs to: '000012-03.JPG' → '000012'."""
+    return name.split("-", 1)[0]
+
+
 @dataclass(frozen=True)
 class PairLine:
     """One parsed pair-list line; `preference` is the share of reviewers who preferred `second`."""

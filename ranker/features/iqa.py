@@ -1,4 +1,4 @@
-"""Hand-crafted image-quality features (no weights): the seed's four, plus sensor noise and clipping."""
+"""Hand-crafted image-quality features (no weights): the seed's four, sensor noise, clipping and brightness."""
 from __future__ import annotations
 
 import weakref
@@ -135,6 +135,21 @@ def clipping(rgb: np.ndarray) -> tuple[float, float]:
     return highlights, shadows
 
 
+#: 18% grey in linear light: the reflectance a light meter exposes for, so brightness 0 EV is "metered".
+_MID_GREY = 0.18
+
+
+def brightness(rgb: np.ndarray) -> float:
+    """Mean linear-light luminance in EV relative to mid-grey: +1 is one stop brighter, as a camera's
+    exposure compensation would make it (until highlights clip). Every other pixel is enough.
+    On its own it says as much about the scene (snow, night) as about the exposure; against the
+    other frames of its burst it shows which frame was exposed differently."""
+    srgb = rgb[::2, ::2]
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    mean = float((linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).mean())
+    return float(np.log2(max(mean, 1e-4) / _MID_GREY))
+
+
 def contrast(luma: np.ndarray) -> float:
     """RMS contrast: the standard deviation of luma (0-0.5)."""
     return float(luma.std())
@@ -165,6 +180,7 @@ def quality_signals(image: Image.Image) -> dict[str, float]:
         "noise": noise_sigma(luma, flat, response),
         "highlights": highlights,
         "shadows": shadows,
+        "brightness": brightness(rgb),
     }
     _signal_cache[key] = signals
     weakref.finalize(image, _signal_cache.pop, key, None)
@@ -207,3 +223,14 @@ class ClippingExtractor(_SignalsExtractor):
     dim = 2
     version = "1"
     fields = ("highlights", "shadows")
+
+
+class ExposureProfileExtractor(_SignalsExtractor):
+    """How a frame is exposed: [brightness (EV), well-exposedness, blown highlights, crushed shadows].
+    Models use it relative to the frame's burst (MultiFeatureConfig.burst_context): a frame exposed
+    unlike the rest of its burst is the one the camera or the photographer got wrong."""
+
+    name = "exposure_profile"
+    dim = 4
+    version = "1"
+    fields = ("brightness", "exposure", "highlights", "shadows")

@@ -10,7 +10,12 @@ from ranker.features.base import FeatureExtractor
 from ranker.features.clip import OPENAI_MEAN, OPENAI_STD, ClipExtractor
 from ranker.features.cnn import IMAGENET_MEAN, IMAGENET_STD, ResNetLayer3Extractor
 from ranker.features.descriptor import DescriptorExtractor
-from ranker.features.iqa import ClippingExtractor, IqaExtractor, NoiseExtractor
+from ranker.features.iqa import (
+    ClippingExtractor,
+    ExposureProfileExtractor,
+    IqaExtractor,
+    NoiseExtractor,
+)
 from ranker.features.pyiqa_metric import PyiqaMetricExtractor, metric_is_ready
 from ranker.features.torch_backbone import Preprocess
 from ranker.features.weights import WeightsSpec
@@ -84,6 +89,8 @@ register(ExtractorSpec("noise", 1, "sensor noise σ, Immerkær estimator (hand-c
                        lambda device: NoiseExtractor()))
 register(ExtractorSpec("clipping", 2, "blown highlights and crushed shadows (hand-crafted)", "project (MIT)",
                        lambda device: ClippingExtractor()))
+register(ExtractorSpec("exposure_profile", 4, "brightness (EV), well-exposedness, highlight and shadow clipping "
+                       "(hand-crafted)", "project (MIT)", lambda device: ExposureProfileExtractor()))
 register(ExtractorSpec("descriptor", 256, "16×16 appearance thumbnail for burst grouping", "project (MIT)",
                        lambda device: DescriptorExtractor()))
 register(ExtractorSpec(

@@ -26,6 +26,21 @@ def test_why_names_the_weaker_signals():
     assert formatting.why(None, 4, {}, None, None) == "Not ranked yet."
 
 
+def test_brightness_is_stated_as_a_fact_in_stops_never_as_better_or_worse():
+    best = {"sharpness": -2.0, "exposure": 0.3, "brightness": -1.6}
+    bright = {"sharpness": -2.0, "exposure": 0.5, "brightness": -0.4}  # a dark scene, a stop too bright
+    assert formatting.why(2, 5, bright, best, best) == "Ranked 2 of 5: 1.2 EV brighter than #1."
+    assert formatting.why(1, 5, best, best, bright) == "Suggested best of its burst."  # darker is no merit
+    rows = {label: (value, diff, verdict) for label, value, diff, verdict in formatting.signal_rows(bright, best)}
+    assert rows["Brightness"][2] == "1.2 EV brighter" and rows["Exposure"][2] == "better exposed"
+    assert [formatting.verdict_tone(rows[k][2]) for k in ("Brightness", "Exposure", "Sharpness")] == \
+        ["neutral", "good", ""]
+    assert formatting.verdict_tone("noisier") == "bad"
+    assert formatting.signal_value("Brightness", -0.4) == "-0.4 EV"
+    assert formatting.signal_value("Brightness", 1.2, signed=True) == "+1.2 EV"
+    assert formatting.why(2, 5, {**bright, "brightness": -1.5}, best, best).endswith("the model prefers #1 overall.")
+
+
 def test_time_left():
     assert formatting.time_left(10, 0.5) == "about 10 s left"
     assert formatting.time_left(60, 0.25) == "about 3 min left"

@@ -10,7 +10,10 @@ from ranker.synthetic import Defect, apply_defect, exif_bytes, handheld_frame, s
 
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "motorcycle_left")
 #: defects the default model must rank below the clean frame
-DEFECTS = (Defect("shake", 9.0), Defect("defocus", 3.0), Defect("noise", 0.07), Defect("under", 1.5))
+DEFECTS = (Defect("shake", 9.0), Defect("defocus", 3.0), Defect("noise", 0.07), Defect("under", 1.5),
+           Defect("over", 1.2))
+#: frames per burst of a known shoot: the clean one and one per defect
+FRAMES = len(DEFECTS) + 1
 
 
 def write_known_shoot(dest: Path, sources=SOURCES, size: int = 384, seed: int = 0) -> dict[str, str]:

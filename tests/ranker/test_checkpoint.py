@@ -52,6 +52,23 @@ def test_round_trip_gives_identical_scores(saved, model):
     assert loaded.label == "unit (iqa+noise)"
 
 
+def test_burst_context_round_trips_and_is_part_of_the_feature_set(tmp_path):
+    config = MultiFeatureConfig(**{**CONFIG, "burst_context": ("exposure_profile",)})
+    model = MultiFeaturePairwiseRanker(config).eval()
+    path = save_checkpoint(tmp_path / "context.pt", model, info={"name": "unit"})
+    loaded = load_checkpoint(path)
+    features = torch.randn(7, config.input_dim)
+    torch.testing.assert_close(loaded.model(features), model(features), rtol=0, atol=0)
+    assert loaded.model.config.burst_context == ("exposure_profile",) and loaded.model.config.input_dim == 13
+    assert loaded.feature_set[-1]["name"] == "exposure_profile" and loaded.feature_set[-1]["burst_context"]
+    assert loaded.label == "unit (iqa+noise+exposure_profile vs burst)"
+    # the same extractor fed per photo instead of against the burst is another model: refused
+    payload = _payload(path)
+    _rewrite(path, feature_set=[{k: v for k, v in f.items() if k != "burst_context"} for f in payload["feature_set"]])
+    with pytest.raises(CheckpointError, match="does not match its architecture"):
+        load_checkpoint(path)
+
+
 def test_save_is_atomic_and_leaves_no_temp_files(saved):
     assert sorted(p.name for p in saved.parent.iterdir()) == ["best_model.pt"]
 

@@ -15,7 +15,6 @@ from ranker.active_model import active_personal_path, default_checkpoint_path, r
 from ranker.catalog import Catalog
 from ranker.checkpoint import load_checkpoint
 from ranker.decisions import Decision
-from ranker.features.registry import get_extractor
 from ranker.learning import (
     FineTuneConfig,
     NotEnoughPairs,
@@ -35,6 +34,7 @@ from ranker.learning import (
 )
 from ranker.pipeline import run
 from ranker.progress import Cancelled, Progress
+from tests.ranker.cached_features import put_plausible_features
 
 COLOURFULNESS = 2  # column of the iqa features in the default layout: the synthetic taste
 
@@ -49,28 +49,21 @@ def make_catalog(path: Path, default, photos: int = 60, bursts: int = 0, seed: i
     statistics) and files under path/shoot; optionally grouped into bursts of 5."""
     rng = np.random.default_rng(seed)
     catalog = Catalog(path / "catalog.db")
-    layout = default.model.config.feature_layout
-    mean, std = default.model.feature_mean.numpy(), default.model.feature_std.numpy()
     ids = []
     for index in range(photos):
         fp = f"fp{seed}-{index}"
         file = path / "shoot" / f"IMG_{index:04d}.JPG"
         ids.append(catalog.upsert_photo(fp, 1000.0 + index, "exif", {}, {}, [(file, 100, 1)]))
-        vector = (mean + 0.5 * std * rng.normal(size=mean.shape)).astype(np.float32)
-        start, rows = 0, []
-        for name, dim in layout:
-            rows.append((fp, name, get_extractor(name).version, vector[start:start + dim]))
-            start += dim
-        catalog.put_features(rows)
+        put_plausible_features(catalog, fp, default.model, rng)
     if bursts:
         catalog.replace_bursts("shoot-key", [("burst", ids[i:i + 5]) for i in range(0, bursts * 5, 5)])
     return catalog, ids
 
 
 def features_of(catalog: Catalog, ids, default) -> np.ndarray:
-    from ranker.pipeline import feature_matrix
+    from ranker.pipeline import photo_inputs
 
-    return feature_matrix(catalog, [catalog.photo(i).fingerprint for i in ids], default.model.config.feature_layout)
+    return photo_inputs(catalog, ids, default.model.config)
 
 
 def taste_choices(catalog, ids, default, count: int, seed: int = 1) -> list[TrainingPair]:
@@ -379,3 +372,14 @@ def test_next_pairs_accepts_rankings_and_skips_rejects():
     assert next_pairs(ranking, k=5) == [(4, 5), (1, 3)]
     assert next_pairs([first, second], k=1) == [(4, 5)]
     assert next_pairs(list(first.photos), k=1) == [(1, 3)]
+
+
+def test_learning_sets_each_photo_against_its_stored_burst(tmp_path, default):
+    catalog, ids = make_catalog(tmp_path, default, photos=10, bursts=1)  # ids[:5] form a burst
+    width = sum(dim for _, dim in default.model.config.feature_layout)
+    x = features_of(catalog, ids, default)
+    assert x.shape == (10, default.model.config.input_dim)
+    assert np.abs(x[:5, width:]).sum() > 0 and (x[5:, width:] == 0).all()
+    # asked for one photo, its burst mates still make the median
+    np.testing.assert_allclose(features_of(catalog, ids[:1], default)[0], x[0])
+    catalog.close()

@@ -11,8 +11,8 @@ from ranker import cli, personal_models
 from ranker.active_model import active_personal_path, default_checkpoint_path, model_key, personal_dir, resolve_model
 from ranker.catalog import Catalog
 from ranker.checkpoint import CheckpointError, load_checkpoint
-from ranker.features.registry import get_extractor
 from ranker.pipeline import score_photos
+from tests.ranker.cached_features import put_plausible_features
 
 
 @pytest.fixture(scope="module")
@@ -108,28 +108,46 @@ def test_a_model_this_install_cannot_run_is_listed_but_not_activated(tmp_path, d
     assert active_personal_path() is None
 
 
-def test_activating_a_model_rescores_because_scores_are_cached_per_model(tmp_path, default):
-    catalog = Catalog(tmp_path / "catalog.db")
+def _photos_with_features(catalog, model, tmp_path, count: int = 6) -> list[int]:
     rng = np.random.default_rng(0)
-    mean, std = default.model.feature_mean.numpy(), default.model.feature_std.numpy()
     ids = []
-    for index in range(6):
+    for index in range(count):
         fp = f"fp{index}"
         ids.append(catalog.upsert_photo(fp, float(index), "exif", {}, {}, [(tmp_path / f"{index}.jpg", 1, 1)]))
-        vector, start = (mean + std * rng.normal(size=mean.shape)).astype(np.float32), 0
-        for name, dim in default.model.config.feature_layout:
-            catalog.put_features([(fp, name, get_extractor(name).version, vector[start:start + dim])])
-            start += dim
+        put_plausible_features(catalog, fp, model, rng, spread=1.0)
+    catalog.replace_bursts("shoot", [("burst", ids)])
+    return ids
+
+
+def test_activating_a_model_rescores(tmp_path, default):
+    catalog = Catalog(tmp_path / "catalog.db")
+    ids = _photos_with_features(catalog, default.model, tmp_path)
     active, _ = resolve_model(None)
     before = score_photos(catalog, active, model_key(active.path), ids)
     personal_models.activate(personal_models.save_personal(nudged(default, 1.0)).id)
     personal, _ = resolve_model(None)
-    key = model_key(personal.path)
-    assert key != model_key(active.path)
-    assert catalog.scores(key, ids) == {}  # nothing cached for the new model: ranking recomputes
-    after = score_photos(catalog, personal, key, ids)
+    assert model_key(personal.path) != model_key(active.path)
+    after = score_photos(catalog, personal, model_key(personal.path), ids)
     assert set(after) == set(ids) and after != before
-    assert catalog.scores(model_key(active.path), ids) == before  # the default's scores stay for a revert
+    # the default judges frames against their burst: its scores follow the grouping, nothing is cached
+    assert catalog.scores(model_key(active.path), ids) == {} == catalog.scores(model_key(personal.path), ids)
+    catalog.close()
+
+
+def test_scores_of_a_model_without_burst_context_are_cached_per_model(tmp_path):
+    from ranker.checkpoint import save_checkpoint
+    from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
+
+    torch.manual_seed(0)
+    config = MultiFeatureConfig(use_clip=False, use_cnn_features=False, mlp_hidden_dims=(8, 4))
+    first = load_checkpoint(save_checkpoint(tmp_path / "a.pt", MultiFeaturePairwiseRanker(config).eval()))
+    second = load_checkpoint(save_checkpoint(tmp_path / "b.pt", MultiFeaturePairwiseRanker(config).eval()))
+    catalog = Catalog(tmp_path / "catalog.db")
+    ids = _photos_with_features(catalog, first.model, tmp_path)
+    scores = score_photos(catalog, first, "a", ids)
+    assert catalog.scores("a", ids) == scores and catalog.scores("b", ids) == {}
+    assert score_photos(catalog, second, "b", ids) != scores  # another model: computed, not served from a's
+    assert catalog.scores("a", ids) == scores  # a's stay for a revert
     catalog.close()
 
 

@@ -8,7 +8,7 @@ from ranker.catalog import Catalog
 from ranker.decisions import Decision
 from ranker.pipeline import PipelineOptions, rank_shoot, run
 from ranker.progress import Cancelled, Progress
-from tests.ranker.shoots import write_known_shoot
+from tests.ranker.shoots import FRAMES, write_known_shoot
 from tests.synthetic_files import write_dng
 
 
@@ -42,6 +42,27 @@ def test_best_frame_ranked_first_in_at_least_90_percent_of_bursts(shoot, tmp_pat
     assert {"sharpness", "exposure", "noise"} <= set(ranking.bursts[0].photos[0].signals)
     assert progress[-1].item is ranking
     assert progress[0].stage == "scan"
+
+
+def test_the_default_sets_each_frame_against_its_burst_and_never_serves_stale_scores(shoot, tmp_path):
+    from ranker.active_model import model_key, resolve_model
+    from ranker.pipeline import score_photos
+
+    folder, _ = shoot
+    checkpoint, _ = resolve_model(None)
+    assert checkpoint.model.config.burst_context == ("exposure_profile",)
+    key = model_key(checkpoint.path)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(folder, catalog)
+        burst = ranking.bursts[0]
+        ids = [p.photo_id for p in burst.photos]
+        assert catalog.scores(key, ids) == {}  # scores depend on the grouping: never cached
+        in_burst = score_photos(catalog, checkpoint, key, ids, [ids])
+        assert in_burst == pytest.approx({p.photo_id: p.score for p in burst.photos})
+        assert score_photos(catalog, checkpoint, key, ids) == in_burst  # the stored grouping by default
+        # each frame alone has no burst to compare its exposure with: other scores
+        alone = score_photos(catalog, checkpoint, key, ids, [[pid] for pid in ids])
+        assert alone != pytest.approx(in_burst)
 
 
 def test_second_run_decodes_and_extracts_nothing(shoot, tmp_path, monkeypatch):
@@ -86,7 +107,7 @@ def test_corrupt_file_is_reported_and_the_rest_ranked(shoot, tmp_path):
         ranking, _ = _rank(folder, catalog)
     assert {e.path.name for e in ranking.errors} == {"BROKEN.JPG", "EMPTY.JPG"}
     assert all(e.reason for e in ranking.errors)
-    assert sum(len(b.photos) for b in ranking.bursts) == 5 * len(best)
+    assert sum(len(b.photos) for b in ranking.bursts) == FRAMES * len(best)
 
 
 def test_raw_and_jpeg_twins_are_one_photo(tmp_path):
@@ -160,7 +181,7 @@ def test_byte_identical_copies_are_one_photo_with_both_files(shoot, tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
         ranking, _ = _rank(folder, catalog)
         photos = [p for b in ranking.bursts for p in b.photos]
-        assert len(photos) == 5 * len(best)
+        assert len(photos) == FRAMES * len(best)
         twin = [p for p in photos if original in p.paths][0]
         assert set(twin.paths) == {original, folder / "copy_of_first.JPG"}
         (folder / "copy_of_first.JPG").unlink()

@@ -10,7 +10,7 @@ import pytest
 from ranker.catalog import Catalog
 from ranker.cli import main
 from ranker.decisions import Decision
-from tests.ranker.shoots import write_known_shoot
+from tests.ranker.shoots import FRAMES, write_known_shoot
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_rank_json_has_the_documented_shape(shoot, capsys):
     assert len(data["bursts"]) == 3
     for burst in data["bursts"]:
         assert burst["kind"] == "burst"
-        assert [p["rank"] for p in burst["photos"]] == list(range(1, 6))
+        assert [p["rank"] for p in burst["photos"]] == list(range(1, FRAMES + 1))
         first = burst["photos"][0]
         assert set(first) >= {"path", "rank", "score", "signals", "flag", "rating", "label"}
         assert first["path"].startswith(str(folder))
@@ -50,9 +50,10 @@ def test_rank_prints_bursts_and_writes_csv(shoot, tmp_path, capsys):
     folder, _ = shoot
     assert main(["rank", str(folder), "--csv", str(tmp_path / "r.csv")]) == 0
     out = capsys.readouterr().out
-    assert "Model: default" in out and "Burst 3 (burst, 5 photos)" in out
+    assert "Model: default" in out and f"Burst 3 (burst, {FRAMES} photos)" in out
     lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines[0].startswith("path,burst,kind,rank,score") and len(lines) == 16
+    assert lines[0].startswith("path,burst,kind,rank,score") and len(lines) == 1 + 3 * FRAMES
+    assert "brightness" in lines[0].split(",")
 
 
 def test_rank_on_an_empty_folder_fails_clearly(tmp_path, capsys):
@@ -70,7 +71,8 @@ def test_cull_picks_the_best_and_never_overrides_the_user(shoot, capsys):
     with Catalog() as catalog:
         catalog.set_decision(catalog.photo_for_path(mine), Decision(rating=5))
     assert main(["cull", str(folder), "--keep", "1", "--reject-rest"]) == 0
-    assert "Marked 3 pick(s) and 11 reject(s)" in capsys.readouterr().out
+    # every frame but the 3 best and the one the user rated
+    assert f"Marked 3 pick(s) and {3 * FRAMES - 4} reject(s)" in capsys.readouterr().out
     data = _json(capsys, str(folder))
     for burst in data["bursts"]:
         assert burst["photos"][0]["flag"] == "pick"

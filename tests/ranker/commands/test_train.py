@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -204,6 +205,34 @@ def test_extra_feature_trains_end_to_end(pristine, tmp_path, capsys):
     results = results_of(tmp_path / "run")
     assert [f["name"] for f in results["feature_set"]] == ["iqa", "noise"]
     assert results["architecture"]["input_dim"] == 5
+
+
+def test_burst_context_trains_end_to_end_against_each_series(pristine, tmp_path, capsys, monkeypatch):
+    from ranker.commands import train as train_module
+    from ranker.datasets.phototriage import series_of
+
+    assert series_of("000012-03.JPG") == "000012"
+    seen = {}
+    original = train_module.build_pair_sets
+
+    def spy(splits, fingerprints, catalog, config):
+        sets = original(splits, fingerprints, catalog, config)
+        seen.update({name: (sorted(split.images), sets[name].features) for name, split in splits.items()})
+        return sets
+
+    monkeypatch.setattr(train_module, "build_pair_sets", spy)
+    code, _, err = train(capsys, pristine.root, tmp_path / "run", *FULL_RUN, "--max_epochs", "1",
+                         "--burst_context", "true")
+    assert code == 0, err
+    results = results_of(tmp_path / "run")
+    assert [(f["name"], bool(f.get("burst_context"))) for f in results["feature_set"]] == \
+        [("iqa", False), ("exposure_profile", True)]
+    assert results["architecture"]["input_dim"] == 4 + 8
+    for images, features in seen.values():  # each photo's deviation is from its own series' median
+        for series in {series_of(image) for image in images}:
+            rows = [i for i, image in enumerate(images) if series_of(image) == series]
+            np.testing.assert_allclose(np.median(features[rows, 4:8], axis=0), 0.0, atol=1e-6)
+    assert build_parser().parse_args(["train", "--dataset", "d"]).burst_context is False
 
 
 @pytest.mark.parametrize("flags, message", [

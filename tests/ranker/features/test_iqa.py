@@ -8,6 +8,7 @@ from PIL import Image, ImageFilter
 
 from ranker.features.iqa import (
     ClippingExtractor,
+    ExposureProfileExtractor,
     IqaExtractor,
     NoiseExtractor,
     clipping,
@@ -28,6 +29,7 @@ EXTRACTORS = [
     (IqaExtractor, 4, ("sharpness", "exposure", "colorfulness", "contrast")),
     (NoiseExtractor, 1, ("noise",)),
     (ClippingExtractor, 2, ("highlights", "shadows")),
+    (ExposureProfileExtractor, 4, ("brightness", "exposure", "highlights", "shadows")),
 ]
 
 
@@ -178,6 +180,25 @@ def test_overexposure_blows_highlights(name, photos):
     assert over["highlights"] > clean["highlights"] + 0.05
     assert under["highlights"] <= clean["highlights"]
     assert under["shadows"] >= clean["shadows"]
+
+
+def test_brightness_is_ev_relative_to_mid_grey():
+    def flat(level: int) -> float:
+        return quality_signals(Image.new("RGB", (64, 64), (level,) * 3))["brightness"]
+
+    assert flat(118) == pytest.approx(0.0, abs=0.01)  # sRGB 118 is 18% grey in linear light
+    assert flat(255) == pytest.approx(np.log2(1 / 0.18), abs=0.01)
+    assert flat(0) < -10  # black is floored, not -inf
+
+
+@pytest.mark.parametrize("name", ["coffee", "chelsea", "camera", "landscape_6.jpg"])
+def test_brightness_follows_exposure_compensation_in_stops(name, photos):
+    # a stop down halves linear light everywhere: -1 EV exactly, until shadows reach the 8-bit floor;
+    # a stop up is less than +1 EV where highlights clip
+    image = photos[name]
+    base = quality_signals(image)["brightness"]
+    assert quality_signals(exposed(image, -1.0))["brightness"] == pytest.approx(base - 1.0, abs=0.05)
+    assert base + 0.5 < quality_signals(exposed(image, +1.0))["brightness"] <= base + 1.02
 
 
 def test_contrast_is_luma_standard_deviation():

@@ -1,0 +1,24 @@
+"""Burst-relative features: each photo's deviation from the typical frame of its burst."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.ndarray:
+    """(N, d) per-photo values → (N, 2d): [value − burst median, |value − burst median|].
+
+    The median is the burst's typical frame: in a burst most frames share the light and the
+    settings, so the frame that deviates is the one exposed (or metered) wrongly, whichever way.
+    The absolute part lets the ranker's first layer see "how far off" directly instead of having
+    to build |x| from two ReLUs. Rows in no burst, and bursts of one, deviate by 0: alone, a
+    photo has nothing to be compared with.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    deviation = np.zeros_like(values)
+    for members in bursts:
+        rows = np.asarray(list(members), dtype=np.int64)
+        if len(rows) > 1:
+            deviation[rows] = values[rows] - np.median(values[rows], axis=0)
+    return np.concatenate([deviation, np.abs(deviation)], axis=1)
