@@ -111,7 +111,7 @@ def signal_value(label: str, value: float, signed: bool = False) -> str:
         return f"{value * 100:{sign}.1f}%"
     unit = next((spec.unit for spec in SIGNALS if spec.label == label and spec.unit), "")
     if unit:
-        return f"{value:{sign}.1f} {unit}"
+        return f"{0.0 if abs(value) < 0.05 else value:{sign}.1f} {unit}"  # no "-0.0 EV"
     return f"{value:{sign}.3f}"
 
 

@@ -1,11 +1,11 @@
-"""Both benchmarks run end to end with a tiny configuration. Structure only: timings are never asserted."""
+"""The benchmarks run end to end with a tiny configuration. Structure only: timings are never asserted."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from benchmarks import ranking, speed
+from benchmarks import learning, ranking, speed
 
 
 @pytest.mark.timeout(60)
@@ -83,3 +83,17 @@ def test_speed_benchmark_runs(tmp_path, capsys):
     assert ratios["photos"] == 20 and ratios["first_vs_decode"] > 0 and ratios["second_speedup"] > 0
     assert set(results["grouping"]) == {"200", "1000"}
     assert "first run / decode time" in capsys.readouterr().out
+
+
+@pytest.mark.timeout(120)
+def test_learning_benchmark_runs(tmp_path, capsys):
+    out = tmp_path / "learning.json"
+    learning.main(["--quick", "--taste", "muted", "--json", str(out), "--work", str(tmp_path / "work")])
+    data = json.loads(out.read_text())
+    assert data["technical_pairs"]["blur"] > 0 and data["technical_pairs"]["noise"] > 0
+    curve = data["tastes"]["muted"]["curve"]
+    assert [row["choices"] for row in curve] == list(learning.CURVE)
+    for row in curve:
+        assert 0.0 <= row["active_taste"] <= 1.0 and row["gate"] in ("default model", "passed", "refused")
+    assert data["tastes"]["muted"]["timing"]["pairs"] > 0
+    assert "simulated taste: muted" in capsys.readouterr().out

@@ -38,6 +38,7 @@ def test_brightness_is_stated_as_a_fact_in_stops_never_as_better_or_worse():
     assert formatting.verdict_tone("noisier") == "bad"
     assert formatting.signal_value("Brightness", -0.4) == "-0.4 EV"
     assert formatting.signal_value("Brightness", 1.2, signed=True) == "+1.2 EV"
+    assert formatting.signal_value("Brightness", -0.04, signed=True) == "+0.0 EV"
     assert formatting.why(2, 5, {**bright, "brightness": -1.5}, best, best).endswith("the model prefers #1 overall.")
 
 
