@@ -371,7 +371,7 @@ def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Imag
                     device: str, seed: int) -> dict:
     import torch
 
-    from ranker.burst_context import burst_deviations
+    from ranker.burst_context import model_rows
     from ranker.checkpoint import load_checkpoint
     from ranker.datasets.phototriage import series_of
     from ranker.features.registry import get_extractor
@@ -398,11 +398,8 @@ def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Imag
     for row, path in enumerate(paths):
         series.setdefault(series_of(path.name), []).append(row)
     for name, checkpoint in loaded.items():
-        config = checkpoint.model.config
-        inputs = np.concatenate([features[f] for f, _ in config.feature_layout], axis=1)
-        if config.context_layout:
-            context = np.concatenate([features[f] for f, _ in config.context_layout], axis=1)
-            inputs = np.concatenate([inputs, burst_deviations(context, series.values())], axis=1)
+        inputs = model_rows(checkpoint.model.config,
+                            lambda layout: np.concatenate([features[f] for f, _ in layout], axis=1), series.values())
         with torch.inference_mode():
             values = checkpoint.model(torch.from_numpy(inputs.astype(np.float32))).numpy()
         scores[name] = dict(zip(paths, (float(v) for v in values)))

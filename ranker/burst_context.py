@@ -1,7 +1,7 @@
 """Burst-relative features: each photo's deviation from the typical frame of its burst."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -22,3 +22,13 @@ def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.
         if len(rows) > 1:
             deviation[rows] = values[rows] - np.median(values[rows], axis=0)
     return np.concatenate([deviation, np.abs(deviation)], axis=1)
+
+
+def model_rows(config, features_of: Callable[[list[tuple[str, int]]], np.ndarray],
+               bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
+    """A MultiFeatureConfig's input rows: `features_of(layout)` gives the (N, dims) features of a
+    [(extractor, dim)] layout; burst-context features follow as deviations within `bursts` (row lists)."""
+    rows = features_of(config.feature_layout)
+    if not config.context_layout:
+        return rows
+    return np.concatenate([rows, burst_deviations(features_of(config.context_layout), list(bursts))], axis=1)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ranker.active_model import model_key, resolve_model
-from ranker.burst_context import burst_deviations
+from ranker.burst_context import model_rows
 from ranker.bursts import GroupingOptions, Shot, group_shots
 from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint
@@ -275,11 +275,7 @@ def model_inputs(catalog: Catalog, fingerprints: Sequence[str], config: MultiFea
                  bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
     """The model's input rows: cached features in input order, then, for models with burst context,
     each photo's deviation from its burst (`bursts`: lists of row indices into `fingerprints`)."""
-    features = feature_matrix(catalog, fingerprints, config.feature_layout)
-    if not config.context_layout:
-        return features
-    context = burst_deviations(feature_matrix(catalog, fingerprints, config.context_layout), list(bursts))
-    return np.concatenate([features, context], axis=1)
+    return model_rows(config, lambda layout: feature_matrix(catalog, fingerprints, layout), bursts)
 
 
 def photo_inputs(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatureConfig,

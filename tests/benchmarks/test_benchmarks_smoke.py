@@ -58,6 +58,23 @@ def test_phototriage_pairlist_parsing(tmp_path):
     assert stats == {"lines": 5, "ambiguous_dropped": 1, "missing_images": 1, "malformed": 1}
 
 
+@pytest.mark.timeout(60)
+def test_phototriage_validation_pairs_are_scored_by_every_method(tmp_path):
+    from tests.mini_dataset import write_mini_dataset
+
+    release = write_mini_dataset(tmp_path / "phototriage")
+    checkpoints, _ = ranking.find_checkpoints([])
+    result = ranking.run_phototriage(release.root, checkpoints, ranking.ImageScorers(0, "cpu", use_pyiqa=False),
+                                     None, "cpu", 0)
+    assert result["pairs"] > 0 and result["ambiguous_dropped"] > 0
+    methods = result["methods"]
+    assert {"random", "sharpness (Laplacian var.)", ranking.DEFAULT_NAME} <= set(methods)
+    for metrics in methods.values():
+        assert metrics["pairs"] == result["pairs"] and 0.0 <= metrics["pairwise"] <= 1.0
+    # the validation photos differ only in blur: the default (exposure judged within each series) sees it
+    assert methods[ranking.DEFAULT_NAME]["pairwise"] >= 0.9
+
+
 @pytest.mark.timeout(90)
 def test_speed_benchmark_runs(tmp_path, capsys):
     out = tmp_path / "speed.json"
