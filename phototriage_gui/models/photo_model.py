@@ -9,8 +9,12 @@ from phototriage_gui.session import Session
 PhotoRole = Qt.ItemDataRole.UserRole + 1  # PhotoItem
 DecisionRole = Qt.ItemDataRole.UserRole + 2  # Decision
 BurstRole = Qt.ItemDataRole.UserRole + 3  # Burst
-FirstInBurstRole = Qt.ItemDataRole.UserRole + 4  # bool: draw the burst's header before it
+FirstInBurstRole = Qt.ItemDataRole.UserRole + 4  # bool: the first shown photo of its burst (draw the header)
 ThumbErrorRole = Qt.ItemDataRole.UserRole + 5  # why the thumbnail could not be read, or None
+LastInBurstRole = Qt.ItemDataRole.UserRole + 6  # bool: the last shown photo of its burst
+BurstPositionRole = Qt.ItemDataRole.UserRole + 7  # int: 0-based place among the shown photos of its burst
+#: where a row sits in its burst depends on what the filter shows: FilteredPhotos answers these
+_PLACE_ROLES = (FirstInBurstRole, LastInBurstRole, BurstPositionRole)
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the list's invisible root, as Qt's default argument
@@ -52,8 +56,6 @@ class PhotoListModel(QAbstractListModel):
             return self.session.decision(photo.key)
         if role == BurstRole:
             return self.session.shoot.bursts[photo.burst]
-        if role == FirstInBurstRole:
-            return self.session.shoot.bursts[photo.burst].keys[0] == photo.key
         if role == ThumbErrorRole:
             return self.cache.error(photo.key, THUMB)
         return None
@@ -92,6 +94,30 @@ class FilteredPhotos(QSortFilterProxyModel):
         self.setSourceModel(source)
         self.setDynamicSortFilter(True)  # a decision that no longer matches drops out at once
         self.session.filterChanged.connect(self.refilter)
+        self._places: list[tuple[int, bool]] | None = None  # per shown row: (place in burst, last of burst?)
+        for signal in (self.modelReset, self.layoutChanged, self.rowsInserted, self.rowsRemoved):
+            signal.connect(self._forget_places)
+
+    def _forget_places(self, *args) -> None:
+        self._places = None
+
+    def _burst_places(self) -> list[tuple[int, bool]]:
+        """Each shown row's place among the shown photos of its burst, computed once per change of rows:
+        a hidden #1 must not take the burst's header with it."""
+        if self._places is None:
+            bursts = [self.data(self.index(row, 0), PhotoRole).burst for row in range(self.rowCount())]
+            places: list[tuple[int, bool]] = []
+            for row, burst in enumerate(bursts):
+                place = places[-1][0] + 1 if row and bursts[row - 1] == burst else 0
+                places.append((place, row + 1 == len(bursts) or bursts[row + 1] != burst))
+            self._places = places
+        return self._places
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if role in _PLACE_ROLES and index.isValid() and index.row() < self.rowCount():
+            place, last = self._burst_places()[index.row()]
+            return place == 0 if role == FirstInBurstRole else last if role == LastInBurstRole else place
+        return super().data(index, role)
 
     def set_burst_only(self, burst: int | None) -> None:
         if burst != self.burst_only:

@@ -22,12 +22,12 @@ class PhotoListView(QListView):
         self.session = session
         self.proxy = FilteredPhotos(source, self)
         self.setModel(self.proxy)
-        self.setItemDelegate(ThumbnailDelegate(cell, self, gap_before_burst=strip))
+        self.delegate = ThumbnailDelegate(cell, self, strip)
+        self.setItemDelegate(self.delegate)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setUniformItemSizes(not strip)
         if strip:
             self.setFlow(QListView.Flow.LeftToRight)
             self.setWrapping(False)
@@ -43,6 +43,20 @@ class PhotoListView(QListView):
         session.shootChanged.connect(lambda: self.follow(session.current or ""))
         session.filterChanged.connect(lambda: self.follow(session.current or ""))
         self.proxy.layoutChanged.connect(lambda: self.follow(session.current or ""))
+
+    def mousePressEvent(self, event) -> None:
+        if self._beside_photo(event.position().toPoint()):
+            return  # the empty end of a grid row belongs to no photo
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self._beside_photo(event.position().toPoint()):
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def _beside_photo(self, point) -> bool:
+        index = self.indexAt(point)
+        return index.isValid() and point.x() >= self.visualRect(index).left() + self.delegate.cell.width()
 
     def _clicked(self, index) -> None:
         photo = index.data(PhotoRole)

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from phototriage_gui.models.photo_model import BurstRole, DecisionRole, FirstInBurstRole, PhotoRole, ThumbErrorRole
+from phototriage_gui.models.photo_model import (
+    BurstPositionRole,
+    BurstRole,
+    DecisionRole,
+    FirstInBurstRole,
+    LastInBurstRole,
+    PhotoRole,
+    ThumbErrorRole,
+)
 from phototriage_gui.models.shoot import PENDING
 from phototriage_gui.views import badges
 
@@ -15,14 +23,40 @@ _BAND = (QColor("#4a5a78"), QColor("#5b6b52"))  # alternate bursts, so neighbour
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    def __init__(self, cell: QSize, parent=None, gap_before_burst: bool = True):
-        super().__init__(parent)
+    """In the strip (one row) a gap sets bursts apart; in the grid (`view`, wrapping) every burst starts
+    a new row: the last photo of a burst claims the rest of its row, and paints only its own cell."""
+
+    def __init__(self, cell: QSize, view: QListView, strip: bool):
+        super().__init__(view)
         self.cell = cell
-        self.gap_before_burst = gap_before_burst
+        self.view = view
+        self.strip = strip
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        extra = BURST_GAP if self.gap_before_burst and index.data(FirstInBurstRole) else 0
-        return QSize(self.cell.width() + extra, self.cell.height())
+        if self.strip:
+            extra = BURST_GAP if index.data(FirstInBurstRole) else 0
+            return QSize(self.cell.width() + extra, self.cell.height())
+        if index.data(LastInBurstRole):
+            return QSize(self._rest_of_row(index.data(BurstPositionRole)), self.cell.height())
+        return self.cell
+
+    def _rest_of_row(self, place: int) -> int:
+        """The width from this cell's left edge to just short of the row's end. QListView wraps an item
+        once its right edge plus spacing would pass the layout's right edge, and bursts start a row, so
+        a burst's n-th photo sits in column n mod columns."""
+        spacing = self.view.spacing()
+        step = self.cell.width() + spacing
+        width = self._layout_width()
+        columns = max(1, (width - spacing) // step)
+        return max(self.cell.width(), width - 2 * spacing - (place % columns) * step - 2)
+
+    def _layout_width(self) -> int:
+        """The width QListView lays a wrapping flow out in: the viewport as if the vertical scroll bar
+        were shown whenever it may be (Qt reserves it so the layout never flips as the bar comes and goes)."""
+        width = self.view.maximumViewportSize().width()
+        if self.view.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded:
+            width -= self.view.verticalScrollBar().sizeHint().width()
+        return width
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         photo = index.data(PhotoRole)
@@ -33,8 +67,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         first = bool(index.data(FirstInBurstRole))
         painter.save()
         rect = QRectF(option.rect)
-        if self.gap_before_burst and first:
+        if self.strip and first:
             rect.setLeft(rect.left() + BURST_GAP)
+        rect.setWidth(min(rect.width(), self.cell.width()))  # a grid row's last cell is wider than its photo
         self._header(painter, QRectF(rect.left(), rect.top(), rect.width(), HEADER), burst, photo, first)
         body = rect.adjusted(3, HEADER + 2, -3, -3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)

@@ -67,6 +67,7 @@ def test_cull_with_keys_then_restart(make_window, qtbot, shoot):
     qtbot.waitUntil(window.cache.idle)
     screenshot(window, "02-loupe")
     press(qtbot, window, Key.Key_G)
+    qtbot.wait(50)  # the grid lays out and paints, asking for the thumbnails it has not shown yet
     qtbot.waitUntil(window.cache.idle)
     screenshot(window, "03-grid")
     press(qtbot, window, Key.Key_F1)

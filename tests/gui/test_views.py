@@ -219,3 +219,47 @@ def test_unusable_catalog_is_reported_at_start(make_window, qtbot, monkeypatch):
     monkeypatch.setattr("phototriage_gui.main_window.Catalog", refuse)
     window = make_window()
     assert window.messages.isVisible() and "read-only" in window.messages.label.text()
+
+
+def test_grid_starts_every_burst_on_a_new_row_at_any_width_and_filter(make_window, qtbot, shoot):
+    from phototriage_gui.models.photo_model import BurstPositionRole, FirstInBurstRole, LastInBurstRole, PhotoRole
+
+    window = make_window(shoot)
+    settle(qtbot, window)
+    window.show_view("grid")
+    view = window.grid.list
+
+    def cells():
+        QApplication.processEvents()
+        view.doItemsLayout()
+        indexes = [view.proxy.index(row, 0) for row in range(view.proxy.rowCount())]
+        return [(view.visualRect(i), bool(i.data(FirstInBurstRole)), i.data(BurstPositionRole)) for i in indexes]
+
+    for width in (1100, 1400, 1800):  # 3, 4 and 6 columns of the shoot's bursts of 4
+        window.resize(width, 900)
+        laid = cells()
+        left = min(rect.left() for rect, _, _ in laid)
+        columns = len({rect.left() for rect, _, _ in laid})
+        assert columns >= 2
+        for number, (rect, first, place) in enumerate(laid):
+            assert (rect.left() == left) == (place % columns == 0), (width, number)
+            if first and number:
+                assert rect.top() > laid[number - 1][0].top()  # a new row, never beside the last burst
+        if width == 1100:
+            screenshot(window, "03b-grid-narrow")
+    # a hidden #1 does not take its burst's header along: the first photo shown opens the burst
+    first = window.session.current
+    press(qtbot, window, Key.Key_P)
+    window.filter_bar.buttons["unflagged"].click()
+    shown = [view.proxy.index(row, 0) for row in range(view.proxy.rowCount())]
+    assert first not in [i.data(PhotoRole).key for i in shown] and len(shown) == 11
+    assert [bool(i.data(FirstInBurstRole)) for i in shown[:4]] == [True, False, False, True]
+    assert [i.data(BurstPositionRole) for i in shown[:4]] == [0, 1, 2, 0]
+    assert [bool(i.data(LastInBurstRole)) for i in shown[:4]] == [False, False, True, False]
+    # a click on the empty end of a row selects nothing
+    rect = view.visualRect(shown[2])
+    before = window.session.current
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.right() - 5, rect.center().y()))
+    assert window.session.current == before
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.topLeft() + QPoint(40, 60))
+    assert window.session.current == shown[2].data(PhotoRole).key
