@@ -222,7 +222,12 @@ def test_unusable_catalog_is_reported_at_start(make_window, qtbot, monkeypatch):
 
 
 def test_grid_starts_every_burst_on_a_new_row_at_any_width_and_filter(make_window, qtbot, shoot):
-    from phototriage_gui.models.photo_model import BurstPositionRole, FirstInBurstRole, LastInBurstRole, PhotoRole
+    from phototriage_gui.models.photo_model import (
+        BurstPositionRole,
+        FirstInBurstRole,
+        LastInBurstRole,
+        PhotoRole,
+    )
 
     window = make_window(shoot)
     settle(qtbot, window)
