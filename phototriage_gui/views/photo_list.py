@@ -55,6 +55,9 @@ class PhotoListView(QListView):
         super().mouseDoubleClickEvent(event)
 
     def _beside_photo(self, point) -> bool:
+        """In the grid, past the photo in a row's last (wider) cell."""
+        if self.delegate.strip:
+            return False
         index = self.indexAt(point)
         return index.isValid() and point.x() >= self.visualRect(index).left() + self.delegate.cell.width()
 

@@ -268,3 +268,14 @@ def test_grid_starts_every_burst_on_a_new_row_at_any_width_and_filter(make_windo
     assert window.session.current == before
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.topLeft() + QPoint(40, 60))
     assert window.session.current == shown[2].data(PhotoRole).key
+    # in the strip a burst's first cell is wider only by the gap before it: all of its photo is clickable
+    window.filter_bar.buttons["all"].click()
+    window.show_view("compare")
+    QApplication.processEvents()
+    strip = window.strip
+    opener = next(strip.proxy.index(row, 0) for row in range(1, strip.proxy.rowCount())
+                  if strip.proxy.index(row, 0).data(FirstInBurstRole))
+    strip.scrollTo(opener)
+    rect = strip.visualRect(opener)
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.right() - 3, rect.center().y()))
+    assert window.session.current == opener.data(PhotoRole).key
