@@ -13,15 +13,7 @@ from ranker.training import (
     train_pairs,
 )
 
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train ~40x faster on one thread than with intra-op threads fighting on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/ranker/conftest.py
 
 
 def separable_pairs(n_photos: int, n_pairs: int, seed: int) -> PairSet:

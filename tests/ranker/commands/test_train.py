@@ -19,8 +19,6 @@ from ranker.commands.train import (
     RESULTS_NAME,
     _model_config,
 )
-from tests.mini_dataset import write_mini_dataset
-
 
 REPO = Path(__file__).resolve().parents[3]
 IQA_ONLY = ["--use_clip", "false", "--use_cnn_features", "false", "--use_iqa_features", "true"]
@@ -46,24 +44,7 @@ print(f"Loaded {metadata['architecture_type']} model: {metadata['architecture_su
 """
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train ~40x faster on one thread than with intra-op threads fighting on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    return write_mini_dataset(tmp_path_factory.mktemp("mini") / "phototriage")
-
-
-@pytest.fixture
-def mini(pristine, tmp_path):
-    shutil.copytree(pristine.root, tmp_path / "phototriage")
-    return type(pristine)(tmp_path / "phototriage", pristine.expected)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/ranker/conftest.py
 
 
 def train(capsys, dataset: Path, out: Path, *flags: str) -> tuple[int, str, str]:

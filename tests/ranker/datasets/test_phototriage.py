@@ -17,19 +17,6 @@ from ranker.datasets.phototriage import (
     select_series,
     validate_band,
 )
-from tests.mini_dataset import write_mini_dataset
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    return write_mini_dataset(tmp_path_factory.mktemp("mini") / "phototriage")
-
-
-@pytest.fixture
-def mini(pristine, tmp_path):
-    """A private copy each test may damage."""
-    shutil.copytree(pristine.root, tmp_path / "phototriage")
-    return type(pristine)(tmp_path / "phototriage", pristine.expected)
 
 
 def test_image_names_follow_the_release():
