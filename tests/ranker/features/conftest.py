@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from PIL import Image
 
 from ranker.features import registry
@@ -35,12 +34,3 @@ def isolated_registry(monkeypatch):
     monkeypatch.setattr(registry, "_SPECS", dict(registry._SPECS))
     monkeypatch.setattr(registry, "_instances", {})
     return registry
-
-
-@pytest.fixture
-def one_thread():
-    """2 shared cores: one intra-op thread is faster than two fighting the other processes."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
