@@ -83,6 +83,9 @@ class ExportPlan:
         where = str(self.dest) + ("" if self.dest.exists() else " (will be created)")
         lines = [f"Export plan: {self.mode} {len(items)} photo(s), {n_photos} photo file(s), into {where}"]
         for op in self.ops:
+            if op.kind == "xmp" and op.status == "exists":
+                lines.append(f"  kept     {op.dest.name}  (already exported; {op.reason})")
+                continue
             if op.kind == "xmp":
                 item = self.items[op.item] if 0 <= op.item < len(self.items) else None
                 what = _describe_decision(item.decision) if item else ""
@@ -164,7 +167,8 @@ def _reason(exc: BaseException) -> str:
         if code == errno.EROFS:
             return "destination is read-only"
         if code in (errno.EACCES, errno.EPERM):
-            return f"permission denied ({exc.filename or exc.strerror})"
+            # link/rename errors name the source first; the file that could not be written is the second
+            return f"permission denied ({exc.filename2 or exc.filename or exc.strerror})"
         if code == errno.EEXIST:
             return f"destination appeared after planning: {exc.filename}"
         if code == errno.EDQUOT:
@@ -260,6 +264,7 @@ def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", 
     items = tuple(ExportItem(tuple(Path(f) for f in it.files), it.burst_id, it.rank, it.score, it.decision, it.model)
                   for it in items)
     dest = Path(dest)
+    _check_destination(items, dest, mode)
     claimed: set[str] = set()
     ops: list[FileOp] = []
     for index, item in enumerate(items):
@@ -298,10 +303,29 @@ def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", 
         for (s, d), st in zip(side, side_status):
             ops.append(FileOp(s, d, "sidecar", st or fresh, index,
                               "kept the sidecar already there" if st else ""))
+        resumed = "exists" in photo_status
         for d in xmp:
-            ops.append(FileOp(photo_dest[0], d, "xmp", "new", index))
+            # Already exported, and its sidecar there may have been edited (or locked) since: never rewrite it.
+            kept = resumed and os.path.lexists(d)
+            ops.append(FileOp(photo_dest[0], d, "xmp", "exists" if kept else "new", index,
+                              "the sidecar at the destination is left as it is" if kept else ""))
         claimed.update(p.name.casefold() for p in [*photo_dest, *(d for _, d in side), *xmp])
     return ExportPlan(ops, mode, dest, items, on_collision, write_sidecars, sidecar_style)
+
+
+def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> None:
+    """Refuse, before anything is touched, a destination that cannot be right."""
+    if os.path.lexists(dest) and not dest.is_dir():
+        raise ValueError(f"{dest}: the destination is not a folder (a file of that name exists)")
+    if mode != "move":
+        return
+    target = dest.resolve()
+    for folder in sorted({f.parent for item in items for f in item.files}):
+        source = folder.resolve()
+        if target == source or source in target.parents:
+            where = "is" if target == source else "is inside"
+            raise ValueError(f"{dest} {where} the folder the photos are in ({folder}): moving there would only "
+                             "rename the originals; choose a folder outside it")
 
 
 def _check_targets(files, photo_dest, side, xmp, claimed):
@@ -461,6 +485,18 @@ def _rollback(placed: _Placed) -> None:
     os.unlink(op.dest)
 
 
+def _unwritable(dest: Path) -> str:
+    """Why nothing can be written into `dest` (read-only, immutable, no permission), or ''."""
+    probe = temp_path(dest)
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        return f"cannot write into the destination {dest}: {(exc.strerror or str(exc)).lower()}"
+    os.close(fd)
+    os.unlink(probe)
+    return ""
+
+
 def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None
                ) -> Generator[Progress, None, ExportReport]:
     """Carry out `plan`, yielding Progress per file; returns (and finally yields) the report.
@@ -481,6 +517,12 @@ def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None
         yield Progress("export", total, total, report.summary(), item=report)
         return report
     report.cleaned = clean_temp_files(plan.dest)
+    unwritable = _unwritable(plan.dest)
+    if unwritable:
+        for op in plan.ops:
+            report.failed.append(ReportEntry(op.source, op.dest, op.kind, unwritable))
+        yield Progress("export", total, total, report.summary(), item=report)
+        return report
 
     groups: dict[int, list[FileOp]] = {}
     for op in plan.ops:
@@ -575,6 +617,11 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
     if item is None:
         return
     for op in (o for o in ops if o.kind == "xmp"):
+        if op.status == "exists":
+            entry = ReportEntry(op.source, op.dest, "xmp", "already exported: the sidecar there is left as it is")
+            report.skipped.append(entry)
+            yield entry
+            continue
         rank = RankInfo(item.burst_id, item.rank, float(item.score), item.model)
         try:
             write_sidecar(op.source, item.decision, rank, style=plan.sidecar_style, target=op.dest)

@@ -17,10 +17,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import exifread
 import numpy as np
 import rawpy
 from PIL import Image, UnidentifiedImageError
+
+from ranker.tiff_exif import find_tiff_headers, read_tiff_tags
 
 RAW_EXTENSIONS: frozenset[str] = frozenset(
     {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"}
@@ -207,7 +208,7 @@ def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | 
     with _open_regular_file(p) as f:
         try:
             if suffix in RAW_EXTENSIONS:
-                return _decode_raw(f.read(), max_size, want_pixels)
+                return _decode_raw(f, p, max_size, want_pixels)
             return _decode_pillow(f, max_size, want_pixels)
         except ImageLoadError:
             raise
@@ -310,9 +311,23 @@ def _pillow_exif(img: Image.Image) -> dict[str, Any]:
 # --- camera RAW ----------------------------------------------------------------------------
 
 
-def _decode_raw(data: bytes, max_size: int | None, want_pixels: bool):
-    get = _raw_exif(data)
-    with rawpy.imread(io.BytesIO(data)) as raw:
+def _libraw_source(f: BinaryIO, path: Path) -> str | BinaryIO:
+    """What LibRaw opens: a name, so it reads only the parts it needs (a 3 GB sparse CR2 is never read
+    whole into memory). /proc/self/fd/N is the very file we checked, under a name any encoding can pass."""
+    by_fd = f"/proc/self/fd/{f.fileno()}"
+    if os.path.exists(by_fd):
+        return by_fd
+    try:
+        str(path).encode("utf-8")
+        return str(path)
+    except UnicodeEncodeError:
+        f.seek(0)
+        return io.BytesIO(f.read())
+
+
+def _decode_raw(f: BinaryIO, path: Path, max_size: int | None, want_pixels: bool):
+    get = _raw_exif(f.read(_RAW_EXIF_SPAN))
+    with rawpy.imread(_libraw_source(f, path)) as raw:
         # LibRaw's flip is what postprocess applies, so the preview path must use the same one.
         orientation = _LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
         sensor = (raw.sizes.width, raw.sizes.height)
@@ -353,16 +368,23 @@ def _raw_preview(raw: rawpy.RawPy, sensor: tuple[int, int], max_size: int) -> Im
         return None
 
 
+#: Bytes of a RAW searched for its EXIF: IFD0 and the EXIF IFD sit in the first kilobytes of every
+#: TIFF-based RAW, in CR3's first boxes and in a RAF's embedded JPEG header.
+_RAW_EXIF_SPAN = 1024 * 1024
+_WANTED_TAGS = frozenset(_TAG_IDS.values())
+
+
 def _raw_exif(data: bytes) -> Callable[[str], Any]:
-    try:
-        tags = exifread.process_file(io.BytesIO(data), details=False, extract_thumbnail=False)
-    except Exception:  # noqa: BLE001 - exifread knows TIFF-based RAWs; others (CR3) may just fail
-        tags = {}
+    """EXIF fields by name, from the bounded TIFF reader (IFD0 + EXIF IFD, capped entries and sizes):
+    a crafted IFD loop costs microseconds, where following every pointer ran for minutes."""
+    head = data[:_RAW_EXIF_SPAN]
+    tags: dict[int, Any] = {}
+    for start in find_tiff_headers(head):
+        for tag, value in read_tiff_tags(head, start, _WANTED_TAGS).items():
+            tags.setdefault(tag, value)
 
     def get(name: str) -> Any:
-        # TIFF/EP RAWs (DNG) may keep EXIF fields in IFD0 instead of the EXIF sub-IFD.
-        tag = tags.get(f"EXIF {name}") or tags.get(f"Image {name}")
-        return getattr(tag, "values", None)
+        return tags.get(_TAG_IDS[name])
 
     return get
 
@@ -462,7 +484,7 @@ def _number(value: Any) -> float | None:
     if value is None or isinstance(value, (str, bytes)):
         return None
     try:
-        if getattr(value, "denominator", 1) == 0:  # exifread keeps x/0 rationals unreduced
+        if getattr(value, "denominator", 1) == 0:  # x/0 rationals
             return None
         number = float(value)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):

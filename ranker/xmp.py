@@ -401,11 +401,27 @@ def _tiff_xmp(f, order: str) -> bytes | None:
 
 
 def _scan_packets(data: bytes):
-    for m in re.finditer(rb"<x:x([am]p)meta[\s>]", data):
-        end_tag = b"</x:x" + m.group(1) + b"meta>"
-        end = data.find(end_tag, m.end())
-        if end != -1:
-            yield data[m.start():end + len(end_tag)]
+    """Every <x:xmpmeta>/<x:xapmeta> packet in `data`, in order, in linear time.
+
+    A file of unclosed openings once made this quadratic (each opening searched to the end for its
+    closing tag: 8.4 MB took over two minutes). The next closing tag after an opening is the same for
+    every opening before it, so each kind's is found once and reused; none left means none to find."""
+    kinds = [kind for kind in (b"ap", b"mp") if b"</x:x" + kind + b"meta>" in data]
+    if not kinds:  # no packet can be complete: do not walk a flood of openings at all
+        return
+    next_end: dict[bytes, int] = {kind: None for kind in kinds}
+    for m in re.finditer(rb"<x:x(" + b"|".join(kinds) + rb")meta[\s>]", data):
+        kind = m.group(1)
+        end_tag = b"</x:x" + kind + b"meta>"
+        end = next_end[kind]
+        if end is None or (end != -1 and end < m.end()):
+            end = data.find(end_tag, m.end())
+            next_end[kind] = end
+        if end == -1:
+            if all(e == -1 for e in next_end.values()):
+                return
+            continue
+        yield data[m.start():end + len(end_tag)]
 
 
 def read_embedded_xmp(photo: Path) -> bytes | None:
