@@ -16,6 +16,7 @@ import numpy as np
 
 from ranker.catalog_schema import MIGRATIONS, apply, db_path, from_db
 from ranker.decisions import FLAGS, LABELS, Decision
+from ranker.images import printable_path
 from ranker.paths import data_dir
 
 
@@ -451,7 +452,7 @@ class Catalog:
             kept = Decision(flag if flag in FLAGS else None,
                             rating if isinstance(rating, int) and 0 <= rating <= 5 else 0,
                             label.lower() if isinstance(label, str) and label.lower() in LABELS else None)
-            where = ", ".join(str(p) for p in self._paths(photo_id)) or f"photo {photo_id}"
+            where = ", ".join(printable_path(p) for p in self._paths(photo_id)) or f"photo {photo_id}"
             notice = f"{where}: the catalog's decision row is damaged ({exc}); kept what is valid: {kept}"
             if notice not in self.notices:
                 self.notices.append(notice)

@@ -72,6 +72,9 @@ _MAX_EXPOSURE_BIAS = 20.0
 _DATETIME_RE = re.compile(r"\s*(\d{4})[:\-/](\d{2})[:\-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _OFFSET_RE = re.compile(r"\s*([+-])(\d{2}):?(\d{2})\s*$")
 
+#: The largest image decoded (pixels); see _pillow_formats.
+MAX_PIXELS = 200_000_000
+
 # warnings.catch_warnings swaps the process-wide filter list; serialising our own uses keeps
 # the decode pool's threads from restoring each other's filters. Held only while parsing headers.
 _WARNINGS_LOCK = threading.Lock()
@@ -151,6 +154,11 @@ def _as_path(path: str | os.PathLike | bytes) -> Path:
     return Path(os.fsdecode(os.fspath(path)))
 
 
+def printable_path(path: str | os.PathLike) -> str:
+    """The path as text any terminal or JSON file takes: bytes that are not UTF-8 shown escaped."""
+    return _printable(Path(os.fspath(path)))
+
+
 def _printable(path: Path) -> str:
     text = str(path)
     try:
@@ -212,6 +220,8 @@ def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | 
             return _decode_pillow(f, max_size, want_pixels)
         except ImageLoadError:
             raise
+        except _Damaged as exc:
+            raise ImageLoadError(p, str(exc)) from exc
         except rawpy.LibRawError as exc:
             raise ImageLoadError(p, _libraw_reason(exc)) from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -254,6 +264,9 @@ def _pillow_formats() -> tuple[str, ...]:
     except ImportError:  # HEIF photos then fail as "not a recognised image"
         pass
     Image.init()
+    # Pillow's default (89 MP) refuses real 100 MP camera JPEGs (Fujifilm GFX100: 11648×8736). 200 MP
+    # covers every camera sold; beyond it (and the bomb files) decoding is refused with a clear reason.
+    Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, MAX_PIXELS)
     return tuple(name for name in _PILLOW_FORMATS if name in Image.OPEN)
 
 
@@ -277,6 +290,8 @@ def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool):
         img.draft("RGB", target)
     if want_pixels or header is None:
         img.load()
+    if want_pixels and img.format == "JPEG":
+        _check_grey_fill(img)
     fields = header if header is not None else _pillow_exif(img)
     orientation = _orientation(fields.get("Orientation"))
     # pillow_heif rotates at open and resets EXIF to 1; report what the file said.
@@ -287,6 +302,30 @@ def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool):
     # Pillow's TIFF plugin (recent versions) rotates on load and deletes the tag: apply what is left.
     pending = _orientation(_pillow_exif(img).get("Orientation"))
     return _finish(img, target, pending), meta
+
+
+class _Damaged(Exception):
+    """Decoded, but not the photo the file should hold; the message is the reason."""
+
+
+#: libjpeg pads a scan whose data ends early (a header claiming more than the data holds, a broken
+#: card write) with mid-grey rows and does not fail; this many bottom rows of exact grey mean that.
+_GREY_FILL_ROWS = 0.02
+
+
+def _check_grey_fill(img: Image.Image) -> None:
+    """Refuse a JPEG whose bottom rows are libjpeg's exact mid-grey padding: it would rank (and be
+    auto-picked) as if it were whole."""
+    pixels = np.asarray(img)
+    grey = 128
+    rows = 0
+    for row in pixels[::-1]:  # from the bottom up; a real photo stops this at its first row
+        if not (row == grey).all():
+            break
+        rows += 1
+    if rows >= max(2, _GREY_FILL_ROWS * pixels.shape[0]):
+        share = rows / pixels.shape[0]
+        raise _Damaged(f"damaged JPEG: its data ends early, the bottom {share:.0%} is grey padding")
 
 
 def _stored_size(img: Image.Image) -> tuple[int, int]:

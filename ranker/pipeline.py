@@ -1,6 +1,7 @@
 """The culling pipeline as a generator: scan → features (cached) → group → score → ranked bursts."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import threading
@@ -20,7 +21,7 @@ from ranker.checkpoint import LoadedCheckpoint
 from ranker.decisions import Decision
 from ranker.features.iqa import quality_signals
 from ranker.features.registry import get_extractor
-from ranker.images import ImageLoadError, PhotoMetadata, load_photo
+from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
 from ranker.model import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
 from ranker.listing import ListedPhoto, list_shoot
@@ -63,8 +64,8 @@ class RankedPhoto:
 
     def to_json(self) -> dict:
         return {
-            "path": os.fsdecode(self.path),
-            "files": [os.fsdecode(p) for p in self.paths],
+            "path": printable_path(self.path),
+            "files": [printable_path(p) for p in self.paths],
             "rank": self.rank,
             "score": round(self.score, 6),
             "signals": {k: round(v, 6) for k, v in self.signals.items()},
@@ -91,12 +92,14 @@ class ShootRanking:
     bursts: tuple[RankedBurst, ...]
     errors: tuple[LoadFailure, ...] = field(default=())
     stats: dict = field(default_factory=dict)  # decoded / cached / photos counts, for the CLI summary
+    notices: tuple[str, ...] = ()  # catalog problems met on the way (a damaged decision row), each naming its file
 
     def to_json(self) -> dict:
         return {
             "model": self.model,
             "bursts": [b.to_json() for b in self.bursts],
-            "errors": [{"path": os.fsdecode(e.path), "error": e.reason} for e in self.errors],
+            "errors": [{"path": printable_path(e.path), "error": e.reason} for e in self.errors],
+            "notices": list(self.notices),
         }
 
     def photo(self, photo_id: int) -> RankedPhoto:
@@ -149,6 +152,8 @@ def _sidecar_decision(photo: PhotoFiles) -> Decision | None:
     from ranker.xmp import XmpError, read_decision
 
     for path in photo.paths:
+        if not path.is_file():  # a FIFO twin would block the plain open() of the XMP reader
+            continue
         try:
             decision = read_decision(path)
         except (XmpError, OSError):
@@ -219,15 +224,15 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
             failures.append(LoadFailure(listed.path, listed.error))
             continue
         record = catalog.photo(listed.photo_id)
-        if options.import_sidecars and not record.sidecars_read:
-            _import_sidecars(catalog, listed)
         current = record.fingerprint is not None and catalog.file_states(listed.photo_id) == {
             path: (size, mtime_ns) for path, size, mtime_ns in listed.states}
-        try:
+        try:  # first: it refuses what is not a regular file (a FIFO) before anything else opens it
             fp = record.fingerprint if current else fingerprint(listed.files.primary)
         except OSError as exc:
             failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
             continue
+        if options.import_sidecars and not record.sidecars_read:
+            _import_sidecars(catalog, listed)
         if not current:
             catalog.adopt(listed.photo_id, fp, listing.in_scope)
         missing = [e.name for e in extractors if catalog.get_features(fp, e.name, e.version, e.dim) is None]
@@ -368,10 +373,12 @@ def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | N
     root = Path(root)
     checkpoint, why = resolve_model(model_path)
     names = list(dict.fromkeys([*checkpoint.model.config.extractor_names, "descriptor"]))
+    seen = len(catalog.notices)
     photo_ids, failures, stats = yield from scan_shoot(root, catalog, names, options, cancel)
     check_cancel(cancel)
     yield Progress("rank", 0, 1, "grouping and scoring")
     ranking = assemble(root, catalog, checkpoint, why, photo_ids, failures, options, stats)
+    ranking = dataclasses.replace(ranking, notices=tuple(catalog.notices[seen:]))
     yield Progress("rank", 1, 1, f"{len(ranking.bursts)} bursts ranked", item=ranking)
     return ranking
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 
 from ranker.bursts import GroupingOptions
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
+from ranker.images import printable_path
 from ranker.pipeline import PipelineOptions, ShootRanking, rank_shoot, run
 
 
@@ -54,9 +54,9 @@ def print_ranking(ranking: ShootRanking, out=None) -> None:
               file=out)
         for photo in burst.photos:
             try:
-                name = os.fsdecode(photo.path.relative_to(root))
+                name = printable_path(photo.path.relative_to(root))
             except ValueError:
-                name = os.fsdecode(photo.path)
+                name = printable_path(photo.path)
             marker = "best" if photo.rank == 1 and burst.kind == "burst" else ""
             s = photo.signals
             why = (f"sharp {s.get('sharpness', 0):.2f}  expo {s.get('exposure', 0):.2f}  "
@@ -68,7 +68,9 @@ def print_ranking(ranking: ShootRanking, out=None) -> None:
     if ranking.errors:
         print(f"\n{len(ranking.errors)} file(s) could not be read:", file=out)
         for error in ranking.errors:
-            print(f"  {os.fsdecode(error.path)}: {error.reason}", file=out)
+            print(f"  {printable_path(error.path)}: {error.reason}", file=out)
+    for notice in ranking.notices:
+        print(f"note: {notice}", file=out)
     stats = ranking.stats
     if stats:
         print(f"\n{stats.get('photos', 0)} photos: {stats.get('decoded', 0)} analysed, "

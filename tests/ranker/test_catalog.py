@@ -248,12 +248,3 @@ def test_a_failed_commit_reports_the_real_error(tmp_path):
     with Catalog(path, connect=connect) as catalog, pytest.raises(CatalogError, match="disk is full"):
         _photo(catalog)
 
-
-def test_concurrent_first_opens_create_the_catalog_once(tmp_path):
-    path = tmp_path / "c.db"
-    code = f"from ranker.catalog import Catalog; Catalog({str(path)!r}).close()"
-    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(4)]
-    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4, errors
-    with Catalog(path) as catalog:
-        assert catalog._read("PRAGMA user_version")[0][0] == catalog_module.SCHEMA_VERSION
