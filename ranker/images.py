@@ -21,7 +21,7 @@ import numpy as np
 import rawpy
 from PIL import Image, UnidentifiedImageError
 
-from ranker.tiff_exif import find_tiff_headers, read_tiff_tags
+from ranker.tiff_exif import find_tiff_headers, raw_damage, read_tiff_tags
 
 RAW_EXTENSIONS: frozenset[str] = frozenset(
     {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"}
@@ -80,6 +80,10 @@ MAX_PIXELS = 200_000_000
 _WARNINGS_LOCK = threading.Lock()
 
 
+#: The file each decoding thread is reading, so warnings can name it.
+_CURRENT = threading.local()
+
+
 class ImageLoadError(Exception):
     """Any failure to read a photo; str(e) == f"{path}: {reason}".
 
@@ -112,6 +116,7 @@ class PhotoMetadata:
     orientation: int = 1  # EXIF 1-8
     width: int = 0  # full-resolution size after orientation
     height: int = 0
+    damage: str = ""  # decodable, but not whole (a RAW whose own data is cut: the preview was used)
 
     def as_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -214,6 +219,7 @@ def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | 
     if suffix not in SUPPORTED_EXTENSIONS:
         raise ImageLoadError(p, f"unsupported file type {suffix or '(no extension)'!r}")
     with _open_regular_file(p) as f:
+        _CURRENT.path = p
         try:
             if suffix in RAW_EXTENSIONS:
                 return _decode_raw(f, p, max_size, want_pixels)
@@ -232,6 +238,8 @@ def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | 
             raise ImageLoadError(p, "not enough memory to decode") from exc
         except Exception as exc:  # decoders raise anything on bad data (SyntaxError, struct.error...)
             raise ImageLoadError(p, _decode_reason(exc)) from exc
+        finally:
+            _CURRENT.path = None
 
 
 def _decode_reason(exc: Exception) -> str:
@@ -271,11 +279,18 @@ def _pillow_formats() -> tuple[str, ...]:
 
 
 def _open_pillow(fp: BinaryIO) -> Image.Image:
-    """Identify the image and parse its header, with decompression-bomb warnings as errors."""
+    """Identify the image and parse its header, with decompression-bomb warnings as errors. Pillow's
+    other header warnings ("Tag data larger than file") are re-issued with the file's name."""
     formats = _pillow_formats()
-    with _WARNINGS_LOCK, warnings.catch_warnings():
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        return Image.open(fp, formats=formats)
+        img = Image.open(fp, formats=formats)
+    where = getattr(_CURRENT, "path", None)
+    for warning in caught:
+        text = f"{_printable(where)}: {warning.message}" if where is not None else str(warning.message)
+        warnings.warn(text, warning.category, stacklevel=2)
+    return img
 
 
 def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool):
@@ -352,31 +367,39 @@ def _pillow_exif(img: Image.Image) -> dict[str, Any]:
 
 def _libraw_source(f: BinaryIO, path: Path) -> str | BinaryIO:
     """What LibRaw opens: a name, so it reads only the parts it needs (a 3 GB sparse CR2 is never read
-    whole into memory). /proc/self/fd/N is the very file we checked, under a name any encoding can pass."""
-    by_fd = f"/proc/self/fd/{f.fileno()}"
-    if os.path.exists(by_fd):
-        return by_fd
+    whole into memory). The real name when it is UTF-8 (LibRaw's own warnings print it), else
+    /proc/self/fd/N: the very file we checked, under a name any encoding can pass."""
     try:
         str(path).encode("utf-8")
         return str(path)
     except UnicodeEncodeError:
-        f.seek(0)
-        return io.BytesIO(f.read())
+        pass
+    by_fd = f"/proc/self/fd/{f.fileno()}"
+    if os.path.exists(by_fd):
+        return by_fd
+    f.seek(0)
+    return io.BytesIO(f.read())
 
 
 def _decode_raw(f: BinaryIO, path: Path, max_size: int | None, want_pixels: bool):
-    get = _raw_exif(f.read(_RAW_EXIF_SPAN))
+    head = f.read(_RAW_EXIF_SPAN)
+    get = _raw_exif(head)
+    damage = raw_damage(head, os.fstat(f.fileno()).st_size)
     with rawpy.imread(_libraw_source(f, path)) as raw:
         # LibRaw's flip is what postprocess applies, so the preview path must use the same one.
         orientation = _LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
         sensor = (raw.sizes.width, raw.sizes.height)
         meta = _metadata(get, orientation, _oriented_size(sensor, orientation))
         if not want_pixels:
-            return None, meta
+            return None, dataclasses.replace(meta, damage=f"RAW data damaged ({damage})" if damage else "")
         if max_size is not None:
             preview = _raw_preview(raw, sensor, max_size)
             if preview is not None:
+                if damage:
+                    meta = dataclasses.replace(meta, damage=f"RAW data damaged ({damage}), preview only")
                 return _finish(preview, _target_size(preview.size, max_size), orientation), meta
+        if damage:  # no preview to fall back on: LibRaw would demosaic garbage or fail
+            raise _Damaged(f"RAW data damaged ({damage})")
         # Half-size demosaic is ~4x faster and plenty when it still covers max_size.
         half = max_size is not None and max(sensor) // 2 >= max_size
         rgb = raw.postprocess(half_size=half, use_camera_wb=True)

@@ -99,7 +99,6 @@ class ShootRanking:
             "model": self.model,
             "bursts": [b.to_json() for b in self.bursts],
             "errors": [{"path": printable_path(e.path), "error": e.reason} for e in self.errors],
-            "notices": list(self.notices),
         }
 
     def photo(self, photo_id: int) -> RankedPhoto:
@@ -148,29 +147,35 @@ def _decode(pending: _Pending, max_size: int):
     return (image, meta), None
 
 
-def _sidecar_decision(photo: PhotoFiles) -> Decision | None:
+def _sidecar_decision(photo: PhotoFiles) -> tuple[Decision | None, list[str]]:
+    """The decision other tools recorded for the photo, and why any sidecar of it could not be read."""
     from ranker.xmp import XmpError, read_decision
 
+    problems = []
     for path in photo.paths:
         if not path.is_file():  # a FIFO twin would block the plain open() of the XMP reader
             continue
         try:
             decision = read_decision(path)
-        except (XmpError, OSError):
-            continue  # an unreadable sidecar is reported by the export path; scanning goes on
+        except (XmpError, OSError) as exc:
+            problems.append(f"{printable_path(path)}: its XMP sidecar could not be read ({exc}); "
+                            "ratings in it were not imported")
+            continue
         if decision is not None and not decision.is_empty:
-            return decision
-    return None
+            return decision, problems
+    return None, problems
 
 
-def _import_sidecars(catalog: Catalog, listed: ListedPhoto) -> None:
+def _import_sidecars(catalog: Catalog, listed: ListedPhoto) -> list[str]:
     """Ratings, labels and rejects other tools wrote, taken once per photo, unless the user decided first.
     Marked done only after the decision is committed, so a kill in between retries on the next run."""
+    problems: list[str] = []
     if not catalog.has_decision(listed.photo_id):
-        decision = _sidecar_decision(listed.files)
+        decision, problems = _sidecar_decision(listed.files)
         if decision is not None:
             catalog.set_decision(listed.photo_id, decision, source="xmp")
     catalog.mark_sidecars_read(listed.photo_id)
+    return problems
 
 
 def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], options: PipelineOptions,
@@ -186,7 +191,7 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
     decode_size = max(e.decode_size for e in extractors)
     ids: list[int] = []
     failures: list[LoadFailure] = []
-    stats = {"photos": total, "decoded": 0, "cached": 0}
+    stats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
     pending: list[_Pending] = []
     yield Progress("scan", 0, total, f"{total} photos found")
 
@@ -215,6 +220,8 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                                      for e in extractors if e.name in item.missing)
                 ids.append(listed.photo_id)
                 stats["decoded"] += 1
+                if meta.damage:
+                    stats["notices"].append(f"{printable_path(listed.path)}: {meta.damage}")
         pending.clear()
         yield Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
@@ -232,7 +239,7 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
             failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
             continue
         if options.import_sidecars and not record.sidecars_read:
-            _import_sidecars(catalog, listed)
+            stats["notices"] += _import_sidecars(catalog, listed)
         if not current:
             catalog.adopt(listed.photo_id, fp, listing.in_scope)
         missing = [e.name for e in extractors if catalog.get_features(fp, e.name, e.version, e.dim) is None]
@@ -246,6 +253,8 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                                             listed.states)
                 ids.append(listed.photo_id)
                 stats["cached"] += 1
+                if known.metadata.get("damage"):
+                    stats["notices"].append(f"{printable_path(listed.path)}: {known.metadata['damage']}")
                 continue
         pending.append(_Pending(listed, fp, missing))
         if len(pending) >= WINDOW:
@@ -378,7 +387,7 @@ def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | N
     check_cancel(cancel)
     yield Progress("rank", 0, 1, "grouping and scoring")
     ranking = assemble(root, catalog, checkpoint, why, photo_ids, failures, options, stats)
-    ranking = dataclasses.replace(ranking, notices=tuple(catalog.notices[seen:]))
+    ranking = dataclasses.replace(ranking, notices=(*stats["notices"], *catalog.notices[seen:]))
     yield Progress("rank", 1, 1, f"{len(ranking.bursts)} bursts ranked", item=ranking)
     return ranking
 

@@ -95,3 +95,48 @@ def find_tiff_headers(data: bytes, limit: int = MAX_HEADERS) -> list[int]:
         found.append(min(hits))
         pos = min(hits) + 4
     return found
+
+
+#: IFDs followed along the next-IFD chain when checking where a RAW's image data ends (CR2 has 4).
+MAX_CHAIN = 8
+_STRIP_OFFSETS, _STRIP_COUNTS, _SUB_IFDS = 0x111, 0x117, 0x14A
+_MAX_STRIPS = 4096
+
+
+def raw_damage(data: bytes, file_size: int) -> str:
+    """Why a TIFF-structured RAW's own image data cannot be whole ('' when it looks whole or cannot
+    be told): strips that end past the end of the file (a truncated copy) or a broken IFD chain.
+    `data` is the file's head; IFDs beyond it are not checked."""
+    order = {b"II": "<", b"MM": ">"}.get(data[:2])
+    if order is None or len(data) < 8:
+        return ""
+    (first,) = struct.unpack_from(order + "I", data, 4)
+    pending, seen, end = [first], set(), 0
+    while pending and len(seen) < MAX_CHAIN:  # the next-IFD chain and SubIFDs (DNG keeps its raw there)
+        offset = pending.pop(0)
+        if offset == 0 or offset in seen:
+            continue
+        if offset + 2 > len(data):
+            if offset >= file_size:
+                return "its IFD chain is broken"
+            continue  # beyond the head we read: cannot tell
+        seen.add(offset)
+        (count,) = struct.unpack_from(order + "H", data, offset)
+        if count == 0 or count > MAX_ENTRIES or offset + 2 + 12 * count + 4 > len(data):
+            return "its IFD chain is broken"
+        values = {}
+        for index in range(count):
+            tag, kind, n = struct.unpack_from(order + "HHI", data, offset + 2 + 12 * index)
+            if tag in (_STRIP_OFFSETS, _STRIP_COUNTS, _SUB_IFDS) and kind in (3, 4, 13) and 0 < n <= _MAX_STRIPS:
+                fmt, size = _TYPES[4 if kind == 13 else kind]
+                field = offset + 2 + 12 * index + 8
+                at = field if size * n <= 4 else struct.unpack_from(order + "I", data, field)[0]
+                if at + size * n <= len(data):
+                    values[tag] = struct.unpack_from(order + fmt * n, data, at)
+        if _STRIP_OFFSETS in values and _STRIP_COUNTS in values:
+            end = max(end, *(o + c for o, c in zip(values[_STRIP_OFFSETS], values[_STRIP_COUNTS])))
+        pending.extend(values.get(_SUB_IFDS, ())[:MAX_CHAIN])
+        pending.append(struct.unpack_from(order + "I", data, offset + 2 + 12 * count)[0])
+    if end > file_size:
+        return f"truncated: its image data ends at byte {end:,}, the file at {file_size:,}"
+    return ""

@@ -283,3 +283,37 @@ def test_damaged_jpegs_that_decode_grey_are_flagged_not_ranked(tmp_path):
     assert _ranked(ranking) == set(good)  # so auto-cull can never pick them
     errors = _errors(ranking)
     assert "grey" in errors["claims_9000.jpg"] and "truncated" in errors["cut.jpg"]
+
+
+@pytest.mark.timeout(60)
+def test_rank_reports_an_unreadable_sidecar_by_name(tmp_path):
+    folder = tmp_path / "shoot"
+    good = _good_shoot(folder)
+    broken = folder / "good_0.xmp"
+    broken.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF")  # cut off mid-write
+    before = _tree(folder)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking = _rank(folder, catalog)
+    assert _ranked(ranking) == set(good)
+    assert any(str(good[0]) in n and "could not be read" in n for n in ranking.notices), ranking.notices
+    assert _tree(folder) == before
+
+
+SHARED_CR2 = Path(__file__).resolve().parents[3] / "shared" / "photos" / "raw" / "IMG_5952.CR2"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not SHARED_CR2.is_file(), reason="../shared/photos/raw/IMG_5952.CR2 absent")
+def test_a_truncated_cr2_ranks_on_its_preview_and_says_so(tmp_path):
+    folder = tmp_path / "shoot"
+    good = _good_shoot(folder)
+    data = SHARED_CR2.read_bytes()
+    (folder / "half.CR2").write_bytes(data[: len(data) // 2])
+    before = _tree(folder)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking = _rank(folder, catalog)
+        again = _rank(folder, catalog)
+    assert _ranked(ranking) == {*good, folder / "half.CR2"}
+    for run_ in (ranking, again):
+        assert any("half.CR2" in n and "RAW data damaged" in n and "preview only" in n for n in run_.notices)
+    assert _tree(folder) == before
