@@ -438,7 +438,7 @@ def test_decompression_bomb(tmp_path):
 
 
 def test_bomb_warning_is_an_error_even_when_warnings_are_ignored(tmp_path):
-    path = make_bomb_png(tmp_path / "big.png", width=10_000, height=10_000)  # warning range
+    path = make_bomb_png(tmp_path / "big.png", width=15_000, height=15_000)  # warning range: 225 MP
     before = list(warnings.filters)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -557,7 +557,7 @@ def test_files_are_never_modified(tmp_path):
 
 def test_parallel_loads_agree_and_leave_warning_filters_alone(tmp_path):
     path = write_jpeg(tmp_path / "p.jpg", size=(300, 200), capture_time="2024:01:01 00:00:00")
-    bomb = make_bomb_png(tmp_path / "bomb.png", width=10_000, height=10_000)
+    bomb = make_bomb_png(tmp_path / "bomb.png", width=15_000, height=15_000)  # over MAX_PIXELS
     before = list(warnings.filters)
 
     def work(i):
@@ -572,3 +572,10 @@ def test_parallel_loads_agree_and_leave_warning_filters_alone(tmp_path):
         results = [r for r in pool.map(work, range(24)) if r is not None]
     assert set(results) == {((100, 67), datetime(2024, 1, 1))}
     assert warnings.filters == before
+
+
+def test_a_100_megapixel_camera_jpeg_is_decoded_not_called_a_bomb(tmp_path):
+    path = tmp_path / "gfx100.jpg"
+    Image.new("RGB", (11648, 8736), (90, 120, 150)).save(path, quality=70)  # Fujifilm GFX100
+    image, meta = load_photo(path, max_size=256)
+    assert (meta.width, meta.height) == (11648, 8736) and max(image.size) == 256
