@@ -342,7 +342,7 @@ class Catalog:
                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in signals.values())
                    or not isinstance(capture_ts, (int, float)) or time_source not in ("exif", "file")
                    or not (fingerprint is None or isinstance(fingerprint, str)))
-        if damaged:
+        if damaged or metadata is None or signals is None:
             return PhotoRecord(photo_id, None, self._paths(photo_id), 0.0, "file", {}, {}, True, bool(row[6]))
         return PhotoRecord(photo_id, fingerprint, self._paths(photo_id), float(capture_ts), time_source,
                            metadata, signals, False, bool(row[6]))
@@ -385,24 +385,24 @@ class Catalog:
     # -- bursts and scores ----------------------------------------------------------------
     def replace_bursts(self, shoot: str, bursts: list[tuple[str, list[int]]]) -> None:
         """Store a shoot's grouping: [(kind, [photo ids in capture order])], numbered from 1."""
-        shoot = db_path(shoot)
+        key = db_path(shoot)
         with self._write() as db:
-            db.execute("DELETE FROM burst_members WHERE shoot = ?", (shoot,))
-            db.execute("DELETE FROM bursts WHERE shoot = ?", (shoot,))
+            db.execute("DELETE FROM burst_members WHERE shoot = ?", (key,))
+            db.execute("DELETE FROM bursts WHERE shoot = ?", (key,))
             for number, (kind, members) in enumerate(bursts, start=1):
-                db.execute("INSERT INTO bursts VALUES (?,?,?)", (shoot, number, kind))
+                db.execute("INSERT INTO bursts VALUES (?,?,?)", (key, number, kind))
                 db.executemany("INSERT INTO burst_members VALUES (?,?,?,?)",
-                               [(shoot, number, pid, pos) for pos, pid in enumerate(members)])
+                               [(key, number, pid, pos) for pos, pid in enumerate(members)])
 
     def shoots(self) -> list[str]:
         """Every shoot (folder key) with a stored burst grouping."""
         return [os.fsdecode(row[0]) for row in self._read("SELECT DISTINCT shoot FROM bursts ORDER BY shoot")]
 
     def bursts(self, shoot: str) -> list[tuple[int, str, list[int]]]:
-        shoot = db_path(shoot)
-        kinds = self._read("SELECT number, kind FROM bursts WHERE shoot = ? ORDER BY number", (shoot,))
+        key = db_path(shoot)
+        kinds = self._read("SELECT number, kind FROM bursts WHERE shoot = ? ORDER BY number", (key,))
         members = self._read("SELECT burst, photo_id FROM burst_members WHERE shoot = ? ORDER BY burst, position",
-                             (shoot,))
+                             (key,))
         grouped: dict[int, list[int]] = {n: [] for n, _ in kinds}
         for burst, pid in members:
             grouped[burst].append(pid)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Union
 
 from ranker.images import is_raw
 
@@ -143,7 +143,7 @@ def _v2_photo_is_a_file_in_its_folder(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM bursts")
 
 
-Migration = Union[str, Callable[[sqlite3.Connection], None]]
+Migration = str | Callable[[sqlite3.Connection], None]
 
 # Ordered migrations: index i upgrades user_version i → i+1. Never edit a released one; append.
 MIGRATIONS: list[Migration] = [

@@ -223,7 +223,19 @@ def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | 
         try:
             if suffix in RAW_EXTENSIONS:
                 return _decode_raw(f, p, max_size, want_pixels)
-            return _decode_pillow(f, max_size, want_pixels)
+            try:
+                return _decode_pillow(f, max_size, want_pixels)
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning, _Damaged):
+                raise
+            except Exception as first:
+                if suffix not in (".tif", ".tiff"):
+                    raise
+                # 12-bit, float, planar CMYK, many-channel TIFFs: valid, but beyond Pillow
+                f.seek(0)
+                try:
+                    return _decode_tifffile(f, max_size, want_pixels)
+                except Exception:  # noqa: BLE001 - not a TIFF tifffile reads either: Pillow's reason stands
+                    raise first from None
         except ImageLoadError:
             raise
         except _Damaged as exc:
@@ -362,6 +374,48 @@ def _pillow_exif(img: Image.Image) -> dict[str, Any]:
         return {}
 
 
+# --- TIFF variants Pillow cannot open ----------------------------------------------------
+
+
+def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool):
+    """The first page through tifffile: any bit depth, float, planar, CMYK or extra channels, scaled
+    by its own BitsPerSample (a 12-bit file is not 16x too dark)."""
+    import tifffile
+
+    try:
+        tif = tifffile.TiffFile(f, name="image.tif")  # our fd-backed file has no name
+    except tifffile.TiffFileError as exc:
+        raise UnidentifiedImageError(str(exc)) from exc
+    with tif:
+        page = tif.pages.first
+        width, height = int(page.imagewidth), int(page.imagelength)
+        if width * height > MAX_PIXELS:
+            raise Image.DecompressionBombError(f"{width}x{height} pixels exceeds the {MAX_PIXELS:,} limit")
+        orientation = _orientation(page.tags.valueof(274))
+        meta = PhotoMetadata(orientation=orientation, width=_oriented_size((width, height), orientation)[0],
+                             height=_oriented_size((width, height), orientation)[1])
+        if not want_pixels:
+            return None, meta
+        pixels = np.asarray(page.asarray())
+        axes, bits, photometric = page.axes, int(page.bitspersample), int(page.photometric)
+    if "S" in axes and pixels.ndim == 3:
+        pixels = np.moveaxis(pixels, axes.index("S"), -1)  # planar (samples first) -> samples last
+    if np.issubdtype(pixels.dtype, np.floating):
+        pixels = np.nan_to_num(pixels.astype(np.float32))
+        peak = float(pixels.max()) if pixels.size else 1.0
+        scaled = pixels / (peak if peak > 1.0 else 1.0)
+    else:
+        scaled = pixels.astype(np.float32) / float((1 << min(bits, 32)) - 1)
+    data = (np.clip(scaled, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    if data.ndim == 3 and data.shape[-1] == 4 and photometric == 5:  # SEPARATED: CMYK
+        img = Image.fromarray(data, "CMYK").convert("RGB")
+    elif data.ndim == 3 and data.shape[-1] >= 3:
+        img = Image.fromarray(np.ascontiguousarray(data[..., :3]), "RGB")  # extra samples dropped
+    else:
+        img = Image.fromarray(np.ascontiguousarray(data if data.ndim == 2 else data[..., 0]), "L")
+    return _finish(img, _target_size(img.size, max_size), orientation), meta
+
+
 # --- camera RAW ----------------------------------------------------------------------------
 
 
@@ -487,9 +541,17 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     if img.mode == "RGB":
         return img
     if img.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
-        # Pillow clips 16-bit values to 255 when converting; scale them instead.
-        scaled = np.clip(np.asarray(img, dtype=np.float32) / 257.0, 0, 255).astype(np.uint8)
+        # Pillow clips 16-bit values to 255 when converting; scale them by the file's own bit depth
+        # (a 12-bit TIFF's white is 4095, not 65535).
+        tags = getattr(img, "tag_v2", None)
+        bits = _first(tags.get(258)) if tags is not None else None
+        peak = float((1 << bits) - 1) if isinstance(bits, int) and 8 < bits < 16 else 65535.0
+        scaled = np.clip(np.asarray(img, dtype=np.float32) * (255.0 / peak), 0, 255).astype(np.uint8)
         return Image.fromarray(scaled).convert("RGB")
+    if img.mode == "F":  # float TIFF: 0..1 by convention, else scaled by its peak
+        values = np.nan_to_num(np.asarray(img, dtype=np.float32))
+        peak = float(values.max()) if values.size and values.max() > 1.0 else 1.0
+        return Image.fromarray((np.clip(values / peak, 0, 1) * 255 + 0.5).astype(np.uint8)).convert("RGB")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
         # Fully transparent pixels often hold arbitrary colours; show them on white.
         rgba = img.convert("RGBA")

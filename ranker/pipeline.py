@@ -5,10 +5,10 @@ import dataclasses
 import datetime as dt
 import os
 import threading
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generator, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -22,9 +22,9 @@ from ranker.decisions import Decision
 from ranker.features.iqa import quality_signals
 from ranker.features.registry import get_extractor
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
+from ranker.listing import ListedPhoto, list_shoot
 from ranker.model import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
-from ranker.listing import ListedPhoto, list_shoot
 from ranker.scan import PhotoFiles, fingerprint
 
 #: Photos decoded and extracted together: bounds memory (decoded images) while batching the backbones.
@@ -119,7 +119,7 @@ def _capture(meta: PhotoMetadata | None, mtime_ns: int) -> tuple[float, str]:
     if meta is not None and meta.capture_time is not None:
         when = meta.capture_time
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
+            when = when.replace(tzinfo=dt.UTC)
         return when.timestamp(), "exif"
     return mtime_ns / 1e9, "file"
 

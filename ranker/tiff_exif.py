@@ -87,7 +87,8 @@ def find_tiff_headers(data: bytes, limit: int = MAX_HEADERS) -> list[int]:
     container (CR3's CMT boxes, a RAF's embedded JPEG)."""
     if data[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIU\x00"):  # TIFF, Olympus ORF, Panasonic RW2
         return [0]
-    found, pos = [], 0
+    found: list[int] = []
+    pos = 0
     while len(found) < limit:
         hits = [i for i in (data.find(b"II*\x00", pos), data.find(b"MM\x00*", pos)) if i != -1]
         if not hits:
@@ -111,7 +112,8 @@ def raw_damage(data: bytes, file_size: int) -> str:
     if order is None or len(data) < 8:
         return ""
     (first,) = struct.unpack_from(order + "I", data, 4)
-    pending, seen, end = [first], set(), 0
+    pending, end = [first], 0
+    seen: set[int] = set()
     while pending and len(seen) < MAX_CHAIN:  # the next-IFD chain and SubIFDs (DNG keeps its raw there)
         offset = pending.pop(0)
         if offset == 0 or offset in seen:

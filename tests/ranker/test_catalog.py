@@ -162,9 +162,9 @@ def _v1_catalog(path):
         db.execute("PRAGMA user_version = 1")
         db.execute("INSERT INTO photos VALUES (1, 'same', 1000.0, 'exif', '{\"make\": \"X\"}', '{\"sharpness\": 2.0}')")
         db.execute("INSERT INTO photos VALUES (2, 'other', 1001.0, 'exif', '{}', '{}')")
-        for path, pid, primary in (("/card/IMG_1.CR2", 1, 1), ("/card/IMG_1.JPG", 1, 0),
+        for name, pid, primary in (("/card/IMG_1.CR2", 1, 1), ("/card/IMG_1.JPG", 1, 0),
                                    ("/backup/IMG_1.CR2", 1, 0), ("/card/IMG_2.JPG", 2, 1)):
-            db.execute("INSERT INTO files VALUES (?, ?, 10, 20, ?)", (path, pid, primary))
+            db.execute("INSERT INTO files VALUES (?, ?, 10, 20, ?)", (name, pid, primary))
         db.execute("INSERT INTO decisions VALUES (1, 'pick', 4, 'red', 'user', 'now')")
         db.execute("INSERT INTO choices VALUES (1, 1, 2, 'compare', 'now')")
         db.execute("INSERT INTO bursts VALUES ('/card', 1, 'burst')")
@@ -192,7 +192,9 @@ def test_migration_gives_each_folder_its_own_photo_and_keeps_every_decision(tmp_
 
 
 def test_photos_get_ids_at_listing_and_a_rename_in_the_folder_keeps_its_id(tmp_path):
-    inside = lambda p: p.parent == Path("/s")  # noqa: E731
+    def inside(path):
+        return path.parent == Path("/s")
+
     with Catalog(tmp_path / "c.db") as catalog:
         a, b = catalog.identify([[(Path("/s/a.jpg"), 10, 20)], [(Path("/s/b.jpg"), 11, 20)]], inside)
         assert a != b and catalog.photo(a).fingerprint is None

@@ -14,13 +14,20 @@ from pathlib import Path
 
 import pytest
 
-import ranker.pipeline as pipeline
+from ranker import pipeline
 from ranker.catalog import Catalog, CatalogError
 from ranker.decisions import Decision
 from ranker.export import ExportItem, plan_export, run_export
 from ranker.pipeline import PipelineOptions, rank_shoot, run
-from tests.fault_files import (damaged_jpeg, fifo, header_claims_bigger, ifd_loop_raw, jpeg_bytes, surrogate_name,
-                               xmp_flood)
+from tests.fault_files import (
+    damaged_jpeg,
+    fifo,
+    header_claims_bigger,
+    ifd_loop_raw,
+    jpeg_bytes,
+    surrogate_name,
+    xmp_flood,
+)
 
 GOOD = 4
 

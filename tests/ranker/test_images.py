@@ -579,3 +579,23 @@ def test_a_100_megapixel_camera_jpeg_is_decoded_not_called_a_bomb(tmp_path):
     Image.new("RGB", (11648, 8736), (90, 120, 150)).save(path, quality=70)  # Fujifilm GFX100
     image, meta = load_photo(path, max_size=256)
     assert (meta.width, meta.height) == (11648, 8736) and max(image.size) == 256
+
+
+@pytest.mark.parametrize("kind", ["float32 grey", "float64 rgb", "cmyk", "planar rgb", "five channels"])
+def test_tiff_variants_beyond_pillow_decode_at_their_own_scale(tmp_path, kind):
+    import tifffile
+
+    grey = np.linspace(0, 1, 64 * 48, dtype=np.float32).reshape(48, 64)
+    data, options, mean = {
+        "float32 grey": (grey, {}, 127.5),
+        "float64 rgb": (np.full((48, 64, 3), 0.5), {"photometric": "rgb"}, 128),
+        "cmyk": (np.full((48, 64, 4), 60, np.uint8), {"photometric": "separated"}, 149),
+        "planar rgb": (np.full((3, 48, 64), 200, np.uint8), {"planarconfig": "separate", "photometric": "rgb"}, 200),
+        "five channels": (np.full((48, 64, 5), 100, np.uint8),
+                          {"photometric": "rgb", "planarconfig": "contig", "extrasamples": (0, 0)}, 100),
+    }[kind]
+    path = tmp_path / "variant.tif"
+    tifffile.imwrite(path, data, **options)
+    image, meta = load_photo(path)
+    assert image.mode == "RGB" and image.size == (64, 48) and (meta.width, meta.height) == (64, 48)
+    assert np.asarray(image).mean() == pytest.approx(mean, abs=1.5)

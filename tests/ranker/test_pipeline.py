@@ -196,7 +196,7 @@ def test_byte_identical_copies_are_two_photos_sharing_their_analysis(shoot, tmp_
 
 
 def test_the_same_photos_in_two_folders_share_nothing_but_features(shoot, tmp_path):
-    src, best = shoot
+    src, _ = shoot
     card, backup = tmp_path / "card", tmp_path / "backup"
     shutil.copytree(src, card)
     shutil.copytree(src, backup)
@@ -215,7 +215,7 @@ def test_the_same_photos_in_two_folders_share_nothing_but_features(shoot, tmp_pa
 
 
 def test_listing_gives_every_photo_an_id_before_anything_is_decoded(shoot, tmp_path, monkeypatch):
-    import ranker.pipeline as pipeline
+    from ranker import pipeline
     from ranker.listing import ShootListing
 
     folder, _ = shoot
