@@ -11,7 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from phototriage_gui.workers import Worker
-from ranker.images import ImageLoadError, load_photo
+from ranker import preview
+from ranker.images import ImageLoadError
 
 THUMB = 256  # long side of strip and grid thumbnails
 FULL = 0  # full resolution, for 100% zoom
@@ -28,12 +29,14 @@ class Decoded:
     width: int
     height: int
     full_size: tuple[int, int]
+    damaged: str | None = None
 
 
 def _decode(path: Path, size: int) -> Decoded:
-    image, meta = load_photo(path, max_size=size or None)
-    full = (meta.width, meta.height) if meta.width and meta.height else image.size
-    return Decoded(image.tobytes(), image.width, image.height, full)
+    # ranker.preview: a RAW is one rendering at every size, so 100% never changes its look
+    shown = preview.render(path, max_size=size or None, thumbnail=size == THUMB)
+    image = shown.image
+    return Decoded(image.tobytes(), image.width, image.height, shown.full_size, shown.damaged)
 
 
 class _Lru:
@@ -73,6 +76,7 @@ class ImageCache(QObject):
         self._lru = {THUMB: _Lru(thumb_budget_mb << 20), "big": _Lru(preview_budget_mb << 20)}
         self._paths: dict[str, Path] = {}
         self._full_size: dict[str, tuple[int, int]] = {}
+        self._damaged: dict[str, str] = {}
         self._errors: dict[tuple[str, int], str] = {}
         self._queue: list[tuple[str, int]] = []  # urgent first
         self._running: dict[tuple[str, int], Worker] = {}
@@ -97,6 +101,13 @@ class ImageCache(QObject):
 
     def full_size(self, key: str) -> tuple[int, int] | None:
         return self._full_size.get(key)
+
+    def damaged(self, key: str) -> str | None:
+        """Why the file decoded with errors (known once any size of it was decoded), else None."""
+        return self._damaged.get(key)
+
+    def loading(self, key: str, size: int) -> bool:
+        return (key, size) in self._running or (key, size) in self._queue
 
     def error(self, key: str, size: int) -> str | None:
         return self._errors.get((key, size))
@@ -148,6 +159,8 @@ class ImageCache(QObject):
                        QImage.Format.Format_RGB888).copy()  # copy: Qt must own the pixels, not the bytes object
         self._lru_for(size).put(job, image)
         self._full_size[key] = decoded.full_size
+        if decoded.damaged:
+            self._damaged[key] = decoded.damaged
 
     def _fail(self, job: tuple[str, int], exc: Exception) -> None:
         self._errors[job] = exc.reason if isinstance(exc, ImageLoadError) else str(exc)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, 
 
 from phototriage_gui import actions as action_table
 from phototriage_gui.handlers import ActionHandlers
-from phototriage_gui.image_cache import ImageCache
+from phototriage_gui.image_cache import FULL, ImageCache
 from phototriage_gui.models.photo_model import PhotoListModel
 from phototriage_gui.session import Session
 from phototriage_gui.views.compare import CompareView
@@ -29,6 +29,7 @@ from ranker.catalog import Catalog, CatalogError
 from ranker.paths import config_dir
 
 PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user
+FULL_PREFETCH = 4  # full-resolution decodes kept ready while zoomed: the pair and the next two (72 MB each at 24 MP)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.actions["auto_advance"].setChecked(self.session.prefs.auto_advance)
         self.view_mode = "compare"
         self._previous_view = "compare"
+        self._zoomed = False
         self._wire()
         self.setAcceptDrops(True)
         self._restore_geometry()
@@ -149,6 +151,8 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.actions["undo"].setEnabled(False)
         self.actions["redo"].setEnabled(False)
         self.models.modelChanged.connect(session.start_ranking)
+        for view in (self.compare, self.loupe):
+            view.zoom.changed.connect(self._zoom_changed)
         self.models.jobStarted.connect(self.job_progress.attach)
         for name, dock in (("show_info", self.info_dock), ("show_models", self.models_dock),
                            ("show_problems", self.problems_dock)):
@@ -182,11 +186,24 @@ class MainWindow(ActionHandlers, QMainWindow):
     def _prefetch(self) -> None:
         """Decode what the user will look at next: the pair, then the photos after and before."""
         shoot, current = self.session.shoot, self.session.current
+        if shoot is None or current not in shoot.index:
+            return
         index = shoot.index[current]
         ahead = [p.key for p in shoot.photos[index + 1:] if self.session.visible(p.key)][:PREFETCH_AHEAD]
         behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
-        keys = [current, *(self.session.pair or ()), *ahead, *behind]
-        self.cache.prefetch(list(dict.fromkeys(keys)), self.cache.preview_size)
+        keys = list(dict.fromkeys([current, *(self.session.pair or ()), *ahead, *behind]))
+        self.cache.prefetch(keys, self.cache.preview_size)
+        # Zoomed in, the next photo is judged at 100% too: its full-resolution pixels come next in line
+        # (after every preview, which a step shows first), so stepping through a burst stays at 100%.
+        zoomed = self.view_mode in ("compare", "loupe") and not self.active_image_view().zoom.fit
+        self.cache.prefetch(keys[:FULL_PREFETCH] if zoomed else [], FULL)
+        if zoomed:
+            self.active_image_view()._ensure_resolution()  # the photo on screen stays first in line
+
+    def _zoom_changed(self) -> None:
+        was, self._zoomed = self._zoomed, not self.active_image_view().zoom.fit
+        if was != self._zoomed:  # panning at 100% changes nothing about what comes next
+            self._prefetch()
 
     def _problems_changed(self) -> None:
         files = [p for p in self.session.problems if p.where != "catalog"]
