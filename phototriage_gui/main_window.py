@@ -23,6 +23,7 @@ from phototriage_gui.views.model_panel import ModelPanel
 from phototriage_gui.views.photo_list import BurstStrip, GridView
 from phototriage_gui.views.problems import MessageBar, ProblemsList
 from phototriage_gui.views.progress import JobProgress
+from phototriage_gui.views.survey import SurveyView
 from phototriage_gui.workers import make_pool
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
@@ -82,8 +83,9 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.loupe = LoupeView(self.session, self.cache)
         self.grid = GridView(self.session, self.photo_model)
         self.grid.list.activated_key.connect(self._open_in_loupe)
+        self.survey = SurveyView(self.session, self.cache)
         self.stack = QStackedWidget()
-        for view in (self.compare, self.loupe, self.grid):
+        for view in (self.compare, self.loupe, self.grid, self.survey):
             self.stack.addWidget(view)
         self.strip = BurstStrip(self.session, self.photo_model)
         self.filter_bar = FilterBar(self.session)
@@ -151,8 +153,9 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.actions["undo"].setEnabled(False)
         self.actions["redo"].setEnabled(False)
         self.models.modelChanged.connect(session.start_ranking)
-        for view in (self.compare, self.loupe):
+        for view in (self.compare, self.loupe, self.survey):
             view.zoom.changed.connect(self._zoom_changed)
+        session.pairChanged.connect(lambda: self.actions["champion"].setChecked(session.champion_mode))
         self.models.jobStarted.connect(self.job_progress.attach)
         for name, dock in (("show_info", self.info_dock), ("show_models", self.models_dock),
                            ("show_problems", self.problems_dock)):
@@ -191,11 +194,12 @@ class MainWindow(ActionHandlers, QMainWindow):
         index = shoot.index[current]
         ahead = [p.key for p in shoot.photos[index + 1:] if self.session.visible(p.key)][:PREFETCH_AHEAD]
         behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
-        keys = list(dict.fromkeys([current, *(self.session.pair or ()), *ahead, *behind]))
+        survey = self.survey.keys if self.view_mode == "survey" else []
+        keys = list(dict.fromkeys([current, *(self.session.pair or ()), *survey, *ahead, *behind]))
         self.cache.prefetch(keys, self.cache.preview_size)
         # Zoomed in, the next photo is judged at 100% too: its full-resolution pixels come next in line
         # (after every preview, which a step shows first), so stepping through a burst stays at 100%.
-        zoomed = self.view_mode in ("compare", "loupe") and not self.active_image_view().zoom.fit
+        zoomed = self.view_mode != "grid" and not self.active_image_view().zoom.fit
         self.cache.prefetch(keys[:FULL_PREFETCH] if zoomed else [], FULL)
         if zoomed:
             self.active_image_view()._ensure_resolution()  # the photo on screen stays first in line
@@ -238,13 +242,18 @@ class MainWindow(ActionHandlers, QMainWindow):
         if name != "grid":
             self._previous_view = name
         self.view_mode = name
-        self.stack.setCurrentWidget({"compare": self.compare, "loupe": self.loupe, "grid": self.grid}[name])
+        self.stack.setCurrentWidget(self._views()[name])
         self.strip.setVisible(name != "grid")  # the grid already shows every photo
-        for view in (self.compare, self.loupe):
+        for view in (self.compare, self.loupe, self.survey):
             view.refresh()
+        self._prefetch()
+
+    def _views(self) -> dict:
+        return {"compare": self.compare, "loupe": self.loupe, "grid": self.grid, "survey": self.survey}
 
     def active_image_view(self):
-        return (self.compare if self.view_mode == "compare" else self.loupe).active_view()
+        view = self._views()[self.view_mode if self.view_mode != "grid" else "loupe"]
+        return view.active_view()
 
     def _open_in_loupe(self, key: str) -> None:
         self.session.set_current(key)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoStack
 
 from phototriage_gui import pairs
 from phototriage_gui.compare_state import CompareMixin
-from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
+from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
 from phototriage_gui.undo import DecisionCommand
 from phototriage_gui.workers import Worker
 from ranker import preferences
@@ -65,6 +65,11 @@ class Session(CompareMixin, QObject):
         self.active = 0  # which side of the pair is the current photo
         self.exhausted = False  # every pair of this burst has been judged
         self.filter = Filter()
+        self.champion_mode = False  # compare keeps the best so far and steps the challengers past it
+        self.champion: str | None = None
+        self._faced: set[str] = set()  # this round's photos that already met the champion
+        self.stacks_collapsed = False  # every burst shown as its #1 only, like Lightroom's collapsed stacks
+        self._stacks_flipped: set[int] = set()  # burst numbers the user expanded or collapsed against that
         self.problems: list[Problem] = []
         self._compared: collections.Counter[frozenset[int]] = collections.Counter()
         self._worker: Worker | None = None
@@ -212,6 +217,9 @@ class Session(CompareMixin, QObject):
         photo = self.shoot.by_key.get(key or self.current) if self.shoot else None
         if photo is None:
             return False
+        if not self.visible(photo.key):
+            self.message.emit("warning", f"{photo.name} is hidden by the filter; nothing was changed.")
+            return False
         if photo.photo_id is None:
             self.message.emit("warning", f"{photo.name} is still being analysed; decide once it is ranked.")
             return False
@@ -219,7 +227,10 @@ class Session(CompareMixin, QObject):
         after = before.with_(**change)
         if after == before:
             return True
-        return self.push_decisions(text, [(photo.photo_id, before, after)])
+        done = self.push_decisions(text, [(photo.photo_id, before, after)])
+        if done:
+            self.ensure_current_visible()  # a pick under "Unflagged" leaves the view: go on to the next
+        return done
 
     def push_decisions(self, text: str, changes: list[tuple[int, Decision, Decision]]) -> bool:
         try:
@@ -245,6 +256,16 @@ class Session(CompareMixin, QObject):
             if keys:
                 self.decisionsChanged.emit(keys)
 
+    def reveal(self, photo_id: int) -> None:
+        """Make the photo an undo or redo changed the current one, so the user sees what changed."""
+        photo = self.shoot.by_id.get(photo_id) if self.shoot else None
+        if photo is None:
+            return
+        if self.visible(photo.key):
+            self.set_current(photo.key)
+        else:
+            self.message.emit("info", f"{photo.name} changed, but the filter or a collapsed stack hides it.")
+
     # -- navigation --------------------------------------------------------------------------
     def current_burst(self) -> Burst | None:
         return self.shoot.burst_of(self.current) if self.shoot and self.current in self.shoot.by_key else None
@@ -254,6 +275,9 @@ class Session(CompareMixin, QObject):
         if self.shoot is None or key not in self.shoot.by_key:
             return
         new_burst = self.shoot.burst_of(key)
+        if self.champion_mode and new_burst.kind not in (PENDING, "bracket", "single"):
+            self._champion_current(key, new_burst)
+            return
         if self.pair is None or self.shoot.burst_of(self.pair[0]) is not new_burst:
             pair = self._suggest_pair(new_burst)
             if pair is not None and key not in pair:
@@ -270,17 +294,79 @@ class Session(CompareMixin, QObject):
         self._set_current_only(key)
         self.pairChanged.emit()
 
+    def _champion_current(self, key: str, burst: Burst) -> None:
+        """Champion mode: the champion stays on the left; any other photo of the burst goes on the right."""
+        if self.champion not in burst.keys:
+            self.champion, self._faced = None, set()
+        pair = self._champion_pair(burst)
+        if pair is not None and key != pair[0]:
+            pair = (pair[0], key)
+        self.pair, self.active = pair, (0 if pair is None or key == pair[0] else 1)
+        self._set_current_only(key)
+        self.pairChanged.emit()
+
     def _set_current_only(self, key: str | None) -> None:
         if key != self.current:
             self.current = key
             self.currentChanged.emit(key or "")
 
     def visible(self, key: str) -> bool:
-        return self.filter.accepts(self.decision(key))
+        """The filter lets it through and it is not tucked under a collapsed stack's cover."""
+        if not self.filter.accepts(self.decision(key)):
+            return False
+        burst = self.shoot.burst_of(key) if self.shoot and key in self.shoot.by_key else None
+        return burst is None or not self.is_collapsed(burst) or key == self._cover(burst)
 
     def set_filter(self, new: Filter) -> None:
         self.filter = new
         self.filterChanged.emit()
+        self.ensure_current_visible()
+
+    # -- stacks --------------------------------------------------------------------------------
+    def is_collapsed(self, burst: Burst) -> bool:
+        if burst.kind in (PENDING, "single") or len(burst.keys) < 2:
+            return False
+        return self.stacks_collapsed != (burst.number in self._stacks_flipped)
+
+    def _cover(self, burst: Burst) -> str | None:
+        """A collapsed burst shows its best photo the filter lets through."""
+        return next((k for k in burst.keys if self.filter.accepts(self.decision(k))), None)
+
+    def stack_size(self, key: str) -> int | None:
+        """The burst's size when `key` is the cover of a collapsed stack, else None."""
+        burst = self.shoot.burst_of(key) if self.shoot and key in self.shoot.by_key else None
+        if burst is None or not self.is_collapsed(burst) or key != self._cover(burst):
+            return None
+        return len(burst.keys)
+
+    def toggle_stack(self) -> bool:
+        """S: collapse the current burst to its #1, or expand it again."""
+        burst = self.current_burst()
+        if burst is None or burst.kind in (PENDING, "single") or len(burst.keys) < 2:
+            return False
+        self._stacks_flipped ^= {burst.number}
+        self.filterChanged.emit()
+        self.ensure_current_visible()
+        return True
+
+    def toggle_all_stacks(self) -> None:
+        """Shift+S: every burst collapsed to its #1, or all expanded."""
+        self.stacks_collapsed = not self.stacks_collapsed
+        self._stacks_flipped.clear()
+        self.filterChanged.emit()
+        self.ensure_current_visible()
+
+    def ensure_current_visible(self) -> None:
+        """Keys must never act on a photo the user cannot see: when the filter or a stack hides the
+        current photo, move to the first shown one after it (else before it)."""
+        if self.shoot is None or self.current is None or self.visible(self.current):
+            return
+        burst = self.current_burst()
+        if burst is not None and self.is_collapsed(burst) and self._cover(burst) is not None:
+            self.set_current(self._cover(burst))  # collapsing a stack lands on its cover
+            return
+        if not self.step(1) and not self.step(-1):
+            self.message.emit("info", "No photo matches this filter.")
 
     def step(self, delta: int) -> bool:
         """Move to the next/previous photo the filter shows, in strip order."""
@@ -297,16 +383,19 @@ class Session(CompareMixin, QObject):
         return False
 
     def burst_step(self, delta: int) -> bool:
-        """Move to the best shown photo of the next/previous burst that has one."""
+        """Move to the best shown photo of the next/previous burst that has one; singles are not
+        bursts (→ reaches them), so ↓ skips them."""
         if self.shoot is None or self.current is None:
             return False
         number = self.shoot.by_key[self.current].burst + delta
         while 0 <= number < len(self.shoot.bursts):
-            shown = [k for k in self.shoot.bursts[number].keys if self.visible(k)]
+            burst = self.shoot.bursts[number]
+            shown = [k for k in burst.keys if self.visible(k)] if burst.kind != "single" else []
             if shown:
                 self.set_current(shown[0])
                 return True
             number += delta
+        self.message.emit("info", f"No {'later' if delta > 0 else 'earlier'} burst; → and ← step through singles.")
         return False
 
     def auto_cull(self) -> bool:
@@ -329,7 +418,7 @@ class Session(CompareMixin, QObject):
         if changes:
             self.decisions.update(after)
             self.decisionsChanged.emit([self.shoot.by_id[pid].key for pid, _, _ in changes])
-            self.undo_stack.push(DecisionCommand(self, "auto cull", changes))
+            self.undo_stack.push(DecisionCommand(self, f"auto cull of {len(changes)} photos", changes))
         if summary is not None:
             self.message.emit("info", summary.describe())
         return summary is not None
