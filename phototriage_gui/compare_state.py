@@ -21,7 +21,7 @@ class CompareMixin:
             return False
         winner_key, loser_key = self.pair[side], self.pair[1 - side]
         winner, loser = (self.shoot.by_key[k].photo_id for k in (winner_key, loser_key))
-        before = (self.pair, self.active, self.current, self.champion_state())
+        before = (self.pair, self.active, self.current, self.champion_state(), self.exhausted)
         try:
             choice_id = self.record_choice(winner, loser)
         except CatalogError as exc:
@@ -77,7 +77,7 @@ class CompareMixin:
             self._set_pair(self._suggest_pair(burst), active=0)
 
     def restore_pair(self, state) -> None:
-        pair, active, current, (self.champion, self._faced) = state
+        pair, active, current, (self.champion, self._faced), self.exhausted = state
         self.pair, self.active = pair, active
         self._set_current_only(current)
         self.pairChanged.emit()

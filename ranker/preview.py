@@ -120,11 +120,14 @@ def _embedded_full(data: bytes) -> Image.Image | None:
             thumb = raw.extract_thumb()
         except rawpy.LibRawError:
             return None
-    if thumb.format != rawpy.ThumbFormat.JPEG:
-        return None
     try:
-        img = images._open_pillow(io.BytesIO(thumb.data))
-        img.load()
+        if thumb.format == rawpy.ThumbFormat.JPEG:
+            img = images._open_pillow(io.BytesIO(thumb.data))
+            img.load()
+        elif thumb.format == rawpy.ThumbFormat.BITMAP:
+            img = Image.fromarray(thumb.data)
+        else:
+            return None
     except Exception:  # noqa: BLE001 - a bad preview is not a bad RAW: LibRaw renders it
         return None
     aspect, sensor_aspect = img.width / img.height, sensor[0] / sensor[1]

@@ -132,7 +132,7 @@ class CompareView(QWidget):
             return "Nothing to compare: this photo has no burst mates.  ↓ next burst"
         if session.champion_mode:
             if session.exhausted:
-                return ("Every challenger has met the champion: it is the best of this burst.  Tab then P picks it"
+                return ("Every challenger has met the champion: it is the best of this burst.  P picks it"
                         "   ·   ↓ next burst   ·   K leaves champion mode")
             left = sum(1 for k in session.current_burst().keys
                        if session.visible(k) and k not in session._faced and k not in session.pair)

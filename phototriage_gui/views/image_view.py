@@ -182,14 +182,18 @@ class ImageView(QWidget):
             self.cache.request(self.key, FULL, urgent=True)
 
     def needs_full(self) -> bool:
-        """The preview in memory would be enlarged on screen. At fit a preview decoded at the nearest
-        DCT scale may be a little smaller than the view (ranker.preview.DRAFT_SLACK); zoomed, every
-        photo pixel must be a file pixel."""
-        image, full = self.image(), self.full_size()
-        if image is None or full is None:
+        """The preview would be enlarged on screen. At fit a preview decoded at the nearest DCT scale
+        may be a little smaller than the view (ranker.preview.DRAFT_SLACK), and a thumbnail standing in
+        until the preview lands asks for nothing; zoomed, every photo pixel must be a file pixel."""
+        full = self.full_size()
+        if self.key is None or full is None:
             return False
-        slack = 1.0 / DRAFT_SLACK if self.zoom.fit else 1.01
-        return full.width() * self.scale() > image.width() * slack
+        on_screen = full.width() * self.scale()
+        if self.zoom.fit:
+            preview = self.cache.get(self.key, self.cache.preview_size)
+            return preview is not None and on_screen > preview.width() / DRAFT_SLACK
+        image = self.image()
+        return image is not None and on_screen > image.width() * 1.01
 
     def loading_full(self) -> bool:
         """Zoomed in, but the full-resolution pixels are not on screen yet: the view must say so."""

@@ -50,7 +50,7 @@ class SurveyView(QWidget):
             index = len(self.panes)
             pane.view.clicked.connect(lambda index=index: self._clicked(index))
             self.panes.append(pane)
-        columns = max(1, math.ceil(math.sqrt(count * 1.5)))  # screens are wider than tall
+        columns = count if count <= 3 else round(math.sqrt(count * 1.5))  # screens are wider than tall
         for index, pane in enumerate(self.panes):
             self.grid.removeWidget(pane)
             if index < count:
@@ -59,6 +59,7 @@ class SurveyView(QWidget):
             else:
                 pane.hide()
                 pane.view.set_photo(None)
+        self.layout().activate()  # place the panes now: a step must not show them piled at the corner
 
     def _clicked(self, index: int) -> None:
         if index < len(self.keys):
