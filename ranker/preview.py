@@ -140,18 +140,20 @@ def _embedded_full(data: bytes) -> Image.Image | None:
 def _libraw_full(path: Path, data: bytes, identity: tuple[int, int]) -> Image.Image:
     """One full-resolution LibRaw render per file version, kept for the next sizes asked of it."""
     key = (str(path), *identity)
+    # One render at a time: the preview and the 100% view of a RAW are often asked for together, and
+    # the second must wait for the first rather than render again (and two concurrent full LibRaw
+    # renders crashed the interpreter in our runs).
     with _renders_lock:
         if key in _renders:
             _renders.move_to_end(key)
             return _renders[key]
-    with rawpy.imread(io.BytesIO(data)) as raw:
-        rgb = raw.postprocess(use_camera_wb=True)  # postprocess applies the camera's orientation
-    image = Image.fromarray(np.ascontiguousarray(rgb))
-    with _renders_lock:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            rgb = raw.postprocess(use_camera_wb=True)  # postprocess applies the camera's orientation
+        image = Image.fromarray(np.ascontiguousarray(rgb))
         _renders[key] = image
         while len(_renders) > RAW_RENDERS_KEPT:
             _renders.popitem(last=False)
-    return image
+        return image
 
 
 def _fit(image: Image.Image, max_size: int | None) -> Image.Image:
