@@ -1,11 +1,12 @@
 """The main window: views, docks, menus and status bar around one Session; action handlers are thin."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -30,6 +31,9 @@ from ranker.catalog import Catalog, CatalogError
 from ranker.paths import config_dir
 
 PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user
+#: banners that stop being true once a ranking succeeds without unreadable files (by their opening words)
+STALE_WHEN_CLEAN = ("Ranking failed", "Ranking cancelled", "No photos in", "file(s) could not be read")
+POSITION_SAVE_MS = 300  # coalesces a run of arrow presses into one write of the position
 FULL_PREFETCH = 4  # full-resolution decodes kept ready while zoomed: the pair and the next two (72 MB each at 24 MP)
 
 
@@ -146,6 +150,12 @@ class MainWindow(ActionHandlers, QMainWindow):
         session.message.connect(self.messages.show_message)
         session.rankingStarted.connect(lambda worker: self.job_progress.attach(worker, "Ranking"))
         session.shootChanged.connect(self._shoot_changed)
+        session.offerRecursive.connect(self._offer_recursive)
+        self._position_timer = QTimer(self)
+        self._position_timer.setSingleShot(True)
+        self._position_timer.setInterval(POSITION_SAVE_MS)
+        self._position_timer.timeout.connect(self._save_position)
+        session.currentChanged.connect(lambda _key: self._position_timer.start())
         session.currentChanged.connect(self._current_changed)
         session.problemsChanged.connect(self._problems_changed)
         session.undo_stack.canUndoChanged.connect(self.actions["undo"].setEnabled)
@@ -170,6 +180,8 @@ class MainWindow(ActionHandlers, QMainWindow):
     # -- reacting to the session -------------------------------------------------------------
     def _shoot_changed(self) -> None:
         shoot = self.session.shoot
+        if shoot is not None and shoot.ranked:
+            self.messages.retract("Ranking failed", "Ranking cancelled")  # a ranking arrived: no longer true
         self.setWindowTitle(f"{shoot.root.name} — PhotoTriage" if shoot else "PhotoTriage")
         model = shoot.model if shoot else {}
         self.model_label.setText(f"Model: {model.get('label')} ({model.get('why')})" if model else "")
@@ -181,9 +193,15 @@ class MainWindow(ActionHandlers, QMainWindow):
             self.position.setText("")
             return
         burst = shoot.bursts[photo.burst]
-        rank = f" · #{photo.rank} of {len(burst.keys)}" if photo.rank else ""
-        self.position.setText(f"Burst {photo.burst + 1} of {len(shoot.bursts)}{rank} · "
-                              f"photo {shoot.index[key] + 1} of {len(shoot.photos)}")
+        groups = [b for b in shoot.bursts if b.kind != "single"]  # singles are not bursts (↓ skips them)
+        if burst.kind == "single":
+            where = "Single photo"
+        elif burst.kind == "pending":
+            where = "Ranking…"
+        else:
+            rank = f" · #{photo.rank} of {len(burst.keys)}" if photo.rank else ""
+            where = f"{'Bracket' if burst.kind == 'bracket' else 'Burst'} {groups.index(burst) + 1} of {len(groups)}{rank}"
+        self.position.setText(f"{where} · photo {shoot.index[key] + 1} of {len(shoot.photos)}")
         self._prefetch()
 
     def _prefetch(self) -> None:
@@ -214,10 +232,33 @@ class MainWindow(ActionHandlers, QMainWindow):
         if files:
             self.messages.show_message("warning", f"{len(files)} file(s) could not be read; see View ▸ Problems.")
             self.problems_dock.show()
+        else:
+            self.messages.retract(*STALE_WHEN_CLEAN)
+            if not self.session.problems:
+                self.problems_dock.hide()  # an empty Problems panel is noise, at start and after a fix
 
     # -- opening ---------------------------------------------------------------------------------
     def open_folder(self, folder: str | Path) -> bool:
-        return self.session.open(folder)
+        """Open `folder` at the photo the user was on when they left it."""
+        return self.session.open(folder, start_at=self._settings().value(self._position_key(folder)))
+
+    @staticmethod
+    def _position_key(folder: str | Path) -> str:
+        import hashlib
+
+        return "positions/" + hashlib.sha1(os.fsencode(Path(folder).expanduser().resolve())).hexdigest()[:16]
+
+    def _save_position(self) -> None:
+        """Where the user is in the shoot, for the next time it opens; written at once (a kill keeps it)."""
+        shoot, current = self.session.shoot, self.session.current
+        if shoot is not None and current:
+            settings = self._settings()
+            settings.setValue(self._position_key(shoot.root), current)
+            settings.sync()
+
+    def _offer_recursive(self, folder: str, count: int) -> None:
+        self.messages.show_message("warning", f"No photos in {folder} itself, but its sub-folders hold {count}.",
+                                   "Open with sub-folders", lambda: self.session.open_recursively(folder))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -269,8 +310,11 @@ class MainWindow(ActionHandlers, QMainWindow):
             self.resize(1400, 900)
         if settings.value("state") is not None:
             self.restoreState(settings.value("state"))
+        if not self.session.problems:
+            self.problems_dock.hide()  # the saved layout had it open; there is nothing to show yet
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_position()
         settings = self._settings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())

@@ -49,6 +49,7 @@ class Session(CompareMixin, QObject):
     problemsChanged = Signal()
     message = Signal(str, str)  # level ("error" | "warning" | "info"), text
     rankingStarted = Signal(object)  # the Worker, for the status bar's progress and Cancel
+    offerRecursive = Signal(str, int)  # a folder with no photos of its own, and how many its sub-folders hold
 
     def __init__(self, catalog: Catalog | None, jobs_pool: Any, prefs: preferences.Preferences | None = None,
                  parent: QObject | None = None):
@@ -71,6 +72,7 @@ class Session(CompareMixin, QObject):
         self.stacks_collapsed = False  # every burst shown as its #1 only, like Lightroom's collapsed stacks
         self._stacks_flipped: set[int] = set()  # burst numbers the user expanded or collapsed against that
         self.problems: list[Problem] = []
+        self._touched = False  # the user moved or decided since the shoot opened
         self._compared: collections.Counter[frozenset[int]] = collections.Counter()
         self._worker: Worker | None = None
         self._decided_while_ranking: dict[int, Decision] = {}
@@ -78,7 +80,9 @@ class Session(CompareMixin, QObject):
             self.problems.extend(Problem("catalog", notice) for notice in catalog.notices)
 
     # -- opening and ranking -----------------------------------------------------------------
-    def open(self, folder: Path | str) -> bool:
+    def open(self, folder: Path | str, start_at: str | None = None) -> bool:
+        """List `folder` and show it at once (at `start_at`, where the user left off, when still there);
+        the ranking fills in behind."""
         folder = Path(folder).expanduser()
         try:
             found = discover(folder, self.prefs.recursive)
@@ -99,17 +103,35 @@ class Session(CompareMixin, QObject):
                                              (self.catalog.choices() if self.catalog else []))
         self.problems = [p for p in self.problems if p.where == "catalog"]
         self.undo_stack.clear()
-        self.current = self.shoot.photos[0].key if self.shoot.photos else None
+        self.current = start_at if start_at in self.shoot.by_key else \
+            self.shoot.photos[0].key if self.shoot.photos else None
+        self._touched = start_at in self.shoot.by_key  # a resumed position is the user's, ranking keeps it
         self.pair = None
         self._update_prefs(self.prefs.with_recent(folder))
         self.shootChanged.emit()
         self.problemsChanged.emit()
         self.currentChanged.emit(self.current or "")
         if not found:
-            self.message.emit("warning", f"No photos in {folder}")
+            nested = [] if self.prefs.recursive else self._photos_below(folder)
+            if nested:
+                self.offerRecursive.emit(str(folder), len(nested))
+            else:
+                self.message.emit("warning", f"No photos in {folder}")
         else:
             self.start_ranking()
         return True
+
+    @staticmethod
+    def _photos_below(folder: Path) -> list:
+        try:
+            return discover(folder, True)
+        except OSError:
+            return []
+
+    def open_recursively(self, folder: Path | str) -> bool:
+        """The user accepted the offer: include sub-folders from now on (a preference) and reopen."""
+        self._update_prefs(dataclasses.replace(self.prefs, recursive=True))
+        return self.open(folder)
 
     def start_ranking(self) -> None:
         if self.shoot is None or self.catalog is None:
@@ -155,7 +177,9 @@ class Session(CompareMixin, QObject):
             return  # a cancelled or superseded run
         self._worker = None
         self.ranking = ranking
-        untouched = self.shoot.photos and self.current == self.shoot.photos[0].key  # the user has not moved yet
+        # Ranking never moves the photo the user is on: only a shoot nobody has touched yet starts at
+        # the first ranked burst's most useful pair.
+        untouched = bool(self.shoot.photos) and not self._touched
         self.shoot = ranked_shoot(ranking, self.shoot)
         self.decisions.update(decisions_from(ranking))
         self.decisions.update(self._decided_while_ranking)
@@ -227,6 +251,7 @@ class Session(CompareMixin, QObject):
         after = before.with_(**change)
         if after == before:
             return True
+        self._touched = True
         done = self.push_decisions(text, [(photo.photo_id, before, after)])
         if done:
             self.ensure_current_visible()  # a pick under "Unflagged" leaves the view: go on to the next
@@ -307,6 +332,7 @@ class Session(CompareMixin, QObject):
 
     def _set_current_only(self, key: str | None) -> None:
         if key != self.current:
+            self._touched = True
             self.current = key
             self.currentChanged.emit(key or "")
 

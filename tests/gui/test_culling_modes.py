@@ -168,3 +168,38 @@ def test_100_percent_says_loading_until_the_file_pixels_are_shown(make_window, q
     press(qtbot, window, Key.Key_Z)
     qtbot.waitUntil(window.cache.idle)
     screenshot(window, "13-loupe-damaged")
+
+
+def test_reopening_a_shoot_comes_back_where_the_user_left_off(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    spot = window.session.shoot.bursts[1].keys[2]
+    window.session.set_current(spot)
+    window.close()  # saves the position (a kill keeps the one written 0.3 s after the last move)
+    again = make_window(shoot)
+    settle(qtbot, again)
+    assert again.session.current == spot  # and the ranking that filled in did not move it
+    assert not again.problems_dock.isVisible()  # no "No problems" panel at start
+
+
+def test_a_folder_with_photos_only_in_sub_folders_offers_to_open_them(make_window, qtbot, tmp_path, shoot):
+    parent = tmp_path / "trip"
+    parent.mkdir()
+    shutil.move(shoot, parent / "day1")
+    window = make_window(parent)
+    assert window.messages.isVisible() and "sub-folders hold 12" in window.messages.label.text()
+    assert window.messages.action.isVisible()
+    window.messages.action.click()
+    settle(qtbot, window)
+    assert window.session.prefs.recursive and len(window.session.shoot.photos) == 12
+
+
+def test_models_panel_speaks_of_choices_not_layers(make_window, qtbot, shoot):
+    window = make_window(shoot)
+    settle(qtbot, window)
+    window.actions["show_models"].trigger()
+    text = window.models.active.text()
+    assert "no choices yet" in text and "Siamese" not in text and "sharpness" in text
+    press(qtbot, window, Key.Key_Q)
+    window.models.show_active()
+    assert "<b>1</b> choice" in window.models.active.text()
