@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from phototriage_gui import pairs
+from phototriage_gui import pairs, shoot_cache
 from phototriage_gui.compare_state import CompareMixin
 from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
 from phototriage_gui.undo import DecisionCommand
@@ -73,6 +73,7 @@ class Session(CompareMixin, QObject):
         self._stacks_flipped: set[int] = set()  # burst numbers the user expanded or collapsed against that
         self.problems: list[Problem] = []
         self._touched = False  # the user moved or decided since the shoot opened
+        self._cull_when_ranked = False
         self._compared: collections.Counter[frozenset[int]] = collections.Counter()
         self._worker: Worker | None = None
         self._decided_while_ranking: dict[int, Decision] = {}
@@ -97,6 +98,10 @@ class Session(CompareMixin, QObject):
                 if photo_id is not None:
                     known[str(files.primary)] = photo_id
         self.shoot = pending_shoot(folder, found, known)
+        remembered = shoot_cache.load(folder, self.prefs.recursive, set(self.shoot.by_key)) \
+            if self.catalog is not None and found else None
+        if remembered is not None and all(known.get(p.key) == p.photo_id for p in remembered.photos):
+            self.shoot = remembered  # nothing changed since it was ranked: no need to rank it again
         self.ranking = None
         self.decisions = self.catalog.decisions(known.values()) if self.catalog else {}
         self._compared = collections.Counter(pairs.pair_key(w, l) for _, w, l, _, _ in
@@ -117,6 +122,10 @@ class Session(CompareMixin, QObject):
                 self.offerRecursive.emit(str(folder), len(nested))
             else:
                 self.message.emit("warning", f"No photos in {folder}")
+        elif self.shoot.ranked:
+            self.next_pair() if not self._touched else self.set_current(self.current)
+            self.message.emit("info", "Nothing changed since this shoot was ranked: shown as it was "
+                              "(Ctrl+R ranks it again).")
         else:
             self.start_ranking()
         return True
@@ -193,6 +202,10 @@ class Session(CompareMixin, QObject):
         if untouched:
             self.next_pair()  # start where culling starts: the first burst's most useful pair
         self.set_current(self.current)
+        shoot_cache.save(self.shoot, self.prefs.recursive)
+        if self._cull_when_ranked:
+            self._cull_when_ranked = False
+            self.auto_cull()
 
     def _ranking_failed(self, worker: Worker, exc: Exception) -> None:
         if worker is not self._worker:
@@ -429,7 +442,10 @@ class Session(CompareMixin, QObject):
         from ranker.culling import auto_cull
 
         if self.ranking is None:
-            self.message.emit("info", "Auto cull needs the ranking; wait until the shoot is ranked.")
+            if self.shoot is not None and self.shoot.ranked and not self.ranking_running:
+                self._cull_when_ranked = True  # shown from the last visit: the full ranking comes first
+                self.start_ranking()
+            self.message.emit("info", "Auto cull needs the ranking; it runs once the shoot is ranked.")
             return False
         ranking = self._ranking_with_current_decisions()
         ids = [p.photo_id for b in ranking.bursts for p in b.photos]
