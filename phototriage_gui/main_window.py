@@ -214,13 +214,13 @@ class MainWindow(ActionHandlers, QMainWindow):
         behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
         survey = self.survey.keys if self.view_mode == "survey" else []
         keys = list(dict.fromkeys([current, *(self.session.pair or ()), *survey, *ahead, *behind]))
-        self.cache.prefetch(keys, self.cache.preview_size)
-        # Zoomed in, the next photo is judged at 100% too: its full-resolution pixels come next in line
-        # (after every preview, which a step shows first), so stepping through a burst stays at 100%.
+        # Zoomed in, the next photo is judged at 100% too: its full-resolution pixels are decoded ahead,
+        # and each full decode brings its preview along (so a RAW is rendered once, not twice).
         zoomed = self.view_mode != "grid" and not self.active_image_view().zoom.fit
         self.cache.prefetch(keys[:FULL_PREFETCH] if zoomed else [], FULL)
-        if zoomed:
-            self.active_image_view()._ensure_resolution()  # the photo on screen stays first in line
+        self.cache.prefetch(keys, self.cache.preview_size)
+        for view in self._shown_image_views():
+            view._ensure_resolution()  # what is on screen stays first in line
 
     def _zoom_changed(self) -> None:
         was, self._zoomed = self._zoomed, not self.active_image_view().zoom.fit
@@ -291,6 +291,13 @@ class MainWindow(ActionHandlers, QMainWindow):
 
     def _views(self) -> dict:
         return {"compare": self.compare, "loupe": self.loupe, "grid": self.grid, "survey": self.survey}
+
+    def _shown_image_views(self) -> list:
+        if self.view_mode == "compare":
+            return [pane.view for pane in self.compare.panes if pane.isVisible()]
+        if self.view_mode == "survey":
+            return [pane.view for pane in self.survey.panes if pane.isVisible()]
+        return [self.loupe.view] if self.view_mode == "loupe" else []
 
     def active_image_view(self):
         view = self._views()[self.view_mode if self.view_mode != "grid" else "loupe"]

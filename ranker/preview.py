@@ -108,7 +108,7 @@ def _render_raw(path: Path, max_size: int | None) -> Rendition:
             full = _libraw_full(path, data, (stat.st_size, stat.st_mtime_ns))
     except rawpy.LibRawError as exc:
         raise ImageLoadError(path, images._libraw_reason(exc)) from exc
-    return Rendition(_fit(full, max_size), full.size)
+    return Rendition(fit(full, max_size), full.size)
 
 
 def _embedded_full(data: bytes) -> Image.Image | None:
@@ -156,7 +156,8 @@ def _libraw_full(path: Path, data: bytes, identity: tuple[int, int]) -> Image.Im
         return image
 
 
-def _fit(image: Image.Image, max_size: int | None) -> Image.Image:
+def fit(image: Image.Image, max_size: int | None) -> Image.Image:
+    """`image` with its long side at most `max_size`, resized cheaply (a rendition is already sharp)."""
     target = images._target_size(image.size, max_size)
     if target is None:
         return image

@@ -180,6 +180,8 @@ class ImageView(QWidget):
         """Ask for the full-resolution decode once the preview would be enlarged on screen."""
         if self.key is not None and self.needs_full() and self.cache.get(self.key, FULL) is None:
             self.cache.request(self.key, FULL, urgent=True)
+        elif self.key is not None and self.image() is None:
+            self.cache.request(self.key, self.cache.preview_size, urgent=True)
 
     def needs_full(self) -> bool:
         """The preview would be enlarged on screen. At fit a preview decoded at the nearest DCT scale
@@ -209,8 +211,11 @@ class ImageView(QWidget):
         painter.fillRect(self.rect(), QColor("#1b1b1d"))
         image, rect = self.image(), self.image_rect()
         if image is not None and rect is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
-            painter.drawImage(rect, image)
+            if abs(rect.width() - image.width()) < 1 and abs(rect.height() - image.height()) < 1:
+                painter.drawImage(QPointF(round(rect.left()), round(rect.top())), image)  # 1:1, a blit
+            else:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
+                painter.drawImage(rect, image)
             self._zoom_label(painter)
         else:
             error = self.cache.error(self.key, self.cache.preview_size) if self.key else None
