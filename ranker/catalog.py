@@ -10,12 +10,14 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ranker.decisions import Decision
+from ranker.catalog_schema import MIGRATIONS, apply, db_path, from_db
+from ranker.decisions import FLAGS, LABELS, Decision
 from ranker.paths import data_dir
+
 
 class CatalogError(RuntimeError):
     """A catalog problem the user must see and can act on (locked, read-only, disk full, corrupt)."""
@@ -24,12 +26,14 @@ class CatalogError(RuntimeError):
 @dataclass(frozen=True)
 class PhotoRecord:
     id: int
-    fingerprint: str
+    fingerprint: str | None  # None until the content was analysed (the photo was only listed)
     paths: tuple[Path, ...]  # primary first (RAW before its JPEG twin)
     capture_ts: float  # seconds since epoch; file mtime when EXIF has no time
     time_source: str  # "exif" | "file"
     metadata: dict
     signals: dict
+    damaged: bool = False  # the stored analysis did not parse: recompute it
+    sidecars_read: bool = True
 
     @property
     def path(self) -> Path:
@@ -40,68 +44,6 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-# Ordered migrations: index i upgrades user_version i → i+1. Never edit a released one; append.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE photos (
-        id INTEGER PRIMARY KEY,
-        fingerprint TEXT NOT NULL UNIQUE,
-        capture_ts REAL NOT NULL,
-        time_source TEXT NOT NULL,
-        metadata TEXT NOT NULL DEFAULT '{}',
-        signals TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE TABLE files (
-        path TEXT PRIMARY KEY,
-        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        is_primary INTEGER NOT NULL DEFAULT 1
-    );
-    CREATE INDEX files_photo ON files(photo_id);
-    CREATE TABLE features (
-        fingerprint TEXT NOT NULL,
-        extractor TEXT NOT NULL,
-        version TEXT NOT NULL,
-        vector BLOB NOT NULL,
-        PRIMARY KEY (fingerprint, extractor, version)
-    );
-    CREATE TABLE bursts (
-        shoot TEXT NOT NULL,
-        number INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        PRIMARY KEY (shoot, number)
-    );
-    CREATE TABLE burst_members (
-        shoot TEXT NOT NULL,
-        burst INTEGER NOT NULL,
-        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        PRIMARY KEY (shoot, photo_id)
-    );
-    CREATE TABLE scores (
-        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-        model TEXT NOT NULL,
-        score REAL NOT NULL,
-        PRIMARY KEY (photo_id, model)
-    );
-    CREATE TABLE decisions (
-        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
-        flag TEXT,
-        rating INTEGER NOT NULL DEFAULT 0,
-        label TEXT,
-        source TEXT NOT NULL,
-        updated TEXT NOT NULL
-    );
-    CREATE TABLE choices (
-        id INTEGER PRIMARY KEY,
-        winner_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-        loser_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
-        source TEXT NOT NULL,
-        created TEXT NOT NULL
-    );
-    """,
-]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -134,16 +76,12 @@ class Catalog:
     def _open(self) -> sqlite3.Connection:
         db = self._connect(str(self.path), timeout=5.0, check_same_thread=False, isolation_level=None)
         try:
-            db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA busy_timeout = 5000")
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("database disk image is malformed (quick_check failed)")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise CatalogError(f"{self.path}: catalog schema {version} is newer than this PhotoTriage "
-                                   f"understands ({SCHEMA_VERSION}); upgrade PhotoTriage")
-            if version < SCHEMA_VERSION:
-                self._migrate(db, version)
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                self._migrate(db)
+            db.execute("PRAGMA foreign_keys = ON")
             # WAL: readers never block the writer, and a kill mid-write cannot corrupt committed rows.
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
@@ -152,23 +90,33 @@ class Catalog:
             raise
         return db
 
-    def _migrate(self, db: sqlite3.Connection, version: int) -> None:
-        if version > 0:
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Check the version again and migrate inside ONE write transaction: two programs opening a
+        fresh catalog at once must not both create its tables; the second waits and finds it done."""
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < SCHEMA_VERSION:  # outside the transaction: a backup cannot read under our write lock
             backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
-            with sqlite3.connect(str(backup)) as copy:
-                db.backup(copy)
-            self.notices.append(f"catalog upgraded from schema {version}; backup kept at {backup}")
-        for target in range(version, SCHEMA_VERSION):
-            db.execute("BEGIN IMMEDIATE")
+            copy = sqlite3.connect(str(backup))
             try:
-                for statement in MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {target + 1}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+                db.backup(copy)
+            finally:
+                copy.close()
+            self.notices.append(f"catalog upgraded from schema {version}; backup kept at {backup}")
+        # Off during migrations (a no-op inside a transaction): rebuilding a table must not cascade.
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise CatalogError(f"{self.path}: catalog schema {version} is newer than this PhotoTriage "
+                                   f"understands ({SCHEMA_VERSION}); upgrade PhotoTriage")
+            for target in range(version, SCHEMA_VERSION):
+                apply(db, MIGRATIONS[target])
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
 
     def _set_aside_corrupt(self, exc: Exception) -> None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -209,7 +157,7 @@ class Catalog:
                     yield self._db
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    _rollback(self._db)
                     raise
             except sqlite3.OperationalError as exc:
                 raise self._translate(exc) from exc
@@ -240,54 +188,139 @@ class Catalog:
         self.close()
 
     # -- photos and files -------------------------------------------------------------------
-    def known_file(self, path: Path) -> tuple[int, int, int] | None:
-        """(photo_id, size, mtime_ns) recorded for this path, for the incremental-scan check."""
-        rows = self._read("SELECT photo_id, size, mtime_ns FROM files WHERE path = ?", (str(path),))
-        return tuple(rows[0]) if rows else None
+    # A photo is a group of files (a RAW and its JPEG twin) in one folder, identified by its paths
+    # from the moment the folder is listed. Content fingerprints only key the analysis cache, so
+    # copies in two folders are two photos that share features but never paths or decisions.
+    def identify(self, groups: Iterable[Sequence[tuple[Path, int, int]]],
+                 in_scope: Callable[[Path], bool]) -> list[int]:
+        """One photo id per listed group of (path, size, mtime_ns), primary first, in one transaction.
 
-    def photo_id_for_fingerprint(self, fingerprint: str) -> int | None:
-        rows = self._read("SELECT id FROM photos WHERE fingerprint = ?", (fingerprint,))
-        return rows[0][0] if rows else None
+        A known path keeps its photo. A new path whose size and mtime match a photo that vanished from
+        this folder (`in_scope` of its last path) is that photo renamed or moved: it keeps its id and
+        decisions without a byte being read. Anything else is a new photo, not analysed yet, that can
+        already hold a decision."""
+        ids = []
+        with self._write() as db:
+            for files in groups:
+                keys = [db_path(path) for path, _, _ in files]
+                known = [db.execute("SELECT photo_id FROM files WHERE path = ?", (key,)).fetchone() for key in keys]
+                known_ids = [row[0] for row in known if row]
+                _, size, mtime_ns = files[0]
+                photo_id = known_ids[0] if known_ids else self._renamed(db, files[0], in_scope)
+                if photo_id is None:
+                    photo_id = db.execute(
+                        "INSERT INTO photos (capture_ts, time_source, last_path, last_size, last_mtime_ns) "
+                        "VALUES (?, 'file', ?, ?, ?)", (mtime_ns / 1e9, keys[0], size, mtime_ns)).lastrowid
+                # A file new to this photo (a twin that appeared) is marked unanalysed (-1).
+                adopted = not known_ids
+                for index, ((path, size, mtime_ns), key, row) in enumerate(zip(files, keys, known)):
+                    if row is None:
+                        stat = (size, mtime_ns) if adopted and index == 0 else (-1, -1)
+                        db.execute("INSERT INTO files (path, photo_id, size, mtime_ns, is_primary) VALUES (?,?,?,?,?)",
+                                   (key, photo_id, *stat, int(index == 0)))
+                    else:
+                        db.execute("UPDATE files SET photo_id = ?, is_primary = ? WHERE path = ?",
+                                   (photo_id, int(index == 0), key))
+                ids.append(photo_id)
+        return ids
+
+    def _renamed(self, db: sqlite3.Connection, primary: tuple[Path, int, int], in_scope) -> int | None:
+        _, size, mtime_ns = primary
+        for photo_id, last in db.execute(
+                "SELECT id, last_path FROM photos WHERE last_size = ? AND last_mtime_ns = ? AND last_path IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
+                (size, mtime_ns)).fetchall():
+            if in_scope(from_db(last)):
+                return photo_id
+        return None
+
+    def adopt(self, photo_id: int, fingerprint: str, in_scope: Callable[[Path], bool]) -> bool:
+        """A never-analysed photo whose content is that of a photo which vanished from this folder
+        (moved in a way that changed its mtime): that photo's decision, scores and choices move to
+        `photo_id` (a decision the user already made on `photo_id` wins) and the old one is dropped."""
+        with self._write() as db:
+            if db.execute("SELECT fingerprint FROM photos WHERE id = ?", (photo_id,)).fetchone() != (None,):
+                return False
+            rows = db.execute("SELECT id, last_path FROM photos WHERE fingerprint = ? AND last_path IS NOT NULL "
+                              "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
+                              (fingerprint,)).fetchall()
+            old = next((pid for pid, last in rows if in_scope(from_db(last))), None)
+            if old is None:
+                return False
+            if not db.execute("SELECT 1 FROM decisions WHERE photo_id = ?", (photo_id,)).fetchone():
+                db.execute("UPDATE decisions SET photo_id = ? WHERE photo_id = ?", (photo_id, old))
+            db.execute("INSERT OR IGNORE INTO scores SELECT ?, model, score FROM scores WHERE photo_id = ?",
+                       (photo_id, old))
+            db.execute("UPDATE choices SET winner_id = ? WHERE winner_id = ?", (photo_id, old))
+            db.execute("UPDATE choices SET loser_id = ? WHERE loser_id = ?", (photo_id, old))
+            db.execute("UPDATE photos SET sidecars_read = MAX(sidecars_read, (SELECT sidecars_read FROM photos "
+                       "WHERE id = ?)) WHERE id = ?", (old, photo_id))
+            db.execute("DELETE FROM choices WHERE winner_id = loser_id")
+            db.execute("DELETE FROM photos WHERE id = ?", (old,))
+            return True
+
+    def record_analysis(self, photo_id: int, fingerprint: str, capture_ts: float, time_source: str,
+                        metadata: dict, signals: dict, files: Sequence[tuple[Path, int, int]]) -> None:
+        """Store what analysing the photo's content found, and the file states it was found in."""
+        with self._write() as db:
+            db.execute("UPDATE photos SET fingerprint=?, capture_ts=?, time_source=?, metadata=?, signals=?, "
+                       "last_path=?, last_size=?, last_mtime_ns=? WHERE id=?",
+                       (fingerprint, capture_ts, time_source, json.dumps(metadata), json.dumps(signals),
+                        db_path(files[0][0]), files[0][1], files[0][2], photo_id))
+            db.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ? AND photo_id = ?",
+                           [(size, mtime_ns, db_path(path), photo_id) for path, size, mtime_ns in files])
+
+    def mark_sidecars_read(self, photo_id: int) -> None:
+        with self._write() as db:
+            db.execute("UPDATE photos SET sidecars_read = 1 WHERE id = ?", (photo_id,))
 
     def upsert_photo(self, fingerprint: str, capture_ts: float, time_source: str, metadata: dict,
                      signals: dict, files: list[tuple[Path, int, int]]) -> int:
-        """Record a photo and its files (primary first). A known fingerprint keeps its id, so a
-        renamed or moved file keeps its features, scores and decisions."""
-        with self._write() as db:
-            row = db.execute("SELECT id FROM photos WHERE fingerprint = ?", (fingerprint,)).fetchone()
-            if row:
-                photo_id = row[0]
-                db.execute("UPDATE photos SET capture_ts=?, time_source=?, metadata=?, signals=? WHERE id=?",
-                           (capture_ts, time_source, json.dumps(metadata), json.dumps(signals), photo_id))
-            else:
-                photo_id = db.execute(
-                    "INSERT INTO photos (fingerprint, capture_ts, time_source, metadata, signals) VALUES (?,?,?,?,?)",
-                    (fingerprint, capture_ts, time_source, json.dumps(metadata), json.dumps(signals)),
-                ).lastrowid
-            # Drop paths of this photo that no longer exist (it was renamed or moved); keep those that
-            # do: byte-identical copies in a shoot are one photo with several files, not a rename.
-            for (old,) in db.execute("SELECT path FROM files WHERE photo_id = ?", (photo_id,)).fetchall():
-                if not os.path.lexists(old):
-                    db.execute("DELETE FROM files WHERE path = ?", (old,))
-            for index, (path, size, mtime_ns) in enumerate(files):
-                db.execute("DELETE FROM files WHERE path = ?", (str(path),))
-                db.execute("INSERT INTO files (path, photo_id, size, mtime_ns, is_primary) VALUES (?,?,?,?,?)",
-                           (str(path), photo_id, size, mtime_ns, int(index == 0)))
-            return photo_id
+        """Record an analysed photo and its files (primary first), for tools and tests: a known path
+        keeps its photo; same content whose files all vanished from the same folder is that photo
+        renamed; anything else is a new photo."""
+        folder = Path(files[0][0]).parent
+        with self.batch():
+            for pid, last in self._read("SELECT id, last_path FROM photos WHERE fingerprint = ?", (fingerprint,)):
+                gone = [p for p in self._paths(pid) if not os.path.lexists(p)]
+                if gone and gone == list(self._paths(pid)) and all(p.parent == folder for p in gone):
+                    self.forget_files(gone)
+            photo_id = self.identify([files], lambda last: last.parent == folder)[0]
+            self.adopt(photo_id, fingerprint, lambda last: last.parent == folder)
+            self.record_analysis(photo_id, fingerprint, capture_ts, time_source, metadata, signals, files)
+        return photo_id
 
     def forget_files(self, paths: Iterable[Path]) -> None:
         """Drop file rows for paths that vanished; photos and their decisions stay (they may reappear moved)."""
         with self._write() as db:
-            db.executemany("DELETE FROM files WHERE path = ?", [(str(p),) for p in paths])
+            db.executemany("DELETE FROM files WHERE path = ?", [(db_path(p),) for p in paths])
 
-    def files_under(self, root: Path) -> list[str]:
+    def files_under(self, root: Path) -> list[Path]:
         prefix = str(root).rstrip("/") + "/"
-        return [r[0] for r in self._read("SELECT path FROM files WHERE substr(path, 1, ?) = ?",
-                                         (len(prefix), prefix))]
+        key = db_path(prefix)
+        rows = self._read("SELECT path FROM files WHERE substr(path, 1, ?) = ?", (len(key), key))
+        # Names stored as bytes (not UTF-8) compare unequal to any text prefix: filter them here.
+        raw = self._read("SELECT path FROM files WHERE typeof(path) = 'blob'")
+        found = [from_db(r[0]) for r in rows] + [p for p in (from_db(r[0]) for r in raw) if str(p).startswith(prefix)]
+        return list(dict.fromkeys(found))
+
+    def file_states(self, photo_id: int) -> dict[Path, tuple[int, int]]:
+        """{path: (size, mtime_ns)} as recorded when the photo was last analysed (-1 when never)."""
+        return {from_db(r[0]): (r[1], r[2]) for r in
+                self._read("SELECT path, size, mtime_ns FROM files WHERE photo_id = ?", (photo_id,))}
+
+    def analysed_like(self, fingerprint: str) -> PhotoRecord | None:
+        """An intact analysis of this content (any folder's photo): metadata and signals are a cache."""
+        for row in self._read("SELECT id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read "
+                              "FROM photos WHERE fingerprint = ? ORDER BY id", (fingerprint,)):
+            record = self._record(row)
+            if not record.damaged:
+                return record
+        return None
 
     def photo(self, photo_id: int) -> PhotoRecord:
-        rows = self._read("SELECT id, fingerprint, capture_ts, time_source, metadata, signals FROM photos WHERE id=?",
-                          (photo_id,))
+        rows = self._read("SELECT id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read "
+                          "FROM photos WHERE id=?", (photo_id,))
         if not rows:
             raise KeyError(f"no photo {photo_id} in the catalog")
         return self._record(rows[0])
@@ -295,20 +328,52 @@ class Catalog:
     def photos(self, photo_ids: Iterable[int]) -> list[PhotoRecord]:
         return [self.photo(pid) for pid in photo_ids]
 
+    def _paths(self, photo_id: int) -> tuple[Path, ...]:
+        return tuple(from_db(r[0]) for r in self._read(
+            "SELECT path FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (photo_id,)))
+
     def _record(self, row) -> PhotoRecord:
-        paths = tuple(Path(r[0]) for r in self._read(
-            "SELECT path FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (row[0],)))
-        return PhotoRecord(row[0], row[1], paths, row[2], row[3], json.loads(row[4]), json.loads(row[5]))
+        """A photo row, validated: a damaged analysis (a flipped byte, a wrong type) reads as
+        damaged and empty, so the scan recomputes it instead of every run dying on it."""
+        photo_id, fingerprint, capture_ts, time_source = row[0], row[1], row[2], row[3]
+        metadata, signals = _json_dict(row[4]), _json_dict(row[5])
+        damaged = (metadata is None or signals is None
+                   or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in signals.values())
+                   or not isinstance(capture_ts, (int, float)) or time_source not in ("exif", "file")
+                   or not (fingerprint is None or isinstance(fingerprint, str)))
+        if damaged:
+            return PhotoRecord(photo_id, None, self._paths(photo_id), 0.0, "file", {}, {}, True, bool(row[6]))
+        return PhotoRecord(photo_id, fingerprint, self._paths(photo_id), float(capture_ts), time_source,
+                           metadata, signals, False, bool(row[6]))
 
     def photo_for_path(self, path: Path) -> int | None:
-        known = self.known_file(Path(path))
-        return known[0] if known else None
+        rows = self._read("SELECT photo_id FROM files WHERE path = ?", (db_path(Path(path)),))
+        return rows[0][0] if rows else None
+
+    def known_file(self, path: Path) -> tuple[int, int, int] | None:
+        """(photo_id, size, mtime_ns) recorded for this path."""
+        rows = self._read("SELECT photo_id, size, mtime_ns FROM files WHERE path = ?", (db_path(Path(path)),))
+        return tuple(rows[0]) if rows else None
 
     # -- features -----------------------------------------------------------------------
-    def get_features(self, fingerprint: str, extractor: str, version: str) -> np.ndarray | None:
+    def get_features(self, fingerprint: str, extractor: str, version: str, dim: int | None = None) -> np.ndarray | None:
+        """The cached vector, or None. A damaged row (not float32 bytes, the wrong length, NaN) is a
+        cache miss: it is dropped, and the scan recomputes it."""
         rows = self._read("SELECT vector FROM features WHERE fingerprint=? AND extractor=? AND version=?",
                           (fingerprint, extractor, version))
-        return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
+        if not rows:
+            return None
+        blob = rows[0][0]
+        vector = None
+        if isinstance(blob, bytes) and blob and len(blob) % 4 == 0:
+            vector = np.frombuffer(blob, dtype=np.float32).copy()
+            if (dim is not None and vector.shape != (dim,)) or not np.isfinite(vector).all():
+                vector = None
+        if vector is None:
+            with self._write() as db:
+                db.execute("DELETE FROM features WHERE fingerprint=? AND extractor=? AND version=?",
+                           (fingerprint, extractor, version))
+        return vector
 
     def put_features(self, items: Iterable[tuple[str, str, str, np.ndarray]]) -> None:
         """Store (fingerprint, extractor, version, vector) rows in one transaction."""
@@ -319,6 +384,7 @@ class Catalog:
     # -- bursts and scores ----------------------------------------------------------------
     def replace_bursts(self, shoot: str, bursts: list[tuple[str, list[int]]]) -> None:
         """Store a shoot's grouping: [(kind, [photo ids in capture order])], numbered from 1."""
+        shoot = db_path(shoot)
         with self._write() as db:
             db.execute("DELETE FROM burst_members WHERE shoot = ?", (shoot,))
             db.execute("DELETE FROM bursts WHERE shoot = ?", (shoot,))
@@ -329,9 +395,10 @@ class Catalog:
 
     def shoots(self) -> list[str]:
         """Every shoot (folder key) with a stored burst grouping."""
-        return [row[0] for row in self._read("SELECT DISTINCT shoot FROM bursts ORDER BY shoot")]
+        return [os.fsdecode(row[0]) for row in self._read("SELECT DISTINCT shoot FROM bursts ORDER BY shoot")]
 
     def bursts(self, shoot: str) -> list[tuple[int, str, list[int]]]:
+        shoot = db_path(shoot)
         kinds = self._read("SELECT number, kind FROM bursts WHERE shoot = ? ORDER BY number", (shoot,))
         members = self._read("SELECT burst, photo_id FROM burst_members WHERE shoot = ? ORDER BY burst, position",
                              (shoot,))
@@ -372,8 +439,23 @@ class Catalog:
 
     # -- decisions and choices -----------------------------------------------------------
     def decision(self, photo_id: int) -> Decision:
+        """The stored decision. A damaged row is reported (a notice naming the photo) and read field
+        by field, keeping what is still valid; it is never fatal and never rewritten here."""
         rows = self._read("SELECT flag, rating, label FROM decisions WHERE photo_id = ?", (photo_id,))
-        return Decision(*rows[0]) if rows else Decision()
+        if not rows:
+            return Decision()
+        flag, rating, label = rows[0]
+        try:
+            return Decision(flag, rating, label)
+        except (ValueError, TypeError) as exc:
+            kept = Decision(flag if flag in FLAGS else None,
+                            rating if isinstance(rating, int) and 0 <= rating <= 5 else 0,
+                            label.lower() if isinstance(label, str) and label.lower() in LABELS else None)
+            where = ", ".join(str(p) for p in self._paths(photo_id)) or f"photo {photo_id}"
+            notice = f"{where}: the catalog's decision row is damaged ({exc}); kept what is valid: {kept}"
+            if notice not in self.notices:
+                self.notices.append(notice)
+            return kept
 
     def decisions(self, photo_ids: Iterable[int]) -> dict[int, Decision]:
         return {pid: self.decision(pid) for pid in photo_ids}
@@ -403,6 +485,24 @@ class Catalog:
         return [tuple(r) for r in self._read("SELECT id, winner_id, loser_id, source, created FROM choices ORDER BY id")]
 
 
+def _rollback(db: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already: after a failed COMMIT (disk full) it
+    rolled back itself, and a second ROLLBACK's error must not hide the real one."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     message = str(exc).lower()
     return "not a database" in message or "malformed" in message or "corrupt" in message
+
+
+def _json_dict(text) -> dict | None:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -23,7 +23,8 @@ from ranker.features.registry import get_extractor
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo
 from ranker.model import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
-from ranker.scan import PhotoFiles, discover, fingerprint
+from ranker.listing import ListedPhoto, list_shoot
+from ranker.scan import PhotoFiles, fingerprint
 
 #: Photos decoded and extracted together: bounds memory (decoded images) while batching the backbones.
 WINDOW = 32
@@ -110,51 +111,36 @@ def shoot_key(root: Path, recursive: bool) -> str:
     return f"{Path(root).resolve()}{' (recursive)' if recursive else ''}"
 
 
-def _capture(meta: PhotoMetadata | None, path: Path) -> tuple[float, str]:
-    """Seconds since epoch for ordering; EXIF time when present (naive read as UTC, consistently), else mtime."""
+def _capture(meta: PhotoMetadata | None, mtime_ns: int) -> tuple[float, str]:
+    """Seconds since epoch for ordering; EXIF time when present (naive read as UTC, consistently), else
+    the file's mtime as listed (never stat'ed again: the file may be gone by now)."""
     if meta is not None and meta.capture_time is not None:
         when = meta.capture_time
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.timezone.utc)
         return when.timestamp(), "exif"
-    return path.stat().st_mtime, "file"
+    return mtime_ns / 1e9, "file"
 
 
-def _file_rows(photo: PhotoFiles) -> list[tuple[Path, int, int]]:
-    rows = []
-    for path in photo.paths:
-        st = path.stat()
-        rows.append((path, st.st_size, st.st_mtime_ns))
-    return rows
-
-
-def _known_photo(catalog: Catalog, photo: PhotoFiles, rows: list[tuple[Path, int, int]]) -> int | None:
-    """The catalog's id when every file of the photo is recorded unchanged (no hashing, no decoding)."""
-    ids = set()
-    for path, size, mtime_ns in rows:
-        known = catalog.known_file(path)
-        if known is None or known[1:] != (size, mtime_ns):
-            return None
-        ids.add(known[0])
-    return ids.pop() if len(ids) == 1 else None
+def _decode_state(listed: ListedPhoto) -> tuple[Path, int, int]:
+    return next(row for row in listed.states if row[0] == listed.files.decode_path)
 
 
 @dataclass
 class _Pending:
-    photo: PhotoFiles
-    rows: list[tuple[Path, int, int]]
+    listed: ListedPhoto
     fingerprint: str
-    photo_id: int | None  # known already (moved/renamed or features missing) or None when new
     missing: list[str]  # extractors without cached features
 
 
 def _decode(pending: _Pending, max_size: int):
     """Runs in the decode pool: decoding and the hand-crafted signals (numpy/scipy release the GIL)
     both use every core; the signals are cached on the image, so extractors reuse them."""
+    photo = pending.listed.files
     try:
-        image, meta = load_photo(pending.photo.decode_path, max_size=max_size)
+        image, meta = load_photo(photo.decode_path, max_size=max_size)
     except ImageLoadError as exc:
-        return None, LoadFailure(pending.photo.primary, exc.reason)
+        return None, LoadFailure(photo.primary, exc.reason)
     quality_signals(image)
     return (image, meta), None
 
@@ -172,24 +158,31 @@ def _sidecar_decision(photo: PhotoFiles) -> Decision | None:
     return None
 
 
+def _import_sidecars(catalog: Catalog, listed: ListedPhoto) -> None:
+    """Ratings, labels and rejects other tools wrote, taken once per photo, unless the user decided first.
+    Marked done only after the decision is committed, so a kill in between retries on the next run."""
+    if not catalog.has_decision(listed.photo_id):
+        decision = _sidecar_decision(listed.files)
+        if decision is not None:
+            catalog.set_decision(listed.photo_id, decision, source="xmp")
+    catalog.mark_sidecars_read(listed.photo_id)
+
+
 def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], options: PipelineOptions,
                cancel: threading.Event | None = None,
                ) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], dict]]:
     """Bring the catalog up to date for `root`: decode only new or changed photos, extract only
-    missing features. Yields Progress(stage="scan"); returns (photo ids, failures, stats)."""
-    photos = discover(root, options.recursive)
-    found = {str(path) for photo in photos for path in photo.paths}
-    vanished = [Path(p) for p in catalog.files_under(Path(root).absolute()) if p not in found
-                and (options.recursive or Path(p).parent == Path(root).absolute())]
-    if vanished:  # deleted or moved away: their photos keep features and decisions if they reappear
-        catalog.forget_files(vanished)
+    missing features. Yields Progress("list", item=ShootListing) as soon as the folder is listed
+    (every photo already has its id), then Progress(stage="scan"); returns (photo ids, failures, stats)."""
+    listing = list_shoot(root, catalog, options.recursive)
+    total = len(listing.photos)
+    yield Progress("list", total, total, f"{total} photos found", item=listing)
     extractors = [get_extractor(name, options.device) for name in extractor_names]
     decode_size = max(e.decode_size for e in extractors)
     ids: list[int] = []
     failures: list[LoadFailure] = []
-    stats = {"photos": len(photos), "decoded": 0, "cached": 0}
+    stats = {"photos": total, "decoded": 0, "cached": 0}
     pending: list[_Pending] = []
-    total = len(photos)
     yield Progress("scan", 0, total, f"{total} photos found")
 
     def flush() -> Iterable[Progress]:
@@ -207,47 +200,49 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
             need = [i for i, (item, _, _) in enumerate(ready) if extractor.name in item.missing]
             if need:
                 vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
-        imported = []
         with catalog.batch():
             for index, (item, image, meta) in enumerate(ready):
-                capture_ts, source = _capture(meta, item.photo.decode_path)
-                photo_id = catalog.upsert_photo(item.fingerprint, capture_ts, source, meta.as_dict(),
-                                                quality_signals(image), item.rows)
+                listed = item.listed
+                capture_ts, source = _capture(meta, _decode_state(listed)[2])
+                catalog.record_analysis(listed.photo_id, item.fingerprint, capture_ts, source, meta.as_dict(),
+                                        quality_signals(image), listed.states)
                 catalog.put_features((item.fingerprint, e.name, e.version, vectors[e.name][index])
                                      for e in extractors if e.name in item.missing)
-                if item.photo_id is None and options.import_sidecars and not catalog.has_decision(photo_id):
-                    imported.append((photo_id, item.photo))
-                ids.append(photo_id)
+                ids.append(listed.photo_id)
                 stats["decoded"] += 1
-        for photo_id, photo in imported:  # decisions are committed one by one, never batched
-            decision = _sidecar_decision(photo)
-            if decision is not None:
-                catalog.set_decision(photo_id, decision, source="xmp")
         pending.clear()
         yield Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
-    for photo in photos:
+    for listed in listing.photos:
         check_cancel(cancel)
+        if listed.error:
+            failures.append(LoadFailure(listed.path, listed.error))
+            continue
+        record = catalog.photo(listed.photo_id)
+        if options.import_sidecars and not record.sidecars_read:
+            _import_sidecars(catalog, listed)
+        current = record.fingerprint is not None and catalog.file_states(listed.photo_id) == {
+            path: (size, mtime_ns) for path, size, mtime_ns in listed.states}
         try:
-            rows = _file_rows(photo)
-            photo_id = _known_photo(catalog, photo, rows)
-            record = catalog.photo(photo_id) if photo_id is not None else None
-            fp = record.fingerprint if record else fingerprint(photo.primary)
-            if photo_id is None:
-                photo_id = catalog.photo_id_for_fingerprint(fp)
+            fp = record.fingerprint if current else fingerprint(listed.files.primary)
         except OSError as exc:
-            failures.append(LoadFailure(photo.primary, exc.strerror or str(exc)))
+            failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
             continue
-        missing = [e.name for e in extractors if catalog.get_features(fp, e.name, e.version) is None]
-        if photo_id is not None and not missing:
-            if record is None:  # same content under a new name: keep its id, features and decisions
-                existing = catalog.photo(photo_id)
-                catalog.upsert_photo(fp, existing.capture_ts, existing.time_source, existing.metadata,
-                                     existing.signals, rows)
-            ids.append(photo_id)
-            stats["cached"] += 1
-            continue
-        pending.append(_Pending(photo, rows, fp, photo_id, missing))
+        if not current:
+            catalog.adopt(listed.photo_id, fp, listing.in_scope)
+        missing = [e.name for e in extractors if catalog.get_features(fp, e.name, e.version, e.dim) is None]
+        if not missing:
+            known = record if current else catalog.analysed_like(fp)
+            if known is not None:
+                if not current:  # same content seen before (moved, touched, or a copy elsewhere): reuse
+                    capture = (known.capture_ts, "exif") if known.time_source == "exif" else \
+                        _capture(None, _decode_state(listed)[2])
+                    catalog.record_analysis(listed.photo_id, fp, *capture, known.metadata, known.signals,
+                                            listed.states)
+                ids.append(listed.photo_id)
+                stats["cached"] += 1
+                continue
+        pending.append(_Pending(listed, fp, missing))
         if len(pending) >= WINDOW:
             yield from flush()
     if pending:
@@ -263,7 +258,7 @@ def feature_matrix(catalog: Catalog, fingerprints: Sequence[str], layout: Sequen
     for fp in fingerprints:
         parts = []
         for name, dim in layout:
-            vector = catalog.get_features(fp, name, versions[name])
+            vector = catalog.get_features(fp, name, versions[name], dim)
             if vector is None or vector.shape != (dim,):
                 raise LookupError(f"features {name} missing for photo {fp}")
             parts.append(vector)

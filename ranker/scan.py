@@ -1,8 +1,10 @@
 """Find a shoot's photos on disk: supported files, RAW+JPEG twins as one photo, content fingerprints."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +35,17 @@ class PhotoFiles:
 
 
 def fingerprint(path: Path) -> str:
-    """blake2b of size + first and last 64 KiB: stable across renames and moves, cheap on big RAWs."""
+    """blake2b of size + first and last 64 KiB: stable across renames and moves, cheap on big RAWs.
+
+    Raises OSError for anything but a regular file: a FIFO named y.jpg is opened without blocking
+    (a plain open() waits forever for a writer) and refused."""
     digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        size = info.st_size
         digest.update(str(size).encode())
         digest.update(fh.read(_FINGERPRINT_SPAN))
         if size > 2 * _FINGERPRINT_SPAN:
@@ -47,7 +56,8 @@ def fingerprint(path: Path) -> str:
 
 def _walk(root: Path, recursive: bool) -> list[Path]:
     if not recursive:
-        return sorted(p for p in root.iterdir() if p.is_file())
+        # Anything but a folder: a FIFO or dangling link named *.jpg is listed and then reported.
+        return sorted(p for p in root.iterdir() if not p.is_dir())
     found = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # skip .thumbnails, .git, ...

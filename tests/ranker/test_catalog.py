@@ -96,7 +96,7 @@ def test_read_only_catalog_gives_a_clear_error(tmp_path):
 def test_full_disk_gives_a_clear_error(tmp_path):
     class FullDisk(sqlite3.Connection):
         def execute(self, sql, *args):
-            if sql.startswith("INSERT"):
+            if sql.startswith("INSERT INTO files"):  # after opening: migrations insert too
                 raise sqlite3.OperationalError("database or disk is full")
             return super().execute(sql, *args)
 
@@ -131,16 +131,17 @@ def test_migration_backs_up_before_upgrading(tmp_path, monkeypatch):
     with Catalog(path) as catalog:
         pid = _photo(catalog)
         catalog.set_decision(pid, Decision("pick"))
+    current = catalog_module.SCHEMA_VERSION
     monkeypatch.setattr(catalog_module, "MIGRATIONS", [*catalog_module.MIGRATIONS, "ALTER TABLE photos ADD COLUMN note TEXT"])
     monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", len(catalog_module.MIGRATIONS))
     with Catalog(path) as catalog:
         assert catalog.decision(pid) == Decision("pick")
         assert any("backup" in n for n in catalog.notices)
-        assert catalog._read("PRAGMA user_version")[0][0] == 2
-    backup = tmp_path / "c.db.v1.bak"
+        assert catalog._read("PRAGMA user_version")[0][0] == current + 1
+    backup = tmp_path / f"c.db.v{current}.bak"
     assert backup.exists()
     with sqlite3.connect(backup) as old:
-        assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert old.execute("PRAGMA user_version").fetchone()[0] == current
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -150,3 +151,109 @@ def test_newer_schema_is_refused(tmp_path):
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(CatalogError, match="newer"):
         Catalog(path)
+
+
+def _v1_catalog(path):
+    """A catalog as schema 1 left it: copies in two folders merged into one photo."""
+    from ranker.catalog_schema import MIGRATIONS, apply
+
+    with sqlite3.connect(path) as db:
+        apply(db, MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO photos VALUES (1, 'same', 1000.0, 'exif', '{\"make\": \"X\"}', '{\"sharpness\": 2.0}')")
+        db.execute("INSERT INTO photos VALUES (2, 'other', 1001.0, 'exif', '{}', '{}')")
+        for path, pid, primary in (("/card/IMG_1.CR2", 1, 1), ("/card/IMG_1.JPG", 1, 0),
+                                   ("/backup/IMG_1.CR2", 1, 0), ("/card/IMG_2.JPG", 2, 1)):
+            db.execute("INSERT INTO files VALUES (?, ?, 10, 20, ?)", (path, pid, primary))
+        db.execute("INSERT INTO decisions VALUES (1, 'pick', 4, 'red', 'user', 'now')")
+        db.execute("INSERT INTO choices VALUES (1, 1, 2, 'compare', 'now')")
+        db.execute("INSERT INTO bursts VALUES ('/card', 1, 'burst')")
+        db.execute("INSERT INTO burst_members VALUES ('/card', 1, 1, 0)")
+    db.close()
+
+
+def test_migration_gives_each_folder_its_own_photo_and_keeps_every_decision(tmp_path):
+    path = tmp_path / "c.db"
+    _v1_catalog(path)
+    with Catalog(path) as catalog:
+        assert any("backup" in n for n in catalog.notices)
+        card = catalog.photo_for_path(Path("/card/IMG_1.CR2"))
+        backup = catalog.photo_for_path(Path("/backup/IMG_1.CR2"))
+        assert card == 1 and backup not in (None, 1)
+        assert catalog.photo(card).paths == (Path("/card/IMG_1.CR2"), Path("/card/IMG_1.JPG"))
+        assert catalog.photo(backup).paths == (Path("/backup/IMG_1.CR2"),)
+        assert catalog.photo(backup).signals == {"sharpness": 2.0}
+        assert catalog.decision(card) == catalog.decision(backup) == Decision("pick", 4, "red")
+        assert catalog.choices()[0][1:3] == (1, 2)
+        assert catalog.shoots() == []  # stored groupings named merged photos: regrouped on the next run
+        assert catalog.photo_for_path(Path("/card/IMG_2.JPG")) == 2
+    with sqlite3.connect(tmp_path / "c.db.v1.bak") as old:
+        assert old.execute("SELECT count(*) FROM files WHERE photo_id = 1").fetchone()[0] == 3
+
+
+def test_photos_get_ids_at_listing_and_a_rename_in_the_folder_keeps_its_id(tmp_path):
+    inside = lambda p: p.parent == Path("/s")  # noqa: E731
+    with Catalog(tmp_path / "c.db") as catalog:
+        a, b = catalog.identify([[(Path("/s/a.jpg"), 10, 20)], [(Path("/s/b.jpg"), 11, 20)]], inside)
+        assert a != b and catalog.photo(a).fingerprint is None
+        catalog.set_decision(a, Decision(rating=3))  # before any analysis
+        catalog.forget_files([Path("/s/a.jpg")])
+        again = catalog.identify([[(Path("/s/renamed.jpg"), 10, 20)], [(Path("/t/a.jpg"), 10, 20)]], inside)
+        assert again[0] == a and again[1] not in (a, b)
+        assert catalog.decision(again[1]) == Decision()
+
+
+def test_damaged_rows_are_reported_or_recomputed_never_fatal(tmp_path):
+    path = tmp_path / "c.db"
+    with Catalog(path) as catalog:
+        pid = _photo(catalog)
+        catalog.set_decision(pid, Decision("pick", 3, "red"))
+        catalog.put_features([("fp1", "iqa", "1", np.ones(4, np.float32))])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE photos SET signals = '{\"sharpness\" 1.0}'")  # one byte lost
+        db.execute("UPDATE decisions SET flag = 'pxck'")
+        db.execute("UPDATE features SET vector = x'00'")
+    db.close()
+    with Catalog(path) as catalog:
+        record = catalog.photo(pid)
+        assert record.damaged and record.fingerprint is None and record.paths == (Path("/s/a.jpg"),)
+        assert catalog.decision(pid) == Decision(None, 3, "red")
+        assert any("/s/a.jpg" in n and "damaged" in n for n in catalog.notices)
+        assert catalog.get_features("fp1", "iqa", "1") is None
+        assert catalog._read("SELECT count(*) FROM features")[0][0] == 0  # dropped, to be recomputed
+
+
+def test_surrogate_file_names_are_stored_and_found_again(tmp_path):
+    name = Path(os.fsdecode(b"/s/bad\xff.jpg"))
+    with Catalog(tmp_path / "c.db") as catalog:
+        pid = catalog.upsert_photo("fp", 1.0, "exif", {}, {}, [(name, 1, 2)])
+        assert catalog.photo_for_path(name) == pid and catalog.photo(pid).paths == (name,)
+        assert catalog.files_under(Path("/s")) == [name]
+
+
+def test_a_failed_commit_reports_the_real_error(tmp_path):
+    class FullOnCommit(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql == "COMMIT" and self.in_transaction and self.total_changes:
+                super().execute("ROLLBACK")  # what SQLite does itself when the disk fills mid-commit
+                raise sqlite3.OperationalError("database or disk is full")
+            return super().execute(sql, *args)
+
+    path = tmp_path / "c.db"
+    Catalog(path).close()
+
+    def connect(database, **kwargs):
+        return sqlite3.connect(database, factory=FullOnCommit, **kwargs)
+
+    with Catalog(path, connect=connect) as catalog, pytest.raises(CatalogError, match="disk is full"):
+        _photo(catalog)
+
+
+def test_concurrent_first_opens_create_the_catalog_once(tmp_path):
+    path = tmp_path / "c.db"
+    code = f"from ranker.catalog import Catalog; Catalog({str(path)!r}).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    with Catalog(path) as catalog:
+        assert catalog._read("PRAGMA user_version")[0][0] == catalog_module.SCHEMA_VERSION

@@ -41,7 +41,7 @@ def test_best_frame_ranked_first_in_at_least_90_percent_of_bursts(shoot, tmp_pat
     assert ranking.model["why"] == "shipped offline default"
     assert {"sharpness", "exposure", "noise"} <= set(ranking.bursts[0].photos[0].signals)
     assert progress[-1].item is ranking
-    assert progress[0].stage == "scan"
+    assert progress[0].stage == "list"  # the listing (every photo with its id) comes first
 
 
 def test_the_default_sets_each_frame_against_its_burst_and_never_serves_stale_scores(shoot, tmp_path):
@@ -172,7 +172,9 @@ def test_decisions_in_other_tools_sidecars_are_imported_on_first_scan(shoot, tmp
         assert again.photo(by_name[photo.name].photo_id).decision == Decision(flag="pick")
 
 
-def test_byte_identical_copies_are_one_photo_with_both_files(shoot, tmp_path):
+def test_byte_identical_copies_are_two_photos_sharing_their_analysis(shoot, tmp_path):
+    """A photo is a file in its folder: a copy is another photo with its own decision, but its
+    features come from the cache (content fingerprint) and it is never decoded twice."""
     src, best = shoot
     folder = tmp_path / "dupes"
     shutil.copytree(src, folder)
@@ -181,12 +183,56 @@ def test_byte_identical_copies_are_one_photo_with_both_files(shoot, tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
         ranking, _ = _rank(folder, catalog)
         photos = [p for b in ranking.bursts for p in b.photos]
-        assert len(photos) == FRAMES * len(best)
-        twin = [p for p in photos if original in p.paths][0]
-        assert set(twin.paths) == {original, folder / "copy_of_first.JPG"}
+        assert len(photos) == FRAMES * len(best) + 1
+        assert ranking.stats["decoded"] == FRAMES * len(best) and ranking.stats["cached"] == 1
+        first = next(p for p in photos if p.paths == (original,))
+        copy = next(p for p in photos if p.paths == (folder / "copy_of_first.JPG",))
+        assert first.photo_id != copy.photo_id and first.signals == copy.signals
+        catalog.set_decision(copy.photo_id, Decision(flag="reject"))
         (folder / "copy_of_first.JPG").unlink()
         again, _ = _rank(folder, catalog)
-        assert again.photo(twin.photo_id).paths == (original,)
+        assert again.photo(first.photo_id).paths == (original,)
+        assert again.photo(first.photo_id).decision == Decision()
+
+
+def test_the_same_photos_in_two_folders_share_nothing_but_features(shoot, tmp_path):
+    src, best = shoot
+    card, backup = tmp_path / "card", tmp_path / "backup"
+    shutil.copytree(src, card)
+    shutil.copytree(src, backup)
+    with Catalog(tmp_path / "c.db") as catalog:
+        first, _ = _rank(card, catalog)
+        for burst in first.bursts:
+            catalog.set_decision(burst.photos[0].photo_id, Decision(flag="pick"))
+        other, _ = _rank(backup, catalog)
+        assert other.stats["decoded"] == 0  # features and signals come from the cache
+        listed = [p for b in other.bursts for p in b.photos]
+        assert all(path.parent == backup for p in listed for path in p.paths)
+        assert all(p.decision == Decision() for p in listed)
+        again, _ = _rank(card, catalog)
+        assert all(path.parent == card for b in again.bursts for p in b.photos for path in p.paths)
+        assert sum(p.decision.flag == "pick" for b in again.bursts for p in b.photos) == len(first.bursts)
+
+
+def test_listing_gives_every_photo_an_id_before_anything_is_decoded(shoot, tmp_path, monkeypatch):
+    import ranker.pipeline as pipeline
+    from ranker.listing import ShootListing
+
+    folder, _ = shoot
+    calls = []
+    real = pipeline.load_photo
+    monkeypatch.setattr(pipeline, "load_photo", lambda *a, **k: (calls.append(a[0]), real(*a, **k))[1])
+    with Catalog(tmp_path / "c.db") as catalog:
+        generator = rank_shoot(folder, catalog, options=PipelineOptions(device="cpu"))
+        first = next(generator)
+        assert first.stage == "list" and isinstance(first.item, ShootListing) and not calls
+        listed = first.item.photos
+        assert len(listed) == len(list(folder.glob("*.JPG"))) and all(p.photo_id > 0 for p in listed)
+        # a decision on a photo that has no features yet is recorded, and survives the analysis
+        catalog.set_decision(listed[0].photo_id, Decision(rating=2))
+        ranking = run(generator)
+    assert ranking.photo(listed[0].photo_id).decision == Decision(rating=2)
+    assert {p.photo_id for b in ranking.bursts for p in b.photos} == {p.photo_id for p in listed}
 
 
 SHARED_PAIRS = Path(__file__).resolve().parents[2].parent / "shared" / "photos" / "burst_pairs"
