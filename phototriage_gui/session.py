@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from phototriage_gui.workers import Worker
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
 from ranker.decisions import Decision
+from ranker.listing import list_shoot
 from ranker.scan import discover
 
 FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
@@ -91,12 +93,18 @@ class Session(CompareMixin, QObject):
             self.message.emit("error", f"Cannot open {folder}: {exc.strerror or exc}")
             return False
         self.cancel_ranking()
-        known = {}
-        if self.catalog is not None:
-            for files in found:
-                photo_id = self.catalog.photo_for_path(files.primary)
-                if photo_id is not None:
-                    known[str(files.primary)] = photo_id
+        known: dict[str, int] = {}
+        if self.catalog is not None and found:
+            # Decide at once: listing gives every photo its catalog identity (no decoding, no hashing,
+            # one transaction), so P/X/0-5 work from the first frame shown, long before features exist.
+            try:
+                listing = list_shoot(folder, self.catalog, self.prefs.recursive)
+            except CatalogError as exc:
+                self.report_catalog_error(exc)
+            else:
+                found = [listed.files for listed in listing.photos]
+                known = {os.fsdecode(listed.path): listed.photo_id for listed in listing.photos
+                         if listed.photo_id >= 0}
         self.shoot = pending_shoot(folder, found, known)
         remembered = shoot_cache.load(folder, self.prefs.recursive, set(self.shoot.by_key)) \
             if self.catalog is not None and found else None
@@ -258,7 +266,8 @@ class Session(CompareMixin, QObject):
             self.message.emit("warning", f"{photo.name} is hidden by the filter; nothing was changed.")
             return False
         if photo.photo_id is None:
-            self.message.emit("warning", f"{photo.name} is still being analysed; decide once it is ranked.")
+            self.message.emit("warning", f"{photo.name} has no catalog entry (the folder could not be listed; "
+                              "see View ▸ Problems), so nothing can be saved for it.")
             return False
         before = self.decisions.get(photo.photo_id, Decision())
         after = before.with_(**change)

@@ -203,3 +203,43 @@ def test_models_panel_speaks_of_choices_not_layers(make_window, qtbot, shoot):
     press(qtbot, window, Key.Key_Q)
     window.models.show_active()
     assert "<b>1</b> choice" in window.models.active.text()
+
+
+class DeferredPool:
+    """A jobs pool that runs nothing until told: the shoot stays unranked, as in the first seconds."""
+
+    def __init__(self):
+        self.waiting = []
+
+    def start(self, runnable, priority: int = 0) -> None:
+        self.waiting.append(runnable)
+
+    def run_all(self) -> None:
+        while self.waiting:
+            self.waiting.pop(0).run()
+
+    def waitForDone(self, msecs: int = -1) -> bool:
+        return True
+
+
+def test_keys_work_before_anything_is_analysed_and_ranking_keeps_the_place(make_window, qtbot, shoot, sync_pools):
+    from dataclasses import replace
+
+    jobs = DeferredPool()
+    window = make_window(shoot, pools=replace(sync_pools, jobs=jobs))
+    session = window.session
+    assert not session.shoot.ranked and jobs.waiting  # listed, not analysed
+    first = session.current
+    press(qtbot, window, Key.Key_P)
+    press(qtbot, window, Key.Key_Right)
+    press(qtbot, window, Key.Key_Right)
+    here = session.current
+    press(qtbot, window, Key.Key_X)
+    press(qtbot, window, Key.Key_4)
+    with Catalog() as catalog:  # on disk at once: a kill now loses nothing
+        on_disk = {k: catalog.decision(session.shoot.by_key[k].photo_id) for k in (first, here)}
+    assert on_disk[first].flag == "pick" and on_disk[here].flag == "reject" and on_disk[here].rating == 4
+    jobs.run_all()
+    settle(qtbot, window)
+    assert session.current == here  # the ranking filled in behind and did not move the photo
+    assert session.decision(first).flag == "pick" and session.decision(here).rating == 4
