@@ -95,7 +95,7 @@ class Harness:
         start = time.perf_counter()
         self.press(Qt.Key.Key_Right)
         key = self.window.session.current
-        self.wait(lambda: (key, wanted) in self.painted)
+        self.wait(lambda: (key, wanted) in self.painted, timeout=120)
         return self.painted[(key, wanted)] - start
 
     def close(self) -> None:
@@ -125,7 +125,7 @@ def measure(folder: Path, preview: int, steps: int, data_dir: Path) -> dict:
                 try:
                     for _ in range(steps):
                         if prefetched:
-                            harness.wait(harness.window.cache.idle)  # the user looks a moment: prefetch lands
+                            harness.wait(harness.window.cache.idle, timeout=120)  # the user looks: prefetch lands
                         else:
                             harness.forget_images()
                         harness.painted.clear()
@@ -140,12 +140,71 @@ def measure(folder: Path, preview: int, steps: int, data_dir: Path) -> dict:
     return results
 
 
+def decode_paths(jpeg: Path, sizes=(1600, 3072, None), repeats: int = 3) -> dict:
+    """The viewer's decode (ranker.preview: nearest DCT scale, cheap resize) against the analysis decode
+    (ranker.images: draft, then Lanczos to the exact size), median ms, in this process alone."""
+    from ranker import images, preview
+
+    found = {}
+    for size in sizes:
+        for name, fn in (("viewer", lambda: preview.render(jpeg, size)), ("lanczos", lambda: images.load_photo(jpeg, size))):
+            fn()  # warm the page cache and imports
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - start)
+            found[f"{name} @ {size or 'full'}"] = round(statistics.median(times) * 1000, 1)
+    return found
+
+
+def first_decision(work: Path, count: int = 300) -> dict:
+    """Open a `count`-photo shoot never seen before and press P at once: seconds until the pick is on
+    disk (read back through a second catalog connection), with the ranking running behind."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from phototriage_gui.main_window import MainWindow
+    from ranker.catalog import Catalog
+
+    folder = work / f"shoot{count}"
+    sources = sorted((SHARED / "burst_pairs").glob("*.JPG"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        target = folder / f"IMG_{number:04d}.JPG"
+        if not target.exists():
+            shutil.copy(sources[number % len(sources)], target)
+    app = QApplication.instance() or QApplication(["viewer-benchmark"])
+    data = work / "data-first"
+    data.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(data / "catalog.db")
+    window = MainWindow(catalog=catalog)
+    window.show()
+    app.processEvents()
+    start = time.perf_counter()
+    window.open_folder(folder)
+    opened = time.perf_counter() - start
+    QTest.keyClick(window, Qt.Key.Key_P)
+    key = window.session.current
+    photo_id = window.session.shoot.by_key[key].photo_id
+    with Catalog(data / "catalog.db") as reader:
+        saved = reader.decision(photo_id).flag == "pick"
+    decided = time.perf_counter() - start
+    ranked = window.session.shoot.ranked
+    window.close()
+    catalog.close()
+    return {"photos": count, "open_ms": round(opened * 1000, 1), "first_pick_on_disk_ms": round(decided * 1000, 1),
+            "saved": saved, "ranked_by_then": ranked}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=5, help="key presses per condition")
     parser.add_argument("--previews", type=int, nargs="+", default=[1600, 3072])
     parser.add_argument("--work", type=Path, help="keep the generated photos here")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--first-only", action="store_true", help="only the 300-photo first decision and the decode paths")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not SOURCE_JPEG.is_file():
@@ -154,9 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     def body(work: Path) -> dict:
         os.environ["PHOTOTRIAGE_DATA_DIR"] = str(work / "data")
         os.environ["PHOTOTRIAGE_CONFIG_DIR"] = str(work / "config")
+        first = first_decision(work)
+        print(f"first decision: {first}", flush=True)
         folders = make_photos(work, args.steps + 2)
+        decode = decode_paths(folders["24 MP JPEG"] / "IMG_0000.JPG")
+        print(f"decode: {decode}", flush=True)
+        if args.first_only:
+            return {"first_decision": first, "decode": decode}
         rows, report = [], {"command": command_line("benchmarks.viewer", argv), "load": os.getloadavg(),
-                            "results": {}}
+                            "results": {}, "first_decision": first, "decode": decode}
         for kind, folder in folders.items():
             for preview in args.previews:
                 data = work / f"data-{kind[:4]}-{preview}"
