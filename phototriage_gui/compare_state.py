@@ -29,21 +29,24 @@ class CompareMixin:
             return False
         names = (self.shoot.by_key[winner_key].name, self.shoot.by_key[loser_key].name)
         self.undo_stack.push(ChoiceCommand(self, winner, loser, choice_id, before, "%s over %s" % names))
-        if self.champion_mode:
-            self._faced.add(loser_key)
-            self._faced.add(winner_key)
-            self.champion = winner_key  # the better one stays on the left; the next challenger comes in
+        self.crown(winner_key, loser_key)
         self.next_pair()
         return True
+
+    def crown(self, winner_key: str, loser_key: str) -> None:
+        """Champion mode: the better one stays on the left, both have met; the next challenger comes in."""
+        if self.champion_mode:
+            self.faced |= {winner_key, loser_key}
+            self.champion = winner_key
 
     # -- champion mode: keep the best so far on the left, step the challengers through on the right --
     def set_champion_mode(self, on: bool) -> None:
         self.champion_mode = on
-        self.champion, self._faced = None, set()
+        self.champion, self.faced = None, set()
         self.next_pair()
 
     def champion_state(self):
-        return self.champion, set(self._faced)
+        return self.champion, set(self.faced)
 
     def _champion_pair(self, burst: Burst) -> tuple[str, str] | None:
         """(champion, next challenger): the challengers come in rank order, each once per round."""
@@ -51,8 +54,8 @@ class CompareMixin:
         if len(keys) < 2:
             return None
         if self.champion not in keys:
-            self.champion, self._faced = keys[0], {keys[0]}
-        waiting = [k for k in keys if k != self.champion and k not in self._faced]
+            self.champion, self.faced = keys[0], {keys[0]}
+        waiting = [k for k in keys if k != self.champion and k not in self.faced]
         self.exhausted = not waiting
         if not waiting:
             last = next((k for k in reversed(keys) if k != self.champion), keys[1])
@@ -77,7 +80,7 @@ class CompareMixin:
             self._set_pair(self._suggest_pair(burst), active=0)
 
     def restore_pair(self, state) -> None:
-        pair, active, current, (self.champion, self._faced), self.exhausted = state
+        pair, active, current, (self.champion, self.faced), self.exhausted = state
         self.pair, self.active = pair, active
         self._set_current_only(current)
         self.pairChanged.emit()

@@ -70,7 +70,7 @@ class Session(CompareMixin, QObject):
         self.filter = Filter()
         self.champion_mode = False  # compare keeps the best so far and steps the challengers past it
         self.champion: str | None = None
-        self._faced: set[str] = set()  # this round's photos that already met the champion
+        self.faced: set[str] = set()  # this round's photos that already met the champion
         self.stacks_collapsed = False  # every burst shown as its #1 only, like Lightroom's collapsed stacks
         self._stacks_flipped: set[int] = set()  # burst numbers the user expanded or collapsed against that
         self.problems: list[Problem] = []
@@ -344,7 +344,7 @@ class Session(CompareMixin, QObject):
     def _champion_current(self, key: str, burst: Burst) -> None:
         """Champion mode: the champion stays on the left; any other photo of the burst goes on the right."""
         if self.champion not in burst.keys:
-            self.champion, self._faced = None, set()
+            self.champion, self.faced = None, set()
         pair = self._champion_pair(burst)
         if pair is not None and key != pair[0]:
             pair = (pair[0], key)

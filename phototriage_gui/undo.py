@@ -64,9 +64,7 @@ class ChoiceCommand(_Command):
 
     def apply(self) -> None:
         self.choice_id = self.session.record_choice(self.winner, self.loser)
-        if self.session.champion_mode:
-            self.session.champion = self.session.shoot.by_id[self.winner].key
-            self.session._faced |= {self.session.shoot.by_id[pid].key for pid in (self.winner, self.loser)}
+        self.session.crown(*(self.session.shoot.by_id[pid].key for pid in (self.winner, self.loser)))
         self.session.next_pair()
 
     def revert(self) -> None:

@@ -135,7 +135,7 @@ class CompareView(QWidget):
                 return ("Every challenger has met the champion: it is the best of this burst.  P picks it"
                         "   ·   ↓ next burst   ·   K leaves champion mode")
             left = sum(1 for k in session.current_burst().keys
-                       if session.visible(k) and k not in session._faced and k not in session.pair)
+                       if session.visible(k) and k not in session.faced and k not in session.pair)
             return (f"Champion mode: Q keeps the champion, W crowns the challenger   ·   {left} challenger(s) after "
                     f"this one   ·   Z 100%   ·   K leaves")
         if session.exhausted:

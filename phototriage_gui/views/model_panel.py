@@ -30,6 +30,7 @@ PLAIN_FEATURES = {
     "descriptor": "a tiny thumbnail, to tell one scene from the next",
     "clip": "what is in the picture (subject and scene)",
     "cnn": "texture and fine detail",
+    "pyiqa": "overall image quality (a published quality metric)",
 }
 
 
@@ -130,7 +131,7 @@ class ModelPanel(QWidget):
             self.active.setText("<b>Active model</b><br><span style='color:#999'>shown once a shoot is ranked</span>")
             return
         looks_at = list(dict.fromkeys(plain_feature(f) for f in model.get("features", [])))
-        personal = "personal" in str(model.get("label", "")).lower()
+        personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
         self.active.setText(
             f"<b>Ranking with {'the model learned from your choices' if personal else 'the built-in model'}</b>"
             f"<br><span style='color:#aaa'>{html.escape(str(model.get('why')))}</span><br>"
