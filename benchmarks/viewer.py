@@ -147,7 +147,8 @@ def decode_paths(jpeg: Path, sizes=(1600, 3072, None), repeats: int = 3) -> dict
 
     found = {}
     for size in sizes:
-        for name, fn in (("viewer", lambda: preview.render(jpeg, size)), ("lanczos", lambda: images.load_photo(jpeg, size))):
+        paths = (("viewer", lambda: preview.render(jpeg, size)), ("lanczos", lambda: images.load_photo(jpeg, size)))
+        for name, fn in paths:
             fn()  # warm the page cache and imports
             times = []
             for _ in range(repeats):
@@ -204,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--previews", type=int, nargs="+", default=[1600, 3072])
     parser.add_argument("--work", type=Path, help="keep the generated photos here")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--first-only", action="store_true", help="only the 300-photo first decision and the decode paths")
+    parser.add_argument("--first-only", action="store_true",
+                        help="only the 300-photo first decision and the decode paths")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not SOURCE_JPEG.is_file():

@@ -203,7 +203,8 @@ class MainWindow(ActionHandlers, QMainWindow):
             where = "Ranking…"
         else:
             rank = f" · #{photo.rank} of {len(burst.keys)}" if photo.rank else ""
-            where = f"{'Bracket' if burst.kind == 'bracket' else 'Burst'} {groups.index(burst) + 1} of {len(groups)}{rank}"
+            kind = "Bracket" if burst.kind == "bracket" else "Burst"
+            where = f"{kind} {groups.index(burst) + 1} of {len(groups)}{rank}"
         self.position.setText(f"{where} · photo {shoot.index[key] + 1} of {len(shoot.photos)}")
         self._prefetch()
 

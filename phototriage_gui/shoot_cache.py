@@ -1,4 +1,4 @@
-"""The last ranked view of each shoot, kept as JSON so reopening an unchanged folder shows it at once, unranked again."""
+"""The last ranked view of each shoot, kept as JSON: an unchanged folder reopens ranked at once, not ranked again."""
 from __future__ import annotations
 
 import hashlib

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 from phototriage_gui.session import Session
 from phototriage_gui.workers import Worker
 
-
 #: what each extractor looks at, in a photographer's words (the registry's technical text is the tooltip)
 PLAIN_FEATURES = {
     "iqa": "sharpness, exposure, colour and contrast",

@@ -126,7 +126,7 @@ def test_champion_mode_keeps_the_winner_and_steps_the_challengers(make_window, q
     assert "best of this burst" in window.compare.hint.text()
     ids = {k: session.shoot.by_key[k].photo_id for k in keys}
     with Catalog() as catalog:
-        pairs = [(w, l) for _, w, l, _, _ in catalog.choices()]
+        pairs = [(winner, loser) for _, winner, loser, _, _ in catalog.choices()]
     assert pairs == [(ids[keys[0]], ids[keys[1]]), (ids[keys[2]], ids[keys[0]]), (ids[keys[2]], ids[keys[3]])]
     screenshot(window, "11-champion")
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo brings the last challenger back
