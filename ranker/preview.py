@@ -141,8 +141,7 @@ def _libraw_full(path: Path, data: bytes, identity: tuple[int, int]) -> Image.Im
     """One full-resolution LibRaw render per file version, kept for the next sizes asked of it."""
     key = (str(path), *identity)
     # One render at a time: the preview and the 100% view of a RAW are often asked for together, and
-    # the second must wait for the first rather than render again (and two concurrent full LibRaw
-    # renders crashed the interpreter in our runs).
+    # the second must wait for the first rather than render the same file again.
     with _renders_lock:
         if key in _renders:
             _renders.move_to_end(key)
