@@ -45,6 +45,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("choose_left", "Left Is Better", ["Q", "Ctrl+Left"], "Compare", "on_choose", 0),
     _a("choose_right", "Right Is Better", ["W", "Ctrl+Right"], "Compare", "on_choose", 1),
     _a("swap_active", "Switch Active Side", ["Tab"], "Compare"),
+    _a("champion", "&Champion Mode (keep the best, step the challengers)", ["K"], "Compare", checkable=True),
     _a("prev_photo", "Previous Photo", ["Left"], "Go", "on_step", -1),
     _a("next_photo", "Next Photo", ["Right"], "Go", "on_step", 1),
     _a("prev_burst", "Previous Burst", ["Up"], "Go", "on_burst_step", -1),
@@ -53,6 +54,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("compare_view", "&Compare", ["C"], "View", "on_show_view", "compare"),
     _a("loupe_view", "&Loupe", ["E"], "View", "on_show_view", "loupe"),
     _a("grid_view", "&Grid", ["G"], "View", "on_show_view", "grid"),
+    _a("survey_view", "&Survey (the whole burst)", ["N"], "View", "on_show_view", "survey"),
+    _a("open_loupe", "Open in Loupe", ["Return", "Enter"], "View", "on_open_loupe"),
+    _a("bigger", "Larger Thumbnails", ["=", "+"], "View", "on_thumb_size", 1),
+    _a("smaller", "Smaller Thumbnails", ["-"], "View", "on_thumb_size", -1),
+    _a("stack", "Collapse / Expand This Burst's Stack", ["S"], "View", "on_stack"),
+    _a("stack_all", "Collapse / Expand All Stacks", ["Shift+S"], "View", "on_stack_all"),
+    _a("filter_all", "Show All", ["Alt+A"], "Filter", "on_filter_flag", "all"),
+    _a("filter_picks", "Show Picks", ["Alt+P"], "Filter", "on_filter_flag", "picks"),
+    _a("filter_rejects", "Show Rejects", ["Alt+X"], "Filter", "on_filter_flag", "rejects"),
+    _a("filter_unflagged", "Show Unflagged", ["Alt+U"], "Filter", "on_filter_flag", "unflagged"),
+    *(_a(f"filter_rating_{n}", f"Rating ≥ {'★' * n}" if n else "Any Rating", [f"Alt+{n}"], "Filter",
+         "on_filter_rating", n) for n in range(6)),
     _a("zoom", "Zoom 100% / Fit", ["Z"], "View"),
     _a("show_info", "&Info Panel", ["I"], "View", checkable=True),
     _a("show_models", "&Models Panel", ["Ctrl+M"], "View", checkable=True),
@@ -63,7 +76,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("help", "&Keyboard Shortcuts", ["?", "F1"], "Help"),
 )
 
-MENUS = ("File", "Edit", "Photo", "Compare", "Go", "View", "Model", "Help")
+MENUS = ("File", "Edit", "Photo", "Compare", "Go", "View", "Filter", "Model", "Help")
 
 
 def spec(name: str) -> ActionSpec:

@@ -19,16 +19,48 @@ class CompareMixin:
                               if burst is not None and burst.kind == "bracket"
                               else "Nothing to compare here: a burst needs two ranked photos.")
             return False
-        winner, loser = (self.shoot.by_key[k].photo_id for k in (self.pair[side], self.pair[1 - side]))
-        before = (self.pair, self.active, self.current)
+        winner_key, loser_key = self.pair[side], self.pair[1 - side]
+        winner, loser = (self.shoot.by_key[k].photo_id for k in (winner_key, loser_key))
+        before = (self.pair, self.active, self.current, self.champion_state(), self.exhausted)
         try:
             choice_id = self.record_choice(winner, loser)
         except CatalogError as exc:
             self.report_catalog_error(exc)
             return False
-        self.undo_stack.push(ChoiceCommand(self, winner, loser, choice_id, before))
+        names = (self.shoot.by_key[winner_key].name, self.shoot.by_key[loser_key].name)
+        self.undo_stack.push(ChoiceCommand(self, winner, loser, choice_id, before, "%s over %s" % names))
+        self.crown(winner_key, loser_key)
         self.next_pair()
         return True
+
+    def crown(self, winner_key: str, loser_key: str) -> None:
+        """Champion mode: the better one stays on the left, both have met; the next challenger comes in."""
+        if self.champion_mode:
+            self.faced |= {winner_key, loser_key}
+            self.champion = winner_key
+
+    # -- champion mode: keep the best so far on the left, step the challengers through on the right --
+    def set_champion_mode(self, on: bool) -> None:
+        self.champion_mode = on
+        self.champion, self.faced = None, set()
+        self.next_pair()
+
+    def champion_state(self):
+        return self.champion, set(self.faced)
+
+    def _champion_pair(self, burst: Burst) -> tuple[str, str] | None:
+        """(champion, next challenger): the challengers come in rank order, each once per round."""
+        keys = [k for k in burst.keys if self.visible(k)]
+        if len(keys) < 2:
+            return None
+        if self.champion not in keys:
+            self.champion, self.faced = keys[0], {keys[0]}
+        waiting = [k for k in keys if k != self.champion and k not in self.faced]
+        self.exhausted = not waiting
+        if not waiting:
+            last = next((k for k in reversed(keys) if k != self.champion), keys[1])
+            return self.champion, last
+        return self.champion, waiting[0]
 
     def record_choice(self, winner: int, loser: int) -> int:
         choice_id = self.catalog.add_choice(winner, loser, source="compare")
@@ -48,7 +80,7 @@ class CompareMixin:
             self._set_pair(self._suggest_pair(burst), active=0)
 
     def restore_pair(self, state) -> None:
-        pair, active, current = state
+        pair, active, current, (self.champion, self.faced), self.exhausted = state
         self.pair, self.active = pair, active
         self._set_current_only(current)
         self.pairChanged.emit()
@@ -58,6 +90,8 @@ class CompareMixin:
         the two best-ranked undecided ones when that finds nothing new."""
         if burst.kind in (PENDING, "bracket"):
             return None  # a bracket's frames belong together (HDR): there is no better one to choose
+        if self.champion_mode:
+            return self._champion_pair(burst)
         ids = self.shoot.burst_ids(burst)
         open_scores = {pid: self.shoot.by_id[pid].score for pid in ids
                        if self.decisions.get(pid, Decision()).flag is None and self.shoot.by_id[pid].score is not None}

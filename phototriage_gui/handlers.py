@@ -32,35 +32,51 @@ class ActionHandlers:
 
     # -- Edit -----------------------------------------------------------------------------------
     def on_undo(self) -> None:
-        self.session.undo_stack.undo()
+        stack = self.session.undo_stack
+        if stack.canUndo():
+            text = stack.undoText()
+            stack.undo()
+            self.messages.show_message("info", f"Undone: {text}")
 
     def on_redo(self) -> None:
-        self.session.undo_stack.redo()
+        stack = self.session.undo_stack
+        if stack.canRedo():
+            text = stack.redoText()
+            stack.redo()
+            self.messages.show_message("info", f"Redone: {text}")
 
     def on_auto_cull(self) -> None:
         self.session.auto_cull()
 
     # -- Photo ----------------------------------------------------------------------------------
-    def _decided(self, done: bool, advance: bool | None = None) -> None:
-        """Lightroom's auto-advance: after a decision, go on to the next photo the filter shows."""
-        if done and (self.session.prefs.auto_advance if advance is None else advance):
+    def _decide(self, text: str, advance: bool | None = None, **change) -> None:
+        """Decide the current photo; then Lightroom's auto-advance goes on to the next photo the filter
+        shows (unless the decision already moved on, because the filter hides the photo now)."""
+        decided = self.session.current
+        done = self.session.decide(text, **change)
+        if done and (self.session.prefs.auto_advance if advance is None else advance) \
+                and self.session.current == decided:
             self.session.step(1)
+
+    def _name(self) -> str:
+        photo = self.session.current_photo()
+        return photo.name if photo is not None else ""
 
     def on_flag(self, flag: str | None) -> None:
         text = {"pick": "pick", "reject": "reject", None: "unflag"}[flag]
-        self._decided(self.session.decide(text, flag=flag))
+        self._decide(f"{text} {self._name()}", flag=flag)
 
     def on_flag_next(self, flag: str | None) -> None:
         text = {"pick": "pick", "reject": "reject", None: "unflag"}[flag]
-        self._decided(self.session.decide(text, flag=flag), advance=True)
+        self._decide(f"{text} {self._name()}", advance=True, flag=flag)
 
     def on_rate(self, stars: int) -> None:
-        self._decided(self.session.decide(f"rate {stars}", rating=stars))
+        self._decide(f"{stars} star{'s' if stars != 1 else ''} on {self._name()}", rating=stars)
 
     def on_label(self, colour: str) -> None:
         current = self.session.decision(self.session.current) if self.session.current else None
         label = None if current is not None and current.label == colour else colour  # same key again clears
-        self._decided(self.session.decide(f"label {colour}", label=label))
+        self._decide(f"{colour} label {'off' if label is None else 'on'} {self._name()}", label=label)
 
     def on_auto_advance(self, checked: bool) -> None:
         if checked != self.session.prefs.auto_advance:
@@ -72,6 +88,12 @@ class ActionHandlers:
             self.show_view("compare")  # a choice is only meaningful for the pair on screen
             return
         self.session.choose(side)
+
+    def on_champion(self, checked: bool) -> None:
+        if checked != self.session.champion_mode:
+            self.session.set_champion_mode(checked)
+        if checked and self.view_mode != "compare":
+            self.show_view("compare")
 
     def on_swap_active(self) -> None:
         self.session.swap_active()
@@ -91,6 +113,29 @@ class ActionHandlers:
 
     def on_show_view(self, name: str) -> None:
         self.show_view(name)
+
+    def on_open_loupe(self) -> None:
+        """Enter: the grid's (or the survey's) current photo, big."""
+        if self.view_mode in ("grid", "survey") and self.session.current is not None:
+            self.show_view("loupe")
+
+    def on_thumb_size(self, step: int) -> None:
+        self.grid.change_cell_size(step)
+        if self.view_mode != "grid":
+            self.show_view("grid")
+
+    def on_stack(self) -> None:
+        if not self.session.toggle_stack():
+            self.messages.show_message("info", "A single photo or a bracket in progress has no stack to collapse.")
+
+    def on_stack_all(self) -> None:
+        self.session.toggle_all_stacks()
+
+    def on_filter_flag(self, flag: str) -> None:
+        self.session.set_filter(replace(self.session.filter, flag=flag))
+
+    def on_filter_rating(self, stars: int) -> None:
+        self.session.set_filter(replace(self.session.filter, min_rating=stars))
 
     def on_zoom(self) -> None:
         if self.view_mode == "grid":

@@ -1,17 +1,18 @@
 """The main window: views, docks, menus and status bar around one Session; action handlers are thin."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from phototriage_gui import actions as action_table
 from phototriage_gui.handlers import ActionHandlers
-from phototriage_gui.image_cache import ImageCache
+from phototriage_gui.image_cache import FULL, ImageCache
 from phototriage_gui.models.photo_model import PhotoListModel
 from phototriage_gui.session import Session
 from phototriage_gui.views.compare import CompareView
@@ -23,12 +24,17 @@ from phototriage_gui.views.model_panel import ModelPanel
 from phototriage_gui.views.photo_list import BurstStrip, GridView
 from phototriage_gui.views.problems import MessageBar, ProblemsList
 from phototriage_gui.views.progress import JobProgress
+from phototriage_gui.views.survey import SurveyView
 from phototriage_gui.workers import make_pool
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
 from ranker.paths import config_dir
 
 PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user
+#: banners that stop being true once a ranking succeeds without unreadable files (by their opening words)
+STALE_WHEN_CLEAN = ("Ranking failed", "Ranking cancelled", "No photos in", "file(s) could not be read")
+POSITION_SAVE_MS = 300  # coalesces a run of arrow presses into one write of the position
+FULL_PREFETCH = 4  # full-resolution decodes kept ready while zoomed: the pair and the next two (72 MB each at 24 MP)
 
 
 @dataclass
@@ -67,6 +73,7 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.actions["auto_advance"].setChecked(self.session.prefs.auto_advance)
         self.view_mode = "compare"
         self._previous_view = "compare"
+        self._zoomed = False
         self._wire()
         self.setAcceptDrops(True)
         self._restore_geometry()
@@ -80,8 +87,9 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.loupe = LoupeView(self.session, self.cache)
         self.grid = GridView(self.session, self.photo_model)
         self.grid.list.activated_key.connect(self._open_in_loupe)
+        self.survey = SurveyView(self.session, self.cache)
         self.stack = QStackedWidget()
-        for view in (self.compare, self.loupe, self.grid):
+        for view in (self.compare, self.loupe, self.grid, self.survey):
             self.stack.addWidget(view)
         self.strip = BurstStrip(self.session, self.photo_model)
         self.filter_bar = FilterBar(self.session)
@@ -142,6 +150,12 @@ class MainWindow(ActionHandlers, QMainWindow):
         session.message.connect(self.messages.show_message)
         session.rankingStarted.connect(lambda worker: self.job_progress.attach(worker, "Ranking"))
         session.shootChanged.connect(self._shoot_changed)
+        session.offerRecursive.connect(self._offer_recursive)
+        self._position_timer = QTimer(self)
+        self._position_timer.setSingleShot(True)
+        self._position_timer.setInterval(POSITION_SAVE_MS)
+        self._position_timer.timeout.connect(self._save_position)
+        session.currentChanged.connect(lambda _key: self._position_timer.start())
         session.currentChanged.connect(self._current_changed)
         session.problemsChanged.connect(self._problems_changed)
         session.undo_stack.canUndoChanged.connect(self.actions["undo"].setEnabled)
@@ -149,6 +163,9 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.actions["undo"].setEnabled(False)
         self.actions["redo"].setEnabled(False)
         self.models.modelChanged.connect(session.start_ranking)
+        for view in (self.compare, self.loupe, self.survey):
+            view.zoom.changed.connect(self._zoom_changed)
+        session.pairChanged.connect(lambda: self.actions["champion"].setChecked(session.champion_mode))
         self.models.jobStarted.connect(self.job_progress.attach)
         for name, dock in (("show_info", self.info_dock), ("show_models", self.models_dock),
                            ("show_problems", self.problems_dock)):
@@ -163,9 +180,14 @@ class MainWindow(ActionHandlers, QMainWindow):
     # -- reacting to the session -------------------------------------------------------------
     def _shoot_changed(self) -> None:
         shoot = self.session.shoot
+        if shoot is not None and shoot.ranked:
+            self.messages.retract("Ranking failed", "Ranking cancelled")  # a ranking arrived: no longer true
         self.setWindowTitle(f"{shoot.root.name} — PhotoTriage" if shoot else "PhotoTriage")
         model = shoot.model if shoot else {}
-        self.model_label.setText(f"Model: {model.get('label')} ({model.get('why')})" if model else "")
+        personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
+        self.model_label.setText(("Ranked by the model learned from your choices" if personal else
+                                  "Ranked by the built-in model") if model else "")
+        self.model_label.setToolTip(f"{model.get('label')} ({model.get('why')})" if model else "")
         self._current_changed(self.session.current or "")
 
     def _current_changed(self, key: str) -> None:
@@ -174,29 +196,73 @@ class MainWindow(ActionHandlers, QMainWindow):
             self.position.setText("")
             return
         burst = shoot.bursts[photo.burst]
-        rank = f" · #{photo.rank} of {len(burst.keys)}" if photo.rank else ""
-        self.position.setText(f"Burst {photo.burst + 1} of {len(shoot.bursts)}{rank} · "
-                              f"photo {shoot.index[key] + 1} of {len(shoot.photos)}")
+        groups = [b for b in shoot.bursts if b.kind != "single"]  # singles are not bursts (↓ skips them)
+        if burst.kind == "single":
+            where = "Single photo"
+        elif burst.kind == "pending":
+            where = "Ranking…"
+        else:
+            rank = f" · #{photo.rank} of {len(burst.keys)}" if photo.rank else ""
+            kind = "Bracket" if burst.kind == "bracket" else "Burst"
+            where = f"{kind} {groups.index(burst) + 1} of {len(groups)}{rank}"
+        self.position.setText(f"{where} · photo {shoot.index[key] + 1} of {len(shoot.photos)}")
         self._prefetch()
 
     def _prefetch(self) -> None:
         """Decode what the user will look at next: the pair, then the photos after and before."""
         shoot, current = self.session.shoot, self.session.current
+        if shoot is None or current not in shoot.index:
+            return
         index = shoot.index[current]
         ahead = [p.key for p in shoot.photos[index + 1:] if self.session.visible(p.key)][:PREFETCH_AHEAD]
         behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
-        keys = [current, *(self.session.pair or ()), *ahead, *behind]
-        self.cache.prefetch(list(dict.fromkeys(keys)), self.cache.preview_size)
+        survey = self.survey.keys if self.view_mode == "survey" else []
+        keys = list(dict.fromkeys([current, *(self.session.pair or ()), *survey, *ahead, *behind]))
+        # Zoomed in, the next photo is judged at 100% too: its full-resolution pixels are decoded ahead,
+        # and each full decode brings its preview along (so a RAW is rendered once, not twice).
+        zoomed = self.view_mode != "grid" and not self.active_image_view().zoom.fit
+        self.cache.prefetch(keys[:FULL_PREFETCH] if zoomed else [], FULL)
+        self.cache.prefetch(keys, self.cache.preview_size)
+        for view in self._shown_image_views():
+            view._ensure_resolution()  # what is on screen stays first in line
+
+    def _zoom_changed(self) -> None:
+        was, self._zoomed = self._zoomed, not self.active_image_view().zoom.fit
+        if was != self._zoomed:  # panning at 100% changes nothing about what comes next
+            self._prefetch()
 
     def _problems_changed(self) -> None:
         files = [p for p in self.session.problems if p.where != "catalog"]
         if files:
             self.messages.show_message("warning", f"{len(files)} file(s) could not be read; see View ▸ Problems.")
             self.problems_dock.show()
+        else:
+            self.messages.retract(*STALE_WHEN_CLEAN)
+            if not self.session.problems:
+                self.problems_dock.hide()  # an empty Problems panel is noise, at start and after a fix
 
     # -- opening ---------------------------------------------------------------------------------
     def open_folder(self, folder: str | Path) -> bool:
-        return self.session.open(folder)
+        """Open `folder` at the photo the user was on when they left it."""
+        return self.session.open(folder, start_at=self._settings().value(self._position_key(folder)))
+
+    @staticmethod
+    def _position_key(folder: str | Path) -> str:
+        import hashlib
+
+        return "positions/" + hashlib.sha1(os.fsencode(Path(folder).expanduser().resolve())).hexdigest()[:16]
+
+    def _save_position(self) -> None:
+        """Where the user is in the shoot, for the next time it opens; written at once (a kill keeps it)."""
+        shoot, current = self.session.shoot, self.session.current
+        if shoot is not None and current:
+            settings = self._settings()
+            settings.setValue(self._position_key(shoot.root), current)
+            settings.sync()
+
+    def _offer_recursive(self, folder: str, count: int) -> None:
+        self.messages.show_message("warning", f"No photos in {folder} itself, but its sub-folders hold {count}.",
+                                   "Open with sub-folders", lambda: self.session.open_recursively(folder))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -221,13 +287,25 @@ class MainWindow(ActionHandlers, QMainWindow):
         if name != "grid":
             self._previous_view = name
         self.view_mode = name
-        self.stack.setCurrentWidget({"compare": self.compare, "loupe": self.loupe, "grid": self.grid}[name])
+        self.stack.setCurrentWidget(self._views()[name])
         self.strip.setVisible(name != "grid")  # the grid already shows every photo
-        for view in (self.compare, self.loupe):
+        for view in (self.compare, self.loupe, self.survey):
             view.refresh()
+        self._prefetch()
+
+    def _views(self) -> dict:
+        return {"compare": self.compare, "loupe": self.loupe, "grid": self.grid, "survey": self.survey}
+
+    def _shown_image_views(self) -> list:
+        if self.view_mode == "compare":
+            return [pane.view for pane in self.compare.panes if pane.isVisible()]
+        if self.view_mode == "survey":
+            return [pane.view for pane in self.survey.panes if pane.isVisible()]
+        return [self.loupe.view] if self.view_mode == "loupe" else []
 
     def active_image_view(self):
-        return (self.compare if self.view_mode == "compare" else self.loupe).active_view()
+        view = self._views()[self.view_mode if self.view_mode != "grid" else "loupe"]
+        return view.active_view()
 
     def _open_in_loupe(self, key: str) -> None:
         self.session.set_current(key)
@@ -243,8 +321,11 @@ class MainWindow(ActionHandlers, QMainWindow):
             self.resize(1400, 900)
         if settings.value("state") is not None:
             self.restoreState(settings.value("state"))
+        if not self.session.problems:
+            self.problems_dock.hide()  # the saved layout had it open; there is nothing to show yet
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_position()
         settings = self._settings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())

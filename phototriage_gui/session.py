@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from phototriage_gui import pairs
+from phototriage_gui import pairs, shoot_cache
 from phototriage_gui.compare_state import CompareMixin
-from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
+from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
 from phototriage_gui.undo import DecisionCommand
 from phototriage_gui.workers import Worker
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
 from ranker.decisions import Decision
+from ranker.listing import list_shoot
 from ranker.scan import discover
 
 FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
@@ -49,6 +51,7 @@ class Session(CompareMixin, QObject):
     problemsChanged = Signal()
     message = Signal(str, str)  # level ("error" | "warning" | "info"), text
     rankingStarted = Signal(object)  # the Worker, for the status bar's progress and Cancel
+    offerRecursive = Signal(str, int)  # a folder with no photos of its own, and how many its sub-folders hold
 
     def __init__(self, catalog: Catalog | None, jobs_pool: Any, prefs: preferences.Preferences | None = None,
                  parent: QObject | None = None):
@@ -65,7 +68,14 @@ class Session(CompareMixin, QObject):
         self.active = 0  # which side of the pair is the current photo
         self.exhausted = False  # every pair of this burst has been judged
         self.filter = Filter()
+        self.champion_mode = False  # compare keeps the best so far and steps the challengers past it
+        self.champion: str | None = None
+        self.faced: set[str] = set()  # this round's photos that already met the champion
+        self.stacks_collapsed = False  # every burst shown as its #1 only, like Lightroom's collapsed stacks
+        self._stacks_flipped: set[int] = set()  # burst numbers the user expanded or collapsed against that
         self.problems: list[Problem] = []
+        self._touched = False  # the user moved or decided since the shoot opened
+        self._cull_when_ranked = False
         self._compared: collections.Counter[frozenset[int]] = collections.Counter()
         self._worker: Worker | None = None
         self._decided_while_ranking: dict[int, Decision] = {}
@@ -73,7 +83,9 @@ class Session(CompareMixin, QObject):
             self.problems.extend(Problem("catalog", notice) for notice in catalog.notices)
 
     # -- opening and ranking -----------------------------------------------------------------
-    def open(self, folder: Path | str) -> bool:
+    def open(self, folder: Path | str, start_at: str | None = None) -> bool:
+        """List `folder` and show it at once (at `start_at`, where the user left off, when still there);
+        the ranking fills in behind."""
         folder = Path(folder).expanduser()
         try:
             found = discover(folder, self.prefs.recursive)
@@ -81,30 +93,62 @@ class Session(CompareMixin, QObject):
             self.message.emit("error", f"Cannot open {folder}: {exc.strerror or exc}")
             return False
         self.cancel_ranking()
-        known = {}
-        if self.catalog is not None:
-            for files in found:
-                photo_id = self.catalog.photo_for_path(files.primary)
-                if photo_id is not None:
-                    known[str(files.primary)] = photo_id
+        known: dict[str, int] = {}
+        if self.catalog is not None and found:
+            # Decide at once: listing gives every photo its catalog identity (no decoding, no hashing,
+            # one transaction), so P/X/0-5 work from the first frame shown, long before features exist.
+            try:
+                listing = list_shoot(folder, self.catalog, self.prefs.recursive)
+            except CatalogError as exc:
+                self.report_catalog_error(exc)
+            else:
+                found = [listed.files for listed in listing.photos]
+                known = {os.fsdecode(listed.path): listed.photo_id for listed in listing.photos
+                         if listed.photo_id >= 0}
         self.shoot = pending_shoot(folder, found, known)
+        remembered = shoot_cache.load(folder, self.prefs.recursive, set(self.shoot.by_key)) \
+            if self.catalog is not None and found else None
+        if remembered is not None and all(known.get(p.key) == p.photo_id for p in remembered.photos):
+            self.shoot = remembered  # nothing changed since it was ranked: no need to rank it again
         self.ranking = None
         self.decisions = self.catalog.decisions(known.values()) if self.catalog else {}
         self._compared = collections.Counter(pairs.pair_key(w, l) for _, w, l, _, _ in
                                              (self.catalog.choices() if self.catalog else []))
         self.problems = [p for p in self.problems if p.where == "catalog"]
         self.undo_stack.clear()
-        self.current = self.shoot.photos[0].key if self.shoot.photos else None
+        self.current = start_at if start_at in self.shoot.by_key else \
+            self.shoot.photos[0].key if self.shoot.photos else None
+        self._touched = start_at in self.shoot.by_key  # a resumed position is the user's, ranking keeps it
         self.pair = None
         self._update_prefs(self.prefs.with_recent(folder))
         self.shootChanged.emit()
         self.problemsChanged.emit()
         self.currentChanged.emit(self.current or "")
         if not found:
-            self.message.emit("warning", f"No photos in {folder}")
+            nested = [] if self.prefs.recursive else self._photos_below(folder)
+            if nested:
+                self.offerRecursive.emit(str(folder), len(nested))
+            else:
+                self.message.emit("warning", f"No photos in {folder}")
+        elif self.shoot.ranked:
+            self.next_pair() if not self._touched else self.set_current(self.current)
+            self.message.emit("info", "Nothing changed since this shoot was ranked: shown as it was "
+                              "(Ctrl+R ranks it again).")
         else:
             self.start_ranking()
         return True
+
+    @staticmethod
+    def _photos_below(folder: Path) -> list:
+        try:
+            return discover(folder, True)
+        except OSError:
+            return []
+
+    def open_recursively(self, folder: Path | str) -> bool:
+        """The user accepted the offer: include sub-folders from now on (a preference) and reopen."""
+        self._update_prefs(dataclasses.replace(self.prefs, recursive=True))
+        return self.open(folder)
 
     def start_ranking(self) -> None:
         if self.shoot is None or self.catalog is None:
@@ -150,7 +194,9 @@ class Session(CompareMixin, QObject):
             return  # a cancelled or superseded run
         self._worker = None
         self.ranking = ranking
-        untouched = self.shoot.photos and self.current == self.shoot.photos[0].key  # the user has not moved yet
+        # Ranking never moves the photo the user is on: only a shoot nobody has touched yet starts at
+        # the first ranked burst's most useful pair.
+        untouched = bool(self.shoot.photos) and not self._touched
         self.shoot = ranked_shoot(ranking, self.shoot)
         self.decisions.update(decisions_from(ranking))
         self.decisions.update(self._decided_while_ranking)
@@ -164,6 +210,10 @@ class Session(CompareMixin, QObject):
         if untouched:
             self.next_pair()  # start where culling starts: the first burst's most useful pair
         self.set_current(self.current)
+        shoot_cache.save(self.shoot, self.prefs.recursive)
+        if self._cull_when_ranked:
+            self._cull_when_ranked = False
+            self.auto_cull()
 
     def _ranking_failed(self, worker: Worker, exc: Exception) -> None:
         if worker is not self._worker:
@@ -212,14 +262,22 @@ class Session(CompareMixin, QObject):
         photo = self.shoot.by_key.get(key or self.current) if self.shoot else None
         if photo is None:
             return False
+        if not self.visible(photo.key):
+            self.message.emit("warning", f"{photo.name} is hidden by the filter; nothing was changed.")
+            return False
         if photo.photo_id is None:
-            self.message.emit("warning", f"{photo.name} is still being analysed; decide once it is ranked.")
+            self.message.emit("warning", f"{photo.name} has no catalog entry (the folder could not be listed; "
+                              "see View ▸ Problems), so nothing can be saved for it.")
             return False
         before = self.decisions.get(photo.photo_id, Decision())
         after = before.with_(**change)
         if after == before:
             return True
-        return self.push_decisions(text, [(photo.photo_id, before, after)])
+        self._touched = True
+        done = self.push_decisions(text, [(photo.photo_id, before, after)])
+        if done:
+            self.ensure_current_visible()  # a pick under "Unflagged" leaves the view: go on to the next
+        return done
 
     def push_decisions(self, text: str, changes: list[tuple[int, Decision, Decision]]) -> bool:
         try:
@@ -245,6 +303,16 @@ class Session(CompareMixin, QObject):
             if keys:
                 self.decisionsChanged.emit(keys)
 
+    def reveal(self, photo_id: int) -> None:
+        """Make the photo an undo or redo changed the current one, so the user sees what changed."""
+        photo = self.shoot.by_id.get(photo_id) if self.shoot else None
+        if photo is None:
+            return
+        if self.visible(photo.key):
+            self.set_current(photo.key)
+        else:
+            self.message.emit("info", f"{photo.name} changed, but the filter or a collapsed stack hides it.")
+
     # -- navigation --------------------------------------------------------------------------
     def current_burst(self) -> Burst | None:
         return self.shoot.burst_of(self.current) if self.shoot and self.current in self.shoot.by_key else None
@@ -254,6 +322,9 @@ class Session(CompareMixin, QObject):
         if self.shoot is None or key not in self.shoot.by_key:
             return
         new_burst = self.shoot.burst_of(key)
+        if self.champion_mode and new_burst.kind not in (PENDING, "bracket", "single"):
+            self._champion_current(key, new_burst)
+            return
         if self.pair is None or self.shoot.burst_of(self.pair[0]) is not new_burst:
             pair = self._suggest_pair(new_burst)
             if pair is not None and key not in pair:
@@ -270,17 +341,80 @@ class Session(CompareMixin, QObject):
         self._set_current_only(key)
         self.pairChanged.emit()
 
+    def _champion_current(self, key: str, burst: Burst) -> None:
+        """Champion mode: the champion stays on the left; any other photo of the burst goes on the right."""
+        if self.champion not in burst.keys:
+            self.champion, self.faced = None, set()
+        pair = self._champion_pair(burst)
+        if pair is not None and key != pair[0]:
+            pair = (pair[0], key)
+        self.pair, self.active = pair, (0 if pair is None or key == pair[0] else 1)
+        self._set_current_only(key)
+        self.pairChanged.emit()
+
     def _set_current_only(self, key: str | None) -> None:
         if key != self.current:
+            self._touched = True
             self.current = key
             self.currentChanged.emit(key or "")
 
     def visible(self, key: str) -> bool:
-        return self.filter.accepts(self.decision(key))
+        """The filter lets it through and it is not tucked under a collapsed stack's cover."""
+        if not self.filter.accepts(self.decision(key)):
+            return False
+        burst = self.shoot.burst_of(key) if self.shoot and key in self.shoot.by_key else None
+        return burst is None or not self.is_collapsed(burst) or key == self._cover(burst)
 
     def set_filter(self, new: Filter) -> None:
         self.filter = new
         self.filterChanged.emit()
+        self.ensure_current_visible()
+
+    # -- stacks --------------------------------------------------------------------------------
+    def is_collapsed(self, burst: Burst) -> bool:
+        if burst.kind in (PENDING, "single") or len(burst.keys) < 2:
+            return False
+        return self.stacks_collapsed != (burst.number in self._stacks_flipped)
+
+    def _cover(self, burst: Burst) -> str | None:
+        """A collapsed burst shows its best photo the filter lets through."""
+        return next((k for k in burst.keys if self.filter.accepts(self.decision(k))), None)
+
+    def stack_size(self, key: str) -> int | None:
+        """The burst's size when `key` is the cover of a collapsed stack, else None."""
+        burst = self.shoot.burst_of(key) if self.shoot and key in self.shoot.by_key else None
+        if burst is None or not self.is_collapsed(burst) or key != self._cover(burst):
+            return None
+        return len(burst.keys)
+
+    def toggle_stack(self) -> bool:
+        """S: collapse the current burst to its #1, or expand it again."""
+        burst = self.current_burst()
+        if burst is None or burst.kind in (PENDING, "single") or len(burst.keys) < 2:
+            return False
+        self._stacks_flipped ^= {burst.number}
+        self.filterChanged.emit()
+        self.ensure_current_visible()
+        return True
+
+    def toggle_all_stacks(self) -> None:
+        """Shift+S: every burst collapsed to its #1, or all expanded."""
+        self.stacks_collapsed = not self.stacks_collapsed
+        self._stacks_flipped.clear()
+        self.filterChanged.emit()
+        self.ensure_current_visible()
+
+    def ensure_current_visible(self) -> None:
+        """Keys must never act on a photo the user cannot see: when the filter or a stack hides the
+        current photo, move to the first shown one after it (else before it)."""
+        if self.shoot is None or self.current is None or self.visible(self.current):
+            return
+        burst = self.current_burst()
+        if burst is not None and self.is_collapsed(burst) and self._cover(burst) is not None:
+            self.set_current(self._cover(burst))  # collapsing a stack lands on its cover
+            return
+        if not self.step(1) and not self.step(-1):
+            self.message.emit("info", "No photo matches this filter.")
 
     def step(self, delta: int) -> bool:
         """Move to the next/previous photo the filter shows, in strip order."""
@@ -297,16 +431,19 @@ class Session(CompareMixin, QObject):
         return False
 
     def burst_step(self, delta: int) -> bool:
-        """Move to the best shown photo of the next/previous burst that has one."""
+        """Move to the best shown photo of the next/previous burst that has one; singles are not
+        bursts (→ reaches them), so ↓ skips them."""
         if self.shoot is None or self.current is None:
             return False
         number = self.shoot.by_key[self.current].burst + delta
         while 0 <= number < len(self.shoot.bursts):
-            shown = [k for k in self.shoot.bursts[number].keys if self.visible(k)]
+            burst = self.shoot.bursts[number]
+            shown = [k for k in burst.keys if self.visible(k)] if burst.kind != "single" else []
             if shown:
                 self.set_current(shown[0])
                 return True
             number += delta
+        self.message.emit("info", f"No {'later' if delta > 0 else 'earlier'} burst; → and ← step through singles.")
         return False
 
     def auto_cull(self) -> bool:
@@ -314,7 +451,10 @@ class Session(CompareMixin, QObject):
         from ranker.culling import auto_cull
 
         if self.ranking is None:
-            self.message.emit("info", "Auto cull needs the ranking; wait until the shoot is ranked.")
+            if self.shoot is not None and self.shoot.ranked and not self.ranking_running:
+                self._cull_when_ranked = True  # shown from the last visit: the full ranking comes first
+                self.start_ranking()
+            self.message.emit("info", "Auto cull needs the ranking; it runs once the shoot is ranked.")
             return False
         ranking = self._ranking_with_current_decisions()
         ids = [p.photo_id for b in ranking.bursts for p in b.photos]
@@ -329,7 +469,7 @@ class Session(CompareMixin, QObject):
         if changes:
             self.decisions.update(after)
             self.decisionsChanged.emit([self.shoot.by_id[pid].key for pid, _, _ in changes])
-            self.undo_stack.push(DecisionCommand(self, "auto cull", changes))
+            self.undo_stack.push(DecisionCommand(self, f"auto cull of {len(changes)} photos", changes))
         if summary is not None:
             self.message.emit("info", summary.describe())
         return summary is not None

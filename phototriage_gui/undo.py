@@ -47,21 +47,24 @@ class DecisionCommand(_Command):
 
     def apply(self) -> None:
         self.session.write_decisions([(pid, after) for pid, _, after in self.changes], source="user")
+        self.session.reveal(self.changes[0][0])
 
     def revert(self) -> None:
         self.session.write_decisions([(pid, before) for pid, before, _ in self.changes], source="user")
+        self.session.reveal(self.changes[0][0])  # show what was undone, so the user sees it happen
 
 
 class ChoiceCommand(_Command):
     """"Left is better": a pairwise choice, and the pair that was on screen when it was made."""
 
-    def __init__(self, session: Session, winner: int, loser: int, choice_id: int, pair_before):
-        super().__init__(session, "choose the better photo")
+    def __init__(self, session: Session, winner: int, loser: int, choice_id: int, pair_before, names: str = ""):
+        super().__init__(session, f"choice {names}" if names else "choose the better photo")
         self.winner, self.loser, self.choice_id = winner, loser, choice_id
         self.pair_before = pair_before
 
     def apply(self) -> None:
         self.choice_id = self.session.record_choice(self.winner, self.loser)
+        self.session.crown(*(self.session.shoot.by_id[pid].key for pid in (self.winner, self.loser)))
         self.session.next_pair()
 
     def revert(self) -> None:

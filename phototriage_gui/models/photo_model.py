@@ -13,6 +13,8 @@ FirstInBurstRole = Qt.ItemDataRole.UserRole + 4  # bool: the first shown photo o
 ThumbErrorRole = Qt.ItemDataRole.UserRole + 5  # why the thumbnail could not be read, or None
 LastInBurstRole = Qt.ItemDataRole.UserRole + 6  # bool: the last shown photo of its burst
 BurstPositionRole = Qt.ItemDataRole.UserRole + 7  # int: 0-based place among the shown photos of its burst
+DamagedRole = Qt.ItemDataRole.UserRole + 8  # str: why the file decoded with errors, or None
+StackRole = Qt.ItemDataRole.UserRole + 9  # int: the burst's size when this row is a collapsed stack's cover
 #: where a row sits in its burst depends on what the filter shows: FilteredPhotos answers these
 _PLACE_ROLES = (FirstInBurstRole, LastInBurstRole, BurstPositionRole)
 
@@ -58,6 +60,10 @@ class PhotoListModel(QAbstractListModel):
             return self.session.shoot.bursts[photo.burst]
         if role == ThumbErrorRole:
             return self.cache.error(photo.key, THUMB)
+        if role == DamagedRole:
+            return self.cache.damaged(photo.key)
+        if role == StackRole:
+            return self.session.stack_size(photo.key)
         return None
 
     def row_of(self, key: str) -> int:
@@ -81,7 +87,7 @@ class PhotoListModel(QAbstractListModel):
 
     def _image_ready(self, key: str, size: int) -> None:
         if size == THUMB:
-            self._changed(key, [Qt.ItemDataRole.DecorationRole, ThumbErrorRole])
+            self._changed(key, [Qt.ItemDataRole.DecorationRole, ThumbErrorRole, DamagedRole])
 
 
 class FilteredPhotos(QSortFilterProxyModel):
@@ -93,7 +99,7 @@ class FilteredPhotos(QSortFilterProxyModel):
         self.burst_only: int | None = None  # index into Shoot.bursts
         self.setSourceModel(source)
         self.setDynamicSortFilter(True)  # a decision that no longer matches drops out at once
-        self.session.filterChanged.connect(self.refilter)
+        self.session.filterChanged.connect(self.refilter)  # the filter and collapsed stacks
         self._places: list[tuple[int, bool]] | None = None  # per shown row: (place in burst, last of burst?)
         for signal in (self.modelReset, self.layoutChanged, self.rowsInserted, self.rowsRemoved):
             signal.connect(self._forget_places)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
 from ranker.decisions import Decision
 
@@ -69,6 +69,14 @@ def draw_flag(painter: QPainter, centre: QPointF, flag: str | None, radius: floa
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawPath(path)
     painter.restore()
+
+
+def pill_width(painter: QPainter, text: str, font_px: int = 11) -> float:
+    """The width draw_pill will take for `text`."""
+    font = QFont(painter.font())
+    font.setPixelSize(font_px)
+    font.setBold(True)
+    return QFontMetricsF(font).horizontalAdvance(text) + 10
 
 
 def draw_pill(painter: QPainter, rect: QRectF, text: str, background: QColor, font_px: int = 11) -> QRectF:

@@ -113,8 +113,9 @@ class CompareView(QWidget):
             pane.show()
             photo = shoot.by_key[pair[side]]
             active = len(pair) > 1 and side == session.active
-            pane.header.show_photo(photo, session.decision(photo.key), active, ("Q  left", "W  right")[side]
-                                   if len(pair) > 1 else "", bracket=shoot.bursts[photo.burst].kind == "bracket")
+            sides = ("Q  champion", "W  challenger") if session.champion_mode else ("Q  left", "W  right")
+            pane.header.show_photo(photo, session.decision(photo.key), active, sides[side] if len(pair) > 1 else "",
+                                   bracket=shoot.bursts[photo.burst].kind == "bracket")
             pane.view.highlight = active
             pane.view.set_photo(photo.key, photo_size(photo))
         self.hint.setText(self._hint())
@@ -129,9 +130,18 @@ class CompareView(QWidget):
                 return ("An exposure bracket: its frames belong together (merge them to HDR), so there is no "
                         "better one to choose.  ↓ next burst")
             return "Nothing to compare: this photo has no burst mates.  ↓ next burst"
+        if session.champion_mode:
+            if session.exhausted:
+                return ("Every challenger has met the champion: it is the best of this burst.  P picks it"
+                        "   ·   ↓ next burst   ·   K leaves champion mode")
+            left = sum(1 for k in session.current_burst().keys
+                       if session.visible(k) and k not in session.faced and k not in session.pair)
+            return (f"Champion mode: Q keeps the champion, W crowns the challenger   ·   {left} challenger(s) after "
+                    f"this one   ·   Z 100%   ·   K leaves")
         if session.exhausted:
             return "Every pair in this burst has been judged.  ↓ next burst   ·   P pick  X reject"
-        return "Which is better?   Q left  ·  W right      Tab switches the side P/X/0-5 act on   ·   Z 100%"
+        return ("Which is better?   Q left  ·  W right      Tab switches the side P/X/0-5 act on   ·   Z 100%   ·   "
+                "K champion mode   ·   N survey")
 
 
 def photo_size(photo: PhotoItem) -> tuple[int, int] | None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from phototriage_gui.actions import ACTIONS, shortcut_text
 
 #: menus per column, so the overlay fits a laptop screen without scrolling
-_COLUMNS = (("Photo", "File"), ("Compare", "Go", "View"), ("Edit", "Model", "Help"))
+_COLUMNS = (("Photo", "File"), ("Compare", "Go", "Edit"), ("View",), ("Filter", "Model", "Help"))
 
 
 def help_html() -> str:

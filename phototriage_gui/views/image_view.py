@@ -6,6 +6,8 @@ from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEv
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from phototriage_gui.image_cache import FULL, ImageCache
+from phototriage_gui.views import badges
+from ranker.preview import DRAFT_SLACK
 
 MAX_SCALE = 8.0  # 800%: enough to judge eyelashes, past it is only pixels
 WHEEL_STEP = 1.25
@@ -176,11 +178,29 @@ class ImageView(QWidget):
 
     def _ensure_resolution(self) -> None:
         """Ask for the full-resolution decode once the preview would be enlarged on screen."""
-        image, full = self.image(), self.full_size()
-        if image is None or full is None or self.cache.get(self.key, FULL) is not None:
-            return
-        if full.width() * self.scale() > image.width() * 1.05:
+        if self.key is not None and self.needs_full() and self.cache.get(self.key, FULL) is None:
             self.cache.request(self.key, FULL, urgent=True)
+        elif self.key is not None and self.image() is None:
+            self.cache.request(self.key, self.cache.preview_size, urgent=True)
+
+    def needs_full(self) -> bool:
+        """The preview would be enlarged on screen. At fit a preview decoded at the nearest DCT scale
+        may be a little smaller than the view (ranker.preview.DRAFT_SLACK), and a thumbnail standing in
+        until the preview lands asks for nothing; zoomed, every photo pixel must be a file pixel."""
+        full = self.full_size()
+        if self.key is None or full is None:
+            return False
+        on_screen = full.width() * self.scale()
+        if self.zoom.fit:
+            preview = self.cache.get(self.key, self.cache.preview_size)
+            return preview is not None and on_screen > preview.width() / DRAFT_SLACK
+        image = self.image()
+        return image is not None and on_screen > image.width() * 1.01
+
+    def loading_full(self) -> bool:
+        """Zoomed in, but the full-resolution pixels are not on screen yet: the view must say so."""
+        return (not self.zoom.fit and self.key is not None and self.needs_full()
+                and self.cache.get(self.key, FULL) is None)
 
     def resizeEvent(self, event) -> None:
         self._ensure_resolution()
@@ -191,8 +211,11 @@ class ImageView(QWidget):
         painter.fillRect(self.rect(), QColor("#1b1b1d"))
         image, rect = self.image(), self.image_rect()
         if image is not None and rect is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
-            painter.drawImage(rect, image)
+            if abs(rect.width() - image.width()) < 1 and abs(rect.height() - image.height()) < 1:
+                painter.drawImage(QPointF(round(rect.left()), round(rect.top())), image)  # 1:1, a blit
+            else:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
+                painter.drawImage(rect, image)
             self._zoom_label(painter)
         else:
             error = self.cache.error(self.key, self.cache.preview_size) if self.key else None
@@ -204,11 +227,34 @@ class ImageView(QWidget):
             painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
 
     def _zoom_label(self, painter: QPainter) -> None:
-        text = f"Fit {self.scale() * 100:.0f}%" if self.zoom.fit else f"{self.zoom.scale * 100:.0f}%"
+        """The scale, and only once the pixels behind it are the file's: an enlarged preview is never
+        labelled 100% (it would pass a soft photo as sharp)."""
+        failed = self.cache.error(self.key, FULL) if self.key and not self.zoom.fit else None
+        if failed:
+            text, background = f"100% unavailable: {failed}", QColor(120, 30, 34, 220)
+        elif self.loading_full():
+            text, background = "Loading full resolution…  (preview, enlarged)", QColor(150, 90, 10, 230)
+        elif self.zoom.fit:
+            text, background = f"Fit {self.scale() * 100:.0f}%", QColor(0, 0, 0, 150)
+        else:
+            text, background = f"{self.zoom.scale * 100:.0f}%", QColor(0, 0, 0, 150)
         font = QFont(painter.font())
-        font.setPixelSize(11)
+        font.setPixelSize(11 if background.alpha() == 150 else 13)
         painter.setFont(font)
-        box = QRectF(self.width() - 70, self.height() - 22, 64, 18)
-        painter.fillRect(box, QColor(0, 0, 0, 150))
-        painter.setPen(QColor("#ddd"))
+        width = painter.fontMetrics().horizontalAdvance(text) + 16
+        box = QRectF(self.width() - width - 6, self.height() - 26, width, 22)
+        painter.fillRect(box, background)
+        painter.setPen(QColor("#fff"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        damaged = self.cache.damaged(self.key) if self.key else None
+        if damaged:
+            pill = badges.draw_pill(painter, QRectF(8, 8, 0, 0), "DAMAGED FILE", badges.REJECT, 13)
+            painter.setPen(QColor("#ffd7d7"))
+            painter.drawText(QRectF(pill.right() + 8, pill.top(), self.width() - pill.right() - 16, pill.height()),
+                             Qt.AlignmentFlag.AlignVCenter, damaged)
+
+    def zoom_text(self) -> str:
+        """What the zoom label says (tests and the benchmark read it)."""
+        if self.loading_full():
+            return "loading"
+        return "fit" if self.zoom.fit else f"{self.zoom.scale * 100:.0f}%"

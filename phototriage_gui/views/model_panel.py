@@ -20,6 +20,23 @@ from PySide6.QtWidgets import (
 from phototriage_gui.session import Session
 from phototriage_gui.workers import Worker
 
+#: what each extractor looks at, in a photographer's words (the registry's technical text is the tooltip)
+PLAIN_FEATURES = {
+    "iqa": "sharpness, exposure, colour and contrast",
+    "noise": "sensor noise in smooth areas",
+    "clipping": "blown highlights and crushed shadows",
+    "exposure_profile": "exposure compared with the rest of the burst",
+    "descriptor": "a tiny thumbnail, to tell one scene from the next",
+    "clip": "what is in the picture (subject and scene)",
+    "cnn": "texture and fine detail",
+    "pyiqa": "overall image quality (a published quality metric)",
+}
+
+
+def plain_feature(name: str) -> str:
+    base = name.split(":", 1)[0].split(" ", 1)[0]
+    return PLAIN_FEATURES.get(base, name)
+
 
 def inspect_models(cancel=None) -> dict:
     """Extractor readiness and personal models; importing the registry loads torch, so this runs in a pool."""
@@ -84,7 +101,7 @@ class ModelPanel(QWidget):
         self.learn_button.clicked.connect(self.learn)
         self.revert_button.clicked.connect(self.revert)
         self.use_button.clicked.connect(self._use_selected)
-        features_box = QGroupBox("Feature extractors", self)
+        features_box = QGroupBox("What the ranking can look at", self)
         features_box.setLayout(self.features)
         learn_box = QGroupBox("Your taste", self)
         learn_layout = QVBoxLayout(learn_box)
@@ -112,12 +129,30 @@ class ModelPanel(QWidget):
         if not model:
             self.active.setText("<b>Active model</b><br><span style='color:#999'>shown once a shoot is ranked</span>")
             return
+        looks_at = list(dict.fromkeys(plain_feature(f) for f in model.get("features", [])))
+        personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
         self.active.setText(
-            f"<b>Active model:</b> {html.escape(str(model.get('label')))}<br>"
-            f"<span style='color:#aaa'>why: {html.escape(str(model.get('why')))}</span><br>"
-            f"features: {html.escape(', '.join(model.get('features', [])))}<br>"
-            f"<span style='color:#888'>{html.escape(str(model.get('architecture') or ''))}</span>")
+            f"<b>Ranking with {'the model learned from your choices' if personal else 'the built-in model'}</b>"
+            f"<br><span style='color:#aaa'>{html.escape(str(model.get('why')))}</span><br>"
+            f"It looks at: {html.escape('; '.join(looks_at))}.<br>{self._choices_text()}")
+        self.active.setToolTip(f"{model.get('label')}\n{', '.join(model.get('features', []))}\n"
+                               f"{model.get('architecture') or ''}")
         self.refresh()
+
+    def _choices_text(self) -> str:
+        """How much the model has to learn from: the user's own Q/W choices and decisions."""
+        catalog = self.session.catalog
+        if catalog is None:
+            return ""
+        try:
+            choices = len(catalog.choices())
+        except Exception:  # noqa: BLE001 - a locked catalog must not break the panel; the count is a hint
+            return ""
+        if choices == 0:
+            return ("You have made no choices yet: in Compare, Q or W says which photo is better, "
+                    "and the model learns your taste from them.")
+        return (f"You have made <b>{choices}</b> choice{'s' if choices != 1 else ''} "
+                f"(Q/W in Compare); picks, rejects and stars inside a burst count too.")
 
     def refresh(self) -> None:
         worker = Worker(inspect_models, self)
@@ -132,8 +167,9 @@ class ModelPanel(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         for row, spec in enumerate(info["specs"]):
-            name = QLabel(f"<b>{html.escape(spec['name'])}</b> ({spec['dim']}-d)<br>"
-                          f"<span style='color:#999'>{html.escape(spec['description'])}</span>", self)
+            name = QLabel(f"<b>{html.escape(plain_feature(spec['name']).capitalize())}</b><br>"
+                          f"<span style='color:#999'>{html.escape(spec['name'])}</span>", self)
+            name.setToolTip(f"{spec['description']} ({spec['dim']} numbers)")
             name.setWordWrap(True)
             self.features.addWidget(name, row, 0)
             if spec["ready"]:
@@ -172,8 +208,10 @@ class ModelPanel(QWidget):
     def _learned(self, result) -> None:
         self.learn_result.setTextFormat(Qt.TextFormat.RichText)
         self.learn_result.setText(
-            f"Held-out agreement: <b>{result.before:.0%} → {result.after:.0%}</b> on {result.held_out} of your "
-            f"choices ({result.train_pairs} pairs trained).<br>{html.escape(result.verdict)}")
+            f"Learned from {result.train_pairs} of your choices and decisions, then tested on {result.held_out} "
+            f"choices it had not seen: it agrees with you on <b>{result.after:.0%}</b> of them (before: "
+            f"{result.before:.0%}). Held-out agreement: {result.before:.0%} → {result.after:.0%}."
+            f"<br>{html.escape(result.verdict)}")
         self._done("Learning finished.")
         if result.activated:
             self.modelChanged.emit()

@@ -10,6 +10,8 @@ from phototriage_gui.views.thumbnail_delegate import ThumbnailDelegate
 
 STRIP_CELL = QSize(150, 132)
 GRID_CELL = QSize(212, 186)
+#: grid thumbnail widths +/- steps through (the cell keeps GRID_CELL's proportions)
+GRID_WIDTHS = (132, 172, 212, 268, 340, 430)
 
 
 class PhotoListView(QListView):
@@ -43,23 +45,6 @@ class PhotoListView(QListView):
         session.shootChanged.connect(lambda: self.follow(session.current or ""))
         session.filterChanged.connect(lambda: self.follow(session.current or ""))
         self.proxy.layoutChanged.connect(lambda: self.follow(session.current or ""))
-
-    def mousePressEvent(self, event) -> None:
-        if self._beside_photo(event.position().toPoint()):
-            return  # the empty end of a grid row belongs to no photo
-        super().mousePressEvent(event)
-
-    def mouseDoubleClickEvent(self, event) -> None:
-        if self._beside_photo(event.position().toPoint()):
-            return
-        super().mouseDoubleClickEvent(event)
-
-    def _beside_photo(self, point) -> bool:
-        """In the grid, past the photo in a row's last (wider) cell."""
-        if self.delegate.strip:
-            return False
-        index = self.indexAt(point)
-        return index.isValid() and point.x() >= self.visualRect(index).left() + self.delegate.cell.width()
 
     def _clicked(self, index) -> None:
         photo = index.data(PhotoRole)
@@ -109,6 +94,16 @@ class GridView(QWidget):
         for signal in (self.list.proxy.rowsInserted, self.list.proxy.rowsRemoved, self.list.proxy.modelReset,
                        self.list.proxy.layoutChanged):
             signal.connect(self._count)
+
+    def change_cell_size(self, step: int) -> None:
+        """+/-: larger or smaller thumbnails; the current photo stays in view."""
+        widths = GRID_WIDTHS
+        now = self.list.delegate.cell.width()
+        index = min(range(len(widths)), key=lambda i: abs(widths[i] - now))
+        width = widths[max(0, min(len(widths) - 1, index + step))]
+        self.list.delegate.cell = QSize(width, round(width * GRID_CELL.height() / GRID_CELL.width()))
+        self.list.doItemsLayout()
+        self.list.follow(self.session.current or "")
 
     def _scope(self) -> None:
         photo = self.session.current_photo()

@@ -22,9 +22,15 @@ class MessageBar(QFrame):
         close.setAutoRaise(True)
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         close.clicked.connect(self.hide)
+        self.action = QToolButton(self)  # an offer the message makes ("Include sub-folders")
+        self.action.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.action.hide()
+        self._act = None
+        self.action.clicked.connect(self._acted)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.action)
         layout.addWidget(close)
         self.level = ""
         self._timer = QTimer(self)
@@ -32,9 +38,12 @@ class MessageBar(QFrame):
         self._timer.timeout.connect(self.hide)
         self.hide()
 
-    def show_message(self, level: str, text: str) -> None:
+    def show_message(self, level: str, text: str, action: str = "", on_action=None) -> None:
         if self.isVisible() and self.level == "error" and level == "info":
             return  # an unread error outranks a routine notice
+        self.action.setVisible(bool(action))
+        self.action.setText(action)
+        self._act = on_action
         self.level = level
         self.setStyleSheet(_STYLES.get(level, _STYLES["info"]))
         self.label.setText(text)
@@ -42,6 +51,18 @@ class MessageBar(QFrame):
         self._timer.stop()
         if level == "info":
             self._timer.start(INFO_SECONDS * 1000)
+
+
+    def retract(self, *starts: str) -> None:
+        """Hide the message if it is one of these (by its opening words): what it said no longer applies."""
+        if self.isVisible() and self.label.text().startswith(starts):
+            self.hide()
+
+    def _acted(self) -> None:
+        act, self._act = self._act, None
+        self.hide()
+        if act is not None:
+            act()
 
 
 class ProblemsList(QListWidget):

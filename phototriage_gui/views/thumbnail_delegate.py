@@ -6,12 +6,13 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from phototriage_gui.models.photo_model import (
-    BurstPositionRole,
     BurstRole,
+    DamagedRole,
     DecisionRole,
     FirstInBurstRole,
     LastInBurstRole,
     PhotoRole,
+    StackRole,
     ThumbErrorRole,
 )
 from phototriage_gui.models.shoot import PENDING
@@ -23,8 +24,9 @@ _BAND = (QColor("#4a5a78"), QColor("#5b6b52"))  # alternate bursts, so neighbour
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    """In the strip (one row) a gap sets bursts apart; in the grid (`view`, wrapping) every burst starts
-    a new row: the last photo of a burst claims the rest of its row, and paints only its own cell."""
+    """Every cell the same size, so photos flow continuously like a contact sheet; a burst reads as one
+    group through a band along its cells' tops (orange for a bracket), its title and size on its first
+    cell, and a stack badge on the cover of a collapsed burst. In the strip a gap also sets bursts apart."""
 
     def __init__(self, cell: QSize, view: QListView, strip: bool):
         super().__init__(view)
@@ -33,30 +35,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.strip = strip
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        if self.strip:
-            extra = BURST_GAP if index.data(FirstInBurstRole) else 0
-            return QSize(self.cell.width() + extra, self.cell.height())
-        if index.data(LastInBurstRole):
-            return QSize(self._rest_of_row(index.data(BurstPositionRole)), self.cell.height())
+        if self.strip and index.data(FirstInBurstRole):
+            return QSize(self.cell.width() + BURST_GAP, self.cell.height())
         return self.cell
-
-    def _rest_of_row(self, place: int) -> int:
-        """The width from this cell's left edge to just short of the row's end. QListView wraps an item
-        once its right edge plus spacing would pass the layout's right edge, and bursts start a row, so
-        a burst's n-th photo sits in column n mod columns."""
-        spacing = self.view.spacing()
-        step = self.cell.width() + spacing
-        width = self._layout_width()
-        columns = max(1, (width - spacing) // step)
-        return max(self.cell.width(), width - 2 * spacing - (place % columns) * step - 2)
-
-    def _layout_width(self) -> int:
-        """The width QListView lays a wrapping flow out in: the viewport as if the vertical scroll bar
-        were shown whenever it may be (Qt reserves it so the layout never flips as the bar comes and goes)."""
-        width = self.view.maximumViewportSize().width()
-        if self.view.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded:
-            width -= self.view.verticalScrollBar().sizeHint().width()
-        return width
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         photo = index.data(PhotoRole)
@@ -65,12 +46,15 @@ class ThumbnailDelegate(QStyledItemDelegate):
         burst = index.data(BurstRole)
         decision = index.data(DecisionRole)
         first = bool(index.data(FirstInBurstRole))
+        last = bool(index.data(LastInBurstRole))
         painter.save()
         rect = QRectF(option.rect)
         if self.strip and first:
             rect.setLeft(rect.left() + BURST_GAP)
-        rect.setWidth(min(rect.width(), self.cell.width()))  # a grid row's last cell is wider than its photo
-        self._header(painter, QRectF(rect.left(), rect.top(), rect.width(), HEADER), burst, photo, first)
+        # The band runs on through the spacing to the next cell of the same burst: one bar per group.
+        reach = 0 if last or self.strip else self.view.spacing()
+        self._header(painter, QRectF(rect.left(), rect.top(), rect.width() + reach, HEADER), burst, photo, first,
+                     last, index.data(StackRole))
         body = rect.adjusted(3, HEADER + 2, -3, -3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.fillRect(body, QColor("#2b2b2e") if not selected else QColor("#3d4a66"))
@@ -79,6 +63,15 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if decision.flag == "reject":  # rejects recede, as in Lightroom
             painter.fillRect(image_rect, QColor(0, 0, 0, 140))
         self._rank(painter, image_rect, photo, burst)
+        if index.data(DamagedRole):
+            badges.draw_pill(painter, QRectF(image_rect.left() + 3, image_rect.bottom() - 20, 0, 0), "damaged",
+                             badges.REJECT, 10)
+        stacked = index.data(StackRole)
+        if stacked:
+            text = f"{stacked} in stack"
+            width = badges.pill_width(painter, text, 11)
+            badges.draw_pill(painter, QRectF(image_rect.right() - width - 3, image_rect.bottom() - 20, 0, 0), text,
+                             QColor("#3e63dd"), 11)
         badges.draw_decision(painter, QRectF(body.left(), body.top(), body.width(), body.height() - 3), decision, 11)
         if decision.label in badges.LABEL_COLOURS:
             painter.fillRect(QRectF(body.left(), body.bottom() - 3, body.width(), 3), badges.LABEL_COLOURS[decision.label])
@@ -88,10 +81,19 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawRect(body.adjusted(1, 1, -1, -1))
         painter.restore()
 
-    def _header(self, painter: QPainter, band: QRectF, burst, photo, first: bool) -> None:
+    def _header(self, painter: QPainter, band: QRectF, burst, photo, first: bool, last: bool,
+                stacked: int | None) -> None:
         colour = badges.BRACKET if burst.kind == "bracket" else QColor("#555") if burst.kind == PENDING \
             else _BAND[photo.burst % 2]
-        painter.fillRect(QRectF(band.left(), band.bottom() - 3, band.width(), 3), colour)
+        if burst.kind == "single":
+            colour = QColor("#3a3a3e")  # a single is no group: a faint band only keeps the rows even
+        bar = QRectF(band.left() + (4 if first else 0), band.bottom() - 4, band.width() - (4 if first else 0)
+                     - (4 if last else 0), 4)
+        painter.fillRect(bar, colour)
+        if first and burst.kind != "single":  # the group's opening bracket
+            painter.fillRect(QRectF(bar.left(), band.top() + 3, 3, band.height() - 3), colour)
+        if last and burst.kind != "single":
+            painter.fillRect(QRectF(bar.right() - 3, band.top() + 3, 3, band.height() - 3), colour)
         if not first:
             return
         font = QFont(painter.font())
@@ -99,8 +101,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#d0d0d0"))
-        painter.drawText(band.adjusted(4, 0, 200, -3), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         burst_title(burst))
+        # A burst of several cells may run its title on over them; a one-cell group keeps it in its cell.
+        room = band.adjusted(10, 0, 0 if last else 400, -4)
+        title = painter.fontMetrics().elidedText(burst_title(burst), Qt.TextElideMode.ElideRight, int(room.width()))
+        painter.drawText(room, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
 
     def _thumbnail(self, painter: QPainter, rect: QRectF, image: QImage | None, error: str | None) -> None:
         if image is None or image.isNull():

@@ -221,13 +221,8 @@ def test_unusable_catalog_is_reported_at_start(make_window, qtbot, monkeypatch):
     assert window.messages.isVisible() and "read-only" in window.messages.label.text()
 
 
-def test_grid_starts_every_burst_on_a_new_row_at_any_width_and_filter(make_window, qtbot, shoot):
-    from phototriage_gui.models.photo_model import (
-        BurstPositionRole,
-        FirstInBurstRole,
-        LastInBurstRole,
-        PhotoRole,
-    )
+def test_grid_is_a_contact_sheet_with_bursts_as_groups(make_window, qtbot, shoot):
+    from phototriage_gui.models.photo_model import FirstInBurstRole, LastInBurstRole, PhotoRole, StackRole
 
     window = make_window(shoot)
     settle(qtbot, window)
@@ -237,19 +232,15 @@ def test_grid_starts_every_burst_on_a_new_row_at_any_width_and_filter(make_windo
     def cells():
         QApplication.processEvents()
         view.doItemsLayout()
-        indexes = [view.proxy.index(row, 0) for row in range(view.proxy.rowCount())]
-        return [(view.visualRect(i), bool(i.data(FirstInBurstRole)), i.data(BurstPositionRole)) for i in indexes]
+        return [view.visualRect(view.proxy.index(row, 0)) for row in range(view.proxy.rowCount())]
 
-    for width in (1100, 1400, 1800):  # 3, 4 and 6 columns of the shoot's bursts of 4
+    for width in (1100, 1400, 1800):
         window.resize(width, 900)
         laid = cells()
-        left = min(rect.left() for rect, _, _ in laid)
-        columns = len({rect.left() for rect, _, _ in laid})
-        assert columns >= 2
-        for number, (rect, first, place) in enumerate(laid):
-            assert (rect.left() == left) == (place % columns == 0), (width, number)
-            if first and number:
-                assert rect.top() > laid[number - 1][0].top()  # a new row, never beside the last burst
+        columns = len({rect.left() for rect in laid})
+        rows = len({rect.top() for rect in laid})
+        assert columns >= 3 and rows == -(-12 // columns), width  # packed densely: no half-empty rows
+        assert len({(rect.width(), rect.height()) for rect in laid}) == 1  # every cell the same size
         if width == 1100:
             screenshot(window, "03b-grid-narrow")
     # a hidden #1 does not take its burst's header along: the first photo shown opens the burst
@@ -259,15 +250,33 @@ def test_grid_starts_every_burst_on_a_new_row_at_any_width_and_filter(make_windo
     shown = [view.proxy.index(row, 0) for row in range(view.proxy.rowCount())]
     assert first not in [i.data(PhotoRole).key for i in shown] and len(shown) == 11
     assert [bool(i.data(FirstInBurstRole)) for i in shown[:4]] == [True, False, False, True]
-    assert [i.data(BurstPositionRole) for i in shown[:4]] == [0, 1, 2, 0]
     assert [bool(i.data(LastInBurstRole)) for i in shown[:4]] == [False, False, True, False]
-    # a click on the empty end of a row selects nothing
     rect = view.visualRect(shown[2])
-    before = window.session.current
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.right() - 5, rect.center().y()))
-    assert window.session.current == before
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.topLeft() + QPoint(40, 60))
     assert window.session.current == shown[2].data(PhotoRole).key
+    # thumbnail size keys, and stacks collapsed to their #1 (S: this burst, Shift+S: all)
+    window.filter_bar.buttons["all"].click()
+    before = view.delegate.cell.width()
+    press(qtbot, window, Key.Key_Equal)
+    assert view.delegate.cell.width() > before
+    press(qtbot, window, Key.Key_Minus)
+    press(qtbot, window, Key.Key_Minus)
+    assert view.delegate.cell.width() < before
+    session = window.session
+    session.set_current(session.shoot.bursts[1].keys[2])
+    press(qtbot, window, Key.Key_S)
+    assert view.proxy.rowCount() == 9 and session.current == session.shoot.bursts[1].keys[0]  # on its cover
+    cover = view.proxy.index(view.proxy.row_of(session.current), 0)
+    assert cover.data(StackRole) == 4
+    press(qtbot, window, Key.Key_Right)
+    assert session.current == session.shoot.bursts[2].keys[0]  # the tucked-away frames are skipped
+    press(qtbot, window, Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    assert view.proxy.rowCount() == 3
+    screenshot(window, "03c-grid-stacked")
+    press(qtbot, window, Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    assert view.proxy.rowCount() == 12
+    press(qtbot, window, Key.Key_Return)  # Enter opens the loupe on the grid's photo
+    assert window.view_mode == "loupe" and window.loupe.header.photo.key == session.current
     # in the strip a burst's first cell is wider only by the gap before it: all of its photo is clickable
     window.filter_bar.buttons["all"].click()
     window.show_view("compare")

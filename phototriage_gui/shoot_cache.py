@@ -1,0 +1,99 @@
+"""The last ranked view of each shoot, kept as JSON: an unchanged folder reopens ranked at once, not ranked again."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
+from ranker.paths import data_dir, resources_dir
+
+VERSION = 1
+#: where ranker.active_model finds its candidates (importing it loads torch; tests check these agree)
+MODEL_FILES = (("data", "personal_models/active.json"), ("data", "models/full_ranker.pt"),
+               ("resources", "default_ranker.pt"))
+
+
+def _file(root: Path, recursive: bool) -> Path:
+    name = hashlib.sha1(os.fsencode(f"{Path(root).resolve()}|{recursive}")).hexdigest()[:20]
+    return data_dir() / "shoots" / f"{name}.json"
+
+
+def _states(paths) -> dict[str, list[int]] | None:
+    """(size, mtime_ns) of every file; None when one cannot be stat'ed (then something changed)."""
+    states = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        states[os.fsdecode(path)] = [st.st_size, st.st_mtime_ns]
+    return states
+
+
+def model_signature() -> list:
+    """What decides which model ranks, read without loading it (no torch): the personal-model pointer and
+    the candidate checkpoints' sizes and times. Downloads and learning re-rank explicitly anyway."""
+    bases = {"data": data_dir(), "resources": resources_dir()}
+    candidates: list[Path | None] = [bases[base] / name for base, name in MODEL_FILES]
+    try:
+        active = json.loads(candidates[0].read_text()).get("active")
+        candidates.append(candidates[0].parent / f"{active}.pt" if active else None)
+    except (OSError, ValueError, AttributeError):
+        candidates.append(None)
+    signature = []
+    for path in candidates:
+        try:
+            st = os.stat(path) if path is not None else None
+        except OSError:
+            st = None
+        signature.append([os.fsdecode(path) if path else None, st.st_size if st else None,
+                          st.st_mtime_ns if st else None])
+    return signature
+
+
+def save(shoot: Shoot, recursive: bool) -> None:
+    """Remember `shoot` (ranked) with the state of its files and of the model choice. Best effort: a
+    failed write only means the next opening ranks again."""
+    states = _states(p for photo in shoot.photos for p in photo.paths)
+    if states is None or not shoot.ranked:
+        return
+    data = {
+        "version": VERSION, "root": os.fsdecode(shoot.root), "model": shoot.model, "states": states,
+        "model_signature": model_signature(),
+        "bursts": [{"number": b.number, "kind": b.kind, "keys": list(b.keys)} for b in shoot.bursts],
+        "photos": [{"key": p.key, "paths": [os.fsdecode(x) for x in p.paths], "decode": os.fsdecode(p.decode_path),
+                    "id": p.photo_id, "burst": p.burst, "rank": p.rank, "score": p.score, "signals": p.signals,
+                    "metadata": p.metadata} for p in shoot.photos],
+    }
+    target = _file(shoot.root, recursive)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".shoot-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, target)
+    except (OSError, TypeError, ValueError):
+        try:
+            os.unlink(tmp)
+        except (OSError, UnboundLocalError):
+            pass
+
+
+def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:
+    """The remembered ranked shoot when the folder lists the same photos, no file changed since, and the
+    same model would rank it; else None."""
+    try:
+        data = json.loads(_file(root, recursive).read_text(encoding="utf-8"))
+        if data.get("version") != VERSION or {p["key"] for p in data["photos"]} != listed_keys:
+            return None
+        if _states(data["states"]) != data["states"] or data["model_signature"] != model_signature():
+            return None
+        photos = [PhotoItem(p["key"], tuple(Path(x) for x in p["paths"]), Path(p["decode"]), p["id"], p["burst"],
+                            p["rank"], p["score"], dict(p["signals"]), dict(p["metadata"])) for p in data["photos"]]
+        bursts = [Burst(b["number"], b["kind"], tuple(b["keys"])) for b in data["bursts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Shoot(Path(root), photos, bursts, ranked=True, model=dict(data["model"]))

@@ -1,0 +1,39 @@
+"""phototriage_gui.shoot_cache: an unchanged shoot reopens ranked at once; any change ranks it again."""
+from __future__ import annotations
+
+import os
+
+from tests.gui.conftest import settle
+
+
+def test_model_files_are_where_active_model_looks():
+    from phototriage_gui import shoot_cache
+    from ranker import active_model
+    from ranker.paths import data_dir, resources_dir
+
+    bases = {"data": data_dir(), "resources": resources_dir()}
+    files = [bases[base] / name for base, name in shoot_cache.MODEL_FILES]
+    assert files == [active_model.personal_dir() / "active.json",
+                     data_dir() / "models" / active_model.FULL_CHECKPOINT_NAME,
+                     active_model.default_checkpoint_path()]
+
+
+def test_an_unchanged_shoot_is_not_ranked_again_and_a_changed_one_is(make_window, qtbot, shoot):
+    first = make_window(shoot)
+    settle(qtbot, first)
+    order = [p.key for p in first.session.shoot.photos]
+    first.close()
+    again = make_window()
+    started = []
+    again.session.rankingStarted.connect(started.append)
+    again.open_folder(shoot)
+    assert again.session.shoot.ranked and [p.key for p in again.session.shoot.photos] == order
+    assert started == [] and "Nothing changed" in again.messages.label.text()
+    assert again.session.pair is not None  # compare works straight away
+    again.close()
+    touched = shoot / "IMG_0005.JPG"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    third = make_window()
+    third.session.rankingStarted.connect(started.append)
+    third.open_folder(shoot)
+    assert len(started) == 1
