@@ -40,10 +40,14 @@ def build(folder: Path, scratch: Path) -> dict[Path, str]:
     return made
 
 
+READY = ("", "ready", "")
+
+
 def _worker(jobs, results) -> None:
     from ranker.images import ImageLoadError, load_photo
     from ranker.xmp import XmpError, read_decision
 
+    results.put(READY)
     for path in iter(jobs.get, None):
         outcome = "handled"
         detail = ""
@@ -80,12 +84,13 @@ def run_cases(files: list[Path], limit: float) -> dict[Path, tuple[str, str, flo
         worker = ctx.Process(target=_worker, args=(jobs, results), daemon=True)
         worker.start()
         try:
+            results.get(timeout=120)  # the worker's imports are done: from here each file gets `limit`
             while queue:
                 path = queue.pop(0)
                 jobs.put(path)
                 started = time.monotonic()
                 try:
-                    _, outcome, detail = results.get(timeout=limit + (30 if not outcomes else 0))  # first: imports
+                    _, outcome, detail = results.get(timeout=limit)
                 except Exception:  # noqa: BLE001 - queue.Empty: the file hung the worker
                     outcomes[path] = ("hung", f"over {limit:.0f} s", time.monotonic() - started)
                     break
