@@ -54,6 +54,8 @@ class Harness:
         self.window.open_folder(folder)
         self.window.show_view("loupe")
         self.view = self.window.loupe.view
+        settle = time.perf_counter() + 0.5  # the window tells the cache its view size after a resize settles
+        self.wait(lambda: time.perf_counter() > settle)
         self.painted: dict[tuple[str, str], float] = {}
         paint = self.view.paintEvent
 

@@ -32,15 +32,36 @@ class Decoded:
     preview: QImage | None = None  # a full decode's preview-size copy, made in the pool
 
 
-def _decode(path: Path, size: int, preview_size: int) -> Decoded:
+def _decode(path: Path, size: int, preview_size: int, box: tuple[int, int] | None = None) -> Decoded:
     # ranker.preview: a RAW is one rendering at every size, so 100% never changes its look
     shown = preview.render(path, max_size=size or None, thumbnail=size == THUMB)
     smaller = None
     if size == FULL:
         # The full pixels already hold the preview: a cheap resize here spares a second decode (and,
         # for a RAW, a second LibRaw render) when 100% and fit are both wanted.
-        smaller = _qimage(preview.fit(shown.image, preview_size))
-    return Decoded(_qimage(shown.image), shown.full_size, shown.damaged, smaller)
+        smaller = _qimage(_fitted(preview.fit(shown.image, preview_size), shown.full_size, box))
+        return Decoded(_qimage(shown.image), shown.full_size, shown.damaged, smaller)
+    image = _fitted(shown.image, shown.full_size, box) if size == preview_size else shown.image
+    return Decoded(_qimage(image), shown.full_size, shown.damaged)
+
+
+def fit_size(full_size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """The size a photo is shown at when it fits `box` (never enlarged past 100%), as ImageView draws it."""
+    scale = min(box[0] / full_size[0], box[1] / full_size[1], 1.0)
+    return max(1, round(full_size[0] * scale)), max(1, round(full_size[1] * scale))
+
+
+def _fitted(image, full_size: tuple[int, int], box: tuple[int, int] | None):
+    """The preview resized, in the pool, to exactly the size the view shows it at: painting it is then a
+    blit (8 ms for 6 MP) instead of a smooth scale on the UI thread (19-76 ms)."""
+    if box is None or not full_size[0] or not full_size[1]:
+        return image
+    target = fit_size(full_size, box)
+    if target == image.size or target[0] > image.width * 1.25:
+        return image  # already right, or the preview is far too small to stretch
+    from PIL import Image
+
+    return image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def _qimage(image) -> QImage:
@@ -93,6 +114,17 @@ class ImageCache(QObject):
         self._queue: list[tuple[str, int]] = []  # urgent first
         self._running: dict[tuple[str, int], Worker] = {}
         self._pump_scheduled = False
+        self.fit_box: tuple[int, int] | None = None  # the photo views' size: previews are made to fit it
+
+    def set_fit_box(self, box: tuple[int, int] | None) -> None:
+        """The views now show photos in `box` (pixels): previews made for another size are dropped, so
+        prefetch makes them again at the size that paints fastest."""
+        if box == self.fit_box:
+            return
+        self.fit_box = box
+        big = self._lru["big"]
+        for job in [job for job in big.items if job[1] == self.preview_size]:
+            big.bytes -= big.items.pop(job).sizeInBytes()
 
     def _lru_for(self, size: int) -> _Lru:
         return self._lru[THUMB] if size == THUMB else self._lru["big"]
@@ -160,7 +192,8 @@ class ImageCache(QObject):
             key, size = job = self._queue.pop(0)
             if self.get(key, size) is not None:
                 continue  # a full decode that finished meanwhile brought this preview along
-            worker = Worker(lambda cancel, p=self._paths[key], s=size, ps=self.preview_size: _decode(p, s, ps), self)
+            worker = Worker(lambda cancel, p=self._paths[key], s=size, ps=self.preview_size, b=self.fit_box:
+                            _decode(p, s, ps, b), self)
             self._running[job] = worker
             worker.result.connect(lambda decoded, job=job: self._store(job, decoded))
             worker.error.connect(lambda exc, job=job: self._fail(job, exc))

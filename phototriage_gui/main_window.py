@@ -33,6 +33,7 @@ from ranker.paths import config_dir
 PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user
 #: banners that stop being true once a ranking succeeds without unreadable files (by their opening words)
 STALE_WHEN_CLEAN = ("Ranking failed", "Ranking cancelled", "No photos in", "file(s) could not be read")
+FIT_SETTLE_MS = 250  # a window being dragged larger re-makes the previews once, when it stops
 POSITION_SAVE_MS = 300  # coalesces a run of arrow presses into one write of the position
 FULL_PREFETCH = 4  # full-resolution decodes kept ready while zoomed: the pair and the next two (72 MB each at 24 MP)
 
@@ -74,6 +75,10 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.view_mode = "compare"
         self._previous_view = "compare"
         self._zoomed = False
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(FIT_SETTLE_MS)
+        self._fit_timer.timeout.connect(self._update_fit_box)
         self._wire()
         self.setAcceptDrops(True)
         self._restore_geometry()
@@ -291,7 +296,20 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.strip.setVisible(name != "grid")  # the grid already shows every photo
         for view in (self.compare, self.loupe, self.survey):
             view.refresh()
+        self._fit_timer.start()
         self._prefetch()
+
+    def _update_fit_box(self) -> None:
+        """Tell the cache the size photos are shown at (the active view's panes), once a resize settles."""
+        views = self._shown_image_views()
+        if views:
+            size = views[0].size()
+            self.cache.set_fit_box((size.width(), size.height()))
+            self._prefetch()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start()
 
     def _views(self) -> dict:
         return {"compare": self.compare, "loupe": self.loupe, "grid": self.grid, "survey": self.survey}
@@ -325,6 +343,8 @@ class MainWindow(ActionHandlers, QMainWindow):
             self.problems_dock.hide()  # the saved layout had it open; there is nothing to show yet
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._fit_timer.stop()  # nothing may reach the cache once the window is going
+        self._position_timer.stop()
         self._save_position()
         settings = self._settings()
         settings.setValue("geometry", self.saveGeometry())

@@ -184,16 +184,20 @@ class ImageView(QWidget):
             self.cache.request(self.key, self.cache.preview_size, urgent=True)
 
     def needs_full(self) -> bool:
-        """The preview would be enlarged on screen. At fit a preview decoded at the nearest DCT scale
-        may be a little smaller than the view (ranker.preview.DRAFT_SLACK), and a thumbnail standing in
-        until the preview lands asks for nothing; zoomed, every photo pixel must be a file pixel."""
+        """The preview would be enlarged on screen. At fit only a view larger than the preview cap asks
+        for the file's pixels (a preview decoded at the nearest DCT scale may be a little smaller than
+        the view: ranker.preview.DRAFT_SLACK), and a thumbnail standing in until the preview lands asks
+        for nothing; zoomed, every photo pixel must be a file pixel."""
         full = self.full_size()
         if self.key is None or full is None:
             return False
         on_screen = full.width() * self.scale()
         if self.zoom.fit:
-            preview = self.cache.get(self.key, self.cache.preview_size)
-            return preview is not None and on_screen > preview.width() / DRAFT_SLACK
+            # Previews are made to fit the view (ImageCache.fit_box) up to preview_size: only a view
+            # larger than that cap needs the full decode to fit (one made for a smaller view is re-made).
+            on_screen_long = max(full.width(), full.height()) * self.scale()
+            return self.cache.get(self.key, self.cache.preview_size) is not None and \
+                on_screen_long > self.cache.preview_size * 1.01
         image = self.image()
         return image is not None and on_screen > image.width() * 1.01
 
