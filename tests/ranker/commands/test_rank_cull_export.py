@@ -84,12 +84,16 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
     folder, _ = shoot
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert main(["cull", str(folder)]) == 0
+    # cull writes the picks into sidecars beside the originals (live write-back); photos are untouched.
+    culled = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    assert {n: h for n, h in culled.items() if not n.endswith(".xmp")} == before
+    assert len([n for n in culled if n.endswith(".xmp")]) == 3
     dest = tmp_path / "selects"
     assert main(["export", str(folder), "--to", str(dest), "--picks", "--report", str(tmp_path / "sel.json")]) == 0
     exported = sorted(p.name for p in dest.iterdir())
     assert len([n for n in exported if n.endswith(".JPG")]) == 3
     assert len([n for n in exported if n.endswith(".xmp")]) == 3
-    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()} == before
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()} == culled
     report = json.loads((tmp_path / "sel.json").read_text())
     assert len(report) == 3 if isinstance(report, list) else report
     if shutil.which("exiftool"):
@@ -97,6 +101,11 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
         out = subprocess.run(["exiftool", "-j", "-XMP-digiKam:PickLabel", "-XMP:Rating", str(sidecar)],
                              capture_output=True, text=True, check=True).stdout
         assert json.loads(out)[0]["PickLabel"] == 3
+        photo = dest / sidecar.name.replace(".xmp", ".JPG")  # its JPEG carries the same XMP inside
+        out = subprocess.run(["exiftool", "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(photo)],
+                             capture_output=True, text=True, check=True).stdout
+        assert {k: v for k, v in json.loads(out)[0].items() if k != "SourceFile"} == {
+            "Rating": 1, "Label": "Green", "PickLabel": 3}
 
 
 def test_export_dry_run_touches_nothing(shoot, tmp_path, capsys):
