@@ -591,8 +591,13 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         want[RATING] = str(e.rating)
     else:
         remove.add(RATING)  # undecided is no rating at all, never a misleading "0"
-    if e.label is not None:
-        want[LABEL] = e.label.capitalize()
+    label_name_value = e.label.capitalize() if e.label is not None else None
+    if e.label is not None and style.sidecar != "darktable":
+        want[LABEL] = label_name_value
+    elif e.label is not None:
+        # darktable lets xmp:Label override its own list with one label (measured, 4.2.1): its list
+        # (darktable:colorlabels) carries the colour; an xmp:Label another tool wrote is kept in step.
+        only[LABEL] = label_name_value
     if e.pick_label is not None:
         want[PICK_LABEL] = str(e.pick_label)
     else:

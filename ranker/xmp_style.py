@@ -76,15 +76,15 @@ class XmpStyle:
             raise ValueError(f"pick_min_rating must be 1-5, not {self.pick_min_rating!r}")
 
     def token(self) -> str:
-        """How this style is recorded in the file: 'both green 1'."""
-        return f"{self.pick_as} {self.pick_label} {self.pick_min_rating}"
+        """How this style is recorded in the file: 'both green 1 adobe'."""
+        return f"{self.pick_as} {self.pick_label} {self.pick_min_rating} {self.sidecar}"
 
     @classmethod
-    def from_token(cls, text: str, sidecar: str = "adobe") -> XmpStyle | None:
+    def from_token(cls, text: str) -> XmpStyle | None:
         try:
-            pick_as, label, stars = text.split()
-            return cls(sidecar, pick_as, label, int(stars))
-        except (ValueError, TypeError):
+            pick_as, label, stars, *sidecar = text.split()
+            return cls(sidecar[0] if sidecar else "adobe", pick_as, label, int(stars))
+        except (ValueError, TypeError, IndexError):
             return None
 
 
@@ -99,11 +99,13 @@ class Expression:
     """The standard fields that carry one decision: None means the field is not written (or is removed)."""
 
     rating: int | None  # xmp:Rating: -1 reject, 1-5 stars; never 0 for "undecided"
-    label: str | None  # xmp:Label colour (our lower-case name)
+    label: str | None  # the colour (our lower-case name): xmp:Label, or darktable:colorlabels in darktable style
     pick_label: int | None  # digiKam:PickLabel: 1 reject, 3 accepted
 
 
 def express(decision: Decision, style: XmpStyle) -> Expression:
+    """The fields for `decision`. darktable style states "0" stars outright (darktable gives a sidecar
+    without xmp:Rating its 1-star import default, measured with 4.2.1); the others leave it out."""
     if decision.flag == "reject":
         return Expression(-1, decision.label, 1)
     rating = decision.rating
@@ -114,7 +116,7 @@ def express(decision: Decision, style: XmpStyle) -> Expression:
         if style.pick_as in ("label", "both") and label is None:
             label = style.pick_label
         return Expression(rating, label, 3)
-    return Expression(rating or None, label, None)
+    return Expression(rating or (0 if style.sidecar == "darktable" else None), label, None)
 
 
 def label_name(value: object) -> str | None:
@@ -234,6 +236,8 @@ def _current_label(props: dict, expected: str | None, recorded: str | None) -> s
         want = LABELS.index(expected) if expected else None
         if (want is None and ints) or (want is not None and want not in ints):
             return LABELS[ints[0]] if ints else None
+        if LABEL not in props:
+            return recorded  # darktable keeps labels in its own list only
     values = props.get(LABEL)
     if values is None:
         return recorded if expected is None else None
