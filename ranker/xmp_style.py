@@ -115,8 +115,12 @@ def express(decision: Decision, style: XmpStyle) -> Expression:
             rating = max(rating, style.pick_min_rating)
         if style.pick_as in ("label", "both") and label is None:
             label = style.pick_label
-        return Expression(rating, label, 3)
-    return Expression(rating or (0 if style.sidecar == "darktable" else None), label, None)
+        return Expression(rating or _no_stars(style), label, 3)
+    return Expression(rating or _no_stars(style), label, None)
+
+
+def _no_stars(style: XmpStyle) -> int | None:
+    return 0 if style.sidecar == "darktable" else None
 
 
 def label_name(value: object) -> str | None:

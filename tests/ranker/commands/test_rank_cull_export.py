@@ -134,3 +134,28 @@ def test_entry_point_runs_headless_without_qt(shoot):
     result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Burst 1" in result.stdout
+
+
+def test_rating_written_by_another_tool_after_the_scan_is_never_lost(shoot, tmp_path, capsys):
+    """Issue 14 case 2: rank, then Lightroom writes a sidecar, then export --move: the export carries it."""
+    import os
+    import time
+
+    from ranker.xmp import read_xmp
+
+    folder, _ = shoot
+    data = _json(capsys, str(folder))
+    photo = folder / os.path.basename(data["bursts"][0]["photos"][0]["path"])
+    sidecar = photo.with_suffix(".xmp")
+    sidecar.write_bytes(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                        b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" '
+                        b'xmp:Label="Red"/></rdf:RDF></x:xmpmeta>')
+    later = time.time() + 5
+    os.utime(sidecar, (later, later))
+    data = _json(capsys, str(folder))  # rank --json shows what Lightroom wrote
+    mine = [p for b in data["bursts"] for p in b["photos"] if p["path"] == str(photo)][0]
+    assert (mine["rating"], mine["label"]) == (4, "red")
+    dest = tmp_path / "moved"
+    assert main(["export", str(folder), "--to", str(dest), "--move", "--min-rating", "4"]) == 0
+    assert not photo.exists()
+    assert read_xmp(dest / sidecar.name)[0] == Decision(None, 4, "red")
