@@ -136,18 +136,12 @@ def darktable_read(photos: list[Path], work: Path) -> tuple[dict[str, dict] | No
         command = [tool, "--library", ":memory:", "--configdir", str(conf),
                    "--luacmd", f"local ok, e = pcall(dofile, {_lua_string(str(script))}) "
                                "if not ok then io.stderr:write(tostring(e)) os.exit(3) end"]
-        why = ""
-        # A fresh config dir makes darktable 4.2 stop at first-run set-up and never reach the Lua
-        # command (measured here); the second start with that config runs it in ~7 s.
-        for _attempt in range(2):
-            try:
-                proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=90)
-                why = f"exit {proc.returncode}: {proc.stderr[-300:]}"
-            except subprocess.TimeoutExpired:
-                why = "timed out after 90 s"
-            if result_file.exists():
-                break
-        else:
+        try:
+            proc = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace", timeout=120)
+            why = f"exit {proc.returncode}: {proc.stderr[-300:]}"
+        except subprocess.TimeoutExpired:  # e.g. a Lua error leaves darktable running with its window open
+            why = "timed out after 120 s"
+        if not result_file.exists():
             return None, f"darktable wrote no result ({why})"
         read = {}
         for line in result_file.read_text().splitlines():

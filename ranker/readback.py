@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ranker.catalog import Catalog
 from ranker.decisions import Decision
@@ -40,7 +40,7 @@ def _text(d: Decision) -> str:
 def _epoch(iso: str) -> float:
     when = dt.datetime.fromisoformat(iso)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return when.timestamp()
 
 

@@ -65,7 +65,8 @@ class SidecarWriter:
     """
 
     def __init__(self, catalog: Catalog | None, style: XmpStyle, paths_of: Callable[[int], tuple[Path, ...]],
-                 on_message: Callable[[str, str], None] | None = None, enabled_for: Callable[[Path], bool] = None,
+                 on_message: Callable[[str, str], None] | None = None,
+                 enabled_for: Callable[[Path], bool] | None = None,
                  delay: float = BATCH_DELAY_S):
         self.catalog = catalog
         self.style = style

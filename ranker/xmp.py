@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import secrets
@@ -57,8 +56,19 @@ _PREFERRED_PREFIX = {
     NS_MSPHOTO: "MicrosoftPhoto",
     NS_PHOTOTRIAGE: "phototriage",
 }
-__all__ = ["Decision", "RankInfo", "SIDECAR_STYLES", "XmpError", "XmpStyle", "read_decision", "read_xmp",
-           "sidecar_path", "write_sidecar", "find_sidecar", "find_sidecars"]
+__all__ = [
+    "SIDECAR_STYLES",
+    "Decision",
+    "RankInfo",
+    "XmpError",
+    "XmpStyle",
+    "find_sidecar",
+    "find_sidecars",
+    "read_decision",
+    "read_xmp",
+    "sidecar_path",
+    "write_sidecar",
+]
 
 # Temp files we create (sidecars here, photo copies in export) all start with this, so a
 # later run can recognise and remove what a killed run left behind.
@@ -828,7 +838,7 @@ _EMPTY_PACKET = (
     f' <rdf:RDF xmlns:rdf="{NS_RDF}">\n'
     ' </rdf:RDF>\n'
     '</x:xmpmeta>\n'
-    '<?xpacket end="w"?>\n').encode("utf-8")
+    '<?xpacket end="w"?>\n').encode()
 
 
 def merged_packet(existing: bytes | None, decision: Decision, rank: RankInfo | None = None,

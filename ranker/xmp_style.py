@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ranker.decisions import LABELS as DECISION_LABELS
 from ranker.decisions import Decision

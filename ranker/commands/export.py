@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
 from ranker import preferences
+from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
 from ranker.commands.rank import add_shoot_arguments, rank_from_args, read_back_lines, sync_sidecars
 from ranker.export import plan_export, run_export, write_report
 from ranker.pipeline import run

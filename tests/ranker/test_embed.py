@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from ranker.decisions import Decision
-from ranker.embed import EmbedError, MAX_PACKET, same_image, with_xmp, without_xmp
+from ranker.embed import MAX_PACKET, EmbedError, same_image, with_xmp, without_xmp
 from ranker.xmp import embedded_decision, merged_packet, read_embedded_xmp
 
 

@@ -8,9 +8,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from ranker.catalog import Catalog
 from ranker.decisions import Decision
@@ -35,14 +33,14 @@ def _shoot(tmp_path, catalog, n=3):
     return folder, ids
 
 
-def _writer(catalog, style=XmpStyle(), messages=None, **kw):
-    return SidecarWriter(catalog, style, lambda pid: catalog.photo(pid).paths,
+def _writer(catalog, messages=None, **kw):
+    return SidecarWriter(catalog, XmpStyle(), lambda pid: catalog.photo(pid).paths,
                          (lambda level, text: messages.append(text)) if messages is not None else None, **kw)
 
 
 def test_every_decision_merged_into_the_sidecar_photos_untouched(tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
-        folder, ids = _shoot(tmp_path, catalog)
+        _, ids = _shoot(tmp_path, catalog)
         photos = {p: p.read_bytes() for p in ids.values()}
         (pid0, p0), (pid1, p1), (pid2, p2) = ids.items()
         shutil.copy(DATA / "lightroom.xmp", p0.with_suffix(".xmp"))  # Lightroom's develop settings are there
@@ -93,7 +91,7 @@ def test_read_only_folder_says_so_once_and_keeps_the_catalog(tmp_path, monkeypat
 def test_writes_are_off_the_calling_thread(tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
         _, ids = _shoot(tmp_path, catalog, 1)
-        (pid, photo), = ids.items()
+        (pid, _), = ids.items()
         threads = []
         writer = SidecarWriter(catalog, XmpStyle(), lambda p: (threads.append(threading.current_thread()),
                                                                catalog.photo(p).paths)[1])
