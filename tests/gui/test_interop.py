@@ -94,3 +94,19 @@ def test_export_dialog_copies_picks_with_embedded_xmp(make_window, qtbot, shoot,
     assert embedded_decision(copy) == Decision("pick") == read_xmp(sidecar_path(copy))[0]
     assert "2 copied" in dialog.status.text() and "0 failed" in dialog.status.text()  # the photo and its sidecar
     screenshot(dialog, "export-dialog-done")
+
+
+def test_preferences_dialog_sets_the_sidecar_style(qtbot):
+    from phototriage_gui.views.preferences_dialog import PreferencesDialog
+    from ranker.preferences import Preferences
+
+    dialog = PreferencesDialog(Preferences())
+    qtbot.addWidget(dialog)
+    dialog.sidecar_style.setCurrentText("darktable")
+    dialog.pick_as.setCurrentText("label")
+    dialog.pick_label.setCurrentText("purple")
+    dialog.write_sidecars.setChecked(False)
+    prefs = dialog.preferences()
+    assert (prefs.sidecar_style, prefs.pick_as, prefs.pick_label, prefs.write_sidecars) == (
+        "darktable", "label", "purple", False)
+    assert prefs.xmp_style().sidecar == "darktable"
