@@ -498,3 +498,20 @@ def test_a_destination_that_is_a_file_is_one_clear_error(shoot, tmp_path):
     (tmp_path / "dest").write_bytes(b"not a folder")
     with pytest.raises(ValueError, match="not a folder"):
         plan_export(items, tmp_path / "dest", mode="copy")
+
+
+def test_darktable_duplicates_sidecars_travel_untouched(tmp_path):
+    src = tmp_path / "src"
+    raw, _jpg = make_pair(src, "IMG_5952", 7)
+    shutil.copy(DATA / "darktable.xmp", src / "IMG_5952.CR2.xmp")
+    shutil.copy(DATA / "darktable.xmp", src / "IMG_5952_01.CR2.xmp")  # darktable's duplicate version 1
+    (src / "IMG_5952_x1.CR2.xmp").write_bytes(b"not a duplicate")  # only _NN counts
+    duplicate = (src / "IMG_5952_01.CR2.xmp").read_bytes()
+    dest = tmp_path / "out"
+    (dest).mkdir()
+    make_raw(dest / "IMG_5952.CR2", 99)  # a name collision: everything moves to the -1 stem together
+    report = run(plan_export([ExportItem((raw,), 1, 1, 0.9, PICK)], dest, sidecar_style="darktable"))
+    assert report.ok
+    assert (dest / "IMG_5952-1_01.CR2.xmp").read_bytes() == duplicate
+    assert read_xmp(dest / "IMG_5952-1.CR2.xmp")[0] == PICK
+    assert not (dest / "IMG_5952-1_x1.CR2.xmp").exists()
