@@ -44,10 +44,38 @@ def _epoch(iso: str) -> float:
     return when.timestamp()
 
 
-def _xmp_source(paths: Sequence[Path]) -> Path | None:
+class FolderListing:
+    """Sidecar names per folder, listed once per sync: a stat per candidate name per photo cost 0.7 ms."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, dict[str, list[str]]] = {}
+
+    def sidecars(self, photo: Path) -> list[Path]:
+        """As xmp.find_sidecars: IMG.CR2.xmp before IMG.xmp, .xmp before .XMP."""
+        folder = photo.parent
+        key_folder = os.fspath(folder)
+        names = self._folders.get(key_folder)
+        if names is None:
+            names = {}
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.name[-4:].lower() == ".xmp":
+                            names.setdefault(entry.name.casefold(), []).append(entry.name)
+            except OSError:
+                pass
+            self._folders[key_folder] = names
+        out = []
+        for key in (f"{photo.name}.xmp".casefold(), f"{photo.stem}.xmp".casefold()):
+            for name in sorted(names.get(key, ()), key=lambda n: not n.endswith(".xmp")):
+                out.append(folder / name)
+        return out
+
+
+def _xmp_source(paths: Sequence[Path], listing: FolderListing | None = None) -> Path | None:
     """The file whose XMP speaks for the photo: its most specific sidecar, else the photo itself."""
     for path in paths:
-        found = find_sidecars(path)
+        found = listing.sidecars(path) if listing is not None else find_sidecars(path)
         if found:
             return found[0]
     return Path(paths[0]) if paths else None
@@ -71,7 +99,8 @@ def remember(catalog: Catalog, photo_id: int, source: Path) -> None:
     catalog.set_xmp_state(source, photo_id, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
-def sync_photo(catalog: Catalog, photo_id: int, paths: Sequence[Path]) -> ReadBack | None:
+def sync_photo(catalog: Catalog, photo_id: int, paths: Sequence[Path],
+               listing: FolderListing | None = None) -> ReadBack | None:
     """Bring the catalog up to date with the photo's XMP when the file changed since it was last read.
 
     Never silent: every decision taken from disk, and every conflict, comes back as a ReadBack.
@@ -79,8 +108,8 @@ def sync_photo(catalog: Catalog, photo_id: int, paths: Sequence[Path]) -> ReadBa
     (file mtime against the decision's time). Raises XmpError for an unparsable sidecar, OSError when
     the file cannot be read.
     """
-    paths = [Path(p) for p in paths]
-    source = _xmp_source(paths)
+    paths = [p if isinstance(p, Path) else Path(p) for p in paths]
+    source = _xmp_source(paths, listing)
     if source is None:
         return None
     st = os.stat(source)
@@ -112,9 +141,10 @@ def sync_photos(catalog: Catalog, photos: Sequence[tuple[int, Sequence[Path]]]
                 ) -> tuple[list[ReadBack], list[tuple[Path, str]]]:
     """sync_photo for each (photo id, paths); returns (what changed, (file, reason) for unreadable XMP)."""
     changes, errors = [], []
+    listing = FolderListing()
     for photo_id, paths in photos:
         try:
-            change = sync_photo(catalog, photo_id, paths)
+            change = sync_photo(catalog, photo_id, paths, listing)
         except XmpError as exc:
             errors.append((exc.path or Path(paths[0]), f"sidecar not read: {exc.reason}"))
             continue
