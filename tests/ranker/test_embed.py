@@ -42,6 +42,8 @@ def test_refusals(jpeg):
     with pytest.raises(EmbedError, match="more than one JPEG segment"):
         with_xmp(jpeg.read_bytes(), b"x" * (MAX_PACKET + 1))
     with pytest.raises(EmbedError, match="not a JPEG"):
+        with_xmp(b"GIF89a rest", b"<x/>")
+    with pytest.raises(EmbedError, match="damaged TIFF"):
         with_xmp(b"II*\x00rest", b"<x/>")
     assert not same_image(jpeg.read_bytes(), jpeg.read_bytes()[:-10])
 
@@ -57,3 +59,23 @@ def test_exiftool_validates_the_embedded_copy(jpeg, tmp_path):
     info, before = check(out), check(jpeg)
     assert info["Rating"] == 1 and info["Label"] == "Green"
     assert info["Validate"] == before["Validate"]  # no new problem: only the original's own EXIF warnings
+
+
+@pytest.mark.parametrize("with_packet", [False, True])
+def test_tiff_and_dng_copies_carry_xmp(tmp_path, with_packet):
+    import tifffile
+
+    original = tmp_path / "a.tif"
+    pixels = np.random.default_rng(1).integers(0, 65535, (12, 16, 3), dtype=np.uint16)
+    extra = [(700, 1, None, merged_packet(None, Decision(None, 2, None)), False)] if with_packet else []
+    tifffile.imwrite(original, pixels, photometric="rgb", extratags=extra)
+    data = original.read_bytes()
+    out = tmp_path / "b.tif"
+    out.write_bytes(with_xmp(data, merged_packet(read_embedded_xmp(original), Decision("pick", 4, "blue"))))
+    assert embedded_decision(out) == Decision("pick", 4, "blue")
+    assert same_image(data, out.read_bytes()) and not same_image(data, data[:-2] + b"xx")
+    assert np.array_equal(tifffile.imread(out), pixels)
+    if shutil.which("exiftool"):
+        info = json.loads(subprocess.run(["exiftool", "-j", "-n", "-XMP:Rating", "-XMP:Label", str(out)],
+                                         capture_output=True, text=True, timeout=60, check=True).stdout)[0]
+        assert (info["Rating"], info["Label"]) == (4, "Blue")
