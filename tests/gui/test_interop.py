@@ -70,7 +70,7 @@ def test_rating_changed_in_another_tool_shows_on_reopen(make_window, qtbot, shoo
     window.open_folder(shoot)
     settle(qtbot, window)
     assert session.decision(key) == Decision(None, 5, "red")
-    assert window.messages.isVisible()
+    assert window.messages.isVisible() and "changed in other tools" in window.messages.label.text()
 
 
 def test_export_dialog_copies_picks_with_embedded_xmp(make_window, qtbot, shoot, tmp_path):
