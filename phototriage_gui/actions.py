@@ -28,6 +28,7 @@ _LABEL_KEYS = (("6", "red"), ("7", "yellow"), ("8", "green"), ("9", "blue"))
 ACTIONS: tuple[ActionSpec, ...] = (
     _a("open", "&Open Folder…", ["Ctrl+O"], "File"),
     _a("rerank", "&Re-rank Shoot", ["Ctrl+R"], "File"),
+    _a("export", "&Export Selects…", ["Ctrl+Shift+E"], "File"),
     _a("preferences", "&Preferences…", ["Ctrl+,"], "File"),
     _a("quit", "&Quit", ["Ctrl+Q"], "File"),
     _a("undo", "&Undo", ["Ctrl+Z"], "Edit"),

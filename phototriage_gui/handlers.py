@@ -21,6 +21,21 @@ class ActionHandlers:
     def on_rerank(self) -> None:
         self.session.start_ranking()
 
+    def on_export(self) -> None:
+        """A modeless dialog: culling goes on while the export runs in the jobs pool."""
+        from phototriage_gui.views.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(self.session, self.pools.jobs, self)
+        self.export_dialog.finishedExport.connect(self._exported)
+        self.export_dialog.show()
+
+    def _exported(self, outcome) -> None:
+        session = self.session
+        ids = [c.photo_id for c in outcome.read_back if c.kept == "disk"]
+        if ids and session.shoot is not None:  # decisions just taken from other tools' sidecars
+            session.decisions.update(session.catalog.decisions(ids))
+            session.decisionsChanged.emit([session.shoot.by_id[i].key for i in ids if i in session.shoot.by_id])
+
     def on_preferences(self) -> None:
         dialog = PreferencesDialog(self.session.prefs, self)
         if dialog.exec():

@@ -350,6 +350,7 @@ class MainWindow(ActionHandlers, QMainWindow):
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
         self.session.cancel_ranking()
+        self.session.close()  # the last decisions reach their sidecars
         for pool in (self.pools.jobs, self.pools.decode, self.pools.downloads):
             pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
         if self._owns_catalog and self.catalog is not None:

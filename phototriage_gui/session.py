@@ -81,6 +81,22 @@ class Session(CompareMixin, QObject):
         self._decided_while_ranking: dict[int, Decision] = {}
         if catalog is not None:
             self.problems.extend(Problem("catalog", notice) for notice in catalog.notices)
+        self.sidecars = self._sidecar_writer(catalog)  # live write-back; None without a catalog
+
+    def _sidecar_writer(self, catalog: Catalog | None):
+        """Every committed decision also goes, merged, into the sidecars beside the originals (off this thread)."""
+        from ranker.writeback import SidecarWriter
+
+        if catalog is None:
+            return None
+        return SidecarWriter(catalog, self.prefs.xmp_style(), lambda pid: catalog.photo(pid).paths,
+                             lambda level, text: self.message.emit(level, text),
+                             lambda _folder: self.shoot is not None and self.prefs.writes_sidecars_in(self.shoot.root))
+
+    def close(self) -> None:
+        """Write what is still queued for the sidecars (called when the window closes)."""
+        if self.sidecars is not None:
+            self.sidecars.close()
 
     # -- opening and ranking -----------------------------------------------------------------
     def open(self, folder: Path | str, start_at: str | None = None) -> bool:
@@ -202,6 +218,7 @@ class Session(CompareMixin, QObject):
         self.decisions.update(self._decided_while_ranking)
         self.problems = [p for p in self.problems if p.where == "catalog"]
         self.problems.extend(Problem(str(e.path), e.reason) for e in ranking.errors)
+        self._read_back(ranking.stats)
         if untouched or self.current not in self.shoot.by_key:
             self.current = self.shoot.photos[0].key if self.shoot.photos else None
         self.pair = None
@@ -214,6 +231,20 @@ class Session(CompareMixin, QObject):
         if self._cull_when_ranked:
             self._cull_when_ranked = False
             self.auto_cull()
+
+    def _read_back(self, stats: dict) -> None:
+        """Say what the scan took from sidecars other tools changed; rewrite those where ours was newer."""
+        changes = stats.get("xmp_changes", ())
+        for change in changes:
+            if change.kept == "catalog" and self.sidecars is not None:
+                self.sidecars.submit(change.photo_id, change.catalog)
+        if changes:
+            conflicts = sum(1 for c in changes if c.conflict)
+            self.message.emit("warning" if conflicts else "info",
+                              f"{len(changes)} decision(s) changed in other tools since the last scan"
+                              + (f", {conflicts} in conflict (the newer kept)" if conflicts else "")
+                              + ": " + "; ".join(c.describe() for c in changes[:3]) + ("…" if len(changes) > 3 else ""))
+        self.problems.extend(Problem(str(path), reason) for path, reason in stats.get("xmp_errors", ()))
 
     def _ranking_failed(self, worker: Worker, exc: Exception) -> None:
         if worker is not self._worker:
@@ -233,6 +264,8 @@ class Session(CompareMixin, QObject):
         """Save; a changed grouping or device re-ranks the open shoot, a changed folder scope reopens it."""
         old, self.prefs = self.prefs, prefs
         self._update_prefs(prefs)
+        if self.sidecars is not None:
+            self.sidecars.style = prefs.xmp_style()
         if self.shoot is None:
             return
         if prefs.recursive != old.recursive:
@@ -294,6 +327,8 @@ class Session(CompareMixin, QObject):
             for photo_id, decision in items:
                 self.catalog.set_decision(photo_id, decision, source=source)
                 self.decisions[photo_id] = decision
+                if self.sidecars is not None:
+                    self.sidecars.submit(photo_id, decision)
                 if self.ranking_running:
                     self._decided_while_ranking[photo_id] = decision
                 photo = self.shoot.by_id.get(photo_id)
@@ -467,6 +502,9 @@ class Session(CompareMixin, QObject):
         after = self.catalog.decisions(ids)
         changes = [(pid, before[pid], after[pid]) for pid in ids if after[pid] != before[pid]]
         if changes:
+            for pid, _, new in changes:
+                if self.sidecars is not None:
+                    self.sidecars.submit(pid, new)
             self.decisions.update(after)
             self.decisionsChanged.emit([self.shoot.by_id[pid].key for pid, _, _ in changes])
             self.undo_stack.push(DecisionCommand(self, f"auto cull of {len(changes)} photos", changes))

@@ -485,6 +485,23 @@ class Catalog:
         """(id, winner_id, loser_id, source, created) in the order they were made."""
         return [tuple(r) for r in self._read("SELECT id, winner_id, loser_id, source, created FROM choices ORDER BY id")]
 
+    # -- XMP read-back state (ranker/readback.py) ------------------------------------------
+    def xmp_state(self, path: Path) -> tuple[int, int, int, str, str] | None:
+        """(photo_id, size, mtime_ns, sha256, seen) recorded for a sidecar or a photo's embedded XMP."""
+        rows = self._read("SELECT photo_id, size, mtime_ns, sha256, seen FROM xmp_state WHERE path = ?",
+                          (db_path(path),))
+        return tuple(rows[0]) if rows else None
+
+    def set_xmp_state(self, path: Path, photo_id: int, size: int, mtime_ns: int, sha256: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO xmp_state VALUES (?,?,?,?,?,?)",
+                       (db_path(path), photo_id, int(size), int(mtime_ns), sha256, _now()))
+
+    def decision_updated(self, photo_id: int) -> tuple[str, str] | None:
+        """(source, updated ISO time) of the photo's decision, or None when it has none."""
+        rows = self._read("SELECT source, updated FROM decisions WHERE photo_id = ?", (photo_id,))
+        return tuple(rows[0]) if rows else None
+
 
 def _rollback(db: sqlite3.Connection) -> None:
     """Undo the open transaction, if SQLite has not already: after a failed COMMIT (disk full) it

@@ -146,9 +146,23 @@ def _v2_photo_is_a_file_in_its_folder(db: sqlite3.Connection) -> None:
 Migration = str | Callable[[sqlite3.Connection], None]
 
 # Ordered migrations: index i upgrades user_version i → i+1. Never edit a released one; append.
+# XMP read-back: what each sidecar (or photo, for embedded XMP) held when we last read or wrote it.
+_V3_XMP_STATE = """
+    CREATE TABLE xmp_state (
+        path TEXT PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        seen TEXT NOT NULL
+    );
+    CREATE INDEX xmp_state_photo ON xmp_state(photo_id);
+"""
+
 MIGRATIONS: list[Migration] = [
     _V1,
     _v2_photo_is_a_file_in_its_folder,
+    _V3_XMP_STATE,
 ]
 
 

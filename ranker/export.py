@@ -14,6 +14,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ranker.embed import EmbedError, can_embed, same_image, with_xmp
 from ranker.progress import Cancelled, Progress, check_cancel
 from ranker.xmp import (
     SIDECAR_STYLES,
@@ -22,12 +23,16 @@ from ranker.xmp import (
     XmpError,
     atomic_write_bytes,
     clean_temp_files,
+    embedded_decision,
     find_sidecars,
     fsync_dir,
+    merged_packet,
+    read_embedded_xmp,
     sidecar_path,
     temp_path,
     write_sidecar,
 )
+from ranker.xmp_style import XmpStyle
 
 MODES = ("copy", "move", "link")
 COLLISION_POLICIES = ("suffix", "skip")
@@ -75,6 +80,9 @@ class ExportPlan:
     on_collision: str = "suffix"
     write_sidecars: bool = True
     sidecar_style: str = "adobe"
+    xmp_style: XmpStyle = XmpStyle()
+    #: JPEG copies carry the decision in their own XMP too (Lightroom reads no sidecar for a JPEG)
+    embed_xmp: bool = True
 
     def describe(self) -> str:
         """What the export would do, for a dry run; nothing is touched."""
@@ -207,11 +215,14 @@ def _same_entry(a: Path, b: Path) -> bool:
 
 
 def _identical(a: Path, b: Path) -> bool:
-    """`b` is a separate, complete copy of `a` (so deleting `a` loses nothing)."""
+    """`b` is a separate, complete copy of `a` (so deleting `a` loses nothing); a JPEG copy we gave
+    its own XMP counts when everything but that XMP segment is the same."""
     try:
-        if os.path.islink(b) or _same_entry(a, b) or os.path.getsize(a) != os.path.getsize(b):
+        if os.path.islink(b) or _same_entry(a, b):
             return False
-        return _sha256(a) == _sha256(b)
+        if os.path.getsize(a) == os.path.getsize(b) and _sha256(a) == _sha256(b):
+            return True
+        return can_embed(b) and same_image(a.read_bytes(), b.read_bytes())
     except OSError:
         return False
 
@@ -224,12 +235,16 @@ def _targets(item: ExportItem, sidecars: list[tuple[Path, Path, str]], n: int, d
     side = []
     for src, owner, src_style in sidecars:
         owner_dest = by_source[owner]
-        base = sidecar_path(owner_dest, src_style)
+        if src_style.startswith("_"):  # a darktable duplicate's own sidecar: IMG_01.CR2.xmp
+            base = owner_dest.with_name(f"{owner_dest.stem}{src_style}{owner_dest.suffix}.xmp")
+        else:
+            base = sidecar_path(owner_dest, src_style)
         side.append((src, base.with_suffix(src.suffix)))
     xmp = []
     if write_sidecars:
         seen = {d.name.casefold() for _, d in side}
-        xmp = [d for _, d in side]
+        # Duplicates travel untouched: each is its own version in darktable, with its own rating.
+        xmp = [d for (_, d), (_, _, st) in zip(side, sidecars) if not st.startswith("_")]
         for p in photo_dest:
             target = sidecar_path(p, style)
             if target.name.casefold() not in seen:
@@ -249,12 +264,37 @@ def _source_sidecars(files: tuple[Path, ...]) -> list[tuple[Path, Path, str]]:
             seen.add(key)
             style = "darktable" if sc.name.casefold() == (f.name + ".xmp").casefold() else "adobe"
             out.append((sc, f, style))
+        for sc, number in _duplicate_sidecars(f):
+            out.append((sc, f, number))
     return out
 
 
+def _duplicate_sidecars(photo: Path) -> list[tuple[Path, str]]:
+    """darktable's duplicates of `photo`: (IMG_1_01.CR2.xmp, "_01"), in number order."""
+    prefix, suffix = f"{photo.stem}_".casefold(), f"{photo.suffix}.xmp".casefold()
+    found = []
+    try:
+        entries = os.listdir(photo.parent)
+    except OSError:
+        return found
+    for name in entries:
+        folded = name.casefold()
+        if folded.startswith(prefix) and folded.endswith(suffix):
+            number = name[len(prefix):len(name) - len(suffix)]
+            if number.isdigit() and (photo.parent / name).is_file():
+                found.append((photo.parent / name, f"_{number}"))
+    return sorted(found, key=lambda t: int(t[1][1:]))
+
+
 def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", on_collision: str = "suffix",
-                write_sidecars: bool = True, sidecar_style: str = "adobe") -> ExportPlan:
-    """Decide where every file goes; touches nothing, so `plan.describe()` is a dry run."""
+                write_sidecars: bool = True, sidecar_style: str | None = None,
+                xmp_style: XmpStyle | None = None, embed_xmp: bool = True) -> ExportPlan:
+    """Decide where every file goes; touches nothing, so `plan.describe()` is a dry run.
+
+    `xmp_style` is how decisions are spelled (the library's preference); `sidecar_style` overrides its
+    sidecar naming. JPEG copies (mode copy) also carry the decision embedded when `embed_xmp`."""
+    xmp_style = xmp_style or XmpStyle()
+    sidecar_style = sidecar_style or xmp_style.sidecar
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     if on_collision not in COLLISION_POLICIES:
@@ -310,7 +350,9 @@ def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", 
             ops.append(FileOp(photo_dest[0], d, "xmp", "exists" if kept else "new", index,
                               "the sidecar at the destination is left as it is" if kept else ""))
         claimed.update(p.name.casefold() for p in [*photo_dest, *(d for _, d in side), *xmp])
-    return ExportPlan(ops, mode, dest, items, on_collision, write_sidecars, sidecar_style)
+    return ExportPlan(ops, mode, dest, items, on_collision, write_sidecars, sidecar_style,
+                      XmpStyle(sidecar_style, xmp_style.pick_as, xmp_style.pick_label, xmp_style.pick_min_rating),
+                      embed_xmp and write_sidecars)
 
 
 def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> None:
@@ -392,8 +434,35 @@ def _link_no_clobber(existing: Path, final: Path) -> str:
     return "rename"
 
 
-def _copy_verified(source: Path, final: Path) -> None:
-    """Copy to a temp name beside `final`, fsync, verify size + sha256, then name it `final`."""
+def _embedded_copy(tmp: Path, final: Path, packet: bytes, decision: Decision) -> Path:
+    """A second temp file: the verified copy `tmp` with `packet` as its XMP, itself verified (same image
+    bytes as the original, the decision reads back, the bytes on disk are the ones meant)."""
+    data = tmp.read_bytes()
+    new = with_xmp(data, packet)
+    if not same_image(data, new):
+        raise EmbedError("the copy with XMP would differ from the original outside its XMP")
+    out = temp_path(final.parent)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        shutil.copystat(tmp, out)
+        if _sha256(out) != hashlib.sha256(new).hexdigest() or embedded_decision(out) != decision:
+            raise _Failure(f"verification failed: the copy of {final.name} with its XMP does not read back")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(out)
+        raise
+    return out
+
+
+def _copy_verified(source: Path, final: Path, embed: tuple[bytes, Decision] | None = None) -> str:
+    """Copy to a temp name beside `final`, fsync, verify size + sha256, then name it `final`.
+
+    With `embed` (packet, decision) the verified copy is rewritten to carry the packet and verified
+    again; a JPEG that cannot take it stays a plain copy. Returns "copy" or "copy+xmp"."""
     try:
         fsrc = open(source, "rb")  # noqa: SIM115 - opened apart to tell a vanished source from other errors
     except FileNotFoundError:
@@ -414,6 +483,15 @@ def _copy_verified(source: Path, final: Path) -> None:
             shutil.copystat(source, tmp)
             if os.path.getsize(tmp) != size or _sha256(tmp) != digest.hexdigest():
                 raise _Failure(f"verification failed: the copy of {source.name} differs from the source")
+            how = "copy"
+            if embed is not None:
+                try:
+                    rewritten = _embedded_copy(tmp, final, *embed)
+                except (EmbedError, XmpError):
+                    pass  # e.g. a packet over 64 KB: the plain verified copy goes out instead
+                else:
+                    os.unlink(tmp)
+                    tmp, how = rewritten, "copy+xmp"
             if _link_no_clobber(tmp, final) == "link":
                 os.unlink(tmp)
         except BaseException:
@@ -421,6 +499,7 @@ def _copy_verified(source: Path, final: Path) -> None:
                 os.unlink(tmp)
             raise
     fsync_dir(final.parent)
+    return how
 
 
 @dataclass
@@ -429,16 +508,16 @@ class _Placed:
     how: str  # "copy", "link-move", "rename", "hardlink", "symlink", "exists"
 
 
-def _place(op: FileOp, mode: str) -> _Placed:
+def _place(op: FileOp, mode: str, embed: tuple[bytes, Decision] | None = None) -> _Placed:
     try:
-        return _place_file(op, mode)
+        return _place_file(op, mode, embed)
     except FileNotFoundError:
         if not os.path.lexists(op.source):
             raise _Failure(f"source vanished: {op.source}") from None
         raise
 
 
-def _place_file(op: FileOp, mode: str) -> _Placed:
+def _place_file(op: FileOp, mode: str, embed: tuple[bytes, Decision] | None = None) -> _Placed:
     src, final = op.source, op.dest
     if op.status == "exists":
         if op.kind == "photo" and not _identical(src, final):
@@ -469,8 +548,7 @@ def _place_file(op: FileOp, mode: str) -> _Placed:
                     raise
         os.symlink(os.path.abspath(src), final)
         return _Placed(op, "symlink")
-    _copy_verified(src, final)
-    return _Placed(op, "copy")
+    return _Placed(op, _copy_verified(src, final, embed if mode == "copy" else None))
 
 
 def _rollback(placed: _Placed) -> None:
@@ -545,6 +623,34 @@ def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None
     return report
 
 
+def _embed_for(plan: ExportPlan, item: ExportItem | None, op: FileOp) -> tuple[bytes, Decision] | None:
+    """The XMP packet a JPEG copy should carry: the original's own packet with the decision merged in."""
+    if item is None or not plan.embed_xmp or plan.mode != "copy" or op.kind != "photo" or not can_embed(op.dest):
+        return None
+    rank = RankInfo(item.burst_id, item.rank, float(item.score), item.model)
+    try:
+        packet = merged_packet(read_embedded_xmp(op.source), item.decision, rank, plan.xmp_style, op.source)
+    except (XmpError, OSError):
+        return None  # an embedded packet we cannot parse is never rewritten: a plain copy goes out
+    return packet, item.decision
+
+
+def _refresh_embedded(plan: ExportPlan, item: ExportItem, op: FileOp) -> None:
+    """A copy left by an earlier export already carries XMP: bring its decision up to date, verified."""
+    embed = _embed_for(plan, item, op)
+    if embed is None or embedded_decision(op.dest) == item.decision:
+        return
+    try:
+        packet = merged_packet(read_embedded_xmp(op.dest), item.decision,
+                               RankInfo(item.burst_id, item.rank, float(item.score), item.model), plan.xmp_style,
+                               op.dest)
+        new = _embedded_copy(op.dest, op.dest, packet, item.decision)
+    except (XmpError, EmbedError, OSError, _Failure):
+        return
+    os.replace(new, op.dest)
+    fsync_dir(op.dest.parent)
+
+
 def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], report: ExportReport):
     files = [op for op in ops if op.kind != "xmp"]
     placed: list[_Placed] = []
@@ -558,7 +664,7 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
         if failure is not None:
             break
         try:
-            placed.append(_place(op, plan.mode))
+            placed.append(_place(op, plan.mode, _embed_for(plan, item, op)))
         except Exception as exc:  # noqa: BLE001 - every per-file failure is reported, the export goes on
             failure = (op, _reason(exc))
     if failure is not None:
@@ -608,6 +714,8 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
             report.linked.append(entry)
         elif p.how == "exists":
             entry = ReportEntry(op.source, op.dest, op.kind, "already at the destination")
+            if op.kind == "photo" and item is not None and plan.embed_xmp and plan.mode == "copy":
+                _refresh_embedded(plan, item, op)
             report.skipped.append(entry)
         else:
             entry = ReportEntry(op.source, op.dest, op.kind, p.how)
@@ -624,7 +732,7 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
             continue
         rank = RankInfo(item.burst_id, item.rank, float(item.score), item.model)
         try:
-            write_sidecar(op.source, item.decision, rank, style=plan.sidecar_style, target=op.dest)
+            write_sidecar(op.source, item.decision, rank, style=plan.xmp_style, target=op.dest)
             entry = ReportEntry(op.source, op.dest, "xmp")
             report.sidecars_written.append(entry)
         except (XmpError, OSError) as exc:

@@ -25,6 +25,7 @@ from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_p
 from ranker.listing import ListedPhoto, list_shoot
 from ranker.model import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
+from ranker.readback import sync_photos
 from ranker.scan import PhotoFiles, fingerprint
 
 #: Photos decoded and extracted together: bounds memory (decoded images) while batching the backbones.
@@ -38,7 +39,9 @@ class PipelineOptions:
     device: str = "auto"
     #: decoding threads: Pillow, libjpeg and libraw release the GIL, so two workers use both cores
     decode_workers: int = min(4, os.cpu_count() or 2)
-    import_sidecars: bool = True  # take ratings/labels/rejects other tools wrote, for photos seen the first time
+    #: take decisions other tools wrote: for photos seen the first time, and whenever a sidecar (or a
+    #: photo's embedded XMP) changed since it was last read (ranker/readback.py)
+    import_sidecars: bool = True
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
     failures: list[LoadFailure] = []
     stats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
     pending: list[_Pending] = []
+    to_sync: list[tuple[int, tuple[Path, ...]]] = []  # every photo's XMP is checked for outside changes
     yield Progress("scan", 0, total, f"{total} photos found")
 
     def flush() -> Iterable[Progress]:
@@ -219,6 +223,7 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                 catalog.put_features((item.fingerprint, e.name, e.version, vectors[e.name][index])
                                      for e in extractors if e.name in item.missing)
                 ids.append(listed.photo_id)
+                to_sync.append((listed.photo_id, listed.files.paths))
                 stats["decoded"] += 1
                 if meta.damage:
                     stats["notices"].append(f"{printable_path(listed.path)}: {meta.damage}")
@@ -252,6 +257,7 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                     catalog.record_analysis(listed.photo_id, fp, *capture, known.metadata, known.signals,
                                             listed.states)
                 ids.append(listed.photo_id)
+                to_sync.append((listed.photo_id, listed.files.paths))
                 stats["cached"] += 1
                 if known.metadata.get("damage"):
                     stats["notices"].append(f"{printable_path(listed.path)}: {known.metadata['damage']}")
@@ -261,6 +267,10 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
             yield from flush()
     if pending:
         yield from flush()
+    if options.import_sidecars:  # decisions are committed one by one, never batched
+        changes, xmp_errors = sync_photos(catalog, to_sync)
+        stats["xmp_changes"] = changes
+        stats["xmp_errors"] = xmp_errors
     yield Progress("scan", total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
     return ids, failures, stats
 

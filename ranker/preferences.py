@@ -24,6 +24,15 @@ class Preferences:
     recursive: bool = False  # include sub-folders when opening a folder
     #: most recent first; kept here rather than in QSettings because it is the user's, not the window's
     recent_folders: tuple[str, ...] = field(default=())
+    #: live write-back: every decision merged into the sidecar beside the original within a second
+    write_sidecars: bool = True
+    #: shoots (folders) where write-back is off although it is on globally
+    sidecars_off_folders: tuple[str, ...] = field(default=())
+    #: chosen once per library: adobe (IMG.xmp) or darktable / digikam (IMG.CR2.xmp); see the README table
+    sidecar_style: str = "adobe"
+    pick_as: str = "both"  # how a pick shows in tools without a pick flag: label | stars | both
+    pick_label: str = "green"
+    pick_min_rating: int = 1
 
     def __post_init__(self) -> None:
         if not 0.1 <= float(self.burst_gap_seconds) <= 600:
@@ -32,6 +41,23 @@ class Preferences:
             raise ValueError(f"device must be one of {DEVICES}, not {self.device!r}")
         if not 1 <= int(self.keep_per_burst) <= 99:
             raise ValueError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
+        self.xmp_style()  # validates the sidecar style and pick expression
+
+    def xmp_style(self):
+        """The library's sidecar style and pick expression (ranker.xmp_style.XmpStyle)."""
+        from ranker.xmp_style import XmpStyle
+
+        return XmpStyle(self.sidecar_style, self.pick_as, self.pick_label, int(self.pick_min_rating))
+
+    def writes_sidecars_in(self, folder: Path | str) -> bool:
+        """Live write-back is on globally and not turned off for this shoot."""
+        return self.write_sidecars and os.fsdecode(Path(folder).resolve()) not in self.sidecars_off_folders
+
+    def with_sidecars_in(self, folder: Path | str, on: bool) -> Preferences:
+        """These preferences with write-back turned on or off for one shoot."""
+        path = os.fsdecode(Path(folder).resolve())
+        rest = tuple(p for p in self.sidecars_off_folders if p != path)
+        return replace(self, sidecars_off_folders=rest if on else (*rest, path))
 
     def with_recent(self, folder: Path | str) -> Preferences:
         """These preferences with `folder` moved to the top of the recent list."""
@@ -59,7 +85,7 @@ def load(path: Path | None = None) -> Preferences:
         if spec.name not in raw:
             continue
         value = raw[spec.name]
-        if spec.name == "recent_folders":
+        if spec.name in ("recent_folders", "sidecars_off_folders"):
             value = tuple(str(v) for v in value) if isinstance(value, list) else ()
         try:
             prefs = replace(prefs, **{spec.name: _coerce(getattr(prefs, spec.name), value)})
@@ -85,6 +111,7 @@ def save(prefs: Preferences, path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = asdict(prefs)
     data["recent_folders"] = list(prefs.recent_folders)
+    data["sidecars_off_folders"] = list(prefs.sidecars_off_folders)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".preferences-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

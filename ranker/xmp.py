@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import secrets
@@ -13,30 +12,63 @@ import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ranker.decisions import LABELS as DECISION_LABELS
 from ranker.decisions import Decision
-
-NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-NS_XMP = "http://ns.adobe.com/xap/1.0/"
-NS_DIGIKAM = "http://www.digikam.org/ns/1.0/"
-NS_DARKTABLE = "http://darktable.sf.net/"
-NS_PHOTOMECHANIC = "http://ns.camerabits.com/photomechanic/1.0/"
-NS_PHOTOTRIAGE = "https://phototriage.app/ns/1.0/"
+from ranker.xmp_style import (
+    COLORLABELS,
+    DIGIKAM_COLOR,
+    DIGIKAM_COLOR_NUMBER,
+    LABEL,
+    LABELS,
+    MS_PERCENT,
+    MS_RATING,
+    NS_DARKTABLE,
+    NS_DIGIKAM,
+    NS_MSPHOTO,
+    NS_PHOTOMECHANIC,
+    NS_PHOTOTRIAGE,
+    NS_RDF,
+    NS_XMP,
+    OUR_COLOR,
+    OUR_FLAG,
+    OUR_PICK_AS,
+    OUR_STARS,
+    PICK_LABEL,
+    PM_COLOR,
+    PM_COLOR_NUMBER,
+    PM_PREFS,
+    PM_TAGGED,
+    RATING,
+    SIDECAR_STYLES,
+    XmpStyle,
+    as_style,
+    decision_from_props,
+    express,
+    label_name,
+)
 
 # Prefixes we declare when we have to introduce a namespace ourselves.
 _PREFERRED_PREFIX = {
     NS_RDF: "rdf",
     NS_XMP: "xmp",
     NS_DIGIKAM: "digiKam",
+    NS_DARKTABLE: "darktable",
+    NS_PHOTOMECHANIC: "photomechanic",
+    NS_MSPHOTO: "MicrosoftPhoto",
     NS_PHOTOTRIAGE: "phototriage",
 }
-
-# The colour names in xmp:Label order, without the "no label" entry of ranker.decisions.LABELS.
-LABELS = tuple(label for label in DECISION_LABELS if label)
-SIDECAR_STYLES = ("adobe", "darktable")
-# digiKam's ColorLabel numbering: 0 none, 1 red, 2 orange, 3 yellow, 4 green, 5 blue, 6 magenta, 7 grey...
-_DIGIKAM_COLOR = {"red": 1, "yellow": 3, "green": 4, "blue": 5, "purple": 6}
-_DIGIKAM_COLOR_BACK = {v: k for k, v in _DIGIKAM_COLOR.items()}
+__all__ = [
+    "SIDECAR_STYLES",
+    "Decision",
+    "RankInfo",
+    "XmpError",
+    "XmpStyle",
+    "find_sidecar",
+    "find_sidecars",
+    "read_decision",
+    "read_xmp",
+    "sidecar_path",
+    "write_sidecar",
+]
 
 # Temp files we create (sidecars here, photo copies in export) all start with this, so a
 # later run can recognise and remove what a killed run left behind.
@@ -67,11 +99,6 @@ class RankInfo:
     model: str
 
 
-def _as_recorded(decision: Decision) -> Decision:
-    # xmp:Rating carries either stars or the reject mark, so a reject keeps no stars.
-    return Decision("reject", 0, decision.label) if decision.flag == "reject" else decision
-
-
 # ----------------------------------------------------------------------------- paths
 
 def sidecar_path(photo: Path, style: str = "adobe") -> Path:
@@ -79,7 +106,7 @@ def sidecar_path(photo: Path, style: str = "adobe") -> Path:
     photo = Path(photo)
     if style == "adobe":
         return photo.with_suffix(".xmp")
-    if style == "darktable":
+    if style in ("darktable", "digikam"):
         return photo.with_name(photo.name + ".xmp")
     raise ValueError(f"sidecar style must be one of {SIDECAR_STYLES}, not {style!r}")
 
@@ -284,51 +311,8 @@ def _properties(doc: _Doc) -> dict[tuple[str, str], list]:
     return props
 
 
-def _first_int(values: list | None) -> int | None:
-    for v in values or []:
-        if isinstance(v, str):
-            try:
-                f = float(v.strip())
-            except ValueError:
-                continue
-            if math.isfinite(f):
-                return round(f)
-    return None
-
-
 def _decision_from(doc: _Doc) -> Decision | None:
-    props = _properties(doc)
-    keys = [(NS_XMP, "Rating"), (NS_XMP, "Label"), (NS_DIGIKAM, "PickLabel"), (NS_DIGIKAM, "ColorLabel"),
-            (NS_DARKTABLE, "colorlabels"), (NS_PHOTOMECHANIC, "Tagged")]
-    if not any(k in props for k in keys):
-        return None
-    rating_raw = _first_int(props.get((NS_XMP, "Rating")))
-    pick_label = _first_int(props.get((NS_DIGIKAM, "PickLabel")))
-    tagged = any(isinstance(v, str) and v.strip().lower() in ("true", "1", "yes")
-                 for v in props.get((NS_PHOTOMECHANIC, "Tagged"), []))
-    # An explicit reject anywhere wins: losing a reject is worse than losing a pick.
-    if rating_raw == -1 or pick_label == 1:
-        flag = "reject"
-    elif pick_label == 3 or tagged:
-        flag = "pick"
-    else:
-        flag = None
-    rating = min(rating_raw, 5) if rating_raw is not None and rating_raw >= 0 else 0
-    label = None
-    for v in props.get((NS_XMP, "Label"), []):
-        if isinstance(v, str) and v.strip().lower() in LABELS:
-            label = v.strip().lower()
-            break
-    if (NS_XMP, "Label") not in props:
-        for seq in props.get((NS_DARKTABLE, "colorlabels"), []):
-            ints = [_first_int([v]) for v in (seq if isinstance(seq, list) else [seq])]
-            ints = [i for i in ints if i is not None and 0 <= i < len(LABELS)]
-            if ints:
-                label = LABELS[ints[0]]
-                break
-        if label is None:
-            label = _DIGIKAM_COLOR_BACK.get(_first_int(props.get((NS_DIGIKAM, "ColorLabel"))))
-    return Decision(flag, rating, label)
+    return decision_from_props(_properties(doc))
 
 
 def _rank_from(doc: _Doc) -> RankInfo | None:
@@ -460,14 +444,69 @@ def read_decision(photo: Path) -> Decision | None:
             return decision
     if not photo.exists() and sidecar is not None:
         return None
+    decision = embedded_decision(photo)
+    if decision is None:
+        rating = exif_rating(photo)
+        decision = Decision(None, rating, None) if rating else None
+    return decision
+
+
+def embedded_decision(photo: Path) -> Decision | None:
+    """The decision in the XMP packet inside `photo` alone (no sidecar, no EXIF); None when none parses."""
     packet = read_embedded_xmp(photo)
     if packet is None:
         return None
     try:
-        doc = _parse(packet, photo)
+        return _decision_from(_parse(packet, photo))
     except XmpError:
         return None
-    return _decision_from(doc)
+
+
+_EXIF_RATING_TAG = 0x4746  # Windows' star rating in IFD0 (cameras and Explorer write it)
+_EXIF_HEADER = b"Exif\x00\x00"
+
+
+def _ifd0_value(tiff: bytes, tag: int) -> int | None:
+    """A SHORT/LONG value of `tag` in IFD0 of a TIFF structure held in memory (bounded: one IFD)."""
+    if tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    order = "<" if tiff[:2] == b"II" else ">"
+    try:
+        (ifd,) = struct.unpack_from(order + "I", tiff, 4)
+        (count,) = struct.unpack_from(order + "H", tiff, ifd)
+        for i in range(min(count, 4096)):
+            t, typ, _n, raw = struct.unpack_from(order + "HHI4s", tiff, ifd + 2 + 12 * i)
+            if t == tag:
+                if typ == 3:
+                    return struct.unpack(order + "H", raw[:2])[0]
+                if typ in (4, 9):
+                    return struct.unpack(order + ("I" if typ == 4 else "i"), raw)[0]
+                return None
+    except struct.error:
+        return None
+    return None
+
+
+def exif_rating(photo: Path) -> int:
+    """EXIF Rating (0x4746) of a JPEG or TIFF-based file, 0-5; 0 when absent or unreadable."""
+    try:
+        with open(photo, "rb") as f:
+            head = f.read(EMBEDDED_SCAN_BYTES if Path(photo).suffix.lower() in (".jpg", ".jpeg") else 1024 * 1024)
+    except OSError:
+        return 0
+    if head.startswith(b"\xff\xd8"):
+        at = head.find(b"\xff\xe1")
+        while at != -1:
+            (length,) = struct.unpack_from(">H", head, at + 2) if at + 4 <= len(head) else (0,)
+            body = head[at + 4:at + 2 + length]
+            if body.startswith(_EXIF_HEADER):
+                head = body[len(_EXIF_HEADER):]
+                break
+            at = head.find(b"\xff\xe1", at + 2 + max(length, 2))
+        else:
+            return 0
+    value = _ifd0_value(head, _EXIF_RATING_TAG)
+    return value if value is not None and 0 <= value <= 5 else 0
 
 
 # ----------------------------------------------------------------------------- writing
@@ -533,40 +572,104 @@ def _prefix_for(node: _Node, uri: str) -> str | None:
     return None
 
 
-def _li_seq(label: str | None, rdf_prefix: str) -> bytes:
-    if label is None:
+def _li_seq(ints: list[int], rdf_prefix: str) -> bytes:
+    if not ints:
         return f"<{rdf_prefix}:Seq/>".encode()
-    return f"<{rdf_prefix}:Seq><{rdf_prefix}:li>{LABELS.index(label)}</{rdf_prefix}:li></{rdf_prefix}:Seq>".encode()
+    items = "".join(f"<{rdf_prefix}:li>{i}</{rdf_prefix}:li>" for i in ints)
+    return f"<{rdf_prefix}:Seq>{items}</{rdf_prefix}:Seq>".encode()
 
 
-def _desired(decision: Decision, rank: RankInfo | None) -> dict[tuple[str, str], str]:
-    rating = -1 if decision.flag == "reject" else decision.rating
-    want = {
-        (NS_XMP, "Rating"): str(rating),
-        (NS_DIGIKAM, "PickLabel"): {"reject": "1", "pick": "3"}.get(decision.flag or "", "0"),
-    }
-    if decision.label is not None:
-        want[(NS_XMP, "Label")] = decision.label.capitalize()
+@dataclass
+class _Fields:
+    """What one write does to the standard fields: set always, set only where present, remove."""
+
+    want: dict[tuple[str, str], str]
+    only_if_present: dict[tuple[str, str], str]
+    remove: set[tuple[str, str]]
+    label: str | None  # the colour xmp:Label / darktable:colorlabels / ColorLabel should carry
+    rating: int  # xmp:Rating as written (0 when none), for Photo Mechanic's and Windows' copies
+    flag: str | None
+    add_colorlabels: bool  # darktable style: write darktable's own list even where it is missing
+
+
+def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fields:
+    e = express(decision, style)
+    want: dict[tuple[str, str], str] = {}
+    only: dict[tuple[str, str], str] = {}
+    remove: set[tuple[str, str]] = set()
+    if e.rating is not None:
+        want[RATING] = str(e.rating)
+    else:
+        remove.add(RATING)  # undecided is no rating at all, never a misleading "0"
+    label_name_value = e.label.capitalize() if e.label is not None else None
+    if e.label is not None and style.sidecar != "darktable":
+        want[LABEL] = label_name_value
+    elif e.label is not None:
+        # darktable lets xmp:Label override its own list with one label (measured, 4.2.1): its list
+        # (darktable:colorlabels) carries the colour; an xmp:Label another tool wrote is kept in step.
+        only[LABEL] = label_name_value
+    if e.pick_label is not None:
+        want[PICK_LABEL] = str(e.pick_label)
+    else:
+        only[PICK_LABEL] = "0"
+    digikam_color = str(DIGIKAM_COLOR_NUMBER.get(e.label or "", 0))
+    if style.sidecar == "digikam" and e.label is not None:
+        want[DIGIKAM_COLOR] = digikam_color
+    else:
+        only[DIGIKAM_COLOR] = digikam_color
+    # Fields other tools keep for the same facts: updated only where they already exist,
+    # so that tool reads the same decision we wrote.
+    only[PM_TAGGED] = "True" if decision.flag == "pick" else "False"
+    only[PM_COLOR] = str(PM_COLOR_NUMBER.get(e.label or "", 0))
+    only[MS_RATING] = str(MS_PERCENT[max(e.rating or 0, 0)])
+    want[OUR_FLAG] = decision.flag or ""
+    want[OUR_STARS] = str(decision.rating)
+    want[OUR_COLOR] = decision.label or ""
+    want[OUR_PICK_AS] = style.token()
     if rank is not None:
         want[(NS_PHOTOTRIAGE, "BurstID")] = str(int(rank.burst_id))
         want[(NS_PHOTOTRIAGE, "Rank")] = str(int(rank.rank))
         want[(NS_PHOTOTRIAGE, "Score")] = _fmt_score(rank.score)
         want[(NS_PHOTOTRIAGE, "Model")] = str(rank.model)
-    return want
+    return _Fields(want, only, remove, e.label, max(e.rating or 0, 0), decision.flag,
+                   style.sidecar == "darktable" and e.label is not None)
 
 
-def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path) -> bytes:
+def _pm_prefs(value: str, f: _Fields) -> str:
+    """Photo Mechanic's `Tagged:ColorClass:Rating:FrameNum`, with our three fields and its frame number."""
+    parts = value.split(":")
+    if len(parts) < 3:
+        return value
+    parts[0] = "1" if f.flag == "pick" else "0"
+    parts[1] = str(PM_COLOR_NUMBER.get(f.label or "", 0))
+    parts[2] = str(f.rating)
+    return ":".join(parts)
+
+
+def _merged_colorlabels(current: list[str], label: str | None) -> list[int]:
+    """darktable keeps several labels: ours goes first (that is what a reader takes), the rest stay."""
+    ints = []
+    for text in current:
+        try:
+            i = int(text.strip())
+        except ValueError:
+            continue
+        if i not in ints:
+            ints.append(i)
+    if label is None:
+        return []
+    ours = LABELS.index(label)
+    if ours in ints:
+        return ints
+    return [ours, *ints[1:]]
+
+
+def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, style: XmpStyle) -> bytes:
     doc = _parse(data, path)
     if doc.rdf is None:
         raise XmpError(path, "no rdf:RDF element")
     ed = _Editor(data)
-    want = _desired(decision, rank)
-    # Fields other tools keep for the same facts: updated only where they already exist,
-    # so that tool reads the same decision we wrote.
-    only_if_present = {
-        (NS_DIGIKAM, "ColorLabel"): str(_DIGIKAM_COLOR.get(decision.label or "", 0)),
-        (NS_PHOTOMECHANIC, "Tagged"): "True" if decision.flag == "pick" else "False",
-    }
+    f = _fields(decision, rank, style)
     found: set[tuple[str, str]] = set()
 
     def set_value(node_or_attr, value: str | None):
@@ -590,49 +693,63 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path) -
         occurrences += [(c.uri, c.local, c) for c in desc.children]
         for uri, local, occ in occurrences:
             key = (uri, local)
-            if key == (NS_XMP, "Label") and decision.label is None:
-                current = occ.value if isinstance(occ, _Attr) else occ.simple_text
-                if current.strip().lower() in LABELS:  # a custom label ("Approved") is not ours to remove
+            current = occ.value if isinstance(occ, _Attr) else occ.simple_text
+            if key == LABEL and f.label is None:
+                if label_is_ours(current):  # a custom label ("Approved") is not ours to remove
                     set_value(occ, None)
                 found.add(key)
-            elif key in want:
-                set_value(occ, want[key])
+            elif key in f.want:
+                set_value(occ, f.want[key])
                 found.add(key)
-            elif key in only_if_present:
-                set_value(occ, only_if_present[key])
-            elif key == (NS_DARKTABLE, "colorlabels") and isinstance(occ, _Node):
-                _set_colorlabels(occ, decision.label, data, ed)
+            elif key in f.remove:
+                set_value(occ, None)
+            elif key in f.only_if_present:
+                set_value(occ, f.only_if_present[key])
+            elif key == PM_PREFS:
+                set_value(occ, _pm_prefs(current, f))
+            elif key == COLORLABELS and isinstance(occ, _Node):
+                _set_colorlabels(occ, f.label, ed)
+                found.add(key)
 
-    missing = [(k, v) for k, v in want.items() if k not in found]
-    if missing:
+    missing = [(k, v) for k, v in f.want.items() if k not in found]
+    elements = [] if COLORLABELS in found or not f.add_colorlabels else [(COLORLABELS, [LABELS.index(f.label)])]
+    if missing or elements:
         ours = next((d for d in doc.descriptions if NS_PHOTOTRIAGE in d.decls.values()), None)
         if ours is not None:
-            _add_attributes(ours, missing, ed)
+            _add_attributes(ours, missing, elements, data, ed)
         else:
-            _add_description(doc, missing, ed)
+            _add_description(doc, missing, elements, ed)
     return ed.result()
 
 
-def _set_colorlabels(el: _Node, label: str | None, data: bytes, ed: _Editor) -> None:
+def label_is_ours(value: str) -> bool:
+    """A colour name we manage (any language); anything else in xmp:Label belongs to the user."""
+    return label_name(value) is not None
+
+
+def _set_colorlabels(el: _Node, label: str | None, ed: _Editor) -> None:
     seqs = [c for c in el.children if c.is_(NS_RDF, "Seq") or c.is_(NS_RDF, "Bag")]
     rdf_prefix = _prefix_for(el, NS_RDF) or "rdf"
     if not seqs:
-        ed.replace(el.tag_end if not el.self_closing else el.start,
-                   el.content_end if not el.self_closing else el.end,
-                   _li_seq(label, rdf_prefix) if not el.self_closing
-                   else f"<{el.qname}>".encode() + _li_seq(label, rdf_prefix) + f"</{el.qname}>".encode())
+        wanted = [] if label is None else [LABELS.index(label)]
+        ed.replace(el.start, el.end, f"<{el.qname}>".encode() + _li_seq(wanted, rdf_prefix)
+                   + f"</{el.qname}>".encode())
         return
     seq = seqs[0]
     current = [li.simple_text for li in seq.children if li.is_(NS_RDF, "li")]
-    wanted = [] if label is None else [str(LABELS.index(label))]
-    if current == wanted:
+    wanted = _merged_colorlabels(current, label)
+    if [str(i) for i in wanted] == [c.strip() for c in current]:
         return
-    if seq.self_closing or not seq.children or not wanted:
+    items = [li for li in seq.children if li.is_(NS_RDF, "li")]
+    if not wanted or seq.self_closing or not items:
         # An empty list is written `<rdf:Seq/>`, as darktable does (whitespace inside reads as text).
-        ed.replace(seq.start, seq.end, _li_seq(label, rdf_prefix))
+        ed.replace(seq.start, seq.end, _li_seq(wanted, rdf_prefix))
         return
-    first, last = seq.children[0], seq.children[-1]
-    ed.replace(first.start, last.end, f"<{first.qname}>{wanted[0]}</{first.qname}>".encode())
+    # Only the items change; the file's own layout (one item per indented line) is kept.
+    gap = ed.data[seq.tag_end:items[0].start]
+    sep = gap[gap.rfind(b"\n"):] if b"\n" in gap else b""
+    qname = items[0].qname
+    ed.replace(items[0].start, items[-1].end, sep.join(f"<{qname}>{i}</{qname}>".encode() for i in wanted))
 
 
 def _new_prefix(node: _Node, uri: str, taken: set[str]) -> str:
@@ -643,20 +760,37 @@ def _new_prefix(node: _Node, uri: str, taken: set[str]) -> str:
     return prefix
 
 
-def _add_attributes(desc: _Node, missing: list[tuple[tuple[str, str], str]], ed: _Editor) -> None:
+def _element(qname: str, ints: list[int], rdf_prefix: str) -> bytes:
+    return f"<{qname}>".encode() + _li_seq(ints, rdf_prefix) + f"</{qname}>".encode()
+
+
+def _add_attributes(desc: _Node, missing: list[tuple[tuple[str, str], str]],
+                    elements: list[tuple[tuple[str, str], list[int]]], data: bytes, ed: _Editor) -> None:
     sep = desc.attr_sep if b"\n" in desc.attr_sep else b" "
     decls, attrs = [], []
     new_prefixes: dict[str, str] = {}
-    for (uri, local), value in missing:
+
+    def prefix_of(uri: str) -> str:
         prefix = _prefix_for(desc, uri) or new_prefixes.get(uri)
         if prefix is None:
             prefix = new_prefixes[uri] = _new_prefix(desc, uri, set(new_prefixes.values()))
             decls.append(sep + f'xmlns:{prefix}="{uri}"'.encode())
-        attrs.append(sep + f"{prefix}:{local}=".encode() + b'"' + _escape(value, b'"') + b'"')
+        return prefix
+
+    for (uri, local), value in missing:
+        attrs.append(sep + f"{prefix_of(uri)}:{local}=".encode() + b'"' + _escape(value, b'"') + b'"')
+    children = b"".join(_element(f"{prefix_of(uri)}:{local}", ints, _prefix_for(desc, NS_RDF) or "rdf")
+                        for (uri, local), ints in elements)
     ed.replace(desc.attrs_end, desc.attrs_end, b"".join(decls + attrs))
+    if children:
+        if desc.self_closing:
+            ed.replace(desc.tag_end - 2, desc.tag_end, b">" + children + f"</{desc.qname}>".encode())
+        else:
+            ed.replace(desc.content_end, desc.content_end, children)
 
 
-def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]], ed: _Editor) -> None:
+def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]],
+                     elements: list[tuple[tuple[str, str], list[int]]], ed: _Editor) -> None:
     rdf, data = doc.rdf, doc.data
     assert rdf is not None
     descs = doc.descriptions
@@ -668,7 +802,7 @@ def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]], ed: 
     if rdf_prefix is None:
         rdf_prefix = "rdf"
         decl_lines.append(f'xmlns:rdf="{NS_RDF}"')
-    for (uri, _local), _value in missing:
+    for (uri, _local), _value in [*missing, *elements]:
         if uri not in prefixes:
             prefixes[uri] = _PREFERRED_PREFIX.get(uri, f"ns{len(prefixes)}")
             decl_lines.append(f'xmlns:{prefixes[uri]}="{uri}"')
@@ -677,7 +811,14 @@ def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]], ed: 
     lines += [f"{ind}    {d}" for d in decl_lines]
     lines += [f'{ind}   {prefixes[uri]}:{local}="{_attr_text(value)}"' for (uri, local), value in missing]
     newline = "\r\n" if b"\r\n" in data else "\n"  # match the file's line endings
-    block = (newline.join(lines) + "/>").encode("utf-8")
+    if elements:
+        lines[-1] += ">"
+        lines += [f"{ind}   " + _element(f"{prefixes[uri]}:{local}", ints, rdf_prefix).decode()
+                  for (uri, local), ints in elements]
+        lines.append(f"{ind}</{rdf_prefix}:Description>")
+        block = newline.join(lines).encode("utf-8")
+    else:
+        block = (newline.join(lines) + "/>").encode("utf-8")
     nl = newline.encode()
     if rdf.self_closing:
         ed.replace(rdf.tag_end - 2, rdf.tag_end, b">" + nl + block + nl + _indent_of(data, rdf.start)
@@ -691,25 +832,32 @@ def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]], ed: 
         ed.replace(rdf.content_end, rdf.content_end, block.lstrip())
 
 
-def _new_document(decision: Decision, rank: RankInfo | None) -> bytes:
-    want = _desired(decision, rank)
-    uris = []
-    for uri, _ in want:
-        if uri not in uris:
-            uris.append(uri)
-    lines = ['<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>',
-             '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="PhotoTriage">',
-             f' <rdf:RDF xmlns:rdf="{NS_RDF}">',
-             '  <rdf:Description rdf:about=""']
-    lines += [f'    xmlns:{_PREFERRED_PREFIX[u]}="{u}"' for u in uris]
-    lines += [f'   {_PREFERRED_PREFIX[u]}:{local}="{_attr_text(v)}"' for (u, local), v in want.items()]
-    lines[-1] += "/>"
-    lines += [" </rdf:RDF>", "</x:xmpmeta>", '<?xpacket end="w"?>', ""]
-    return "\n".join(lines).encode("utf-8")
+_EMPTY_PACKET = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="PhotoTriage">\n'
+    f' <rdf:RDF xmlns:rdf="{NS_RDF}">\n'
+    ' </rdf:RDF>\n'
+    '</x:xmpmeta>\n'
+    '<?xpacket end="w"?>\n').encode()
+
+
+def merged_packet(existing: bytes | None, decision: Decision, rank: RankInfo | None = None,
+                  style: XmpStyle | str | None = None, path: Path | str | None = None) -> bytes:
+    """`existing` XMP (None or blank: a new packet) with `decision` merged in; checked to read back.
+
+    Every field another tool wrote survives, and bytes we do not need to change stay as they were.
+    """
+    style = as_style(style)
+    if existing is None or not existing.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        existing = _EMPTY_PACKET
+    new = _merge(existing, decision, rank, Path(path) if path is not None else Path("<xmp>"), style)
+    if _decision_from(_parse(new, path)) != decision:
+        raise XmpError(path, "merged XMP would not read back as the decision written; left unchanged")
+    return new
 
 
 def write_sidecar(photo: Path, decision: Decision, rank: RankInfo | None = None, *,
-                  style: str = "adobe", target: Path | None = None) -> Path:
+                  style: XmpStyle | str | None = "adobe", target: Path | None = None) -> Path:
     """Record `decision` (and `rank`) in the sidecar of `photo`, merging into one that exists.
 
     Every field another tool wrote survives, and bytes we do not need to change stay as they
@@ -717,7 +865,8 @@ def write_sidecar(photo: Path, decision: Decision, rank: RankInfo | None = None,
     touched. Returns the sidecar path written.
     """
     photo = Path(photo)
-    target = Path(target) if target is not None else sidecar_path(photo, style)
+    style = as_style(style)
+    target = Path(target) if target is not None else sidecar_path(photo, style.sidecar)
     if target.suffix.lower() != ".xmp":
         raise ValueError(f"refusing to write XMP into {target}: a sidecar must end in .xmp")
     with contextlib.suppress(OSError):
@@ -728,13 +877,7 @@ def write_sidecar(photo: Path, decision: Decision, rank: RankInfo | None = None,
         st = os.stat(target)
     except FileNotFoundError:
         existing, st = None, None
-    if existing is not None and existing.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        new = _merge(existing, decision, rank, target)
-    else:  # nothing there, or an empty file: nothing to preserve
-        new = _new_document(decision, rank)
-    check = _parse(new, target)
-    if _decision_from(check) != _as_recorded(decision):
-        raise XmpError(target, "merged sidecar would not read back as the decision written; left unchanged")
+    new = merged_packet(existing, decision, rank, style, target)
     if existing is not None and new == existing:
         return target
     atomic_write_bytes(target, new, like=st)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ranker.preferences import DEVICES, Preferences
+from ranker.xmp_style import LABELS, PICK_STYLES, SIDECAR_STYLES
 
 
 class PreferencesDialog(QDialog):
@@ -38,6 +39,22 @@ class PreferencesDialog(QDialog):
         self.auto_advance.setChecked(prefs.auto_advance)
         self.recursive = QCheckBox("Include sub-folders when opening a folder", self)
         self.recursive.setChecked(prefs.recursive)
+        # Decisions in other tools (README "Your decisions in other tools")
+        self.write_sidecars = QCheckBox("Write every decision into the sidecar beside the original", self)
+        self.write_sidecars.setChecked(prefs.write_sidecars)
+        self.sidecar_style = QComboBox(self)
+        self.sidecar_style.addItems(SIDECAR_STYLES)
+        self.sidecar_style.setCurrentText(prefs.sidecar_style)
+        self.pick_as = QComboBox(self)
+        self.pick_as.addItems(PICK_STYLES)
+        self.pick_as.setCurrentText(prefs.pick_as)
+        self.pick_label = QComboBox(self)
+        self.pick_label.addItems(LABELS)
+        self.pick_label.setCurrentText(prefs.pick_label)
+        self.pick_min_rating = QSpinBox(self)
+        self.pick_min_rating.setRange(1, 5)
+        self.pick_min_rating.setSuffix(" ★")
+        self.pick_min_rating.setValue(prefs.pick_min_rating)
         form = QFormLayout(self)
         form.addRow("Burst gap", self.gap)
         form.addRow("", QLabel("<small>frames closer than this that look alike are one burst</small>", self))
@@ -45,6 +62,13 @@ class PreferencesDialog(QDialog):
         form.addRow("Compute device", self.device)
         form.addRow(self.auto_advance)
         form.addRow(self.recursive)
+        form.addRow(self.write_sidecars)
+        form.addRow("Sidecar style", self.sidecar_style)
+        form.addRow("", QLabel("<small>adobe: IMG.xmp (Lightroom, Capture One, Bridge, Photo Mechanic); "
+                               "darktable, digikam: IMG.CR2.xmp</small>", self))
+        form.addRow("Show picks as", self.pick_as)
+        form.addRow("Pick label", self.pick_label)
+        form.addRow("Pick at least", self.pick_min_rating)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -53,4 +77,6 @@ class PreferencesDialog(QDialog):
     def preferences(self) -> Preferences:
         return replace(self._prefs, burst_gap_seconds=self.gap.value(), keep_per_burst=self.keep.value(),
                        device=self.device.currentText(), auto_advance=self.auto_advance.isChecked(),
-                       recursive=self.recursive.isChecked())
+                       recursive=self.recursive.isChecked(), write_sidecars=self.write_sidecars.isChecked(),
+                       sidecar_style=self.sidecar_style.currentText(), pick_as=self.pick_as.currentText(),
+                       pick_label=self.pick_label.currentText(), pick_min_rating=self.pick_min_rating.value())

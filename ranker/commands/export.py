@@ -4,12 +4,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ranker import preferences
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
-from ranker.commands.rank import add_shoot_arguments, rank_from_args
+from ranker.commands.rank import add_shoot_arguments, rank_from_args, read_back_lines, sync_sidecars
 from ranker.export import plan_export, run_export, write_report
 from ranker.pipeline import run
 from ranker.selection import select
-from ranker.xmp import XmpError
+from ranker.xmp import SIDECAR_STYLES, XmpError
 
 
 def register(sub) -> None:
@@ -27,8 +28,11 @@ def register(sub) -> None:
     which.add_argument("--top", type=int, metavar="K", help="only the K best of each burst")
     parser.add_argument("--on-collision", choices=("suffix", "skip"), default="suffix",
                         help="a name already taken at the destination: numbered suffix (default) or skip")
-    parser.add_argument("--sidecar-style", choices=("adobe", "darktable"), default="adobe",
-                        help="IMG_1.xmp (Lightroom, Capture One) or IMG_1.CR2.xmp (darktable)")
+    parser.add_argument("--sidecar-style", choices=SIDECAR_STYLES, default=None,
+                        help="IMG_1.xmp (adobe: Lightroom, Capture One, Bridge, Photo Mechanic) or IMG_1.CR2.xmp "
+                             "(darktable, digikam); default: the library's preference")
+    parser.add_argument("--no-embed", action="store_true",
+                        help="JPEG copies stay byte copies (default: they carry the decision in their own XMP)")
     parser.add_argument("--no-sidecars", action="store_true", help="do not write XMP sidecars with the decisions")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
     parser.add_argument("--report", type=Path, metavar="FILE.csv|FILE.json",
@@ -41,7 +45,10 @@ def main(args) -> int:
         return fail("nothing to do: give --to DEST, --report FILE, or both")
     try:
         with open_catalog() as catalog:
-            ranking = rank_from_args(args, catalog)
+            ranking = rank_from_args(args, catalog)  # imports what other tools changed since the last scan
+            sync_sidecars(ranking, catalog, args.folder)
+        for line in read_back_lines(ranking):
+            print(line, file=sys.stderr)
         items = select(ranking, picks=args.picks, min_rating=args.min_rating, top=args.top)
         for error in ranking.errors:
             print(f"skipped unreadable {error.path}: {error.reason}", file=sys.stderr)
@@ -53,7 +60,8 @@ def main(args) -> int:
         if args.dest is None:
             return 0
         plan = plan_export(items, args.dest, mode=args.mode, on_collision=args.on_collision,
-                           write_sidecars=not args.no_sidecars, sidecar_style=args.sidecar_style)
+                           write_sidecars=not args.no_sidecars, sidecar_style=args.sidecar_style,
+                           xmp_style=preferences.load().xmp_style(), embed_xmp=not args.no_embed)
         if args.dry_run:
             print(plan.describe())
             return 0

@@ -71,10 +71,30 @@ def print_ranking(ranking: ShootRanking, out=None) -> None:
             print(f"  {printable_path(error.path)}: {error.reason}", file=out)
     for notice in ranking.notices:
         print(f"note: {notice}", file=out)
+    for line in read_back_lines(ranking):
+        print(line, file=out)
     stats = ranking.stats
     if stats:
         print(f"\n{stats.get('photos', 0)} photos: {stats.get('decoded', 0)} analysed, "
               f"{stats.get('cached', 0)} from cache.", file=out)
+
+
+def read_back_lines(ranking: ShootRanking) -> list[str]:
+    """What the scan took from (or kept against) sidecars other tools changed, and unreadable ones."""
+    lines = [f"xmp: {change.describe()}" for change in ranking.stats.get("xmp_changes", ())]
+    lines += [f"xmp: {printable_path(path)}: {reason}" for path, reason in ranking.stats.get("xmp_errors", ())]
+    return lines
+
+
+def sync_sidecars(ranking: ShootRanking, catalog, folder: Path, enabled: bool = True) -> None:
+    """Rewrite the sidecars of read-back conflicts the catalog won (its decision is the newer one)."""
+    from ranker import preferences
+    from ranker.writeback import won_here, write_back
+
+    prefs = preferences.load()
+    changes = won_here(ranking.stats.get("xmp_changes", ()))
+    if enabled and changes and prefs.writes_sidecars_in(folder):
+        write_back(catalog, changes, prefs.xmp_style(), lambda level, text: print(f"{level}: {text}", file=sys.stderr))
 
 
 def write_json(ranking: ShootRanking, path: Path) -> None:
@@ -101,11 +121,15 @@ def main(args) -> int:
     try:
         with open_catalog() as catalog:
             ranking = rank_from_args(args, catalog)
+            sync_sidecars(ranking, catalog, args.folder)
     except USER_ERRORS as exc:
         return fail(str(exc))
     to_stdout = args.json is not None and str(args.json) == "-"
     if not to_stdout:
         print_ranking(ranking)
+    else:
+        for line in read_back_lines(ranking):
+            print(line, file=sys.stderr)
     if args.json is not None:
         write_json(ranking, args.json)
     if args.csv is not None:

@@ -114,3 +114,15 @@ def test_learning_benchmark_runs(tmp_path, capsys):
         assert 0.0 <= row["active_taste"] <= 1.0 and row["gate"] in ("default model", "passed", "refused")
     assert data["tastes"]["muted"]["timing"]["pairs"] > 0
     assert "simulated taste: muted" in capsys.readouterr().out
+
+
+@pytest.mark.timeout(120)
+def test_interop_benchmark_runs(tmp_path, capsys):
+    from benchmarks import interop
+
+    results = interop.main(["--no-darktable", "--work", str(tmp_path / "work"), "--json", str(tmp_path / "i.json")])
+    assert json.loads((tmp_path / "i.json").read_text())["darktable_skipped"].startswith("skipped")
+    styles = {row["style"] for row in results["rows"]}
+    assert styles == {"adobe", "darktable", "digikam", "JPEG copy (embedded)"}
+    for row in results["rows"]:  # where a reader is installed, it reads exactly what we meant
+        assert row["exiftool_ok"] in (True, None) and row["exiv2_ok"] in (True, None), row

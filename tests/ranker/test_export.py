@@ -23,7 +23,8 @@ from PIL import Image
 from ranker import export, xmp
 from ranker.export import ExportItem, plan_export, run_export, write_report
 from ranker.progress import Progress
-from ranker.xmp import Decision, RankInfo, read_xmp
+from ranker.embed import same_image
+from ranker.xmp import Decision, RankInfo, embedded_decision, read_xmp
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "xmp"
 REPO = Path(__file__).resolve().parents[2]
@@ -96,8 +97,13 @@ def test_copy_pair_with_sidecars(shoot, tmp_path):
     assert snapshot(src) == before  # originals: same bytes, same mtimes, sidecars untouched
     assert sorted(p.name for p in dest.iterdir()) == [
         "IMG_0001.CR2", "IMG_0001.JPG", "IMG_0001.JPG.xmp", "IMG_0001.xmp", "IMG_0002.JPG", "IMG_0002.xmp"]
+    assert (dest / "IMG_0001.CR2").read_bytes() == (src / "IMG_0001.CR2").read_bytes()
+    for name, decision in (("IMG_0001.JPG", PICK), ("IMG_0002.JPG", Decision("reject", 0, None))):
+        # The JPEG copies carry the decision inside (Lightroom reads no sidecar for a JPEG); the image is the same.
+        assert same_image((src / name).read_bytes(), (dest / name).read_bytes())
+        assert (dest / name).read_bytes() != (src / name).read_bytes()
+        assert embedded_decision(dest / name) == decision
     for name in ("IMG_0001.CR2", "IMG_0001.JPG", "IMG_0002.JPG"):
-        assert (dest / name).read_bytes() == (src / name).read_bytes()
         assert (dest / name).stat().st_mtime_ns == (src / name).stat().st_mtime_ns
     rank = RankInfo(3, 1, 0.91, "default-v1")
     assert read_xmp(dest / "IMG_0001.xmp") == (PICK, rank)
@@ -181,8 +187,8 @@ def test_same_name_from_two_folders_in_one_plan(tmp_path):
     b = make_jpeg((tmp_path / "b").mkdir() or tmp_path / "b" / "IMG_1.JPG", 2)
     dest = tmp_path / "out"
     run(plan_export([ExportItem((a,), 1, 1, 0.5, PICK), ExportItem((b,), 1, 2, 0.4, PICK)], dest))
-    assert (dest / "IMG_1.JPG").read_bytes() == a.read_bytes()
-    assert (dest / "IMG_1-1.JPG").read_bytes() == b.read_bytes()
+    assert same_image((dest / "IMG_1.JPG").read_bytes(), a.read_bytes())
+    assert same_image((dest / "IMG_1-1.JPG").read_bytes(), b.read_bytes())
     assert read_xmp(dest / "IMG_1-1.xmp")[1].rank == 2
 
 
@@ -305,7 +311,7 @@ def test_unwritable_destination_reports_every_file(tmp_path, monkeypatch, error,
     src, items = _three_items(tmp_path)
     before = snapshot(src)
 
-    def refuse(source, final):
+    def refuse(source, final, embed=None):
         raise error
 
     monkeypatch.setattr(export, "_copy_verified", refuse)
@@ -472,7 +478,7 @@ def test_export_into_the_source_folder_never_loses_the_original(shoot, mode):
     assert not report.failed
     for name, content in data.items():
         renamed = src / export._suffixed(name, 1)
-        assert renamed.read_bytes() == content
+        assert renamed.read_bytes() == content or (mode == "copy" and same_image(renamed.read_bytes(), content))
         assert (src / name).exists() == (mode != "move")
 
 
@@ -492,3 +498,20 @@ def test_a_destination_that_is_a_file_is_one_clear_error(shoot, tmp_path):
     (tmp_path / "dest").write_bytes(b"not a folder")
     with pytest.raises(ValueError, match="not a folder"):
         plan_export(items, tmp_path / "dest", mode="copy")
+
+
+def test_darktable_duplicates_sidecars_travel_untouched(tmp_path):
+    src = tmp_path / "src"
+    raw, _jpg = make_pair(src, "IMG_5952", 7)
+    shutil.copy(DATA / "darktable.xmp", src / "IMG_5952.CR2.xmp")
+    shutil.copy(DATA / "darktable.xmp", src / "IMG_5952_01.CR2.xmp")  # darktable's duplicate version 1
+    (src / "IMG_5952_x1.CR2.xmp").write_bytes(b"not a duplicate")  # only _NN counts
+    duplicate = (src / "IMG_5952_01.CR2.xmp").read_bytes()
+    dest = tmp_path / "out"
+    (dest).mkdir()
+    make_raw(dest / "IMG_5952.CR2", 99)  # a name collision: everything moves to the -1 stem together
+    report = run(plan_export([ExportItem((raw,), 1, 1, 0.9, PICK)], dest, sidecar_style="darktable"))
+    assert report.ok
+    assert (dest / "IMG_5952-1_01.CR2.xmp").read_bytes() == duplicate
+    assert read_xmp(dest / "IMG_5952-1.CR2.xmp")[0] == PICK
+    assert not (dest / "IMG_5952-1_x1.CR2.xmp").exists()

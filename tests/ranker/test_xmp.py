@@ -33,7 +33,8 @@ needs_exiftool = pytest.mark.skipif(
 RANK = RankInfo(burst_id=7, rank=1, score=0.8731, model="default-v1")
 # Tags our writer owns (or keeps consistent); everything else exiftool sees must survive a merge.
 MANAGED_TAGS = {"XMP-xmp:Rating", "XMP-xmp:Label", "XMP-digiKam:PickLabel", "XMP-digiKam:ColorLabel",
-                "XMP-darktable:Colorlabels", "XMP-photomech:Tagged"}
+                "XMP-darktable:Colorlabels", "XMP-photomech:Tagged", "XMP-photomech:ColorClass",
+                "XMP-photomech:Prefs", "XMP-microsoft:RatingPercent"}
 
 # What each hand-written fixture records, in our vocabulary.
 FIXTURES = {
@@ -229,8 +230,10 @@ def test_new_sidecar_has_packet_wrapper_and_round_trips(tmp_path):
 @pytest.mark.parametrize("decision, rating, label, pick", [
     (Decision("pick", 4, "green"), 4, "Green", 3),
     (Decision("reject", 3, "red"), -1, "Red", 1),
-    (Decision(None, 0, None), 0, None, 0),
-    (Decision(None, 5, "purple"), 5, "Purple", 0),
+    (Decision(None, 0, None), None, None, None),  # undecided: no misleading Rating 0 or PickLabel
+    (Decision(None, 5, "purple"), 5, "Purple", None),
+    (Decision("pick", 0, None), 1, "Green", 3),  # the default pick expression: Green and at least one star
+    (Decision("pick", 2, "red"), 2, "Red", 3),  # the user's own label and stars win
 ])
 def test_exiftool_reads_what_we_wrote(tmp_path, decision, rating, label, pick):
     out = write_sidecar(tmp_path / "IMG_1.CR2", decision, RANK)
@@ -238,9 +241,10 @@ def test_exiftool_reads_what_we_wrote(tmp_path, decision, rating, label, pick):
     res = subprocess.run([EXIFTOOL, "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(out)],
                          capture_output=True, text=True, timeout=60, check=True)
     info = json.loads(res.stdout)[0]
-    assert info["Rating"] == rating
+    assert info.get("Rating") == rating
     assert info.get("Label") == label
-    assert info["PickLabel"] == pick
+    assert info.get("PickLabel") == pick
+    assert read_xmp(out)[0] == decision
     ours = exiftool_json(out, "-XMP-phototriage:all")
     assert ours["XMP-phototriage:BurstID"] == 7
     assert ours["XMP-phototriage:Rank"] == 1
@@ -267,6 +271,10 @@ def test_merge_keeps_every_foreign_field_for_exiftool(fixtures, name):
         assert after["XMP-digiKam:ColorLabel"] == 6
     if "XMP-photomech:Tagged" in before:
         assert after["XMP-photomech:Tagged"] is True
+        assert after["XMP-photomech:ColorClass"] == 6
+        assert after["XMP-photomech:Prefs"] == "1:6:5:000012"  # its frame number kept
+    if "XMP-microsoft:RatingPercent" in before:
+        assert after["XMP-microsoft:RatingPercent"] == 99
     assert read_xmp(target) == (Decision("pick", 5, "purple"), RANK)
 
 
@@ -290,13 +298,13 @@ FOREIGN_BLOCKS = {
     "lightroom.xmp": [(b'   tiff:Make=', b'crs:CameraProfile="Adobe Standard">'), (b"   <xmpMM:History>", b"</dc:creator>")],
     "darktable.xmp": [(b"   <darktable:masks_history>", b"   </darktable:history>"),
                       (b"   xmpMM:DerivedFrom", b'history_current_hash="c27bd9bb4b8b8e1a0df0bd1b1e3f8a42">')],
-    "digikam.xmp": [(b"   <digiKam:TagsList>", b"   </dc:subject>"), (b"   MicrosoftPhoto:Rating", b"Categories&gt;\">"),
+    "digikam.xmp": [(b"   <digiKam:TagsList>", b"   </dc:subject>"), (b"   acdsee:categories", b"Categories&gt;\">"),
                     (b"</x:xmpmeta>", b'<?xpacket end="w"?>')],  # the padding too
     "captureone.xmp": [(b'      <rdf:Description rdf:about=""\n            xmlns:photoshop', b"</Iptc4xmpCore:Location>")],
-    "photomechanic.xmp": [(b"  photomechanic:Prefs", b"PMVersion='PM6'>\n</rdf:Description>"),
+    "photomechanic.xmp": [(b"  photomechanic:PMVersion", b"PMVersion='PM6'>\n</rdf:Description>"),
                           (b"<?xpacket begin=", b"x:xmptk='Photo Mechanic 6'>")],
 }
-MANAGED_LINE = re.compile(rb"(Rating|Label|PickLabel|ColorLabel|Tagged)\b|<rdf:li>\d</rdf:li>")
+MANAGED_LINE = re.compile(rb"(Rating|Label|PickLabel|ColorLabel|ColorClass|Prefs|Tagged)\b|<rdf:li>\d</rdf:li>")
 
 
 def _block(data: bytes, start: bytes, end: bytes) -> bytes:

@@ -84,12 +84,16 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
     folder, _ = shoot
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert main(["cull", str(folder)]) == 0
+    # cull writes the picks into sidecars beside the originals (live write-back); photos are untouched.
+    culled = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    assert {n: h for n, h in culled.items() if not n.endswith(".xmp")} == before
+    assert len([n for n in culled if n.endswith(".xmp")]) == 3
     dest = tmp_path / "selects"
     assert main(["export", str(folder), "--to", str(dest), "--picks", "--report", str(tmp_path / "sel.json")]) == 0
     exported = sorted(p.name for p in dest.iterdir())
     assert len([n for n in exported if n.endswith(".JPG")]) == 3
     assert len([n for n in exported if n.endswith(".xmp")]) == 3
-    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()} == before
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()} == culled
     report = json.loads((tmp_path / "sel.json").read_text())
     assert len(report) == 3 if isinstance(report, list) else report
     if shutil.which("exiftool"):
@@ -97,6 +101,11 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
         out = subprocess.run(["exiftool", "-j", "-XMP-digiKam:PickLabel", "-XMP:Rating", str(sidecar)],
                              capture_output=True, text=True, check=True).stdout
         assert json.loads(out)[0]["PickLabel"] == 3
+        photo = dest / sidecar.name.replace(".xmp", ".JPG")  # its JPEG carries the same XMP inside
+        out = subprocess.run(["exiftool", "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(photo)],
+                             capture_output=True, text=True, check=True).stdout
+        assert {k: v for k, v in json.loads(out)[0].items() if k != "SourceFile"} == {
+            "Rating": 1, "Label": "Green", "PickLabel": 3}
 
 
 def test_export_dry_run_touches_nothing(shoot, tmp_path, capsys):
@@ -125,3 +134,28 @@ def test_entry_point_runs_headless_without_qt(shoot):
     result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Burst 1" in result.stdout
+
+
+def test_rating_written_by_another_tool_after_the_scan_is_never_lost(shoot, tmp_path, capsys):
+    """Issue 14 case 2: rank, then Lightroom writes a sidecar, then export --move: the export carries it."""
+    import os
+    import time
+
+    from ranker.xmp import read_xmp
+
+    folder, _ = shoot
+    data = _json(capsys, str(folder))
+    photo = folder / os.path.basename(data["bursts"][0]["photos"][0]["path"])
+    sidecar = photo.with_suffix(".xmp")
+    sidecar.write_bytes(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                        b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" '
+                        b'xmp:Label="Red"/></rdf:RDF></x:xmpmeta>')
+    later = time.time() + 5
+    os.utime(sidecar, (later, later))
+    data = _json(capsys, str(folder))  # rank --json shows what Lightroom wrote
+    mine = [p for b in data["bursts"] for p in b["photos"] if p["path"] == str(photo)][0]
+    assert (mine["rating"], mine["label"]) == (4, "red")
+    dest = tmp_path / "moved"
+    assert main(["export", str(folder), "--to", str(dest), "--move", "--min-rating", "4"]) == 0
+    assert not photo.exists()
+    assert read_xmp(dest / sidecar.name)[0] == Decision(None, 4, "red")
