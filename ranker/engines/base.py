@@ -1,6 +1,7 @@
 """The seam between the pipeline and whatever computes features: jobs in, analysed photos out, in batches."""
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol, Sequence
@@ -55,6 +56,8 @@ def engine_for(name: str, address: str | None = None) -> FeatureEngine | None:
             raise ValueError("--address needs --engine ray")
         return None
     if name == "ray":
+        if importlib.util.find_spec("ray") is None:
+            raise ValueError("--engine ray needs Ray: pip install 'phototriage[cluster]'")
         from ranker.engines.ray_engine import RayEngine
 
         return RayEngine(address=address)
