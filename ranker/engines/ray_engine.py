@@ -22,6 +22,7 @@ from ranker.engines.ray_tasks import ModelStage, decode_batch, vector_column
 from ranker.features.base import FeatureExtractor
 from ranker.features.pyiqa_metric import PyiqaMetricExtractor
 from ranker.features.torch_backbone import TorchBackboneExtractor
+from ranker.features.weights import ModelMissingError
 from ranker.images import PhotoMetadata
 
 #: photos per CPU task: ~0.3 s of work on one core, long enough to hide Ray's per-task cost and short
@@ -88,11 +89,12 @@ class RayEngine:
         models = [e for e in extractors if uses_model(e) and e.name in wanted]
         rows = [{"index": i, "path": os.fsencode(job.decode_path), "missing": ",".join(job.missing)}
                 for i, job in enumerate(todo)]
-        dataset = ray.data.from_items(rows, override_num_blocks=math.ceil(len(rows) / self.cpu_batch))
+        blocks = math.ceil(len(rows) / self.cpu_batch)
+        dataset = ray.data.from_items(rows, override_num_blocks=blocks)
         # A bounded task pool (every CPU unless capped; Ray Data spreads the tasks over the nodes). Its
         # size differing from the actor pool's also keeps Ray from fusing decoding into the backbone
         # actors, which would leave one decoder per actor instead of one per CPU.
-        tasks = self.cpu_tasks or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        tasks = min(blocks, self.cpu_tasks or max(1, int(ray.cluster_resources().get("CPU", 1))))
         dataset = dataset.map_batches(
             decode_batch, batch_size=self.cpu_batch, batch_format="numpy", num_cpus=1,
             compute=ray.data.TaskPoolStrategy(size=tasks),
@@ -101,8 +103,29 @@ class RayEngine:
             dataset = dataset.map_batches(ModelStage, batch_size=MODEL_BATCH, batch_format="numpy",
                                           fn_constructor_kwargs={"extractors": models}, **_model_pool())
         names = [e.name for e in cpu + models]
-        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-            yield [(todo[int(i)], outcome) for i, outcome in _outcomes(batch, names)]
+        try:
+            for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+                yield [(todo[int(i)], outcome) for i, outcome in _outcomes(batch, names)]
+        except Exception as exc:
+            missing = _model_missing(exc)
+            if missing is None:
+                raise
+            raise missing from None  # "weights not found on a node: run ...", not Ray's wrapping
+
+
+def _model_missing(exc: BaseException) -> ModelMissingError | None:
+    """The ModelMissingError a worker raised, however many Ray errors wrap it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        cause = getattr(exc, "cause", None)  # a RayTaskError keeps the worker's own exception here
+        if isinstance(cause, BaseException):
+            exc = cause
+            continue
+        if isinstance(exc, ModelMissingError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
     def close(self) -> None:
         """Shut down the Ray this engine started (a joined cluster keeps running; this job's work ends)."""
@@ -125,6 +148,7 @@ def _configure(context) -> None:
     # from the local engine. The cost is head-of-line waiting on a slow batch, not throughput.
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False  # the pipeline reports progress itself
+    context.raise_original_map_exception = True  # a worker's ModelMissingError, not a UserCodeException
     context.print_on_execution_start = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # not a dozen INFO lines per job
     logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars disabled": we know

@@ -94,9 +94,9 @@ class ModelStage:
 
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
         torch.set_num_threads(max(1, int(cpus)))  # the CPU slots Ray gave this actor, no more
+        # Weights load on the first batch, not here: an error raised in __init__ reaches the driver as
+        # text only (Ray's ActorDiedError), one raised in a call keeps its type (ModelMissingError).
         self.extractors = list(extractors)
-        for extractor in self.extractors:
-            extractor.check_available()  # missing weights on this node: fail now, naming the fix
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         images = [_unpack(bytes(p)) if len(p) else None for p in batch["pixels"]]

@@ -182,6 +182,19 @@ def test_backbones_run_in_the_actor_pool_with_the_local_engines_results(cluster,
         assert got[path].signals == want[path].signals and got[path].meta == want[path].meta
 
 
+def test_a_node_without_the_backbone_weights_fails_the_job_naming_the_fix(cluster, archive):
+    from ranker.features.cnn import IMAGENET_MEAN, IMAGENET_STD, ResNetLayer3Extractor
+    from ranker.features.torch_backbone import Preprocess
+    from ranker.features.weights import ModelMissingError
+    from tests.ranker.features.tiny_models import fake_weights
+
+    cnn = ResNetLayer3Extractor("nowhere", "1", fake_weights("nowhere", "not-on-any-node.pth"),
+                                Preprocess(64, IMAGENET_MEAN, IMAGENET_STD), device="cpu")
+    jobs = [_Job(p, ["nowhere"]) for p in sorted((archive / "wedding").glob("*.JPG"))[:2]]
+    with pytest.raises(ModelMissingError, match="nowhere: weights not found at .*not-on-any-node.pth"):
+        list(RayEngine().analyse(jobs, [cnn], 256))
+
+
 def test_the_cli_joins_a_running_cluster_and_prints_the_local_ranking(cluster, archive, local, tmp_path):
     address, _ = cluster
     env = dict(os.environ, PHOTOTRIAGE_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
