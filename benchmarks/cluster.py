@@ -184,7 +184,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     import torch
 
+    import ranker.pipeline  # noqa: F401  (imported before any timing: torch and the model are not work per photo)
+    from ranker.active_model import resolve_model
+
     torch.set_num_threads(1)  # the head's few ms; decoding is what is measured
+    resolve_model(None)
     count = 120 if args.quick else args.photos
     info = machine("cpu")
     folder = make_shoot(args.cache, count, base_frames(args.cache, (1600, 2000, 2400, 1800, 2200), 0, None))

@@ -112,6 +112,20 @@ class RayEngine:
                 raise
             raise missing from None  # "weights not found on a node: run ...", not Ray's wrapping
 
+    def close(self) -> None:
+        """Shut down the Ray this engine started (a joined cluster keeps running; this job's work ends)."""
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+    def __enter__(self) -> "RayEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def _model_missing(exc: BaseException) -> ModelMissingError | None:
     """The ModelMissingError a worker raised, however many Ray errors wrap it."""
@@ -126,20 +140,6 @@ def _model_missing(exc: BaseException) -> ModelMissingError | None:
             return exc
         exc = exc.__cause__ or exc.__context__
     return None
-
-    def close(self) -> None:
-        """Shut down the Ray this engine started (a joined cluster keeps running; this job's work ends)."""
-        if self._started:
-            import ray
-
-            ray.shutdown()
-            self._started = False
-
-    def __enter__(self) -> "RayEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _configure(context) -> None:
