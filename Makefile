@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -e '.[test]'
+	$(BIN)/pip install -e '.[test,cluster]'
 	touch $@
 
 install: $(VENV)/.installed

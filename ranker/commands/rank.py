@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ranker.bursts import GroupingOptions
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
+from ranker.engines.base import ENGINES, engine_for
 from ranker.images import printable_path
 from ranker.pipeline import PipelineOptions, ShootRanking, rank_shoot, run
 
@@ -20,6 +21,15 @@ def add_shoot_arguments(parser) -> None:
                         help="seconds between frames that still count as one burst (default %(default)s)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_engine_arguments(parser)
+
+
+def add_engine_arguments(parser) -> None:
+    parser.add_argument("--engine", choices=ENGINES, default="local",
+                        help="where photos are decoded and analysed: this process (default) or a Ray cluster")
+    parser.add_argument("--address", metavar="ADDR",
+                        help="with --engine ray: join this Ray cluster (e.g. ray://head:10001 or head:6379) "
+                             "instead of starting a local one; every node must see the photos at the same path")
 
 
 def register(sub) -> None:
@@ -31,13 +41,16 @@ def register(sub) -> None:
 
 
 def rank_from_args(args, catalog) -> ShootRanking:
+    engine = engine_for(args.engine, args.address)
     options = PipelineOptions(recursive=args.recursive, grouping=GroupingOptions(gap_seconds=args.gap),
-                              device=args.device)
+                              device=args.device, engine=engine)
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
         return run(rank_shoot(args.folder, catalog, model_path=args.model, options=options), bar)
     finally:
         bar.close()
+        if engine is not None:
+            engine.close()
 
 
 def _stars(rating: int) -> str:

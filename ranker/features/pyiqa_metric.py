@@ -74,6 +74,10 @@ class PyiqaMetricExtractor(FeatureExtractor):
         self._model = None
         self.lower_better: bool | None = None
 
+    def __getstate__(self) -> dict:
+        # A copy sent to another process (a cluster worker) builds its own metric on its own device.
+        return {**self.__dict__, "_model": None}
+
     def check_available(self) -> None:
         # A marker check, not an import: `import pyiqa` alone takes ~5 s.
         if not metric_is_ready(self.metric):

@@ -55,6 +55,10 @@ class TorchBackboneExtractor(FeatureExtractor):
     def check_available(self) -> None:
         self.weights.require()
 
+    def __getstate__(self) -> dict:
+        # A copy sent to another process (a cluster worker) loads its own module on its own device.
+        return {**self.__dict__, "_module": None, "_device": None}
+
     @abstractmethod
     def build(self, weights_path: str) -> torch.nn.Module:
         """Turn the cached weights file into a module (each backbone knows its own format)."""

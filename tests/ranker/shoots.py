@@ -16,12 +16,13 @@ DEFECTS = (Defect("shake", 9.0), Defect("defocus", 3.0), Defect("noise", 0.07), 
 FRAMES = len(DEFECTS) + 1
 
 
-def write_known_shoot(dest: Path, sources=SOURCES, size: int = 384, seed: int = 0) -> dict[str, str]:
+def write_known_shoot(dest: Path, sources=SOURCES, size: int = 384, seed: int = 0,
+                      start: dt.datetime = dt.datetime(2024, 5, 4, 9, 0, 0)) -> dict[str, str]:
     """One burst per source: the clean frame plus each defect, shuffled, 0.3 s apart; bursts a minute apart.
     Returns {burst's first file name: best file name}."""
     rng = np.random.default_rng(seed)
     dest.mkdir(parents=True, exist_ok=True)
-    when = dt.datetime(2024, 5, 4, 9, 0, 0)
+    when = start
     best: dict[str, str] = {}
     counter = 1
     for name in sources:
