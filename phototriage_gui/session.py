@@ -150,6 +150,7 @@ class Session(CompareMixin, QObject):
             self.next_pair() if not self._touched else self.set_current(self.current)
             self.message.emit("info", "Nothing changed since this shoot was ranked: shown as it was "
                               "(Ctrl+R ranks it again).")
+            self._sync_sidecars()  # shown from the cache, so no scan: read what other tools changed here
         else:
             self.start_ranking()
         return True
@@ -231,6 +232,22 @@ class Session(CompareMixin, QObject):
         if self._cull_when_ranked:
             self._cull_when_ranked = False
             self.auto_cull()
+
+    def _sync_sidecars(self) -> None:
+        from ranker.readback import sync_photos
+
+        ids = [(p.photo_id, p.paths) for p in self.shoot.photos if p.photo_id is not None and p.photo_id >= 0]
+        try:
+            changes, errors = sync_photos(self.catalog, ids)
+        except CatalogError as exc:
+            self.report_catalog_error(exc)
+            return
+        changed = [c.photo_id for c in changes if c.kept == "disk"]
+        if changed:
+            self.decisions.update(self.catalog.decisions(changed))
+            self.decisionsChanged.emit([self.shoot.by_id[pid].key for pid in changed if pid in self.shoot.by_id])
+        self._read_back({"xmp_changes": changes, "xmp_errors": errors})
+        self.problemsChanged.emit()
 
     def _read_back(self, stats: dict) -> None:
         """Say what the scan took from sidecars other tools changed; rewrite those where ours was newer."""
