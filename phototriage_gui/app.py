@@ -5,8 +5,10 @@ import argparse
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
+
+from ranker.paths import resource
 
 
 def dark_palette() -> QPalette:
@@ -40,6 +42,9 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setApplicationName("PhotoTriage")
     app.setOrganizationName("PhotoTriage")
     app.setStyle("Fusion")
+    # The window's icon, and the desktop entry it belongs to (Wayland matches windows to menu entries by it).
+    app.setWindowIcon(QIcon(str(resource("icons", "phototriage.svg"))))
+    app.setDesktopFileName("phototriage")
     app.setPalette(dark_palette())
     from phototriage_gui.main_window import MainWindow  # after QApplication: widgets need it
 

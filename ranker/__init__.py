@@ -2,7 +2,7 @@
 
 #: re-exported for the seed's loading snippet (`from ranker import MultiFeatureConfig, ...`), resolved on
 #: first use so that `import ranker` stays light (ranker.model imports torch)
-_LAZY = {"MultiFeatureConfig": "ranker.model", "MultiFeaturePairwiseRanker": "ranker.model"}
+_LAZY = {"MultiFeatureConfig": "ranker.model_config", "MultiFeaturePairwiseRanker": "ranker.model"}
 
 __all__ = ["MultiFeatureConfig", "MultiFeaturePairwiseRanker"]
 

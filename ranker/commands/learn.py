@@ -5,14 +5,6 @@ import sys
 from pathlib import Path
 
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
-from ranker.learning import (
-    SOURCE_WEIGHTS,
-    FineTuneConfig,
-    NotEnoughPairs,
-    collect_pairs,
-    count_sources,
-    fine_tune,
-)
 from ranker.pipeline import run
 
 _SOURCE_NAMES = {
@@ -47,12 +39,16 @@ def register(sub) -> None:
 
 
 def _summary(pairs) -> str:
+    from ranker.learning import SOURCE_WEIGHTS, count_sources
+
     counts = count_sources(pairs)
     order = sorted(counts, key=lambda s: -SOURCE_WEIGHTS[s])
     return ", ".join(f"{counts[s]} {_SOURCE_NAMES.get(s, s)}" for s in order)
 
 
 def main(args) -> int:
+    from ranker.learning import FineTuneConfig, NotEnoughPairs, collect_pairs, fine_tune  # torch: only to learn
+
     from_catalog = args.from_catalog or args.choices is None
     if args.choices is not None and not args.choices.is_file():
         return fail(f"{args.choices}: no such choices file")

@@ -4,11 +4,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ranker.features.torch_backbone import Preprocess, TorchBackboneExtractor
+from ranker.features.preprocess import OPENAI_MEAN, OPENAI_STD, Preprocess
+from ranker.features.torch_backbone import TorchBackboneExtractor
 from ranker.features.weights import WeightsSpec
 
-OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
-OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+__all__ = ["OPENAI_MEAN", "OPENAI_STD", "ClipExtractor"]
 
 
 class ClipExtractor(TorchBackboneExtractor):

@@ -6,11 +6,11 @@ from typing import Sequence
 import torch
 from torchvision.models.resnet import Bottleneck, ResNet
 
-from ranker.features.torch_backbone import Preprocess, TorchBackboneExtractor
+from ranker.features.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
+from ranker.features.torch_backbone import TorchBackboneExtractor
 from ranker.features.weights import WeightsSpec
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ResNetLayer3Extractor"]
 
 
 class ResNetLayer3Extractor(TorchBackboneExtractor):

@@ -6,12 +6,10 @@ import os
 from typing import Iterator, Sequence
 
 import numpy as np
-import torch
 from PIL import Image
 
-from ranker.device import select_device
+from ranker.errors import ModelMissingError
 from ranker.features.base import FeatureExtractor
-from ranker.features.weights import ModelMissingError
 from ranker.paths import cache_dir
 
 #: Metrics computed from the image alone, with no weights file: they work on a fresh offline machine.
@@ -90,6 +88,8 @@ class PyiqaMetricExtractor(FeatureExtractor):
             self.check_available()
             import pyiqa
 
+            from ranker.device import select_device
+
             if self.metric not in pyiqa.list_models():
                 raise ValueError(f"{self.name}: pyiqa has no metric {self.metric!r}")
             with _no_downloads(self.metric):
@@ -97,12 +97,14 @@ class PyiqaMetricExtractor(FeatureExtractor):
             self.lower_better = bool(self._model.lower_better)
         return self._model
 
-    @torch.inference_mode()
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        import torch  # pyiqa needs it anyway; the module stays light for metric_is_ready
+
         model = self._metric()
         scores = []
-        for image in images:
-            array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-            tensor = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
-            scores.append(float(model(tensor).reshape(-1)[0]))
+        with torch.inference_mode():
+            for image in images:
+                array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+                tensor = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
+                scores.append(float(model(tensor).reshape(-1)[0]))
         return np.asarray(scores, dtype=np.float32).reshape(len(images), 1)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -11,32 +10,10 @@ from PIL import Image
 
 from ranker.device import autocast, select_device
 from ranker.features.base import FeatureExtractor
+from ranker.features.preprocess import Preprocess
 from ranker.features.weights import WeightsSpec
 
-
-@dataclass(frozen=True)
-class Preprocess:
-    """How the weights expect their input; it travels with the weights spec, never hard-coded at call sites."""
-
-    image_size: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-
-    def __call__(self, image: Image.Image) -> torch.Tensor:
-        """Resize the short side to image_size (bicubic), centre-crop square, normalise. Returns CHW float."""
-        image = image.convert("RGB")
-        w, h = image.size
-        scale = self.image_size / min(w, h)
-        resized = image.resize((max(self.image_size, round(w * scale)), max(self.image_size, round(h * scale))),
-                               Image.Resampling.BICUBIC)
-        rw, rh = resized.size
-        left, top = (rw - self.image_size) // 2, (rh - self.image_size) // 2
-        crop = resized.crop((left, top, left + self.image_size, top + self.image_size))
-        array = np.asarray(crop, dtype=np.float32) / 255.0
-        tensor = torch.from_numpy(array).permute(2, 0, 1)
-        mean = torch.tensor(self.mean).view(3, 1, 1)
-        std = torch.tensor(self.std).view(3, 1, 1)
-        return (tensor - mean) / std
+__all__ = ["Preprocess", "TorchBackboneExtractor"]
 
 
 class TorchBackboneExtractor(FeatureExtractor):

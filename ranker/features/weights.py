@@ -12,16 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Generator
 
+from ranker.errors import ModelMissingError, WeightsVerificationError
 from ranker.paths import cache_dir
 from ranker.progress import Progress, check_cancel
 
-
-class ModelMissingError(RuntimeError):
-    """A model's weights are not cached; the message names the command that fixes it."""
-
-
-class WeightsVerificationError(RuntimeError):
-    """A downloaded or imported weights file failed its checksum or could not be loaded."""
+__all__ = ["ModelMissingError", "WeightsSpec", "WeightsVerificationError", "download", "download_steps",
+           "import_file", "sha256_of", "verify"]
 
 
 @dataclass(frozen=True)
