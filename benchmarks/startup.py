@@ -4,6 +4,7 @@ Part of `python -m benchmarks.speed` (`--startup-only` runs just this). Each fig
 --repeats fresh processes; `torch imported` says whether the command loaded torch. The scoring step
 of a cached re-rank is also timed alone, in a fresh process, through NumPy and through torch.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from benchmarks.common import markdown_table, summary
 
@@ -61,12 +62,14 @@ def _process_time(args: Sequence[str], env: dict[str, str], repeats: int) -> dic
 
 
 def _heavy_modules(cli_args: Sequence[str], env: dict[str, str]) -> list[str]:
-    code = ("import sys\nfrom phototriage_gui.__main__ import main\n"
-            f"try:\n    main({list(cli_args)!r})\nexcept SystemExit:\n    pass\n"
-            f"print('\\nHEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    code = (
+        "import sys\nfrom phototriage_gui.__main__ import main\n"
+        f"try:\n    main({list(cli_args)!r})\nexcept SystemExit:\n    pass\n"
+        f"print('\\nHEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     line = [x for x in out.splitlines() if x.startswith("HEAVY=")][-1]
-    return [m for m in line[len("HEAVY="):].split(",") if m]
+    return [m for m in line[len("HEAVY=") :].split(",") if m]
 
 
 def startup_benchmarks(shoot: Path, repeats: int) -> dict:
@@ -74,21 +77,33 @@ def startup_benchmarks(shoot: Path, repeats: int) -> dict:
     cli = [sys.executable, "-m", "phototriage_gui"]
     with tempfile.TemporaryDirectory(prefix="phototriage-bench-startup-") as work:
         env = _env(Path(work) / "data")
-        results: dict = {"python": _process_time([sys.executable, "-c", "pass"], env, repeats),
-                         "import_torch": _process_time([sys.executable, "-c", "import torch"], env, repeats),
-                         "commands": {}}
+        results: dict = {
+            "python": _process_time([sys.executable, "-c", "pass"], env, repeats),
+            "import_torch": _process_time([sys.executable, "-c", "import torch"], env, repeats),
+            "commands": {},
+        }
         for args in COMMANDS:
-            results["commands"][" ".join(args)] = {**_process_time([*cli, *args], env, repeats),
-                                                   "heavy_imported": _heavy_modules(args, env)}
+            results["commands"][" ".join(args)] = {
+                **_process_time([*cli, *args], env, repeats),
+                "heavy_imported": _heavy_modules(args, env),
+            }
         rank = [*cli, "rank", str(shoot), "--quiet"]
         results["first_rank"] = _process_time(rank, env, 1)  # fills the catalog: features, grouping, scores
-        results["cached_rank"] = {**_process_time(rank, env, repeats),
-                                  "heavy_imported": _heavy_modules(rank[3:], env)}
+        results["cached_rank"] = {**_process_time(rank, env, repeats), "heavy_imported": _heavy_modules(rank[3:], env)}
         results["scoring"] = {}
         for path in ("numpy", "torch"):
-            runs = [json.loads(subprocess.run([sys.executable, "-c", _SCORING_PROBE, str(shoot), path], env=env,
-                                              capture_output=True, text=True, check=True).stdout)
-                    for _ in range(max(1, repeats))]
+            runs = [
+                json.loads(
+                    subprocess.run(
+                        [sys.executable, "-c", _SCORING_PROBE, str(shoot), path],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
+                for _ in range(max(1, repeats))
+            ]
             runs.sort(key=lambda r: r["import_torch_s"] + r["score_s"])
             results["scoring"][path] = runs[len(runs) // 2]
     results["photos"] = results["scoring"]["numpy"]["photos"]
@@ -96,18 +111,32 @@ def startup_benchmarks(shoot: Path, repeats: int) -> dict:
 
 
 def startup_report(results: dict) -> str:
-    rows = [["`python -c pass` (the interpreter alone)", f"{results['python']['median']:.2f}", "–"],
-            ["`python -c 'import torch'`", f"{results['import_torch']['median']:.2f}", "torch"]]
-    rows += [[f"`phototriage {name}`", f"{d['median']:.2f}", ", ".join(d["heavy_imported"]) or "none"]
-             for name, d in results["commands"].items()]
+    rows = [
+        ["`python -c pass` (the interpreter alone)", f"{results['python']['median']:.2f}", "–"],
+        ["`python -c 'import torch'`", f"{results['import_torch']['median']:.2f}", "torch"],
+    ]
+    rows += [
+        [f"`phototriage {name}`", f"{d['median']:.2f}", ", ".join(d["heavy_imported"]) or "none"]
+        for name, d in results["commands"].items()
+    ]
     cached = results["cached_rank"]
-    rows.append([f"`phototriage rank` of {results['photos']} photos, cached", f"{cached['median']:.2f}",
-                 ", ".join(cached["heavy_imported"]) or "none"])
-    lines = ["Start-up (whole processes, wall clock, median of "
-             f"{results['python']['runs']}):", "",
-             markdown_table(["command", "seconds", "heavy modules imported"], rows), ""]
+    rows.append(
+        [
+            f"`phototriage rank` of {results['photos']} photos, cached",
+            f"{cached['median']:.2f}",
+            ", ".join(cached["heavy_imported"]) or "none",
+        ]
+    )
+    lines = [
+        f"Start-up (whole processes, wall clock, median of {results['python']['runs']}):",
+        "",
+        markdown_table(["command", "seconds", "heavy modules imported"], rows),
+        "",
+    ]
     numpy_path, torch_path = results["scoring"]["numpy"], results["scoring"]["torch"]
-    lines.append(f"Scoring {results['photos']} cached photos: NumPy {1000 * numpy_path['score_s']:.2f} ms; torch "
-                 f"{1000 * torch_path['score_s']:.2f} ms after {torch_path['import_torch_s']:.2f} s to import it "
-                 f"(checkpoint and inputs from the catalog: {numpy_path['load_and_inputs_s']:.2f} s either way).")
+    lines.append(
+        f"Scoring {results['photos']} cached photos: NumPy {1000 * numpy_path['score_s']:.2f} ms; torch "
+        f"{1000 * torch_path['score_s']:.2f} ms after {torch_path['import_torch_s']:.2f} s to import it "
+        f"(checkpoint and inputs from the catalog: {numpy_path['load_and_inputs_s']:.2f} s either way)."
+    )
     return "\n".join(lines)

@@ -7,7 +7,7 @@ _LAZY = {"MultiFeatureConfig": "ranker.model_config", "MultiFeaturePairwiseRanke
 __all__ = ["MultiFeatureConfig", "MultiFeaturePairwiseRanker"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 

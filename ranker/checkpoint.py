@@ -36,10 +36,10 @@ class LoadedCheckpoint:
     config: MultiFeatureConfig
     #: the weights as float32 NumPy arrays, keyed like MultiFeaturePairwiseRanker.state_dict()
     state: dict[str, np.ndarray]
-    feature_set: list[dict]  # [{"name", "version", "dim"(, "burst_context": True)}] in input order
-    metadata: dict
-    training_config: dict
-    info: dict  # free-form provenance: how it was made, held-out agreement, ...
+    feature_set: list[dict[str, Any]]  # [{"name", "version", "dim"(, "burst_context": True)}] in input order
+    metadata: dict[str, Any]
+    training_config: dict[str, Any]
+    info: dict[str, Any]  # free-form provenance: how it was made, held-out agreement, ...
 
     @functools.cached_property
     def scorer(self) -> NumpyRanker:
@@ -71,7 +71,7 @@ class LoadedCheckpoint:
         return f"{self.info.get('name', self.path.stem)} ({'+'.join(self.feature_labels)})"
 
 
-def feature_set_of(config: MultiFeatureConfig) -> list[dict]:
+def feature_set_of(config: MultiFeatureConfig) -> list[dict[str, Any]]:
     """The exact features a model consumes, with the extractor versions current in this install."""
     from ranker.features.registry import get_spec
 
@@ -95,8 +95,8 @@ def _extractor_version(name: str) -> str:
     return feature_version(name)
 
 
-def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker, training_config: dict | None = None,
-                    info: dict | None = None) -> Path:
+def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker,
+                    training_config: dict[str, Any] | None = None, info: dict[str, Any] | None = None) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves a half-written model behind."""
     import torch
 
@@ -110,7 +110,7 @@ def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker, trainin
         "feature_set": feature_set_of(model.config),
         "normalization": {"mean": model.feature_mean.tolist(), "std": model.feature_std.tolist()},
         "training_config": dict(training_config or {}),
-        "info": {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **(info or {})},
+        "info": {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **(info or {})},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
@@ -188,7 +188,7 @@ def _read(path: Path) -> Any:
     return _to_numpy(payload, torch.Tensor)
 
 
-def _to_numpy(value: Any, tensor_type: type) -> Any:
+def _to_numpy(value: Any, tensor_type: Any) -> Any:
     if isinstance(value, tensor_type):
         return value.detach().cpu().numpy()
     if isinstance(value, dict):

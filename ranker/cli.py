@@ -4,12 +4,14 @@ Only the command being run is imported (`ranker.commands.<name>`, whose register
 arguments): `phototriage --help` lists every command from the table below without importing any of
 them, so it never pays for numpy, the catalog or torch.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 #: every subcommand and its one-line help; each is a module under ranker/commands with register(subparsers)
 #: and a main(args) that register() sets as `func` (tests/ranker/test_cli.py holds the help texts equal)
@@ -27,7 +29,7 @@ COMMANDS = tuple(COMMAND_HELP)
 DESCRIPTION = "Offline photo culling: group bursts, rank them with a Siamese network, cull, export."
 
 
-def command_module(name: str):
+def command_module(name: str) -> ModuleType:
     return importlib.import_module(f"ranker.commands.{name.replace('-', '_')}")
 
 

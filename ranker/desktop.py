@@ -1,4 +1,5 @@
 """Install the freedesktop.org menu entry and icon for the current user, so a Linux desktop launches the app."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ class DesktopFiles:
 
     @classmethod
     def under(cls, data_home: Path) -> DesktopFiles:
-        return cls(data_home / "applications" / DESKTOP_FILE,
-                   data_home / "icons" / "hicolor" / "scalable" / "apps" / ICON_FILE)
+        return cls(
+            data_home / "applications" / DESKTOP_FILE, data_home / "icons" / "hicolor" / "scalable" / "apps" / ICON_FILE
+        )
 
 
 def launcher() -> str:
@@ -41,7 +43,7 @@ def launcher() -> str:
 
 def _quote(arg: str) -> str:
     """Quote an Exec= argument as the Desktop Entry spec requires when it holds reserved characters."""
-    if not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+    if not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
         return arg
     escaped = arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
     return f'"{escaped}"'

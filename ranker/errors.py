@@ -1,4 +1,5 @@
 """The errors a user can fix (missing weights, an unusable checkpoint), importable without torch."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,8 @@
 """The seed's Siamese ranker: frozen features → shared tower → 256-d embedding → one score per photo."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -15,6 +17,9 @@ class MultiFeaturePairwiseRanker(nn.Module):
     Input standardisation (feature_mean / feature_std) lives in buffers, so it is saved with the
     weights and the checkpoint alone reproduces every score.
     """
+
+    feature_mean: torch.Tensor  # buffers, registered in __init__
+    feature_std: torch.Tensor
 
     def __init__(self, config: MultiFeatureConfig | None = None):
         super().__init__()
@@ -39,17 +44,19 @@ class MultiFeaturePairwiseRanker(nn.Module):
     def encode(self, features: torch.Tensor) -> torch.Tensor:
         """(N, input_dim) frozen features → (N, embedding_dim) embeddings from the shared tower."""
         x = (features - self.feature_mean) / self.feature_std
-        return self.siamese_tower(self.input_norm(x))
+        embedding: torch.Tensor = self.siamese_tower(self.input_norm(x))
+        return embedding
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """(N, input_dim) → (N,) scores; higher is better."""
-        return self.comparison_head(self.encode(features)).squeeze(-1)
+        scores: torch.Tensor = self.comparison_head(self.encode(features))
+        return scores.squeeze(-1)
 
     def compare(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
         """P(first preferred over second) for each row, through the same tower."""
         return torch.sigmoid(self(first) - self(second))
 
-    def get_architecture_metadata(self) -> dict:
+    def get_architecture_metadata(self) -> dict[str, Any]:
         cfg = self.config
         dims = {name: dim for name, dim in cfg.feature_layout}
         hidden = " → ".join(str(d) for d in cfg.mlp_hidden_dims)

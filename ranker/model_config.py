@@ -1,7 +1,9 @@
 """Which frozen features feed the Siamese ranker and the tower's shape: plain data, no torch."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass
@@ -87,7 +89,7 @@ class MultiFeatureConfig:
     def embedding_dim(self) -> int:
         return self.mlp_hidden_dims[-1]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["extra_features"] = list(self.extra_features)
         data["extra_dims"] = list(self.extra_dims)

@@ -4,6 +4,7 @@ It computes exactly what MultiFeaturePairwiseRanker.forward computes in eval mod
 standardise, LayerNorm, Linear+ReLU per tower layer, the Linear head. A test holds the two equal.
 Importing torch costs ~1 s and ~700 MiB; this pass costs well under a millisecond per shoot.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -36,9 +37,13 @@ def check_state(config: MultiFeatureConfig, state: Mapping[str, np.ndarray]) -> 
     expected = expected_state(config)
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    wrong = [f"{key}: {tuple(np.shape(state[key]))} instead of {shape}" for key, shape in expected.items()
-             if key in state and tuple(np.shape(state[key])) != shape]
-    problems = ([f"missing {missing}"] if missing else []) + ([f"unexpected {unexpected}"] if unexpected else []) + wrong
+    wrong = [
+        f"{key}: {tuple(np.shape(state[key]))} instead of {shape}"
+        for key, shape in expected.items()
+        if key in state and tuple(np.shape(state[key])) != shape
+    ]
+    problems = [f"missing {missing}"] if missing else []
+    problems += ([f"unexpected {unexpected}"] if unexpected else []) + wrong
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -52,8 +57,10 @@ class NumpyRanker:
         f32 = {key: np.asarray(value, dtype=np.float32) for key, value in state.items()}
         self._mean, self._std = f32["feature_mean"], f32["feature_std"]
         self._norm = (f32["input_norm.weight"], f32["input_norm.bias"]) if config.use_layernorm else None
-        self._tower = [(f32[f"siamese_tower.{3 * i}.weight"].T.copy(), f32[f"siamese_tower.{3 * i}.bias"])
-                       for i in range(len(config.mlp_hidden_dims))]
+        self._tower = [
+            (f32[f"siamese_tower.{3 * i}.weight"].T.copy(), f32[f"siamese_tower.{3 * i}.bias"])
+            for i in range(len(config.mlp_hidden_dims))
+        ]
         self._head = (f32["comparison_head.weight"].T.copy(), f32["comparison_head.bias"])
 
     def encode(self, features: np.ndarray) -> np.ndarray:

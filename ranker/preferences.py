@@ -6,6 +6,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from ranker.paths import config_dir
 
@@ -94,7 +95,7 @@ def load(path: Path | None = None) -> Preferences:
     return prefs
 
 
-def _coerce(default, value):
+def _coerce(default: Any, value: Any) -> Any:
     """The JSON value as the default's type; bool is checked first because bool is an int."""
     if isinstance(default, bool):
         if not isinstance(value, bool):

@@ -7,6 +7,7 @@ rebuilds containers, numbers, strings and tensors and refuses every other global
 file cannot run code. Anything outside that list raises UnsupportedTorchFile (callers may fall
 back to torch.load(weights_only=True)).
 """
+
 from __future__ import annotations
 
 import collections
@@ -40,7 +41,7 @@ class UnsupportedTorchFile(ValueError):
 class _Storage:
     """One tensor storage: a flat NumPy array read lazily from the archive."""
 
-    def __init__(self, archive: zipfile.ZipFile, member: str, dtype: np.dtype, numel: int, order: str):
+    def __init__(self, archive: zipfile.ZipFile, member: str, dtype: type[np.generic], numel: int, order: str):
         self.archive, self.member, self.dtype, self.numel, self.order = archive, member, dtype, numel, order
         self._array: np.ndarray | None = None
 
@@ -55,8 +56,9 @@ class _Storage:
         return self._array
 
 
-def _rebuild_tensor(storage: _Storage, offset: int, size: tuple[int, ...], stride: tuple[int, ...],
-                    *_ignored: Any) -> np.ndarray:
+def _rebuild_tensor(
+    storage: _Storage, offset: int, size: tuple[int, ...], stride: tuple[int, ...], *_ignored: Any
+) -> np.ndarray:
     """torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])."""
     flat = storage.array()
     if not size:
@@ -66,8 +68,9 @@ def _rebuild_tensor(storage: _Storage, offset: int, size: tuple[int, ...], strid
         return np.zeros(size, dtype=flat.dtype)
     if offset < 0 or span > flat.size:
         raise UnsupportedTorchFile(f"a tensor of shape {tuple(size)} reaches past its storage")
-    view = np.lib.stride_tricks.as_strided(flat[offset:], shape=tuple(size),
-                                           strides=tuple(s * flat.itemsize for s in stride))
+    view = np.lib.stride_tricks.as_strided(
+        flat[offset:], shape=tuple(size), strides=tuple(s * flat.itemsize for s in stride)
+    )
     return np.array(view)  # a private, contiguous, writable copy
 
 

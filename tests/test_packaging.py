@@ -1,5 +1,6 @@
 """The wheel carries everything the app needs: built, installed into a fresh venv away from the checkout,
 it ranks a folder offline with the shipped default checkpoint."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,20 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(path, src / name)
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-          "-w", str(tmp / "dist"), str(src)])
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp / "dist"),
+            str(src),
+        ]
+    )
     (built,) = (tmp / "dist").glob("phototriage-*.whl")
     return built
 
@@ -83,8 +96,14 @@ def test_the_installed_wheel_ranks_offline_with_its_default(wheel, tmp_path):
     assert ranking["model"]["why"] == "shipped offline default"
     assert {burst["photos"][0]["path"].rsplit("/", 1)[-1] for burst in ranking["bursts"]} == set(best.values())
 
-    where = _run([str(python), "-c", "import ranker, phototriage_gui, ranker.paths as p; "
-                  "print(ranker.__file__, phototriage_gui.__file__, p.resource('icons', 'phototriage.svg'))"],
-                 cwd=tmp_path).stdout.split()
+    where = _run(
+        [
+            str(python),
+            "-c",
+            "import ranker, phototriage_gui, ranker.paths as p; "
+            "print(ranker.__file__, phototriage_gui.__file__, p.resource('icons', 'phototriage.svg'))",
+        ],
+        cwd=tmp_path,
+    ).stdout.split()
     assert all(Path(path).is_relative_to(site) for path in where), where
     assert Path(where[2]).is_file()

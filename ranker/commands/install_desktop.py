@@ -1,22 +1,27 @@
 """`phototriage install-desktop [--uninstall]`: the application-menu entry and icon for this user (Linux)."""
+
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
+from ranker.commands import Subparsers
 from ranker.commands.common import fail
 
 
-def register(sub) -> None:
-    parser = sub.add_parser("install-desktop",
-                            help="add PhotoTriage to the desktop's application menu (Linux, freedesktop.org)",
-                            description="Write phototriage.desktop to $XDG_DATA_HOME/applications and the icon "
-                                        "to $XDG_DATA_HOME/icons/hicolor/scalable/apps (~/.local/share by default).")
+def register(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "install-desktop",
+        help="add PhotoTriage to the desktop's application menu (Linux, freedesktop.org)",
+        description="Write phototriage.desktop to $XDG_DATA_HOME/applications and the icon "
+        "to $XDG_DATA_HOME/icons/hicolor/scalable/apps (~/.local/share by default).",
+    )
     parser.add_argument("--uninstall", action="store_true", help="remove the entry and icon again")
     parser.add_argument("--data-home", type=Path, metavar="DIR", help="instead of $XDG_DATA_HOME")
     parser.set_defaults(func=main)
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     from ranker import desktop
 
     try:

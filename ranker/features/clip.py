@@ -24,7 +24,9 @@ class ClipExtractor(TorchBackboneExtractor):
 
         # pretrained= a local file path: open_clip loads it with weights_only and never reaches the hub.
         model = open_clip.create_model(self.arch, pretrained=weights_path, device="cpu")
-        return model.visual
+        visual: torch.nn.Module = model.visual  # open_clip ships no type information
+        return visual
 
     def forward(self, module: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        return F.normalize(module(batch).float(), dim=-1)
+        embedding: torch.Tensor = module(batch)
+        return F.normalize(embedding.float(), dim=-1)

@@ -1,4 +1,5 @@
 """How backbone weights expect their input (size, mean, std): data in the registry, applied with torch."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,9 @@ class Preprocess:
         image = image.convert("RGB")
         w, h = image.size
         scale = self.image_size / min(w, h)
-        resized = image.resize((max(self.image_size, round(w * scale)), max(self.image_size, round(h * scale))),
-                               Image.Resampling.BICUBIC)
+        resized = image.resize(
+            (max(self.image_size, round(w * scale)), max(self.image_size, round(h * scale))), Image.Resampling.BICUBIC
+        )
         rw, rh = resized.size
         left, top = (rw - self.image_size) // 2, (rh - self.image_size) // 2
         crop = resized.crop((left, top, left + self.image_size, top + self.image_size))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 from PIL import Image
@@ -16,7 +18,7 @@ from ranker.paths import cache_dir
 WEIGHTLESS_METRICS = frozenset({"piqe", "entropy"})
 
 
-def _ready_marker(metric: str):
+def _ready_marker(metric: str) -> Path:
     return cache_dir() / "models" / f"pyiqa-{metric}.ready"
 
 
@@ -25,7 +27,7 @@ def _no_downloads(metric: str) -> Iterator[None]:
     """Make pyiqa fail at once instead of retrying an unreachable host for ~50 s."""
     from pyiqa.utils import download_util
 
-    def refuse(url, *args, **kwargs):
+    def refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
         raise ModelMissingError(
             f"pyiqa:{metric}: weights not cached ({url}). Run `phototriage models download pyiqa:{metric}`."
         )
@@ -69,7 +71,7 @@ class PyiqaMetricExtractor(FeatureExtractor):
         self.name = f"pyiqa:{metric}"
         self.version = "1"
         self._device_preference = device
-        self._model = None
+        self._model: Any = None
         self.lower_better: bool | None = None
 
     def __getstate__(self) -> dict:
@@ -83,7 +85,7 @@ class PyiqaMetricExtractor(FeatureExtractor):
                 f"{self.name}: weights not cached. Run `phototriage models download {self.name}`."
             )
 
-    def _metric(self):
+    def _metric(self) -> Any:  # a pyiqa metric module (pyiqa ships no type information)
         if self._model is None:
             self.check_available()
             import pyiqa

@@ -1,5 +1,6 @@
 """The one typed table of feature extractors: name → dimensions, version, weights, licence and a
 "module:Class" target imported on first use, so reading the table never imports torch."""
+
 from __future__ import annotations
 
 import difflib
@@ -58,7 +59,7 @@ class ExtractorSpec:
         if self.version is not None:
             return self.version
         if isinstance(self.target, str):
-            return str(getattr(self.target_class(), "version"))
+            return str(self.target_class().version)
         return get_extractor(self.name).version
 
     def is_ready(self) -> bool:
@@ -125,36 +126,100 @@ def register(spec: ExtractorSpec) -> ExtractorSpec:
 
 
 _MIT = "project (MIT)"
-register(ExtractorSpec("iqa", 4, "sharpness, exposure, colourfulness, contrast (hand-crafted)", _MIT,
-                       "ranker.features.iqa:IqaExtractor"))
-register(ExtractorSpec("noise", 1, "sensor noise σ, Immerkær estimator (hand-crafted)", _MIT,
-                       "ranker.features.iqa:NoiseExtractor"))
-register(ExtractorSpec("clipping", 2, "blown highlights and crushed shadows (hand-crafted)", _MIT,
-                       "ranker.features.iqa:ClippingExtractor"))
-register(ExtractorSpec("exposure_profile", 4, "brightness (EV), well-exposedness, highlight and shadow clipping "
-                       "(hand-crafted)", _MIT, "ranker.features.iqa:ExposureProfileExtractor"))
-register(ExtractorSpec("descriptor", 256, "16×16 appearance thumbnail for burst grouping", _MIT,
-                       "ranker.features.descriptor:DescriptorExtractor"))
-register(ExtractorSpec(
-    "clip", 512, "open_clip ViT-B-32 laion2b_s34b_b79k image embedding", CLIP_WEIGHTS.licence,
-    "ranker.features.clip:ClipExtractor", weights=CLIP_WEIGHTS,
-    validate=_require_keys("visual.conv1.weight", "visual.proj"), version=CLIP_VERSION, takes_device=True,
-    options=MappingProxyType({"name": "clip", "arch": "ViT-B-32", "dim": 512, "version": CLIP_VERSION,
-                              "weights": CLIP_WEIGHTS, "preprocess": CLIP_PREPROCESS}),
-))
-register(ExtractorSpec(
-    "cnn", 1024, "torchvision ResNet-50 layer3, global average pooled", CNN_WEIGHTS.licence,
-    "ranker.features.cnn:ResNetLayer3Extractor", weights=CNN_WEIGHTS,
-    validate=_require_keys("conv1.weight", "layer3.0.conv1.weight", "fc.weight"), version=CNN_VERSION,
-    takes_device=True,
-    options=MappingProxyType({"name": "cnn", "version": CNN_VERSION, "weights": CNN_WEIGHTS,
-                              "preprocess": CNN_PREPROCESS}),
-))
+register(
+    ExtractorSpec(
+        "iqa",
+        4,
+        "sharpness, exposure, colourfulness, contrast (hand-crafted)",
+        _MIT,
+        "ranker.features.iqa:IqaExtractor",
+    )
+)
+register(
+    ExtractorSpec(
+        "noise", 1, "sensor noise σ, Immerkær estimator (hand-crafted)", _MIT, "ranker.features.iqa:NoiseExtractor"
+    )
+)
+register(
+    ExtractorSpec(
+        "clipping",
+        2,
+        "blown highlights and crushed shadows (hand-crafted)",
+        _MIT,
+        "ranker.features.iqa:ClippingExtractor",
+    )
+)
+register(
+    ExtractorSpec(
+        "exposure_profile",
+        4,
+        "brightness (EV), well-exposedness, highlight and shadow clipping (hand-crafted)",
+        _MIT,
+        "ranker.features.iqa:ExposureProfileExtractor",
+    )
+)
+register(
+    ExtractorSpec(
+        "descriptor",
+        256,
+        "16×16 appearance thumbnail for burst grouping",
+        _MIT,
+        "ranker.features.descriptor:DescriptorExtractor",
+    )
+)
+register(
+    ExtractorSpec(
+        "clip",
+        512,
+        "open_clip ViT-B-32 laion2b_s34b_b79k image embedding",
+        CLIP_WEIGHTS.licence,
+        "ranker.features.clip:ClipExtractor",
+        weights=CLIP_WEIGHTS,
+        validate=_require_keys("visual.conv1.weight", "visual.proj"),
+        version=CLIP_VERSION,
+        takes_device=True,
+        options=MappingProxyType(
+            {
+                "name": "clip",
+                "arch": "ViT-B-32",
+                "dim": 512,
+                "version": CLIP_VERSION,
+                "weights": CLIP_WEIGHTS,
+                "preprocess": CLIP_PREPROCESS,
+            }
+        ),
+    )
+)
+register(
+    ExtractorSpec(
+        "cnn",
+        1024,
+        "torchvision ResNet-50 layer3, global average pooled",
+        CNN_WEIGHTS.licence,
+        "ranker.features.cnn:ResNetLayer3Extractor",
+        weights=CNN_WEIGHTS,
+        validate=_require_keys("conv1.weight", "layer3.0.conv1.weight", "fc.weight"),
+        version=CNN_VERSION,
+        takes_device=True,
+        options=MappingProxyType(
+            {"name": "cnn", "version": CNN_VERSION, "weights": CNN_WEIGHTS, "preprocess": CNN_PREPROCESS}
+        ),
+    )
+)
 
 
 def _pyiqa_spec(metric: str, description: str, licence: str) -> ExtractorSpec:
-    return ExtractorSpec(f"pyiqa:{metric}", 1, description, licence, "ranker.features.pyiqa_metric:PyiqaMetricExtractor",
-                         version=PYIQA_VERSION, options=MappingProxyType({"metric": metric}), takes_device=True)
+    target = "ranker.features.pyiqa_metric:PyiqaMetricExtractor"
+    return ExtractorSpec(
+        f"pyiqa:{metric}",
+        1,
+        description,
+        licence,
+        target,
+        version=PYIQA_VERSION,
+        options=MappingProxyType({"metric": metric}),
+        takes_device=True,
+    )
 
 
 register(_pyiqa_spec("piqe", "pyiqa PIQE (no weights needed)", "pyiqa (CC BY-NC-SA 4.0 code)"))

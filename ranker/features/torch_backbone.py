@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -56,11 +56,13 @@ class TorchBackboneExtractor(FeatureExtractor):
     @torch.inference_mode()
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         module = self.module()
+        device = self._device
+        assert device is not None  # module() chose it
         outputs = []
         for start in range(0, len(images), self.batch_size):
             batch = torch.stack([self.preprocess(image) for image in images[start:start + self.batch_size]])
-            with autocast(self._device):
-                features = self.forward(module, batch.to(self._device))
+            with autocast(device):
+                features = self.forward(module, batch.to(device))
             outputs.append(features.float().cpu().numpy())
         if not outputs:
             return np.zeros((0, self.dim), dtype=np.float32)

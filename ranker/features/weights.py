@@ -8,9 +8,9 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Generator
 
 from ranker.errors import ModelMissingError, WeightsVerificationError
 from ranker.paths import cache_dir
@@ -148,6 +148,6 @@ def download(
             try:
                 step = next(steps)
             except StopIteration as stop:
-                return stop.value
+                return Path(stop.value)
             bar.total, bar.n = step.total, step.done
             bar.refresh()

@@ -1,4 +1,5 @@
 """The app's first window appears without torch (or any model library) being imported."""
+
 from __future__ import annotations
 
 from tests.ranker.test_cli import loaded_after

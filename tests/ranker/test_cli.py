@@ -1,4 +1,5 @@
 """Start-up (ranker/cli.py): commands that need no model never import torch, and the help table stays true."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ def loaded_after(code: str, env_extra: dict | None = None, timeout: int = 120) -
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=timeout, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     line = [x for x in result.stdout.splitlines() if x.startswith("LOADED=")][-1]
-    heavy, commands = json.loads(line[len("LOADED="):])
+    heavy, commands = json.loads(line[len("LOADED=") :])
     return {"loaded": heavy, "commands": commands, "stdout": result.stdout, "stderr": result.stderr}
 
 
@@ -39,8 +40,18 @@ def run_cli(args: list[str]) -> str:
     )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["models"], ["rank", "--help"], ["models", "personal", "list"],
-                                  ["export", "--help"], ["learn", "--help"], ["install-desktop", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["models"],
+        ["rank", "--help"],
+        ["models", "personal", "list"],
+        ["export", "--help"],
+        ["learn", "--help"],
+        ["install-desktop", "--help"],
+    ],
+)
 def test_commands_that_need_no_model_import_no_torch(args):
     probe = loaded_after(run_cli(args))
     assert probe["loaded"] == [], f"{args} imported {probe['loaded']}"

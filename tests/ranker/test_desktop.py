@@ -1,4 +1,5 @@
 """`phototriage install-desktop`: a valid freedesktop.org entry and icon in the user's data dir (ranker/desktop.py)."""
+
 from __future__ import annotations
 
 import configparser

@@ -1,4 +1,5 @@
 """The NumPy scoring pass gives the torch model's scores (ranker/numpy_ranker.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,13 @@ from ranker.numpy_ranker import NumpyRanker, check_state, expected_state
 
 CONFIGS = [
     dict(use_clip=False, use_cnn_features=False, mlp_hidden_dims=(16, 8)),
-    dict(use_clip=False, use_cnn_features=False, extra_features=("noise",), burst_context=("exposure_profile",),
-         mlp_hidden_dims=(32, 16, 8)),
+    dict(
+        use_clip=False,
+        use_cnn_features=False,
+        extra_features=("noise",),
+        burst_context=("exposure_profile",),
+        mlp_hidden_dims=(32, 16, 8),
+    ),
     dict(use_clip=True, use_cnn_features=False, use_layernorm=False, mlp_hidden_dims=(24,)),
     dict(),  # the seed's full 1540-d layout, 512 → 256
 ]

@@ -1,4 +1,5 @@
 """Shipped files are found through importlib.resources, the same way in a checkout and an install (ranker/paths.py)."""
+
 from __future__ import annotations
 
 import importlib.resources

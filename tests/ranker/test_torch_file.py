@@ -1,4 +1,5 @@
 """Reading torch.save files without torch, and refusing anything but data (ranker/torch_file.py)."""
+
 from __future__ import annotations
 
 import collections
