@@ -455,6 +455,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--startup-only", action="store_true",
                         help="only command start-up and the cached re-rank of --startup-photos (benchmarks/startup.py)")
     parser.add_argument("--startup-photos", type=int, default=150, help="shoot size of the cached re-rank timing")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also time the start-up of another checkout's code (e.g. an older commit), interleaved")
     args = parser.parse_args(argv)
     w, _, h = args.dng_size.partition("x")
     args.dng_size = (int(w) // 2 * 2, int(h) // 2 * 2)
@@ -490,7 +492,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     from benchmarks.startup import startup_benchmarks, startup_report
 
     log(f"start-up and cached re-rank of {args.startup_photos} photos ...")
-    results["startup"] = startup_benchmarks(make_shoot(cache, args.startup_photos, bursts), args.repeats)
+    results["startup"] = startup_benchmarks(make_shoot(cache, args.startup_photos, bursts), args.repeats,
+                                            args.baseline)
     if args.startup_only:
         print(startup_report(results["startup"]))
         write_json(args.json, results)

@@ -105,3 +105,18 @@ def test_cached_rerank_with_the_default_imports_no_torch(tmp_path):
     ranking = json.loads((tmp_path / "r.json").read_text())
     tops = {burst["photos"][0]["path"].rsplit("/", 1)[-1] for burst in ranking["bursts"]}
     assert tops == set(best.values())
+
+
+def test_the_entry_point_gives_numpy_one_blas_thread_unless_the_user_chose():
+    code = run_cli(["--help"]) + "import os; print('BLAS', os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert "BLAS 1" in result.stdout
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "OPENBLAS_NUM_THREADS": "3"},
+    )
+    assert "BLAS 3" in result.stdout
