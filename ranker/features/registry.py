@@ -39,11 +39,15 @@ class ExtractorSpec:
     #: the target takes a `device` keyword (backbones and pyiqa metrics do; hand-crafted ones do not)
     takes_device: bool = False
 
-    def target_class(self) -> Callable[..., FeatureExtractor]:
+    def target_class(self) -> type[FeatureExtractor]:
+        """The class a "module:Class" target names, imported now (a callable target has none)."""
         if not isinstance(self.target, str):
-            return self.target
+            raise TypeError(f"{self.name}: its target is a callable, not a class")
         module, _, attribute = self.target.partition(":")
-        return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+        cls = getattr(importlib.import_module(module), attribute)
+        if not (isinstance(cls, type) and issubclass(cls, FeatureExtractor)):
+            raise TypeError(f"{self.name}: {self.target} is not a FeatureExtractor class")
+        return cls
 
     def create(self, device: str = "auto") -> FeatureExtractor:
         """A new extractor; backbones still load their weights only when first used."""
