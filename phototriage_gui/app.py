@@ -38,7 +38,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_app(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "phototriage"])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else "phototriage"])
     app.setApplicationName("PhotoTriage")
     app.setOrganizationName("PhotoTriage")
     app.setStyle("Fusion")
