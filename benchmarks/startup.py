@@ -26,6 +26,8 @@ HEAVY = ("torch", "torchvision", "open_clip", "pyiqa")
 _SCORING_PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
+from ranker.blas_threads import limit_blas_threads
+limit_blas_threads()  # as the entry points do
 from ranker.catalog import Catalog
 from ranker.active_model import resolve_model
 from ranker.pipeline import photo_inputs, shoot_key
