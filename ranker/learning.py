@@ -501,11 +501,11 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
         checkpoint = base
     else:
         checkpoint = load_checkpoint(base)
-    layout = checkpoint.model.config.feature_layout
+    layout = checkpoint.config.feature_layout
     check_cancel(cancel)
 
     photo_ids = sorted({pid for p in pairs for pid in (p.winner, p.loser)})
-    rows, features, missing = _feature_rows(catalog, photo_ids, checkpoint.model.config)
+    rows, features, missing = _feature_rows(catalog, photo_ids, checkpoint.config)
     if missing:
         lost = [p for p in pairs if p.winner in missing or p.loser in missing]
         for pair in lost:
