@@ -6,9 +6,12 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ranker.paths import config_dir
+
+if TYPE_CHECKING:
+    from ranker.xmp_style import XmpStyle
 
 FILENAME = "preferences.json"
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -44,7 +47,7 @@ class Preferences:
             raise ValueError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
         self.xmp_style()  # validates the sidecar style and pick expression
 
-    def xmp_style(self):
+    def xmp_style(self) -> XmpStyle:
         """The library's sidecar style and pick expression (ranker.xmp_style.XmpStyle)."""
         from ranker.xmp_style import XmpStyle
 

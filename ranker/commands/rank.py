@@ -103,7 +103,7 @@ def read_back_lines(ranking: ShootRanking) -> list[str]:
     return lines
 
 
-def sync_sidecars(ranking: ShootRanking, catalog, folder: Path, enabled: bool = True) -> None:
+def sync_sidecars(ranking: ShootRanking, catalog: Catalog, folder: Path, enabled: bool = True) -> None:
     """Rewrite the sidecars of read-back conflicts the catalog won (its decision is the newer one)."""
     from ranker import preferences
     from ranker.writeback import won_here, write_back

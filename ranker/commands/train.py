@@ -238,8 +238,9 @@ def extract_features(splits: dict[str, SplitPairs], config: MultiFeatureConfig, 
                     continue
                 path = folder / name
                 known = catalog.known_file(path)
-                if known is not None:
-                    fingerprints[(image_dir, name)] = catalog.photo(known[0]).fingerprint
+                analysed = catalog.photo(known[0]).fingerprint if known is not None else None
+                if analysed is not None:
+                    fingerprints[(image_dir, name)] = analysed
                 elif path.is_file():  # a byte-identical copy of another photo: the catalog keeps one path
                     fingerprints[(image_dir, name)] = fingerprint(path)
                 else:

@@ -74,7 +74,7 @@ class PyiqaMetricExtractor(FeatureExtractor):
         self._model: Any = None
         self.lower_better: bool | None = None
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # A copy sent to another process (a cluster worker) builds its own metric on its own device.
         return {**self.__dict__, "_model": None}
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,7 +33,7 @@ class TorchBackboneExtractor(FeatureExtractor):
     def check_available(self) -> None:
         self.weights.require()
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # A copy sent to another process (a cluster worker) loads its own module on its own device.
         return {**self.__dict__, "_module": None, "_device": None}
 
