@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := build/demo-shoot
 
-.PHONY: run test install install-test demo benchmark clean
+.PHONY: run test check lint typecheck install install-test install-dev demo benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -e '.[test,cluster]'
 	touch $@
 
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -e '.[test,dev]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-dev: $(VENV)/.installed-dev
 
 $(DEMO): | $(VENV)/.installed
 	$(BIN)/phototriage demo $(DEMO)
@@ -33,6 +38,22 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static checks: ruff (lint, import order, formatting) and mypy (strict on ranker/, basic on the GUI),
+# configured in pyproject.toml. Every step runs; the target fails if any of them found something.
+check: $(VENV)/.installed-dev
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
 
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.ranking --quick

@@ -102,7 +102,7 @@ def writer_rate(photos: int, batch: int) -> dict:
     from ranker.features.registry import get_extractor
 
     checkpoint, _ = resolve_model(None)
-    names = list(dict.fromkeys([*checkpoint.model.config.extractor_names, "descriptor"]))
+    names = list(dict.fromkeys([*checkpoint.config.extractor_names, "descriptor"]))
     extractors = [get_extractor(name, "cpu") for name in names]
     rng = np.random.default_rng(0)
     vectors = {e.name: rng.random((photos, e.dim), dtype=np.float32) for e in extractors}

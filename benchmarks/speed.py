@@ -2,6 +2,7 @@
 
     python -m benchmarks.speed [--quick] [--json FILE] [--device cpu|cuda|auto]
 
+Start-up is timed as whole processes (benchmarks/startup.py; `--startup-only` runs just that).
 Benchmark shoots are generated once into build/bench-photos (gitignored): camera-like JPEGs
 (1600-2400 px long side, quality 90, mild sensor grain, EXIF capture times in bursts of 5) made
 from the photographs bundled with scikit-image. Every file has its own EXIF, so no two share a
@@ -421,6 +422,10 @@ def report(results: dict) -> str:
                      if "first_vs_decode_fastest" in ratios else ""),
                   f"- first run / second run = **{ratios['second_speedup']:.1f}×** (target ≥ 5): "
                   f"{'met' if ratios['second_speedup'] >= 5 else 'NOT met'}"]
+    if "startup" in results:
+        from benchmarks.startup import startup_report
+
+        lines += ["", startup_report(results["startup"])]
     return "\n".join(lines)
 
 
@@ -447,6 +452,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--grouping-sizes", help="photo counts for the grouping-only timing "
                         "(default 1000,10000,100000; --quick 1000,10000)")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--startup-only", action="store_true",
+                        help="only command start-up and the cached re-rank of --startup-photos (benchmarks/startup.py)")
+    parser.add_argument("--startup-photos", type=int, default=150, help="shoot size of the cached re-rank timing")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also time the start-up of another checkout's code (e.g. an older commit), interleaved")
     args = parser.parse_args(argv)
     w, _, h = args.dng_size.partition("x")
     args.dng_size = (int(w) // 2 * 2, int(h) // 2 * 2)
@@ -479,6 +489,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
     results["photos"] = (f"{len(bursts) * FRAMES_PER_BURST} distinct camera-like JPEGs "
                          f"({min(long_sides)}-{max(long_sides)} px, q{JPEG_QUALITY}, grain σ={GRAIN_SIGMA}) "
                          f"repeated with unique EXIF in {cache}")
+    from benchmarks.startup import startup_benchmarks, startup_report
+
+    log(f"start-up and cached re-rank of {args.startup_photos} photos ...")
+    results["startup"] = startup_benchmarks(make_shoot(cache, args.startup_photos, bursts), args.repeats,
+                                            args.baseline)
+    if args.startup_only:
+        print(startup_report(results["startup"]))
+        write_json(args.json, results)
+        return results
     sample = [p for burst in bursts for p in burst][:args.sample]
     workers = min(4, os.cpu_count() or 2)
     with tempfile.TemporaryDirectory(prefix="phototriage-bench-speed-") as work:

@@ -5,6 +5,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ranker.blas_threads import limit_blas_threads
+
+    limit_blas_threads()  # before anything imports NumPy
     argv = list(sys.argv[1:] if argv is None else argv)
     from ranker.cli import COMMANDS
 

@@ -5,8 +5,10 @@ import argparse
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
+
+from ranker.paths import resource
 
 
 def dark_palette() -> QPalette:
@@ -36,10 +38,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_app(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "phototriage"])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else "phototriage"])
     app.setApplicationName("PhotoTriage")
     app.setOrganizationName("PhotoTriage")
     app.setStyle("Fusion")
+    # The window's icon, and the desktop entry it belongs to (Wayland matches windows to menu entries by it).
+    app.setWindowIcon(QIcon(str(resource("icons", "phototriage.svg"))))
+    app.setDesktopFileName("phototriage")
     app.setPalette(dark_palette())
     from phototriage_gui.main_window import MainWindow  # after QApplication: widgets need it
 

@@ -2,12 +2,12 @@
 
 #: re-exported for the seed's loading snippet (`from ranker import MultiFeatureConfig, ...`), resolved on
 #: first use so that `import ranker` stays light (ranker.model imports torch)
-_LAZY = {"MultiFeatureConfig": "ranker.model", "MultiFeaturePairwiseRanker": "ranker.model"}
+_LAZY = {"MultiFeatureConfig": "ranker.model_config", "MultiFeaturePairwiseRanker": "ranker.model"}
 
 __all__ = ["MultiFeatureConfig", "MultiFeaturePairwiseRanker"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 

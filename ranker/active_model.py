@@ -72,6 +72,4 @@ def resolve_model(explicit: Path | str | None = None) -> tuple[LoadedCheckpoint,
 
 def _require_backbones(checkpoint: LoadedCheckpoint) -> None:
     for feature in checkpoint.feature_set:
-        from ranker.features.registry import get_extractor
-
-        get_extractor(feature["name"]).check_available()
+        get_spec(feature["name"]).require()  # a cache check: no backbone is imported or loaded

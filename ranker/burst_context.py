@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from ranker.model_config import MultiFeatureConfig
+
 
 def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.ndarray:
     """(N, d) per-photo values → (N, 2d): [value − burst median, |value − burst median|].
@@ -24,7 +26,7 @@ def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.
     return np.concatenate([deviation, np.abs(deviation)], axis=1)
 
 
-def model_rows(config, features_of: Callable[[list[tuple[str, int]]], np.ndarray],
+def model_rows(config: MultiFeatureConfig, features_of: Callable[[list[tuple[str, int]]], np.ndarray],
                bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
     """A MultiFeatureConfig's input rows: `features_of(layout)` gives the (N, dims) features of a
     [(extractor, dim)] layout; burst-context features follow as deviations within `bursts` (row lists)."""

@@ -1,37 +1,64 @@
-"""Save and load ranker checkpoints with everything needed to trust them: architecture, feature set, training config."""
+"""Save and load ranker checkpoints with everything needed to trust them: architecture, feature set, training config.
+
+Loading needs no torch: the file is read with ranker.torch_file (an allow-list unpickler) and scored
+with ranker.numpy_ranker; the torch module is built only when something trains or fine-tunes it.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 
-from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
+from ranker import torch_file
+from ranker.errors import CheckpointError
+from ranker.model_config import MultiFeatureConfig
+from ranker.numpy_ranker import NumpyRanker, check_state
+
+if TYPE_CHECKING:
+    from ranker.model import MultiFeaturePairwiseRanker
+
+__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "LoadedCheckpoint", "feature_set_of", "load_checkpoint",
+           "save_checkpoint"]
 
 #: Bumped when the payload layout changes; older layouts are refused with a clear message.
 CHECKPOINT_FORMAT = 2
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint that cannot be used; the message names the file, the reason and what to do."""
-
-    def __init__(self, path: Path | str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = Path(path)
-        self.reason = reason
-
-
 @dataclass
 class LoadedCheckpoint:
-    model: MultiFeaturePairwiseRanker
     path: Path
-    feature_set: list[dict]  # [{"name", "version", "dim"(, "burst_context": True)}] in input order
-    metadata: dict
-    training_config: dict
-    info: dict  # free-form provenance: how it was made, held-out agreement, ...
+    config: MultiFeatureConfig
+    #: the weights as float32 NumPy arrays, keyed like MultiFeaturePairwiseRanker.state_dict()
+    state: dict[str, np.ndarray]
+    feature_set: list[dict[str, Any]]  # [{"name", "version", "dim"(, "burst_context": True)}] in input order
+    metadata: dict[str, Any]
+    training_config: dict[str, Any]
+    info: dict[str, Any]  # free-form provenance: how it was made, held-out agreement, ...
+
+    @functools.cached_property
+    def scorer(self) -> NumpyRanker:
+        return NumpyRanker(self.config, self.state)
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """(N, input_dim) model inputs → (N,) scores, without torch."""
+        return self.scorer(features)
+
+    @functools.cached_property
+    def model(self) -> MultiFeaturePairwiseRanker:
+        """The torch module (eval mode), built on first use: training and fine-tuning need it, scoring does not."""
+        import torch
+
+        from ranker.model import MultiFeaturePairwiseRanker
+
+        model = MultiFeaturePairwiseRanker(self.config)
+        model.load_state_dict({key: torch.from_numpy(np.array(value)) for key, value in self.state.items()})
+        return model.eval()
 
     @property
     def feature_labels(self) -> list[str]:
@@ -44,7 +71,7 @@ class LoadedCheckpoint:
         return f"{self.info.get('name', self.path.stem)} ({'+'.join(self.feature_labels)})"
 
 
-def feature_set_of(config: MultiFeatureConfig) -> list[dict]:
+def feature_set_of(config: MultiFeatureConfig) -> list[dict[str, Any]]:
     """The exact features a model consumes, with the extractor versions current in this install."""
     from ranker.features.registry import get_spec
 
@@ -63,14 +90,16 @@ def _input_entries(config: MultiFeatureConfig) -> list[tuple[str, int, bool]]:
 
 
 def _extractor_version(name: str) -> str:
-    from ranker.features.registry import get_extractor
+    from ranker.features.registry import feature_version
 
-    return get_extractor(name).version
+    return feature_version(name)
 
 
-def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker, training_config: dict | None = None,
-                    info: dict | None = None) -> Path:
+def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker,
+                    training_config: dict[str, Any] | None = None, info: dict[str, Any] | None = None) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves a half-written model behind."""
+    import torch
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -81,7 +110,7 @@ def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker, trainin
         "feature_set": feature_set_of(model.config),
         "normalization": {"mean": model.feature_mean.tolist(), "std": model.feature_std.tolist()},
         "training_config": dict(training_config or {}),
-        "info": {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **(info or {})},
+        "info": {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **(info or {})},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
@@ -99,10 +128,7 @@ def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedChec
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "no such checkpoint file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for foreign or damaged files
-        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({exc.__class__.__name__}: {exc})") from exc
+    payload = _read(path)
     if not isinstance(payload, dict) or "model_state_dict" not in payload:
         raise CheckpointError(path, "not a PhotoTriage checkpoint (no model_state_dict)")
     architecture = payload.get("architecture") or {}
@@ -132,11 +158,41 @@ def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedChec
                     path, f"it was trained on {feature['name']} features version {feature['version']}, but this "
                     f"install computes version {current}; its scores would be meaningless. Retrain it."
                 )
-    model = MultiFeaturePairwiseRanker(config)
+    state = payload["model_state_dict"]
     try:
-        model.load_state_dict(payload["model_state_dict"])
-    except RuntimeError as exc:
+        if not isinstance(state, dict) or not all(isinstance(v, np.ndarray) for v in state.values()):
+            raise ValueError("model_state_dict is not a mapping of tensors")
+        check_state(config, state)
+    except ValueError as exc:
         raise CheckpointError(path, f"weights do not fit the recorded architecture ({exc})") from exc
-    model.eval()
-    return LoadedCheckpoint(model, path, feature_set, architecture, dict(payload.get("training_config") or {}),
+    return LoadedCheckpoint(path, config, {key: np.asarray(v, dtype=np.float32) for key, v in state.items()},
+                            feature_set, architecture, dict(payload.get("training_config") or {}),
                             dict(payload.get("info") or {}))
+
+
+def _read(path: Path) -> Any:
+    """The payload with tensors as NumPy arrays: torch-free when the file holds only what
+    save_checkpoint writes; anything else goes through torch.load(weights_only=True), which decides."""
+    try:
+        return torch_file.load(path)
+    except torch_file.UnsupportedTorchFile:
+        pass
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read it ({exc.strerror or exc})") from exc
+    import torch
+
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for foreign or damaged files
+        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({exc.__class__.__name__}: {exc})") from exc
+    return _to_numpy(payload, torch.Tensor)
+
+
+def _to_numpy(value: Any, tensor_type: Any) -> Any:
+    if isinstance(value, tensor_type):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {key: _to_numpy(item, tensor_type) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(item, tensor_type) for item in value)
+    return value

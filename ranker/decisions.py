@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 FLAGS = (None, "pick", "reject")
 LABELS = (None, "red", "yellow", "green", "blue", "purple")
@@ -27,5 +28,5 @@ class Decision:
     def is_empty(self) -> bool:
         return self.flag is None and self.rating == 0 and self.label is None
 
-    def with_(self, **changes) -> "Decision":
+    def with_(self, **changes: Any) -> Decision:
         return replace(self, **changes)

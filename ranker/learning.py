@@ -13,10 +13,11 @@ import math
 import os
 import threading
 import time
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Generator, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,6 +25,8 @@ import torch
 from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint, load_checkpoint
 from ranker.decisions import Decision
+from ranker.model import MultiFeaturePairwiseRanker
+from ranker.model_config import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
 from ranker.training import PairSet, TrainConfig, TrainResult, score_features, train_pairs
 
@@ -126,7 +129,7 @@ def read_choices_file(path: Path | str, catalog: Catalog, base: Path | str | Non
             continue
         try:
             record = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             problems.append(Problem(where, f"not a JSON object ({exc.msg})"))
             continue
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str) and record.get(k)
@@ -217,7 +220,7 @@ def merge_pairs(*groups: Iterable[TrainingPair]) -> tuple[list[TrainingPair], li
                 implied.setdefault(pair.key, pair)
     merged: list[TrainingPair] = []
     problems: list[Problem] = []
-    for key, statements in explicit.items():
+    for statements in explicit.values():
         if len({p.winner for p in statements}) > 1:
             origins = ", ".join(p.origin for p in statements)
             for pair in statements:
@@ -291,7 +294,7 @@ class FineTuneResult:
     technical: float | None = None  # share of fresh blur/noise twin checks the new model still passes
     p_value: float = 1.0
     seconds: float = 0.0
-    history: list[dict] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 class NotEnoughPairs(ValueError):
@@ -373,7 +376,8 @@ def technical_twins(features: np.ndarray, layout: Sequence[tuple[str, int]], row
     return np.asarray(twins, dtype=np.float32).reshape(len(twins), features.shape[1]), originals
 
 
-def technical_agreement(old, new, features: np.ndarray, layout, seed: int) -> float | None:
+def technical_agreement(old: MultiFeaturePairwiseRanker, new: MultiFeaturePairwiseRanker, features: np.ndarray,
+                        layout: Sequence[tuple[str, int]], seed: int) -> float | None:
     """Share of fresh technical twin pairs the old model orders correctly that the new one still does
     (None when the feature set has no technical features, or the old model gets none right)."""
     twins, originals = technical_twins(features, layout, range(len(features)), np.random.default_rng(seed))
@@ -388,7 +392,7 @@ def technical_agreement(old, new, features: np.ndarray, layout, seed: int) -> fl
     return float((new_scores[originals] > new_scores[twin_rows])[valid].mean())
 
 
-def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config,
+def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatureConfig,
                   ) -> tuple[dict[int, int], np.ndarray, list[int]]:
     """({photo id: row}, model input rows (burst-relative parts against the stored bursts), ids without
     cached features for this model)."""
@@ -400,7 +404,8 @@ def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config,
     except (LookupError, KeyError):  # some photo (or a burst mate) lacks features: find which, keep the rest
         pass
     rows: dict[int, int] = {}
-    vectors, missing = [], []
+    vectors: list[np.ndarray] = []
+    missing: list[int] = []
     for photo_id in photo_ids:
         try:
             vector = photo_inputs(catalog, [photo_id], config)[0]
@@ -413,11 +418,12 @@ def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config,
 
 
 def _pair_set(features: np.ndarray, rows: Mapping[int, int], pairs: Sequence[TrainingPair]) -> PairSet:
-    return PairSet(features, [rows[p.winner] for p in pairs], [rows[p.loser] for p in pairs],
-                   [p.weight for p in pairs])
+    return PairSet(features, np.array([rows[p.winner] for p in pairs], dtype=np.int64),
+                   np.array([rows[p.loser] for p in pairs], dtype=np.int64),
+                   np.array([p.weight for p in pairs], dtype=np.float32))
 
 
-def _agreement(model, pairs: PairSet) -> tuple[float, float]:
+def _agreement(model: MultiFeaturePairwiseRanker, pairs: PairSet) -> tuple[float, float]:
     """(share, count) of pairs whose winner scores higher; ties count half; unweighted."""
     if len(pairs) == 0:
         return float("nan"), 0.0
@@ -427,7 +433,8 @@ def _agreement(model, pairs: PairSet) -> tuple[float, float]:
     return correct / len(pairs), correct
 
 
-def _train(model, train: PairSet, config: TrainConfig, cancel: threading.Event | None) -> TrainResult:
+def _train(model: MultiFeaturePairwiseRanker, train: PairSet, config: TrainConfig,
+           cancel: threading.Event | None) -> TrainResult:
     """ranker.training.train_pairs itself (the trainer's code path), cancellable between batches."""
     threads = torch.get_num_threads()
     # The head sees batches of a few dozen 256-d rows: intra-op threads only add synchronisation there
@@ -472,7 +479,7 @@ def collect_pairs(catalog: Catalog, *, from_catalog: bool = True, choices_file: 
 
 def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCheckpoint | Path | str | None = None,
               config: FineTuneConfig = FineTuneConfig(), cancel: threading.Event | None = None,
-              problems: Sequence[Problem] = (), info: dict | None = None,
+              problems: Sequence[Problem] = (), info: dict[str, Any] | None = None,
               ) -> Generator[Progress, None, FineTuneResult]:
     """Fine-tune `base` (default: the active model) on the user's pairs; yields Progress, returns FineTuneResult.
 
@@ -494,11 +501,11 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
         checkpoint = base
     else:
         checkpoint = load_checkpoint(base)
-    layout = checkpoint.model.config.feature_layout
+    layout = checkpoint.config.feature_layout
     check_cancel(cancel)
 
     photo_ids = sorted({pid for p in pairs for pid in (p.winner, p.loser)})
-    rows, features, missing = _feature_rows(catalog, photo_ids, checkpoint.model.config)
+    rows, features, missing = _feature_rows(catalog, photo_ids, checkpoint.config)
     if missing:
         lost = [p for p in pairs if p.winner in missing or p.loser in missing]
         for pair in lost:
@@ -587,7 +594,7 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
 
 
 # -- what to ask next ---------------------------------------------------------------------------
-def _bursts_of(candidates) -> list[list[tuple[int, float]]]:
+def _bursts_of(candidates: Any) -> list[list[tuple[int, float]]]:
     """Normalise what next_pairs accepts into bursts of (photo id, score)."""
     if isinstance(candidates, Mapping):
         return [[(int(pid), float(s)) for pid, s in candidates.items()]]
@@ -603,7 +610,8 @@ def _bursts_of(candidates) -> list[list[tuple[int, float]]]:
     return [[(int(pid), float(s)) for pid, s in items]]  # (id, score) pairs
 
 
-def next_pairs(candidates, decided: Iterable = (), k: int = 1, top: int = 4) -> list[tuple[int, int]]:
+def next_pairs(candidates: Any, decided: Iterable[Iterable[Any]] = (), k: int = 1,
+               top: int = 4) -> list[tuple[int, int]]:
     """The k pairs the model is least sure about, to offer in the compare view next.
 
     `candidates`: a RankedBurst, a ShootRanking or a sequence of RankedBurst (pairs never cross bursts),

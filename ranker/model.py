@@ -1,103 +1,14 @@
 """The seed's Siamese ranker: frozen features → shared tower → 256-d embedding → one score per photo."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
+from ranker.model_config import MultiFeatureConfig
 
-@dataclass
-class MultiFeatureConfig:
-    """Which frozen features feed the ranker and the tower's shape (seed defaults: all three, 512 → 256)."""
-
-    use_clip: bool = True
-    use_cnn_features: bool = True
-    use_iqa_features: bool = True
-    #: more registered extractors appended after the seed's three, e.g. ("noise", "pyiqa:piqe")
-    extra_features: tuple[str, ...] = ()
-    clip_dim: int = 512
-    cnn_dim: int = 1024
-    iqa_dim: int = 4
-    #: dimension of each extra feature, in the same order as extra_features
-    extra_dims: tuple[int, ...] = ()
-    #: registered extractors fed as each photo's deviation from its burst's median (signed, then absolute),
-    #: after the per-photo features: one frame cannot tell a dark scene exposed right from a frame of it
-    #: overexposed by a stop, the burst can (ranker.burst_context)
-    burst_context: tuple[str, ...] = ()
-    #: dimension of each burst_context feature, in the same order
-    context_dims: tuple[int, ...] = ()
-    mlp_hidden_dims: tuple[int, ...] = (512, 256)
-    dropout: float = 0.3
-    use_layernorm: bool = True
-
-    def __post_init__(self) -> None:
-        self.extra_features = tuple(self.extra_features)
-        self.mlp_hidden_dims = tuple(int(d) for d in self.mlp_hidden_dims)
-        if not self.extra_dims and self.extra_features:
-            from ranker.features.registry import get_spec
-
-            self.extra_dims = tuple(get_spec(name).dim for name in self.extra_features)
-        self.extra_dims = tuple(self.extra_dims)
-        if len(self.extra_dims) != len(self.extra_features):
-            raise ValueError("extra_dims must give one dimension per extra feature")
-        self.burst_context = tuple(self.burst_context)
-        if not self.context_dims and self.burst_context:
-            from ranker.features.registry import get_spec
-
-            self.context_dims = tuple(get_spec(name).dim for name in self.burst_context)
-        self.context_dims = tuple(int(d) for d in self.context_dims)
-        if len(self.context_dims) != len(self.burst_context):
-            raise ValueError("context_dims must give one dimension per burst_context feature")
-        if not self.mlp_hidden_dims:
-            raise ValueError("mlp_hidden_dims needs at least one layer (its last entry is the embedding size)")
-        if not self.feature_names:
-            raise ValueError("the feature set is empty: enable at least one of clip, cnn, iqa or an extra feature")
-
-    @property
-    def feature_layout(self) -> list[tuple[str, int]]:
-        """(extractor name, dimension) in the order features are concatenated."""
-        layout = []
-        if self.use_clip:
-            layout.append(("clip", self.clip_dim))
-        if self.use_cnn_features:
-            layout.append(("cnn", self.cnn_dim))
-        if self.use_iqa_features:
-            layout.append(("iqa", self.iqa_dim))
-        layout.extend(zip(self.extra_features, self.extra_dims))
-        return layout
-
-    @property
-    def feature_names(self) -> list[str]:
-        return [name for name, _ in self.feature_layout]
-
-    @property
-    def context_layout(self) -> list[tuple[str, int]]:
-        """(extractor name, dimension) of the burst-relative features, in input order after feature_layout."""
-        return list(zip(self.burst_context, self.context_dims))
-
-    @property
-    def extractor_names(self) -> list[str]:
-        """Every extractor a photo needs before this model can score it."""
-        return list(dict.fromkeys([*self.feature_names, *self.burst_context]))
-
-    @property
-    def input_dim(self) -> int:
-        # each context feature enters twice: its signed deviation and its size
-        return sum(dim for _, dim in self.feature_layout) + 2 * sum(self.context_dims)
-
-    @property
-    def embedding_dim(self) -> int:
-        return self.mlp_hidden_dims[-1]
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["extra_features"] = list(self.extra_features)
-        data["extra_dims"] = list(self.extra_dims)
-        data["mlp_hidden_dims"] = list(self.mlp_hidden_dims)
-        data["burst_context"] = list(self.burst_context)
-        data["context_dims"] = list(self.context_dims)
-        return data
+__all__ = ["MultiFeatureConfig", "MultiFeaturePairwiseRanker"]
 
 
 class MultiFeaturePairwiseRanker(nn.Module):
@@ -106,6 +17,9 @@ class MultiFeaturePairwiseRanker(nn.Module):
     Input standardisation (feature_mean / feature_std) lives in buffers, so it is saved with the
     weights and the checkpoint alone reproduces every score.
     """
+
+    feature_mean: torch.Tensor  # buffers, registered in __init__
+    feature_std: torch.Tensor
 
     def __init__(self, config: MultiFeatureConfig | None = None):
         super().__init__()
@@ -130,17 +44,19 @@ class MultiFeaturePairwiseRanker(nn.Module):
     def encode(self, features: torch.Tensor) -> torch.Tensor:
         """(N, input_dim) frozen features → (N, embedding_dim) embeddings from the shared tower."""
         x = (features - self.feature_mean) / self.feature_std
-        return self.siamese_tower(self.input_norm(x))
+        embedding: torch.Tensor = self.siamese_tower(self.input_norm(x))
+        return embedding
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """(N, input_dim) → (N,) scores; higher is better."""
-        return self.comparison_head(self.encode(features)).squeeze(-1)
+        scores: torch.Tensor = self.comparison_head(self.encode(features))
+        return scores.squeeze(-1)
 
     def compare(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
         """P(first preferred over second) for each row, through the same tower."""
         return torch.sigmoid(self(first) - self(second))
 
-    def get_architecture_metadata(self) -> dict:
+    def get_architecture_metadata(self) -> dict[str, Any]:
         cfg = self.config
         dims = {name: dim for name, dim in cfg.feature_layout}
         hidden = " → ".join(str(d) for d in cfg.mlp_hidden_dims)

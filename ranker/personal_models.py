@@ -9,9 +9,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ranker.active_model import personal_dir
 from ranker.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+
+if TYPE_CHECKING:
+    from ranker.model import MultiFeaturePairwiseRanker
 
 _ID = re.compile(r"^v(\d+)$")
 
@@ -25,12 +29,15 @@ class PersonalModel:
     id: str  # "v3"
     path: Path
     active: bool
-    info: dict = field(default_factory=dict)  # provenance: base model, pairs, held-out agreement, created
+    info: dict[str, Any] = field(default_factory=dict)  # provenance: base model, pairs, held-out agreement, created
     error: str | None = None  # why it cannot be used (e.g. trained on features this install no longer computes)
 
     @property
     def number(self) -> int:
-        return int(_ID.match(self.id).group(1))
+        match = _ID.match(self.id)
+        if match is None:
+            raise PersonalModelError(f"{self.id!r} is not a personal model id (v1, v2, ...)")
+        return int(match.group(1))
 
     def describe(self) -> str:
         """One line for `models personal list`."""
@@ -122,7 +129,8 @@ def list_models() -> list[PersonalModel]:
     return [get(model_id) for model_id in _ids()]
 
 
-def save_personal(model, training_config: dict | None = None, info: dict | None = None) -> PersonalModel:
+def save_personal(model: MultiFeaturePairwiseRanker, training_config: dict[str, Any] | None = None,
+                  info: dict[str, Any] | None = None) -> PersonalModel:
     """Store a fine-tuned model under the next id (not activated)."""
     model_id = _next_id()
     path = model_path(model_id)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ranker.active_model import model_key, resolve_model
 from ranker.burst_context import model_rows
@@ -20,10 +19,10 @@ from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint
 from ranker.decisions import Decision
 from ranker.features.iqa import quality_signals
-from ranker.features.registry import get_extractor
+from ranker.features.registry import feature_version, get_extractor, get_spec
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
 from ranker.listing import ListedPhoto, list_shoot
-from ranker.model import MultiFeatureConfig
+from ranker.model_config import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
 from ranker.readback import sync_photos
 from ranker.scan import PhotoFiles, fingerprint
@@ -190,8 +189,9 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
     listing = list_shoot(root, catalog, options.recursive)
     total = len(listing.photos)
     yield Progress("list", total, total, f"{total} photos found", item=listing)
-    extractors = [get_extractor(name, options.device) for name in extractor_names]
-    decode_size = max(e.decode_size for e in extractors)
+    # specs, not extractors: a fully cached shoot never imports a backbone's module (nor torch)
+    specs = [get_spec(name) for name in extractor_names]
+    versions = {spec.name: (spec.feature_version(), spec.dim) for spec in specs}
     ids: list[int] = []
     failures: list[LoadFailure] = []
     stats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
@@ -200,6 +200,8 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
     yield Progress("scan", 0, total, f"{total} photos found")
 
     def flush() -> Iterable[Progress]:
+        extractors = [get_extractor(spec.name, options.device) for spec in specs]
+        decode_size = max(e.decode_size for e in extractors)
         with ThreadPoolExecutor(max_workers=options.decode_workers) as pool:
             decoded = list(pool.map(lambda p: _decode(p, decode_size), pending))
         ready = []
@@ -247,7 +249,8 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
             stats["notices"] += _import_sidecars(catalog, listed)
         if not current:
             catalog.adopt(listed.photo_id, fp, listing.in_scope)
-        missing = [e.name for e in extractors if catalog.get_features(fp, e.name, e.version, e.dim) is None]
+        missing = [name for name, (version, dim) in versions.items()
+                   if catalog.get_features(fp, name, version, dim) is None]
         if not missing:
             known = record if current else catalog.analysed_like(fp)
             if known is not None:
@@ -277,7 +280,7 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
 
 def feature_matrix(catalog: Catalog, fingerprints: Sequence[str], layout: Sequence[tuple[str, int]]) -> np.ndarray:
     """Concatenate cached features in the model's input order; every vector must be cached."""
-    versions = {name: get_extractor(name).version for name, _ in layout}
+    versions = {name: feature_version(name) for name, _ in layout}
     rows = []
     for fp in fingerprints:
         parts = []
@@ -322,13 +325,12 @@ def score_photos(catalog: Catalog, checkpoint: LoadedCheckpoint, key: str, photo
     A model with burst context scores a photo against its burst (`bursts`, lists of photo ids, or the
     stored grouping), so its scores change whenever the grouping does: they are computed afresh every
     time (a few milliseconds from cached features) and never cached."""
-    model = checkpoint.model
-    contextual = bool(model.config.context_layout)
+    config = checkpoint.config
+    contextual = bool(config.context_layout)
     scores = {} if contextual else catalog.scores(key, photo_ids)
     todo = [pid for pid in photo_ids if pid not in scores]
     if todo:
-        with torch.inference_mode():
-            values = model(torch.from_numpy(photo_inputs(catalog, todo, model.config, bursts))).numpy()
+        values = checkpoint.score(photo_inputs(catalog, todo, config, bursts))  # NumPy: no torch to import
         fresh = {pid: float(v) for pid, v in zip(todo, values)}
         if not contextual:
             catalog.put_scores(key, fresh)
@@ -339,7 +341,7 @@ def score_photos(catalog: Catalog, checkpoint: LoadedCheckpoint, key: str, photo
 def _grouping_vectors(catalog: Catalog, records) -> dict[int, np.ndarray]:
     """CLIP embeddings when every photo has one (they know scenes), else the cheap descriptor."""
     for name in ("clip", "descriptor"):
-        version = get_extractor(name).version
+        version = feature_version(name)
         vectors = {r.id: catalog.get_features(r.fingerprint, name, version) for r in records}
         if all(v is not None for v in vectors.values()):
             return vectors
@@ -391,7 +393,7 @@ def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | N
     """The whole job for one folder. Yields Progress; returns the ShootRanking (also the last Progress.item)."""
     root = Path(root)
     checkpoint, why = resolve_model(model_path)
-    names = list(dict.fromkeys([*checkpoint.model.config.extractor_names, "descriptor"]))
+    names = list(dict.fromkeys([*checkpoint.config.extractor_names, "descriptor"]))
     seen = len(catalog.notices)
     photo_ids, failures, stats = yield from scan_shoot(root, catalog, names, options, cancel)
     check_cancel(cancel)

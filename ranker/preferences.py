@@ -6,8 +6,12 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ranker.paths import config_dir
+
+if TYPE_CHECKING:
+    from ranker.xmp_style import XmpStyle
 
 FILENAME = "preferences.json"
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -43,7 +47,7 @@ class Preferences:
             raise ValueError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
         self.xmp_style()  # validates the sidecar style and pick expression
 
-    def xmp_style(self):
+    def xmp_style(self) -> XmpStyle:
         """The library's sidecar style and pick expression (ranker.xmp_style.XmpStyle)."""
         from ranker.xmp_style import XmpStyle
 
@@ -94,7 +98,7 @@ def load(path: Path | None = None) -> Preferences:
     return prefs
 
 
-def _coerce(default, value):
+def _coerce(default: Any, value: Any) -> Any:
     """The JSON value as the default's type; bool is checked first because bool is an int."""
     if isinstance(default, bool):
         if not isinstance(value, bool):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,7 +25,7 @@ class TrainConfig:
     seed: int = 0
     train_tower: bool = True  # fine-tuning may adapt only the comparison head
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -35,19 +36,20 @@ class PairSet:
     features: np.ndarray  # (M, input_dim) float32
     winners: np.ndarray  # (K,) int
     losers: np.ndarray  # (K,) int
-    weights: np.ndarray | None = None  # (K,) float, 1 by default
+    #: (K,) float; left empty, every pair weighs 1
+    weights: np.ndarray = field(default_factory=lambda: np.ones(0, np.float32))
 
     def __post_init__(self) -> None:
         self.winners = np.asarray(self.winners, dtype=np.int64)
         self.losers = np.asarray(self.losers, dtype=np.int64)
-        if self.weights is None:
+        if len(self.weights) == 0:
             self.weights = np.ones(len(self.winners), dtype=np.float32)
         self.weights = np.asarray(self.weights, dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.winners)
 
-    def subset(self, index: np.ndarray) -> "PairSet":
+    def subset(self, index: np.ndarray) -> PairSet:
         return PairSet(self.features, self.winners[index], self.losers[index], self.weights[index])
 
 
@@ -55,14 +57,15 @@ class PairSet:
 class TrainResult:
     best_epoch: int
     best_val_accuracy: float | None
-    history: list[dict] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
 
 @torch.no_grad()
 def score_features(model: MultiFeaturePairwiseRanker, features: np.ndarray) -> np.ndarray:
     model.eval()
-    return model(torch.as_tensor(features, dtype=torch.float32)).numpy()
+    scores: np.ndarray = model(torch.as_tensor(features, dtype=torch.float32)).numpy()
+    return scores
 
 
 def pairwise_accuracy(model: MultiFeaturePairwiseRanker, pairs: PairSet) -> float:
@@ -80,7 +83,8 @@ def fit_normalization(model: MultiFeaturePairwiseRanker, features: np.ndarray) -
     model.set_normalization(torch.as_tensor(features.mean(axis=0)), torch.as_tensor(features.std(axis=0)))
 
 
-def _loss(model, features, pairs: PairSet, index, margin) -> torch.Tensor:
+def _loss(model: MultiFeaturePairwiseRanker, features: torch.Tensor, pairs: PairSet, index: np.ndarray,
+          margin: float) -> torch.Tensor:
     scores = model(features)
     winner, loser = scores[pairs.winners[index]], scores[pairs.losers[index]]
     per_pair = nn.functional.margin_ranking_loss(winner, loser, torch.ones_like(winner), margin=margin,
@@ -105,7 +109,7 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     features = torch.as_tensor(train.features, dtype=torch.float32)
     best_state, best_acc, best_loss, best_epoch = None, -1.0, float("inf"), 0
-    history: list[dict] = []
+    history: list[dict[str, Any]] = []
     started = time.perf_counter()
     for epoch in range(1, config.max_epochs + 1):
         model.train()
@@ -124,7 +128,8 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
             optimizer.step()
             total += loss.item() * len(index)
             count += len(index)
-        record = {"epoch": epoch, "train_loss": total / max(count, 1), "train_accuracy": pairwise_accuracy(model, train)}
+        record = {"epoch": epoch, "train_loss": total / max(count, 1),
+                  "train_accuracy": pairwise_accuracy(model, train)}
         if val is not None and len(val):
             model.eval()
             with torch.no_grad():

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any
 
 from ranker.catalog import Catalog, CatalogError
-from ranker.checkpoint import CheckpointError
-from ranker.features.weights import ModelMissingError
+from ranker.errors import CheckpointError, ModelMissingError
 from ranker.progress import Progress
 
 #: errors that are the user's to fix: print the message, no traceback
@@ -19,15 +19,15 @@ class ProgressBar:
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
-        self._bar = None
-        self._stage = None
+        self._bar: Any = None  # a tqdm bar (tqdm is untyped)
+        self._stage: str | None = None
 
     def __call__(self, progress: Progress) -> None:
         if not self.enabled:
             return
         from tqdm import tqdm
 
-        if progress.stage != self._stage:
+        if self._bar is None or progress.stage != self._stage:
             self.close()
             self._stage = progress.stage
             self._bar = tqdm(total=progress.total, desc=progress.stage, unit="photo", file=sys.stderr, leave=False)

@@ -1,16 +1,18 @@
 """`phototriage cull FOLDER`: the automatic first pass — pick the best of each burst, optionally reject the rest."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ranker import preferences
+from ranker.commands import Subparsers
 from ranker.commands.common import USER_ERRORS, fail, open_catalog
 from ranker.commands.rank import add_shoot_arguments, rank_from_args, read_back_lines, sync_sidecars
 from ranker.culling import auto_cull
 from ranker.writeback import write_back
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("cull", help="mark the top N of each burst as picks (never overriding your decisions)")
     add_shoot_arguments(parser)
     parser.add_argument("--keep", type=int, default=1, help="picks per burst (default %(default)s)")
@@ -21,7 +23,7 @@ def register(sub) -> None:
     parser.set_defaults(func=main)
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     if args.keep < 1:
         return fail("--keep must be at least 1")
     try:

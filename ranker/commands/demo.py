@@ -1,15 +1,17 @@
 """`phototriage demo DEST`: write a demo shoot of bursts built from scikit-image's bundled photographs."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
 
+from ranker.commands import Subparsers
 from ranker.commands.common import fail
 from ranker.synthetic import iter_sources, write_shoot
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("demo", help="write a demo shoot (bursts with known best frames) to DEST")
     parser.add_argument("dest", type=Path)
     parser.add_argument("--seed", type=int, default=7)
@@ -17,7 +19,7 @@ def register(sub) -> None:
     parser.set_defaults(func=main)
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     if args.dest.exists() and any(args.dest.iterdir()):
         return fail(f"{args.dest}: folder exists and is not empty; choose a new folder")
     rng = np.random.default_rng(args.seed)

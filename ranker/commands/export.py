@@ -1,10 +1,12 @@
 """`phototriage export FOLDER --to DEST`: copy, move or link the selects with XMP sidecars; nothing is ever lost."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from ranker import preferences
+from ranker.commands import Subparsers
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
 from ranker.commands.rank import add_shoot_arguments, rank_from_args, read_back_lines, sync_sidecars
 from ranker.export import plan_export, run_export, write_report
@@ -13,7 +15,7 @@ from ranker.selection import select
 from ranker.xmp import SIDECAR_STYLES, XmpError
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("export", help="copy/move/link the ranked selects with XMP sidecars")
     add_shoot_arguments(parser)
     parser.add_argument("--to", dest="dest", type=Path, help="destination folder")
@@ -21,7 +23,8 @@ def register(sub) -> None:
     mode.add_argument("--copy", dest="mode", action="store_const", const="copy", help="copy (default)")
     mode.add_argument("--move", dest="mode", action="store_const", const="move",
                       help="move: each source is deleted only after its copy is verified")
-    mode.add_argument("--link", dest="mode", action="store_const", const="link", help="hard link (symlink across disks)")
+    mode.add_argument("--link", dest="mode", action="store_const", const="link",
+                      help="hard link (symlink across disks)")
     which = parser.add_argument_group("which photos (combine freely; rejects are never exported)")
     which.add_argument("--picks", action="store_true", help="only photos flagged as picks")
     which.add_argument("--min-rating", type=int, metavar="N", help="only photos rated N stars or more")
@@ -40,7 +43,7 @@ def register(sub) -> None:
     parser.set_defaults(func=main, mode="copy")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     if args.dest is None and args.report is None:
         return fail("nothing to do: give --to DEST, --report FILE, or both")
     try:

@@ -1,19 +1,18 @@
 """`phototriage learn`: fine-tune a personal model on your choices; activate it only if it agrees with you more."""
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ranker.commands import Subparsers
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
-from ranker.learning import (
-    SOURCE_WEIGHTS,
-    FineTuneConfig,
-    NotEnoughPairs,
-    collect_pairs,
-    count_sources,
-    fine_tune,
-)
 from ranker.pipeline import run
+
+if TYPE_CHECKING:
+    from ranker.learning import TrainingPair
 
 _SOURCE_NAMES = {
     "choice": "compare-view choices",
@@ -24,7 +23,7 @@ _SOURCE_NAMES = {
 }
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "learn", help="fine-tune a personal model on your choices (activated only if it agrees with you more)",
         description="Fine-tune the active model on your pairwise choices (the compare view's, a choices file's) "
@@ -46,13 +45,17 @@ def register(sub) -> None:
     parser.set_defaults(func=main)
 
 
-def _summary(pairs) -> str:
+def _summary(pairs: Sequence[TrainingPair]) -> str:
+    from ranker.learning import SOURCE_WEIGHTS, count_sources
+
     counts = count_sources(pairs)
     order = sorted(counts, key=lambda s: -SOURCE_WEIGHTS[s])
     return ", ".join(f"{counts[s]} {_SOURCE_NAMES.get(s, s)}" for s in order)
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
+    from ranker.learning import FineTuneConfig, NotEnoughPairs, collect_pairs, fine_tune  # torch: only to learn
+
     from_catalog = args.from_catalog or args.choices is None
     if args.choices is not None and not args.choices.is_file():
         return fail(f"{args.choices}: no such choices file")

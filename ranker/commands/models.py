@@ -1,14 +1,16 @@
 """`phototriage models`: list backbones and their status; download or import weights explicitly."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
+from ranker.commands import Subparsers
 from ranker.commands.common import fail
 from ranker.features.registry import all_specs, get_spec
 from ranker.features.weights import WeightsVerificationError, download, import_file
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("models", help="list feature models; download or import their weights")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     get = actions.add_parser("download", help="fetch weights into the cache (needs network)")
@@ -40,7 +42,7 @@ def list_models() -> int:
     return 0
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     action = getattr(args, "action", None)
     if action is None:
         return list_models()
@@ -48,7 +50,7 @@ def main(args) -> int:
         return _download(args.name)
     if action == "import":
         return _import(args.name, args.file)
-    return args.personal_func(args)
+    return int(args.personal_func(args))
 
 
 def _download(name: str | None) -> int:
@@ -67,7 +69,7 @@ def _download(name: str | None) -> int:
 
                 download_metric(spec.name.split(":", 1)[1])
                 print(f"{spec.name}: ready")
-            else:
+            elif spec.weights is not None:
                 path = download(spec.weights, validate=spec.validate)
                 print(f"{spec.name}: saved to {path}")
         except (ConnectionError, WeightsVerificationError, OSError) as exc:

@@ -1,14 +1,16 @@
 """`phototriage models personal list|activate ID|revert|export FILE|import FILE`."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ranker import personal_models
 from ranker.checkpoint import CheckpointError
+from ranker.commands import Subparsers
 from ranker.commands.common import fail
 
 
-def register_personal(actions) -> None:
+def register_personal(actions: Subparsers) -> None:
     """Add `personal` to the `models` subcommand's actions (called by ranker.commands.models)."""
     parser = actions.add_parser("personal", help="your personal models (from `phototriage learn`): list, "
                                                  "activate, revert, export, import")
@@ -39,7 +41,7 @@ def _list() -> int:
     return 0
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     action = getattr(args, "personal_action", None) or "list"
     try:
         if action == "list":

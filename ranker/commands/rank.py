@@ -1,19 +1,23 @@
 """`phototriage rank FOLDER`: every burst ranked, best shot first, with the signals that explain it."""
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from ranker.bursts import GroupingOptions
+from ranker.catalog import Catalog
+from ranker.commands import Subparsers
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
 from ranker.engines.base import ENGINES, engine_for
 from ranker.images import printable_path
 from ranker.pipeline import PipelineOptions, ShootRanking, rank_shoot, run
 
 
-def add_shoot_arguments(parser) -> None:
+def add_shoot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, help="the shoot folder")
     parser.add_argument("--recursive", action="store_true", help="include sub-folders")
     parser.add_argument("--model", type=Path, help="rank with this checkpoint instead of the active model")
@@ -24,7 +28,7 @@ def add_shoot_arguments(parser) -> None:
     add_engine_arguments(parser)
 
 
-def add_engine_arguments(parser) -> None:
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=ENGINES, default="local",
                         help="where photos are decoded and analysed: this process (default) or a Ray cluster")
     parser.add_argument("--address", metavar="ADDR",
@@ -32,7 +36,7 @@ def add_engine_arguments(parser) -> None:
                              "instead of starting a local one; every node must see the photos at the same path")
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("rank", help="group a folder into bursts and rank each, best first")
     add_shoot_arguments(parser)
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the ranking as JSON ('-' for stdout)")
@@ -40,7 +44,7 @@ def register(sub) -> None:
     parser.set_defaults(func=main)
 
 
-def rank_from_args(args, catalog) -> ShootRanking:
+def rank_from_args(args: argparse.Namespace, catalog: Catalog) -> ShootRanking:
     engine = engine_for(args.engine, args.address)
     options = PipelineOptions(recursive=args.recursive, grouping=GroupingOptions(gap_seconds=args.gap),
                               device=args.device, engine=engine)
@@ -57,7 +61,7 @@ def _stars(rating: int) -> str:
     return "★" * rating + "·" * (5 - rating)
 
 
-def print_ranking(ranking: ShootRanking, out=None) -> None:
+def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     model = ranking.model
     print(f"Model: {model['label']} — {model['why']} [{model['path']}]", file=out)
@@ -99,7 +103,7 @@ def read_back_lines(ranking: ShootRanking) -> list[str]:
     return lines
 
 
-def sync_sidecars(ranking: ShootRanking, catalog, folder: Path, enabled: bool = True) -> None:
+def sync_sidecars(ranking: ShootRanking, catalog: Catalog, folder: Path, enabled: bool = True) -> None:
     """Rewrite the sidecars of read-back conflicts the catalog won (its decision is the newer one)."""
     from ranker import preferences
     from ranker.writeback import won_here, write_back
@@ -130,7 +134,7 @@ def write_csv(ranking: ShootRanking, path: Path) -> None:
                 writer.writerow({**row, **row["signals"], "burst": burst.number, "kind": burst.kind})
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     try:
         with open_catalog() as catalog:
             ranking = rank_from_args(args, catalog)

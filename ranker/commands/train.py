@@ -14,7 +14,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
+from ranker.commands import Subparsers
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail
 from ranker.datasets.phototriage import (
     DEFAULT_AMBIGUITY_BAND,
@@ -25,6 +27,11 @@ from ranker.datasets.phototriage import (
     load_pairs,
     series_of,
 )
+
+if TYPE_CHECKING:
+    from ranker.catalog import Catalog
+    from ranker.model_config import MultiFeatureConfig
+    from ranker.training import PairSet
 
 CHECKPOINT_NAME = "best_model.pt"
 RESULTS_NAME = "test_results.json"
@@ -47,7 +54,7 @@ def str2bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("train", help="train the Siamese ranker on the PhotoTriage dataset",
                             description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, required=True, metavar="DIR",
@@ -93,7 +100,7 @@ def register(sub) -> None:
     parser.set_defaults(func=main)
 
 
-def _check_arguments(args) -> None:
+def _check_arguments(args: argparse.Namespace) -> None:
     checks = [
         (args.max_epochs >= 1, "--max_epochs must be at least 1"),
         (args.batch_size >= 1, "--batch_size must be at least 1"),
@@ -111,7 +118,7 @@ def _check_arguments(args) -> None:
             raise ValueError(message)
 
 
-def _model_config(args):
+def _model_config(args: argparse.Namespace) -> MultiFeatureConfig:
     from ranker.model import MultiFeatureConfig
 
     try:
@@ -150,7 +157,7 @@ def _count_line(split: SplitPairs, band: tuple[float, float]) -> str:
     return text
 
 
-def _print_examples(split: SplitPairs, out=None) -> None:
+def _print_examples(split: SplitPairs, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     for label, examples in (("missing image", split.missing_examples),
                             ("unreadable image", split.unreadable_examples)):
@@ -191,8 +198,8 @@ def _scan_folder(image_dir: Path, names: set[str], staged: bool, tmp: Path) -> t
     return folder, None
 
 
-def extract_features(splits: dict[str, SplitPairs], config, catalog, device: str, staged: bool,
-                     progress: bool) -> tuple[dict, dict]:
+def extract_features(splits: dict[str, SplitPairs], config: MultiFeatureConfig, catalog: Catalog, device: str,
+                     staged: bool, progress: bool) -> tuple[dict[tuple[Path, str], str], dict[str, Any]]:
     """Features for every photo the pairs use, through the ranking pipeline and its cache.
 
     Returns ({(image_dir, name): fingerprint}, stats). Pairs naming photos that failed to decode are
@@ -231,8 +238,9 @@ def extract_features(splits: dict[str, SplitPairs], config, catalog, device: str
                     continue
                 path = folder / name
                 known = catalog.known_file(path)
-                if known is not None:
-                    fingerprints[(image_dir, name)] = catalog.photo(known[0]).fingerprint
+                analysed = catalog.photo(known[0]).fingerprint if known is not None else None
+                if analysed is not None:
+                    fingerprints[(image_dir, name)] = analysed
                 elif path.is_file():  # a byte-identical copy of another photo: the catalog keeps one path
                     fingerprints[(image_dir, name)] = fingerprint(path)
                 else:
@@ -245,7 +253,8 @@ def extract_features(splits: dict[str, SplitPairs], config, catalog, device: str
     return fingerprints, stats
 
 
-def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict, catalog, config) -> dict:
+def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict[tuple[Path, str], str], catalog: Catalog,
+                    config: MultiFeatureConfig) -> dict[str, PairSet]:
     """One PairSet per split over the distinct photos its pairs use. A series is the dataset's burst:
     burst-relative features are taken against the other photos of the same series in the split."""
     import numpy as np
@@ -266,11 +275,11 @@ def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict, catalog, 
         except LookupError as exc:
             raise RuntimeError(f"the feature cache {catalog.path} lost features during training ({exc})") from exc
         sets[name] = PairSet(features, np.array([index[w] for w, _, _ in split.pairs], dtype=np.int64),
-                             np.array([index[l] for _, l, _ in split.pairs], dtype=np.int64))
+                             np.array([index[loser] for _, loser, _ in split.pairs], dtype=np.int64))
     return sets
 
 
-def _finite(value):
+def _finite(value: Any) -> Any:
     """JSON-safe: NaN and infinities (an empty split's accuracy) become null, recursively."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -281,7 +290,7 @@ def _finite(value):
     return value
 
 
-def _train(args) -> int:
+def _train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _check_arguments(args)
     config = _model_config(args)
@@ -384,7 +393,7 @@ def _train(args) -> int:
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                             encoding="utf-8")
 
-    def fmt(value):
+    def fmt(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.4f}"
 
     print(f"Best epoch {result.best_epoch} of {len(result.history)}; pairwise accuracy: "
@@ -395,7 +404,7 @@ def _train(args) -> int:
     return 0
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     try:
         return _train(args)
     except USER_ERRORS as exc:  # DatasetError is a ValueError: a message, never a traceback

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -23,10 +24,11 @@ class FeatureExtractor(ABC):
 
     def check_available(self) -> None:
         """Raise ModelMissingError (fast, offline) when this extractor cannot run."""
+        return None  # extractors without weights can always run
 
     @abstractmethod
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         """Return an (N, dim) float32 array for N RGB images."""
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {"name": self.name, "dim": self.dim, "version": self.version}

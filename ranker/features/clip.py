@@ -4,11 +4,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ranker.features.torch_backbone import Preprocess, TorchBackboneExtractor
+from ranker.features.preprocess import OPENAI_MEAN, OPENAI_STD, Preprocess
+from ranker.features.torch_backbone import TorchBackboneExtractor
 from ranker.features.weights import WeightsSpec
 
-OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
-OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+__all__ = ["OPENAI_MEAN", "OPENAI_STD", "ClipExtractor"]
 
 
 class ClipExtractor(TorchBackboneExtractor):
@@ -24,7 +24,9 @@ class ClipExtractor(TorchBackboneExtractor):
 
         # pretrained= a local file path: open_clip loads it with weights_only and never reaches the hub.
         model = open_clip.create_model(self.arch, pretrained=weights_path, device="cpu")
-        return model.visual
+        visual: torch.nn.Module = model.visual  # open_clip ships no type information
+        return visual
 
     def forward(self, module: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        return F.normalize(module(batch).float(), dim=-1)
+        embedding: torch.Tensor = module(batch)
+        return F.normalize(embedding.float(), dim=-1)

@@ -1,16 +1,17 @@
 """ResNet-50 layer3 features (torchvision), global-average-pooled: mid-level texture and structure."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torchvision.models.resnet import Bottleneck, ResNet
 
-from ranker.features.torch_backbone import Preprocess, TorchBackboneExtractor
+from ranker.features.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
+from ranker.features.torch_backbone import TorchBackboneExtractor
 from ranker.features.weights import WeightsSpec
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ResNetLayer3Extractor"]
 
 
 class ResNetLayer3Extractor(TorchBackboneExtractor):
@@ -30,9 +31,11 @@ class ResNetLayer3Extractor(TorchBackboneExtractor):
         # layer4 and fc are never run; dropping them saves ~60% of the memory.
         model.layer4 = torch.nn.Identity()
         model.fc = torch.nn.Identity()
-        return model
+        built: torch.nn.Module = model  # torchvision ships no type information
+        return built
 
     def forward(self, module: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
-        x = module.maxpool(module.relu(module.bn1(module.conv1(batch))))
-        x = module.layer3(module.layer2(module.layer1(x)))
+        net: Any = module  # the ResNet built above: its stages are attributes torch's stubs cannot see
+        x: torch.Tensor = net.maxpool(net.relu(net.bn1(net.conv1(batch))))
+        x = net.layer3(net.layer2(net.layer1(x)))
         return x.mean(dim=(2, 3))

@@ -7,7 +7,6 @@ from typing import Sequence
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from ranker.features.base import FeatureExtractor
 
@@ -48,6 +47,8 @@ def flat_mask(luma: np.ndarray) -> np.ndarray:
     """The flattest half of the image, on the half-resolution grid (luma[::2, ::2]) where noise barely
     registers. Choosing flat pixels from a noise-free view matters: picking them by their noisy
     values would select the pixels where the noise happens to be small."""
+    from scipy import ndimage  # ~0.3 s to import: a cached re-rank never computes a feature
+
     coarse = ndimage.gaussian_gradient_magnitude(luma[::2, ::2], 1.5)
     return coarse <= np.median(coarse)
 
@@ -101,6 +102,8 @@ def sharpness(luma: np.ndarray, response: np.ndarray | None = None) -> float:
     response = noise_response(luma) if response is None else response
     # Both are averaged over the half-resolution grid: a quarter of the pixels is plenty for an
     # image-wide mean, and the local noise level is smoothed there anyway.
+    from scipy import ndimage
+
     local = ndimage.gaussian_filter(response[::2, ::2], 1.5)
     energy = _laplacian(_smooth(luma))[::2, ::2] ** 2
     detail = float(np.maximum(energy - _NOISE_SAFETY * _smoothed_laplacian_gain() * local**2, 0.0).mean())

@@ -3,22 +3,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
-import torch
 from PIL import Image
 
-from ranker.device import select_device
+from ranker.errors import ModelMissingError
 from ranker.features.base import FeatureExtractor
-from ranker.features.weights import ModelMissingError
 from ranker.paths import cache_dir
 
 #: Metrics computed from the image alone, with no weights file: they work on a fresh offline machine.
 WEIGHTLESS_METRICS = frozenset({"piqe", "entropy"})
 
 
-def _ready_marker(metric: str):
+def _ready_marker(metric: str) -> Path:
     return cache_dir() / "models" / f"pyiqa-{metric}.ready"
 
 
@@ -27,7 +27,7 @@ def _no_downloads(metric: str) -> Iterator[None]:
     """Make pyiqa fail at once instead of retrying an unreachable host for ~50 s."""
     from pyiqa.utils import download_util
 
-    def refuse(url, *args, **kwargs):
+    def refuse(url: str, *args: Any, **kwargs: Any) -> NoReturn:
         raise ModelMissingError(
             f"pyiqa:{metric}: weights not cached ({url}). Run `phototriage models download pyiqa:{metric}`."
         )
@@ -71,10 +71,10 @@ class PyiqaMetricExtractor(FeatureExtractor):
         self.name = f"pyiqa:{metric}"
         self.version = "1"
         self._device_preference = device
-        self._model = None
+        self._model: Any = None
         self.lower_better: bool | None = None
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # A copy sent to another process (a cluster worker) builds its own metric on its own device.
         return {**self.__dict__, "_model": None}
 
@@ -85,10 +85,12 @@ class PyiqaMetricExtractor(FeatureExtractor):
                 f"{self.name}: weights not cached. Run `phototriage models download {self.name}`."
             )
 
-    def _metric(self):
+    def _metric(self) -> Any:  # a pyiqa metric module (pyiqa ships no type information)
         if self._model is None:
             self.check_available()
             import pyiqa
+
+            from ranker.device import select_device
 
             if self.metric not in pyiqa.list_models():
                 raise ValueError(f"{self.name}: pyiqa has no metric {self.metric!r}")
@@ -97,12 +99,14 @@ class PyiqaMetricExtractor(FeatureExtractor):
             self.lower_better = bool(self._model.lower_better)
         return self._model
 
-    @torch.inference_mode()
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        import torch  # pyiqa needs it anyway; the module stays light for metric_is_ready
+
         model = self._metric()
         scores = []
-        for image in images:
-            array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-            tensor = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
-            scores.append(float(model(tensor).reshape(-1)[0]))
+        with torch.inference_mode():
+            for image in images:
+                array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+                tensor = torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0)
+                scores.append(float(model(tensor).reshape(-1)[0]))
         return np.asarray(scores, dtype=np.float32).reshape(len(images), 1)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -11,32 +11,10 @@ from PIL import Image
 
 from ranker.device import autocast, select_device
 from ranker.features.base import FeatureExtractor
+from ranker.features.preprocess import Preprocess
 from ranker.features.weights import WeightsSpec
 
-
-@dataclass(frozen=True)
-class Preprocess:
-    """How the weights expect their input; it travels with the weights spec, never hard-coded at call sites."""
-
-    image_size: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-
-    def __call__(self, image: Image.Image) -> torch.Tensor:
-        """Resize the short side to image_size (bicubic), centre-crop square, normalise. Returns CHW float."""
-        image = image.convert("RGB")
-        w, h = image.size
-        scale = self.image_size / min(w, h)
-        resized = image.resize((max(self.image_size, round(w * scale)), max(self.image_size, round(h * scale))),
-                               Image.Resampling.BICUBIC)
-        rw, rh = resized.size
-        left, top = (rw - self.image_size) // 2, (rh - self.image_size) // 2
-        crop = resized.crop((left, top, left + self.image_size, top + self.image_size))
-        array = np.asarray(crop, dtype=np.float32) / 255.0
-        tensor = torch.from_numpy(array).permute(2, 0, 1)
-        mean = torch.tensor(self.mean).view(3, 1, 1)
-        std = torch.tensor(self.std).view(3, 1, 1)
-        return (tensor - mean) / std
+__all__ = ["Preprocess", "TorchBackboneExtractor"]
 
 
 class TorchBackboneExtractor(FeatureExtractor):
@@ -55,7 +33,7 @@ class TorchBackboneExtractor(FeatureExtractor):
     def check_available(self) -> None:
         self.weights.require()
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # A copy sent to another process (a cluster worker) loads its own module on its own device.
         return {**self.__dict__, "_module": None, "_device": None}
 
@@ -79,11 +57,13 @@ class TorchBackboneExtractor(FeatureExtractor):
     @torch.inference_mode()
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         module = self.module()
+        device = self._device
+        assert device is not None  # module() chose it
         outputs = []
         for start in range(0, len(images), self.batch_size):
             batch = torch.stack([self.preprocess(image) for image in images[start:start + self.batch_size]])
-            with autocast(self._device):
-                features = self.forward(module, batch.to(self._device))
+            with autocast(device):
+                features = self.forward(module, batch.to(device))
             outputs.append(features.float().cpu().numpy())
         if not outputs:
             return np.zeros((0, self.dim), dtype=np.float32)

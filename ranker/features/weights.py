@@ -8,20 +8,16 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Generator
 
+from ranker.errors import ModelMissingError, WeightsVerificationError
 from ranker.paths import cache_dir
 from ranker.progress import Progress, check_cancel
 
-
-class ModelMissingError(RuntimeError):
-    """A model's weights are not cached; the message names the command that fixes it."""
-
-
-class WeightsVerificationError(RuntimeError):
-    """A downloaded or imported weights file failed its checksum or could not be loaded."""
+__all__ = ["ModelMissingError", "WeightsSpec", "WeightsVerificationError", "download", "download_steps",
+           "import_file", "sha256_of", "verify"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +148,6 @@ def download(
             try:
                 step = next(steps)
             except StopIteration as stop:
-                return stop.value
+                return Path(stop.value)
             bar.total, bar.n = step.total, step.done
             bar.refresh()

@@ -93,3 +93,22 @@ def test_register_adds_to_the_table(isolated_registry):
 
 def test_the_toy_registration_was_undone():
     assert "toy" not in {spec.name for spec in all_specs()}
+
+
+def test_each_spec_states_the_version_its_extractor_computes():
+    """Cached features are looked up by the spec's version and stored under the extractor's: they must agree."""
+    for spec in [*all_specs(), get_spec("pyiqa:musiq")]:
+        assert spec.feature_version() == spec.create("cpu").version, spec.name
+
+
+def test_the_registry_is_data_until_an_extractor_is_created():
+    from tests.ranker.test_cli import loaded_after
+
+    code = ("import ranker.features as f\n"
+            "print(sorted(s.name for s in f.all_specs()), [f.get_spec(n).feature_version() for n in ('clip', 'cnn')])\n"
+            "print('MODULES', sorted(m for m in sys.modules if m.startswith('ranker.features.')))\n")
+    probe = loaded_after(code)
+    assert probe["loaded"] == []
+    modules = next(line for line in probe["stdout"].splitlines() if line.startswith("MODULES"))
+    assert "ranker.features.clip" not in modules and "ranker.features.cnn" not in modules
+    assert "ranker.features.pyiqa_metric" not in modules
