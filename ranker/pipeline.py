@@ -5,9 +5,11 @@ import dataclasses
 import datetime as dt
 import os
 import threading
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,8 @@ from ranker.bursts import GroupingOptions, Shot, group_shots
 from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint
 from ranker.decisions import Decision
+from ranker.engines.base import Analysed, FeatureEngine, Outcome
+from ranker.features.base import FeatureExtractor
 from ranker.features.iqa import quality_signals
 from ranker.features.registry import feature_version, get_extractor, get_spec
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
@@ -41,6 +45,8 @@ class PipelineOptions:
     #: take decisions other tools wrote: for photos seen the first time, and whenever a sidecar (or a
     #: photo's embedded XMP) changed since it was last read (ranker/readback.py)
     import_sidecars: bool = True
+    #: where decoding and extraction run (ranker.engines); None: LocalEngine, this process's thread pool
+    engine: FeatureEngine | None = None
 
 
 @dataclass(frozen=True)
@@ -136,17 +142,48 @@ class _Pending:
     fingerprint: str
     missing: list[str]  # extractors without cached features
 
+    @property
+    def decode_path(self) -> Path:
+        return self.listed.files.decode_path
+
 
 def _decode(pending: _Pending, max_size: int):
     """Runs in the decode pool: decoding and the hand-crafted signals (numpy/scipy release the GIL)
     both use every core; the signals are cached on the image, so extractors reuse them."""
-    photo = pending.listed.files
     try:
-        image, meta = load_photo(photo.decode_path, max_size=max_size)
+        image, meta = load_photo(pending.decode_path, max_size=max_size)
     except ImageLoadError as exc:
-        return None, LoadFailure(photo.primary, exc.reason)
+        return None, exc.reason
     quality_signals(image)
     return (image, meta), None
+
+
+class LocalEngine:
+    """This process: a window of photos decoded in the thread pool, then each extractor on the batch."""
+
+    def __init__(self, decode_workers: int):
+        self.decode_workers = decode_workers
+
+    def analyse(self, jobs: Iterable[_Pending], extractors: Sequence[FeatureExtractor], decode_size: int,
+                ) -> Iterator[list[tuple[_Pending, Outcome]]]:
+        jobs = iter(jobs)
+        while window := list(islice(jobs, WINDOW)):
+            with ThreadPoolExecutor(max_workers=self.decode_workers) as pool:
+                decoded = list(pool.map(lambda p: _decode(p, decode_size), window))
+            ready = [(item, *result) for item, (result, failure) in zip(window, decoded) if failure is None]
+            images = [image for _, image, _ in ready]
+            vectors: dict[str, dict[int, np.ndarray]] = {}
+            for extractor in extractors:
+                need = [i for i, (item, _, _) in enumerate(ready) if extractor.name in item.missing]
+                if need:
+                    vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
+            outcomes = {id(item): Analysed(meta, quality_signals(image),
+                                           {name: found[i] for name, found in vectors.items() if i in found})
+                        for i, (item, image, meta) in enumerate(ready)}
+            yield [(item, outcomes.get(id(item)) or failure) for item, (_, failure) in zip(window, decoded)]
+
+    def close(self) -> None:
+        pass
 
 
 def _sidecar_decision(photo: PhotoFiles) -> tuple[Decision | None, list[str]]:
@@ -195,81 +232,78 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
     ids: list[int] = []
     failures: list[LoadFailure] = []
     stats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
-    pending: list[_Pending] = []
     to_sync: list[tuple[int, tuple[Path, ...]]] = []  # every photo's XMP is checked for outside changes
     yield Progress("scan", 0, total, f"{total} photos found")
 
-    def flush() -> Iterable[Progress]:
-        extractors = [get_extractor(spec.name, options.device) for spec in specs]
-        decode_size = max(e.decode_size for e in extractors)
-        with ThreadPoolExecutor(max_workers=options.decode_workers) as pool:
-            decoded = list(pool.map(lambda p: _decode(p, decode_size), pending))
-        ready = []
-        for item, (result, failure) in zip(pending, decoded):
-            if failure is not None:
-                failures.append(failure)
-                continue
-            ready.append((item, *result))
-        images = [image for _, image, _ in ready]
-        vectors: dict[str, np.ndarray] = {}
-        for extractor in extractors:
-            need = [i for i, (item, _, _) in enumerate(ready) if extractor.name in item.missing]
-            if need:
-                vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
+    def write(batch: list[tuple[_Pending, Outcome]], extractors: Sequence[FeatureExtractor]) -> Progress:
+        """The one writer: a batch of results from the engine in one transaction."""
         with catalog.batch():
-            for index, (item, image, meta) in enumerate(ready):
+            for item, outcome in batch:
                 listed = item.listed
+                if not isinstance(outcome, Analysed):
+                    failures.append(LoadFailure(listed.files.primary, outcome))
+                    continue
+                meta = outcome.meta
                 capture_ts, source = _capture(meta, _decode_state(listed)[2])
                 catalog.record_analysis(listed.photo_id, item.fingerprint, capture_ts, source, meta.as_dict(),
-                                        quality_signals(image), listed.states)
-                catalog.put_features((item.fingerprint, e.name, e.version, vectors[e.name][index])
+                                        outcome.signals, listed.states)
+                catalog.put_features((item.fingerprint, e.name, e.version, outcome.vectors[e.name])
                                      for e in extractors if e.name in item.missing)
                 ids.append(listed.photo_id)
                 to_sync.append((listed.photo_id, listed.files.paths))
                 stats["decoded"] += 1
                 if meta.damage:
                     stats["notices"].append(f"{printable_path(listed.path)}: {meta.damage}")
-        pending.clear()
-        yield Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
+        return Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
-    for listed in listing.photos:
-        check_cancel(cancel)
-        if listed.error:
-            failures.append(LoadFailure(listed.path, listed.error))
-            continue
-        record = catalog.photo(listed.photo_id)
-        current = record.fingerprint is not None and catalog.file_states(listed.photo_id) == {
-            path: (size, mtime_ns) for path, size, mtime_ns in listed.states}
-        try:  # first: it refuses what is not a regular file (a FIFO) before anything else opens it
-            fp = record.fingerprint if current else fingerprint(listed.files.primary)
-        except OSError as exc:
-            failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
-            continue
-        if options.import_sidecars and not record.sidecars_read:
-            stats["notices"] += _import_sidecars(catalog, listed)
-        if not current:
-            catalog.adopt(listed.photo_id, fp, listing.in_scope)
-        missing = [name for name, (version, dim) in versions.items()
-                   if catalog.get_features(fp, name, version, dim) is None]
-        if not missing:
-            known = record if current else catalog.analysed_like(fp)
-            if known is not None:
-                if not current:  # same content seen before (moved, touched, or a copy elsewhere): reuse
-                    capture = (known.capture_ts, "exif") if known.time_source == "exif" else \
-                        _capture(None, _decode_state(listed)[2])
-                    catalog.record_analysis(listed.photo_id, fp, *capture, known.metadata, known.signals,
-                                            listed.states)
-                ids.append(listed.photo_id)
-                to_sync.append((listed.photo_id, listed.files.paths))
-                stats["cached"] += 1
-                if known.metadata.get("damage"):
-                    stats["notices"].append(f"{printable_path(listed.path)}: {known.metadata['damage']}")
+    def jobs() -> Iterator[_Pending]:
+        """The photos to analyse, in listing order (cached ones are taken on the way)."""
+        for listed in listing.photos:
+            check_cancel(cancel)
+            if listed.error:
+                failures.append(LoadFailure(listed.path, listed.error))
                 continue
-        pending.append(_Pending(listed, fp, missing))
-        if len(pending) >= WINDOW:
-            yield from flush()
-    if pending:
-        yield from flush()
+            record = catalog.photo(listed.photo_id)
+            current = record.fingerprint is not None and catalog.file_states(listed.photo_id) == {
+                path: (size, mtime_ns) for path, size, mtime_ns in listed.states}
+            try:  # first: it refuses what is not a regular file (a FIFO) before anything else opens it
+                fp = record.fingerprint if current else fingerprint(listed.files.primary)
+            except OSError as exc:
+                failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
+                continue
+            if options.import_sidecars and not record.sidecars_read:
+                stats["notices"] += _import_sidecars(catalog, listed)
+            if not current:
+                catalog.adopt(listed.photo_id, fp, listing.in_scope)
+            missing = [name for name, (version, dim) in versions.items()
+                       if catalog.get_features(fp, name, version, dim) is None]
+            if not missing:
+                known = record if current else catalog.analysed_like(fp)
+                if known is not None:
+                    if not current:  # same content seen before (moved, touched, or a copy elsewhere): reuse
+                        capture = (known.capture_ts, "exif") if known.time_source == "exif" else \
+                            _capture(None, _decode_state(listed)[2])
+                        catalog.record_analysis(listed.photo_id, fp, *capture, known.metadata, known.signals,
+                                                listed.states)
+                    ids.append(listed.photo_id)
+                    to_sync.append((listed.photo_id, listed.files.paths))
+                    stats["cached"] += 1
+                    if known.metadata.get("damage"):
+                        stats["notices"].append(f"{printable_path(listed.path)}: {known.metadata['damage']}")
+                    continue
+            yield _Pending(listed, fp, missing)
+
+    todo = jobs()
+    first = next(todo, None)
+    if first is not None:  # extractors only when a photo needs decoding: a cached shoot never imports torch
+        extractors = [get_extractor(spec.name, options.device) for spec in specs]
+        decode_size = max(e.decode_size for e in extractors)
+        engine = options.engine or LocalEngine(options.decode_workers)
+        # closing(): on cancel or an error the engine stops at once (a cluster job ends), not when collected
+        with closing(engine.analyse(chain([first], todo), extractors, decode_size)) as batches:
+            for batch in batches:
+                yield write(batch, extractors)
+                check_cancel(cancel)
     if options.import_sidecars:  # decisions are committed one by one, never batched
         changes, xmp_errors = sync_photos(catalog, to_sync)
         stats["xmp_changes"] = changes

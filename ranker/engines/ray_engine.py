@@ -143,9 +143,9 @@ def _model_missing(exc: BaseException) -> ModelMissingError | None:
 
 
 def _configure(context) -> None:
-    # Results in job order: the catalog numbers photos as they are written, and grouping breaks ties
-    # (frames with one timestamp) by that number, so any other order could group a burst differently
-    # from the local engine. The cost is head-of-line waiting on a slow batch, not throughput.
+    # Results in job order, as the local engine writes them: commits and progress follow the folder.
+    # (Photo ids come from the listing, so grouping does not depend on it.) The cost is head-of-line
+    # waiting on a slow batch; the stream itself keeps every CPU busy.
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False  # the pipeline reports progress itself
     context.raise_original_map_exception = True  # a worker's ModelMissingError, not a UserCodeException
