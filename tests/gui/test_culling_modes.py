@@ -159,9 +159,12 @@ def test_100_percent_says_loading_until_the_file_pixels_are_shown(make_window, q
     screenshot(window, "12-loupe-loading-100")
     qtbot.waitUntil(window.cache.idle)
     assert view.zoom_text() == "100%" and window.cache.get(view.key, FULL).width() == 2400
-    nxt = next(p.key for p in session.shoot.photos[1:] if not window.cache.damaged(p.key))
+    nxt = session.shoot.photos[1].key
     assert window.cache.get(nxt, FULL) is not None  # prefetched at full resolution while zoomed
-    damaged = next(p.key for p in session.shoot.photos if p.name == "IMG_0009.JPG")
+    damaged = next((p.key for p in session.shoot.photos if p.name == "IMG_0009.JPG"), None)
+    if damaged is None:  # the core may refuse a JPEG with missing data: then it is a listed problem
+        assert any("IMG_0009.JPG" in p.where for p in session.problems)
+        return
     session.set_current(damaged)
     qtbot.waitUntil(window.cache.idle)
     assert window.cache.damaged(damaged)
