@@ -22,7 +22,9 @@ def _file(root: Path, recursive: bool) -> Path:
 
 
 def _states(paths) -> dict[str, list[int]] | None:
-    """(size, mtime_ns) of every file; None when one cannot be stat'ed (then something changed)."""
+    """(size, mtime_ns) of every file and of every XMP sidecar beside them (another tool may have
+    changed a rating there: the pipeline reads it back); None when a file cannot be stat'ed."""
+    paths = list(paths)
     states = {}
     for path in paths:
         try:
@@ -30,6 +32,14 @@ def _states(paths) -> dict[str, list[int]] | None:
         except OSError:
             return None
         states[os.fsdecode(path)] = [st.st_size, st.st_mtime_ns]
+    for folder in {Path(p).parent for p in paths}:
+        try:
+            entries = [e for e in os.scandir(folder) if e.name.lower().endswith(".xmp") and e.is_file()]
+        except OSError:
+            return None
+        for entry in entries:
+            st = entry.stat()
+            states[os.fsdecode(entry.path)] = [st.st_size, st.st_mtime_ns]
     return states
 
 
@@ -89,7 +99,8 @@ def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:
         data = json.loads(_file(root, recursive).read_text(encoding="utf-8"))
         if data.get("version") != VERSION or {p["key"] for p in data["photos"]} != listed_keys:
             return None
-        if _states(data["states"]) != data["states"] or data["model_signature"] != model_signature():
+        files = [Path(x) for p in data["photos"] for x in p["paths"]]
+        if _states(files) != data["states"] or data["model_signature"] != model_signature():
             return None
         photos = [PhotoItem(p["key"], tuple(Path(x) for x in p["paths"]), Path(p["decode"]), p["id"], p["burst"],
                             p["rank"], p["score"], dict(p["signals"]), dict(p["metadata"])) for p in data["photos"]]

@@ -37,3 +37,9 @@ def test_an_unchanged_shoot_is_not_ranked_again_and_a_changed_one_is(make_window
     third.session.rankingStarted.connect(started.append)
     third.open_folder(shoot)
     assert len(started) == 1
+    third.close()
+    (shoot / "IMG_0005.xmp").write_text("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")  # another tool's sidecar
+    fourth = make_window()
+    fourth.session.rankingStarted.connect(started.append)
+    fourth.open_folder(shoot)
+    assert len(started) == 2  # the pipeline reads sidecars back, so a new or changed one ranks again
