@@ -338,12 +338,11 @@ def test_cancel_stops_fine_tuning_and_saves_nothing(tmp_path, default):
     catalog.close()
 
 
-def test_five_hundred_pairs_fine_tune_quickly(tmp_path, default):
+def test_five_hundred_pairs_fine_tune_and_pass_the_gate(tmp_path, default):
     catalog, ids = make_catalog(tmp_path, default, photos=400)
     pairs = taste_choices(catalog, ids, default, 500)
     result = run(fine_tune(catalog, pairs, base=default, config=FineTuneConfig(save=False)))
-    # budget: 5 s on 2 cores; allow slack for a loaded test machine
-    assert result.seconds < 10, result.seconds
+    # how fast is measured in benchmarks.learning (docs/BENCHMARKS.md), never asserted here
     assert result.passed
 
 

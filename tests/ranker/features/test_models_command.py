@@ -72,7 +72,7 @@ def test_list_shows_a_cached_model_as_ready(capsys):
 
 
 @pytest.mark.timeout(60)
-def test_models_command_in_a_fresh_process_is_quick(app_dirs):
+def test_models_command_in_a_fresh_process_loads_no_backbone(app_dirs):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "ranker", "models"], cwd=REPO, env=env,
@@ -84,7 +84,6 @@ def test_models_command_in_a_fresh_process_is_quick(app_dirs):
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     # listing must not pay for the heavy libraries (open_clip ~6 s, pyiqa ~5 s, PySide6)
     assert not {"open_clip", "pyiqa", "PySide6"} & imported
-    assert elapsed < 20  # expected well under 5 s; never asserted tightly on a shared machine
 
 
 def test_download_offline_fails_clearly(offline, capsys):
