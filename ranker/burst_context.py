@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from ranker.model_config import MultiFeatureConfig
+from ranker.face_context import CONTEXT_DIM, burst_face_context
 
 
 def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.ndarray:
@@ -26,11 +27,33 @@ def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.
     return np.concatenate([deviation, np.abs(deviation)], axis=1)
 
 
+#: Context features read against the best frame of each person rather than the burst's median: a blink
+#: is a departure from that person's open eyes, and in a burst where most frames blink the median
+#: frame blinks too. Name → (width of the model input it becomes, transform).
+PER_PERSON: dict[str, tuple[int, Callable[[np.ndarray, Sequence[Sequence[int]]], np.ndarray]]] = {
+    "faces": (CONTEXT_DIM, burst_face_context),
+}
+
+
+def context_width(name: str, dim: int) -> int:
+    """Model input columns a burst-context feature of `dim` values becomes."""
+    return PER_PERSON[name][0] if name in PER_PERSON else 2 * dim
+
+
 def model_rows(config: MultiFeatureConfig, features_of: Callable[[list[tuple[str, int]]], np.ndarray],
                bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
     """A MultiFeatureConfig's input rows: `features_of(layout)` gives the (N, dims) features of a
-    [(extractor, dim)] layout; burst-context features follow as deviations within `bursts` (row lists)."""
+    [(extractor, dim)] layout; burst-context features follow as deviations within `bursts` (row lists):
+    first every median-relative one (signed, then absolute), then each per-person one in order."""
     rows = features_of(config.feature_layout)
     if not config.context_layout:
         return rows
-    return np.concatenate([rows, burst_deviations(features_of(config.context_layout), list(bursts))], axis=1)
+    bursts = [list(b) for b in bursts]
+    median = [(name, dim) for name, dim in config.context_layout if name not in PER_PERSON]
+    parts = [rows]
+    if median:
+        parts.append(burst_deviations(features_of(median), bursts))
+    for name, dim in config.context_layout:
+        if name in PER_PERSON:
+            parts.append(PER_PERSON[name][1](features_of([(name, dim)]), bursts))
+    return np.concatenate(parts, axis=1)

