@@ -68,6 +68,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     *(_a(f"filter_rating_{n}", f"Rating ≥ {'★' * n}" if n else "Any Rating", [f"Alt+{n}"], "Filter",
          "on_filter_rating", n) for n in range(6)),
     _a("zoom", "Zoom 100% / Fit", ["Z"], "View"),
+    _a("face_boxes", "Show &Faces", ["F"], "View", checkable=True),
     _a("show_info", "&Info Panel", ["I"], "View", checkable=True),
     _a("show_models", "&Models Panel", ["Ctrl+M"], "View", checkable=True),
     _a("show_problems", "&Problems Panel", [], "View", checkable=True),

@@ -124,16 +124,59 @@ def _verdict(spec: Signal, diff: float | None) -> str:
     return spec.better if gain > 0 else spec.worse
 
 
+def _people(count: float, of: float) -> str:
+    return "" if of <= 1 else f" ({int(count)} of {int(of)} people)"
+
+
+def face_issues(signals: dict) -> list[str]:
+    """"eyes closed (2 of 3 people)", "face soft": what is wrong with the faces, judged against the
+    same people in the rest of the burst (empty for photos without faces)."""
+    people = float(signals.get("faces", 0) or 0)
+    issues = []
+    if signals.get("eyes_closed", 0) > 0:
+        issues.append("eyes closed" + _people(signals["eyes_closed"], people))
+    if signals.get("faces_soft", 0) > 0:
+        issues.append("face soft" + _people(signals["faces_soft"], people))
+    return issues
+
+
+def face_badges(signals: dict) -> list[str]:
+    """The short marks the strip and the grid draw on a thumbnail."""
+    return [b for b, key in (("eyes closed", "eyes_closed"), ("face soft", "faces_soft")) if signals.get(key, 0) > 0]
+
+
+def _face_gains(signals: dict, other: dict | None) -> list[str]:
+    """What this photo's faces do better than `other`'s: open eyes where the other blinks, a sharp face."""
+    if not other:
+        return []
+    gains = []
+    if signals.get("faces", 0) and other.get("eyes_closed", 0) > signals.get("eyes_closed", 0):
+        gains.append("eyes open")
+    if signals.get("faces", 0) and other.get("faces_soft", 0) > signals.get("faces_soft", 0):
+        gains.append("face sharp")
+    return gains
+
+
 def why(rank: int | None, size: int, signals: dict, best: dict | None, runner_up: dict | None) -> str:
-    """One sentence on why this photo sits where it does in its burst."""
+    """One sentence on why this photo sits where it does in its burst; face problems come first, as a
+    photographer would name them."""
     if rank is None:
         return "Not ranked yet."
     if size <= 1:
-        return "The only photo in its group."
+        issues = face_issues(signals)
+        return "The only photo in its group" + (f": {', '.join(issues)}." if issues else ".")
     if rank == 1:
+        faces = _face_gains(signals, runner_up)
         reasons = [v for _, _, _, v in signal_rows(signals, runner_up) if v and _is_gain(v)]
-        return "Suggested best of its burst" + (f": {', '.join(reasons)} than #2." if reasons else ".")
+        text = "Suggested best of its burst"
+        if faces:
+            text += f": {', '.join(faces)} where #2 is not"
+            return text + (f"; {', '.join(reasons)} than #2." if reasons else ".")
+        return text + (f": {', '.join(reasons)} than #2." if reasons else ".")
+    issues = face_issues(signals)
     reasons = [v for _, _, _, v in signal_rows(signals, best) if v and not _is_gain(v)]
+    if issues:
+        return f"Ranked {rank} of {size}: {', '.join(issues)}" + (f"; {', '.join(reasons)} than #1." if reasons else ".")
     if not reasons:
         return f"Ranked {rank} of {size}: close to #1 on every quality signal; the model prefers #1 overall."
     return f"Ranked {rank} of {size}: {', '.join(reasons)} than #1."

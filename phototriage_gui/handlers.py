@@ -157,6 +157,11 @@ class ActionHandlers:
             self.show_view("loupe")
         self.active_image_view().toggle_100()
 
+    def on_face_boxes(self, checked: bool) -> None:
+        """Face boxes over the photo in the loupe and compare, red where the eyes are closed or the face soft."""
+        for view in (self.loupe.view, *self.compare.views()):
+            view.set_show_faces(checked)
+
     def on_show_info(self, checked: bool) -> None:
         self.info_dock.setVisible(checked)
         if checked:

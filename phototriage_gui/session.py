@@ -23,17 +23,25 @@ from ranker.listing import list_shoot
 from ranker.scan import discover
 
 FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
+#: face filters: any photo, photos where someone blinks, where a face is soft, or with faces and neither
+FACE_FILTERS = ("any", "eyes closed", "face soft", "faces fine")
 
 
 @dataclass(frozen=True)
 class Filter:
     flag: str = "all"  # one of FLAG_FILTERS
     min_rating: int = 0
+    faces: str = "any"  # one of FACE_FILTERS
 
-    def accepts(self, decision: Decision) -> bool:
+    def accepts(self, decision: Decision, signals: dict | None = None) -> bool:
         wanted = {"all": True, "picks": decision.flag == "pick", "rejects": decision.flag == "reject",
                   "unflagged": decision.flag is None}[self.flag]
-        return wanted and decision.rating >= self.min_rating
+        return wanted and decision.rating >= self.min_rating and self._faces_ok(signals or {})
+
+    def _faces_ok(self, signals: dict) -> bool:
+        closed, soft = signals.get("eyes_closed", 0) > 0, signals.get("faces_soft", 0) > 0
+        return {"any": True, "eyes closed": closed, "face soft": soft,
+                "faces fine": signals.get("faces", 0) > 0 and not closed and not soft}[self.faces]
 
 
 @dataclass(frozen=True)
@@ -178,7 +186,8 @@ class Session(CompareMixin, QObject):
             from ranker.pipeline import PipelineOptions, rank_shoot  # imports torch: off the UI thread
 
             options = PipelineOptions(recursive=prefs.recursive, device=prefs.device,
-                                      grouping=GroupingOptions(gap_seconds=prefs.burst_gap_seconds))
+                                      grouping=GroupingOptions(gap_seconds=prefs.burst_gap_seconds),
+                                      blink_strictness=prefs.blink_strictness)
             return rank_shoot(root, catalog, options=options, cancel=cancel)
 
         worker = Worker(job, self)
@@ -287,7 +296,8 @@ class Session(CompareMixin, QObject):
             return
         if prefs.recursive != old.recursive:
             self.open(self.shoot.root)
-        elif (prefs.burst_gap_seconds, prefs.device) != (old.burst_gap_seconds, old.device):
+        elif ((prefs.burst_gap_seconds, prefs.device, prefs.blink_strictness)
+              != (old.burst_gap_seconds, old.device, old.blink_strictness)):
             self.start_ranking()
 
     def _update_prefs(self, prefs: preferences.Preferences) -> None:
@@ -412,7 +422,8 @@ class Session(CompareMixin, QObject):
 
     def visible(self, key: str) -> bool:
         """The filter lets it through and it is not tucked under a collapsed stack's cover."""
-        if not self.filter.accepts(self.decision(key)):
+        photo = self.shoot.by_key.get(key) if self.shoot else None
+        if not self.filter.accepts(self.decision(key), photo.signals if photo else None):
             return False
         burst = self.shoot.burst_of(key) if self.shoot and key in self.shoot.by_key else None
         return burst is None or not self.is_collapsed(burst) or key == self._cover(burst)

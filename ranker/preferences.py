@@ -17,6 +17,9 @@ FILENAME = "preferences.json"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 #: how many recently opened folders the File menu remembers
 MAX_RECENT = 10
+#: how harsh the blink verdict is: eyes open less than 45% / 60% / 75% of the person's best frame
+#: in the burst count as closed (ranker.face_context.BLINK_STRICTNESS)
+BLINK_LEVELS = ("lenient", "normal", "strict")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Preferences:
     device: str = "auto"  # torch device for feature extraction: auto | cpu | cuda | mps
     keep_per_burst: int = 1  # how many of each burst "Auto cull" marks as picks
     recursive: bool = False  # include sub-folders when opening a folder
+    blink_strictness: str = "normal"  # one of BLINK_LEVELS: when half-closed eyes count as "eyes closed"
     #: most recent first; kept here rather than in QSettings because it is the user's, not the window's
     recent_folders: tuple[str, ...] = field(default=())
     #: live write-back: every decision merged into the sidecar beside the original within a second
@@ -43,6 +47,8 @@ class Preferences:
             raise ValueError(f"burst_gap_seconds must be 0.1-600, not {self.burst_gap_seconds!r}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, not {self.device!r}")
+        if self.blink_strictness not in BLINK_LEVELS:
+            raise ValueError(f"blink_strictness must be one of {BLINK_LEVELS}, not {self.blink_strictness!r}")
         if not 1 <= int(self.keep_per_burst) <= 99:
             raise ValueError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
         self.xmp_style()  # validates the sidecar style and pick expression

@@ -23,6 +23,8 @@ class PhotoItem:
     score: float | None = None
     signals: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    #: each face as ranker.face_context.FaceVerdict.to_json(): box (fractions of the photo), verdicts
+    faces: tuple[dict, ...] = ()
 
     @property
     def name(self) -> str:
@@ -87,7 +89,7 @@ def ranked_shoot(ranking, previous: Shoot | None = None) -> Shoot:
             keys.append(key)
             photos.append(PhotoItem(key, tuple(ranked.paths), decode_paths.get(key, _decode_path(ranked.paths)),
                                     ranked.photo_id, index, ranked.rank, ranked.score, dict(ranked.signals),
-                                    dict(ranked.metadata)))
+                                    dict(ranked.metadata), tuple(f.to_json() for f in ranked.faces)))
         bursts.append(Burst(burst.number, burst.kind, tuple(keys)))
     return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
 

@@ -15,6 +15,7 @@ REJECT = QColor("#e5484d")
 BEST = QColor("#46a758")
 BRACKET = QColor("#f76b15")
 STAR = QColor("#ffd23f")
+FACE_PROBLEM = QColor(200, 60, 60, 210)  # "eyes closed" / "face soft" on a thumbnail
 
 
 def _star(centre: QPointF, radius: float) -> QPolygonF:

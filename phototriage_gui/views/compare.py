@@ -93,6 +93,9 @@ class CompareView(QWidget):
         if self.session.pair is not None:
             self.session.set_current(self.session.pair[side])
 
+    def views(self) -> list[ImageView]:
+        return [pane.view for pane in self.panes]
+
     def active_view(self) -> ImageView:
         return self.panes[self.session.active if self.session.pair else 0].view
 
@@ -117,7 +120,7 @@ class CompareView(QWidget):
             pane.header.show_photo(photo, session.decision(photo.key), active, sides[side] if len(pair) > 1 else "",
                                    bracket=shoot.bursts[photo.burst].kind == "bracket")
             pane.view.highlight = active
-            pane.view.set_photo(photo.key, photo_size(photo))
+            pane.view.set_photo(photo.key, photo_size(photo), faces=photo.faces)
         self.hint.setText(self._hint())
 
     def _hint(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from phototriage_gui.session import FLAG_FILTERS, Filter, Session
+from phototriage_gui.session import FACE_FILTERS, FLAG_FILTERS, Filter, Session
 
 _TITLES = {"all": "All", "picks": "Picks", "rejects": "Rejects", "unflagged": "Unflagged"}
 
@@ -32,8 +32,14 @@ class FilterBar(QWidget):
         self.rating.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.rating.addItems(["any rating"] + [f"{'★' * n} or more" for n in range(1, 6)])
         self.rating.currentIndexChanged.connect(lambda n: self._changed(min_rating=n))
+        self.faces = QComboBox(self)
+        self.faces.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.faces.addItems(["any faces" if f == "any" else f for f in FACE_FILTERS])
+        self.faces.setToolTip("Eyes closed and face soft are judged against the same person in the rest of the burst")
+        self.faces.currentIndexChanged.connect(lambda n: self._changed(faces=FACE_FILTERS[n]))
         layout.addSpacing(12)
         layout.addWidget(self.rating)
+        layout.addWidget(self.faces)
         layout.addStretch(1)
         for signal in (session.decisionsChanged, session.shootChanged, session.filterChanged):
             signal.connect(self.refresh)
@@ -41,7 +47,8 @@ class FilterBar(QWidget):
 
     def _changed(self, **change) -> None:
         current = self.session.filter
-        self.session.set_filter(Filter(change.get("flag", current.flag), change.get("min_rating", current.min_rating)))
+        self.session.set_filter(Filter(change.get("flag", current.flag), change.get("min_rating", current.min_rating),
+                                       change.get("faces", current.faces)))
 
     def refresh(self, *args) -> None:
         counts = dict.fromkeys(FLAG_FILTERS, 0)
@@ -55,3 +62,5 @@ class FilterBar(QWidget):
             button.setChecked(self.session.filter.flag == name)
         if self.rating.currentIndex() != self.session.filter.min_rating:
             self.rating.setCurrentIndex(self.session.filter.min_rating)
+        if self.faces.currentIndex() != FACE_FILTERS.index(self.session.filter.faces):
+            self.faces.setCurrentIndex(FACE_FILTERS.index(self.session.filter.faces))

@@ -45,6 +45,8 @@ class ImageView(QWidget):
         self.size_hint: tuple[int, int] | None = None  # full-resolution size from the catalog's metadata
         self.placeholder = ""
         self.highlight = False
+        self.faces: tuple[dict, ...] = ()  # PhotoItem.faces: boxes as fractions of the photo, with verdicts
+        self.show_faces = False
         self._drag: QPointF | None = None
         self._dragged = False
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -53,8 +55,9 @@ class ImageView(QWidget):
         zoom.changed.connect(self._zoom_changed)
         cache.ready.connect(self._image_ready)
 
-    def set_photo(self, key: str | None, full_size: tuple[int, int] | None = None, placeholder: str = "") -> None:
-        self.key, self.size_hint, self.placeholder = key, full_size, placeholder
+    def set_photo(self, key: str | None, full_size: tuple[int, int] | None = None, placeholder: str = "",
+                  faces: tuple[dict, ...] = ()) -> None:
+        self.key, self.size_hint, self.placeholder, self.faces = key, full_size, placeholder, tuple(faces)
         if key is not None:
             self.cache.request(key, self.cache.preview_size, urgent=True)
             self._ensure_resolution()
@@ -220,6 +223,8 @@ class ImageView(QWidget):
             else:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
                 painter.drawImage(rect, image)
+            if self.show_faces:
+                self._face_boxes(painter, rect)
             self._zoom_label(painter)
         else:
             error = self.cache.error(self.key, self.cache.preview_size) if self.key else None
@@ -229,6 +234,31 @@ class ImageView(QWidget):
         if self.highlight:
             painter.setPen(QPen(QColor("#8fb3ff"), 3))
             painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
+
+    def set_show_faces(self, on: bool) -> None:
+        self.show_faces = on
+        self.update()
+
+    def _face_boxes(self, painter: QPainter, rect: QRectF) -> None:
+        """Each face's box (F): green when fine, red with what is wrong when the eyes are closed or the
+        face is soft against the same person in the rest of the burst."""
+        font = QFont(painter.font())
+        font.setPixelSize(12)
+        painter.setFont(font)
+        for face in self.faces:
+            x0, y0, x1, y1 = face["box"]
+            box = QRectF(rect.left() + x0 * rect.width(), rect.top() + y0 * rect.height(),
+                         (x1 - x0) * rect.width(), (y1 - y0) * rect.height())
+            problems = [text for text, key in (("eyes closed", "eyes_closed"), ("face soft", "soft")) if face.get(key)]
+            colour = QColor("#ff6b6b") if problems else QColor("#7fd18b")
+            painter.setPen(QPen(colour, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(box)
+            if problems:
+                label = QRectF(box.left(), box.bottom() + 2, max(box.width(), 90), 16)
+                painter.fillRect(label, QColor(0, 0, 0, 170))
+                painter.setPen(colour)
+                painter.drawText(label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, " " + ", ".join(problems))
 
     def _zoom_label(self, painter: QPainter) -> None:
         """The scale, and only once the pixels behind it are the file's: an enlarged preview is never

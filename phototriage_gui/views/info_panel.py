@@ -61,6 +61,8 @@ class InfoPanel(QScrollArea):
                      + (f" (#1: {best.score:+.2f})" if photo.rank != 1 else "") + "</p>")
         parts.append(f"<p>{html.escape(formatting.why(photo.rank, len(burst.keys), photo.signals, best.signals, runner_up.signals))}</p>")
         parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
+        if photo.faces:
+            parts.append(self._faces(photo))
         model = self.session.shoot.model
         if model:
             # The label already names the features, e.g. "default (iqa)"; add why it is the active one.
@@ -82,6 +84,19 @@ class InfoPanel(QScrollArea):
                           f"<td style='color:{colour}'>{html.escape(verdict)}</td>")
             body.append(f"<tr>{cells}</tr>")
         return f"<table cellspacing=4>{head}{''.join(body)}</table>"
+
+
+    def _faces(self, photo) -> str:
+        """One row per face: how open its eyes are against the same person's best frame, and its focus."""
+        rows = []
+        for number, face in enumerate(photo.faces, start=1):
+            ratio = face.get("eyes_open_vs_best")
+            eyes = "eyes not readable" if ratio is None else f"eyes {min(ratio, 1.0) * 100:.0f}% of best"
+            tone = "bad" if face.get("eyes_closed") or face.get("soft") else ""
+            verdicts = [t for t, k in (("eyes closed", "eyes_closed"), ("face soft", "soft")) if face.get(k)]
+            rows.append(f"<tr><td>Face {number}</td><td>{eyes}</td>"
+                        f"<td style='color:{VERDICT_COLOURS[tone]}'>{html.escape(', '.join(verdicts))}</td></tr>")
+        return f"<p style='margin-bottom:0'><b>Faces</b> (F shows them)</p><table cellspacing=4>{''.join(rows)}</table>"
 
 
 #: green for better, red for worse, amber for a plain fact ("0.8 EV brighter"), grey for no difference

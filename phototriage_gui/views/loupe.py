@@ -36,4 +36,4 @@ class LoupeView(QWidget):
             return
         bracket = self.session.shoot.bursts[photo.burst].kind == "bracket"
         self.header.show_photo(photo, self.session.decision(photo.key), False, bracket=bracket)
-        self.view.set_photo(photo.key, photo_size(photo))
+        self.view.set_photo(photo.key, photo_size(photo), faces=photo.faces)

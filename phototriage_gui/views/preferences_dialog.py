@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranker.preferences import DEVICES, Preferences
+from ranker.preferences import BLINK_LEVELS, DEVICES, Preferences
 from ranker.xmp_style import LABELS, PICK_STYLES, SIDECAR_STYLES
 
 
@@ -55,11 +55,17 @@ class PreferencesDialog(QDialog):
         self.pick_min_rating.setRange(1, 5)
         self.pick_min_rating.setSuffix(" ★")
         self.pick_min_rating.setValue(prefs.pick_min_rating)
+        self.blink = QComboBox(self)
+        self.blink.addItems(BLINK_LEVELS)
+        self.blink.setCurrentText(prefs.blink_strictness)
         form = QFormLayout(self)
         form.addRow("Burst gap", self.gap)
         form.addRow("", QLabel("<small>frames closer than this that look alike are one burst</small>", self))
         form.addRow("Auto cull keeps", self.keep)
         form.addRow("Compute device", self.device)
+        form.addRow("Blink check", self.blink)
+        form.addRow("", QLabel("<small>eyes open less than 45% (lenient), 60% (normal) or 75% (strict) as wide as "
+                               "in that person's best frame of the burst count as closed</small>", self))
         form.addRow(self.auto_advance)
         form.addRow(self.recursive)
         form.addRow(self.write_sidecars)
@@ -79,4 +85,5 @@ class PreferencesDialog(QDialog):
                        device=self.device.currentText(), auto_advance=self.auto_advance.isChecked(),
                        recursive=self.recursive.isChecked(), write_sidecars=self.write_sidecars.isChecked(),
                        sidecar_style=self.sidecar_style.currentText(), pick_as=self.pick_as.currentText(),
-                       pick_label=self.pick_label.currentText(), pick_min_rating=self.pick_min_rating.value())
+                       pick_label=self.pick_label.currentText(), pick_min_rating=self.pick_min_rating.value(),
+                       blink_strictness=self.blink.currentText())

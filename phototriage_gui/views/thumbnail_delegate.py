@@ -5,6 +5,7 @@ from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from phototriage_gui import formatting
 from phototriage_gui.models.photo_model import (
     BurstRole,
     DamagedRole,
@@ -72,6 +73,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             width = badges.pill_width(painter, text, 11)
             badges.draw_pill(painter, QRectF(image_rect.right() - width - 3, image_rect.bottom() - 20, 0, 0), text,
                              QColor("#3e63dd"), 11)
+        self._face_badges(painter, image_rect, photo, 18 if index.data(DamagedRole) else 0)
         badges.draw_decision(painter, QRectF(body.left(), body.top(), body.width(), body.height() - 3), decision, 11)
         if decision.label in badges.LABEL_COLOURS:
             painter.fillRect(QRectF(body.left(), body.bottom() - 3, body.width(), 3), badges.LABEL_COLOURS[decision.label])
@@ -129,6 +131,14 @@ class ThumbnailDelegate(QStyledItemDelegate):
             if photo.score is not None:
                 badges.draw_pill(painter, QRectF(rect.right() - 44, rect.top() + 3, 0, 0), f"{photo.score:+.2f}",
                                  QColor(0, 0, 0, 150), 10)
+
+
+    def _face_badges(self, painter: QPainter, rect: QRectF, photo, above: float = 0) -> None:
+        """"eyes closed" / "face soft" stacked at the thumbnail's bottom-left corner (`above` another badge)."""
+        y = rect.bottom() - 3 - above
+        for text in formatting.face_badges(photo.signals):
+            y -= 16
+            badges.draw_pill(painter, QRectF(rect.left() + 3, y, 0, 0), text, badges.FACE_PROBLEM, 10)
 
 
 def burst_title(burst) -> str:

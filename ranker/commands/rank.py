@@ -78,6 +78,12 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
             s = photo.signals
             why = (f"sharp {s.get('sharpness', 0):.2f}  expo {s.get('exposure', 0):.2f}  "
                    f"{s.get('brightness', 0):+.1f} EV  noise {s.get('noise', 0) * 1000:.1f}")
+            if s.get("faces"):
+                people = int(s["faces"])
+                why += f"  faces {people}"
+                for key, text in (("eyes_closed", "eyes closed"), ("faces_soft", "face soft")):
+                    if s.get(key):
+                        why += f"  {text} {int(s[key])}/{people}"
             flag = photo.decision.flag or ""
             label = photo.decision.label or ""
             print(f"  {photo.rank:>3}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
@@ -124,7 +130,8 @@ def write_json(ranking: ShootRanking, path: Path) -> None:
 
 def write_csv(ranking: ShootRanking, path: Path) -> None:
     fields = ["path", "burst", "kind", "rank", "score", "flag", "rating", "label", "sharpness", "exposure",
-              "brightness", "colorfulness", "contrast", "noise", "highlights", "shadows"]
+              "brightness", "colorfulness", "contrast", "noise", "highlights", "shadows", "faces", "eyes_closed", "faces_soft",
+              "eyes_open"]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
