@@ -54,8 +54,9 @@ def close_eyes(image: Image.Image, amount: float, which: Sequence[int] | None = 
             widths.append(eye.width)
     if not lashes:
         return None
-    # grow the hole past the old lid edge and its lashes, or their dark rim keeps reading as an eye
-    grow = max(3, int(round(0.12 * float(np.mean(widths)))) | 1)
+    # grow the hole past the old lid edge and its lashes, or their dark rim keeps reading as an eye:
+    # at 12% of the eye width the iris model still read 58% of the open eye, at 28% 25-35% (as real blinks)
+    grow = max(3, int(round(0.28 * float(np.mean(widths)))) | 1)
     mask = mask.filter(ImageFilter.MaxFilter(grow))
     filled = cv2.inpaint(rgb, np.asarray(mask), grow, cv2.INPAINT_TELEA)
     out = Image.fromarray(filled)

@@ -126,3 +126,13 @@ def test_interop_benchmark_runs(tmp_path, capsys):
     assert styles == {"adobe", "darktable", "digikam", "JPEG copy (embedded)"}
     for row in results["rows"]:  # where a reader is installed, it reads exactly what we meant
         assert row["exiftool_ok"] in (True, None) and row["exiv2_ok"] in (True, None), row
+
+
+def test_faces_benchmark_on_the_bundled_astronaut_alone():
+    from benchmarks import faces
+
+    detection = faces.detection(None)
+    assert detection["faces"] == 1 and detection["photos_without"] >= 10
+    assert detection["recall"] == 1.0 and detection["false"] == 0
+    eyes = faces.eye_openness(None)
+    assert eyes["open"] == 1 and eyes["shut"] == 2 and eyes["auc"] == 1.0

@@ -2,6 +2,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ranker.catalog import Catalog
@@ -50,7 +51,7 @@ def test_the_default_sets_each_frame_against_its_burst_and_never_serves_stale_sc
 
     folder, _ = shoot
     checkpoint, _ = resolve_model(None)
-    assert checkpoint.model.config.burst_context == ("exposure_profile",)
+    assert checkpoint.model.config.burst_context == ("exposure_profile", "faces")
     key = model_key(checkpoint.path)
     with Catalog(tmp_path / "c.db") as catalog:
         ranking, _ = _rank(folder, catalog)
@@ -249,3 +250,26 @@ def test_real_back_to_back_pairs_without_exif_group_exactly(tmp_path):
     pairs = [g[0] for g in groups if len(g) == 2]
     assert all(len(set(g)) == 1 for g in groups), groups  # never two scenes in one burst
     assert sorted(pairs) == ["ae", "ai", "aj", "ak", "am", "an", "ao"]
+
+
+def test_rank_puts_the_open_eyed_frame_first_and_says_why_in_the_json(tmp_path):
+    from ranker.face_bursts import FaceFrame, close_eyes, write_face_shoot
+    from ranker.synthetic import Defect, handheld_frame, skimage_photo
+
+    rng = np.random.default_rng(11)
+    astronaut = skimage_photo("astronaut")
+    frames = [FaceFrame(handheld_frame(close_eyes(astronaut, a), rng, 400), Defect("blink", a)) for a in (1.0, 1.0)]
+    frames.insert(1, FaceFrame(handheld_frame(astronaut, rng, 400), Defect("clean", 0.0)))
+    truth = write_face_shoot(tmp_path / "shoot", [("astronaut", frames)])[0]
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(tmp_path / "shoot", catalog)
+    (burst,) = ranking.to_json()["bursts"]
+    first, *rest = burst["photos"]
+    assert first["path"].endswith(truth["best"])
+    assert first["signals"]["faces"] == 1 and first["signals"]["eyes_closed"] == 0
+    assert [p["signals"]["eyes_closed"] for p in rest] == [1, 1]
+    face = first["faces"][0]
+    assert set(face) >= {"box", "eye_openness", "eyes_open_vs_best", "eyes_closed", "face_sharpness", "eye_sharpness",
+                         "soft"}
+    assert face["eyes_open_vs_best"] == 1.0 and not face["eyes_closed"]
+    assert all(p["faces"][0]["eyes_closed"] for p in rest)

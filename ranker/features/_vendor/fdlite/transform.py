@@ -66,7 +66,7 @@ def image_to_tensor(
     roi_image = img.transform(size=(width, height), method=Transform.PERSPECTIVE,
                               data=coeffs, resample=Resampling.BILINEAR)
     # free some memory - we don't need the temporary image anymore
-    if img != image:
+    if img is not image:
         img.close()
     pad_x, pad_y = 0., 0.
     if keep_aspect_ratio:
