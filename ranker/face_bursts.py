@@ -30,10 +30,10 @@ def close_eyes(image: Image.Image, amount: float, which: Sequence[int] | None = 
     the lids now meet. None when the models find no eyes to close."""
     import cv2
 
-    from ranker.features.face_landmarks import FaceModels
+    from ranker.features.face_landmarks import detect_faces
 
     rgb = np.array(image.convert("RGB"))
-    faces = FaceModels().detect(Image.fromarray(rgb))
+    faces = detect_faces(Image.fromarray(rgb))
     mask = Image.new("L", image.size, 0)
     lashes = []
     widths = []
@@ -73,9 +73,9 @@ def close_eyes(image: Image.Image, amount: float, which: Sequence[int] | None = 
 def soften_face(image: Image.Image, sigma: float, which: Sequence[int] | None = None) -> Image.Image:
     """The faces blurred (subject movement or focus on the background) inside a feathered ellipse,
     the rest of the frame untouched."""
-    from ranker.features.face_landmarks import FaceModels
+    from ranker.features.face_landmarks import detect_faces
 
-    faces = FaceModels().detect(image.convert("RGB"))
+    faces = detect_faces(image.convert("RGB"))
     mask = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(mask)
     for index, face in enumerate(faces):
@@ -154,10 +154,10 @@ def _offset(rng: np.random.Generator, low: float, high: float, crop: int, full: 
 def portrait_variants(image: Image.Image, rng: np.random.Generator, count: int) -> list[Image.Image]:
     """Different framings of one portrait (crop, scale, mirror, white balance), so a handful of faces
     give many bursts whose faces sit at different places and sizes."""
-    from ranker.features.face_landmarks import FaceModels
+    from ranker.features.face_landmarks import detect_faces
 
     w, h = image.size
-    faces = FaceModels().detect(image.convert("RGB"))
+    faces = detect_faces(image.convert("RGB"))
     # every crop keeps all the faces, with a margin of a tenth of the frame
     x0, y0, x1, y1 = (min(f.box[0] for f in faces), min(f.box[1] for f in faces),
                       max(f.box[2] for f in faces), max(f.box[3] for f in faces)) if faces else (w / 2, h / 2, w / 2, h / 2)

