@@ -5,8 +5,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ranker.model_config import MultiFeatureConfig
 from ranker.face_context import CONTEXT_DIM, burst_face_context
+from ranker.model_config import MultiFeatureConfig
 
 
 def burst_deviations(values: np.ndarray, bursts: Sequence[Sequence[int]]) -> np.ndarray:
