@@ -23,6 +23,7 @@ class PhotoItem:
     score: float | None = None
     signals: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    quality: float | None = None  # calibrated 0-100 technical quality (ranker.quality)
 
     @property
     def name(self) -> str:
@@ -34,6 +35,7 @@ class Burst:
     number: int  # as the catalog numbers it (capture order); 0 while pending
     kind: str  # "burst" | "bracket" | "single" | PENDING
     keys: tuple[str, ...]  # best first once ranked, file order while pending
+    confidence: str | None = None  # "clear pick" | "close call" once ranked (bursts of 2+)
 
 
 @dataclass
@@ -87,8 +89,8 @@ def ranked_shoot(ranking, previous: Shoot | None = None) -> Shoot:
             keys.append(key)
             photos.append(PhotoItem(key, tuple(ranked.paths), decode_paths.get(key, _decode_path(ranked.paths)),
                                     ranked.photo_id, index, ranked.rank, ranked.score, dict(ranked.signals),
-                                    dict(ranked.metadata)))
-        bursts.append(Burst(burst.number, burst.kind, tuple(keys)))
+                                    dict(ranked.metadata), ranked.quality))
+        bursts.append(Burst(burst.number, burst.kind, tuple(keys), burst.confidence))
     return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
 
 
