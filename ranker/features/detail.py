@@ -26,9 +26,8 @@ def _tile_means(values: np.ndarray, tile: int = TILE) -> np.ndarray:
 
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BT.601 luma and the two colour-difference planes of a 0-1 RGB array (JPEG's own colour space)."""
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    return y, 0.564 * (b - y), 0.713 * (r - y)
+    y = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)  # one pass over the pixels, not five
+    return y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)
 
 
 def flat_noise(plane: np.ndarray) -> float:
@@ -54,10 +53,13 @@ def blocking(luma: np.ndarray) -> float:
     if min(luma.shape) < 32:
         return 0.0
     steps = []
-    for d in (np.abs(np.diff(luma, axis=1)), np.abs(np.diff(luma, axis=0)).T):
-        cols = np.arange(d.shape[1])
-        at = d[:, cols % 8 == 7].mean()
-        off = d[:, cols % 8 != 7].mean()
+    for plane in (luma, luma.T):
+        # Steps across the borders (between columns 8k-1 and 8k) and all steps, summed without copies.
+        border = np.abs(plane[:, 8::8] - plane[:, 7:-1:8])
+        total = float(np.abs(np.diff(plane, axis=1)).sum())
+        n_all, n_border = plane.shape[0] * (plane.shape[1] - 1), border.size
+        at = float(border.sum()) / n_border
+        off = (total - float(border.sum())) / (n_all - n_border)
         steps.append(np.log((at + 1e-4) / (off + 1e-4)))
     return float(np.mean(steps))
 
