@@ -52,8 +52,10 @@ def test_the_default_sets_each_frame_against_its_burst_and_never_serves_stale_sc
     from ranker.pipeline import score_photos
 
     folder, _ = shoot
+    from ranker.default_model import BURST_CONTEXT
+
     checkpoint, _ = resolve_model(None)
-    assert checkpoint.model.config.burst_context == ("exposure_profile",)
+    assert checkpoint.model.config.burst_context == BURST_CONTEXT == ("exposure_profile", "detail")
     key = model_key(checkpoint.path)
     with Catalog(tmp_path / "c.db") as catalog:
         ranking, _ = _rank(folder, catalog)
