@@ -2,16 +2,19 @@
 
     python -m benchmarks.ranking [--quick] [--photos DIR] [--phototriage DIR] [--json FILE]
 
-Bursts are built from photographs the default checkpoint never saw (the ones bundled with
-scikit-image, plus any folder given with --photos, minus anything that looks like a training
-photo), at two difficulty levels ("clear" and "subtle" defects, ranker.synthetic.LEVELS), one clean
-frame per burst in a shuffled position. Every method ranks the same files:
+Three evaluations the default was not tuned on, side by side with the baselines:
 
-* random                      — seeded coin flips (top-1 = 1/frames, pairwise = 0.5 expected)
-* sharpness (Laplacian var.)  — the classic baseline: variance of the plain Laplacian of the luma
-* pyiqa piqe                  — a no-reference IQA metric alone (lower is better)
-* default checkpoint          — resources/default_ranker.pt through the real `rank` pipeline
-* CLIP / CNN / combined       — checkpoints over those features, when their weights are cached
+1. Bursts from photographs the default checkpoint never saw (scikit-image's photos not in
+   ranker.default_model.TRAINING_SKIMAGE, the camera samples of ../shared/photos not copied into
+   resources/training_photos, any --photos folder minus look-alikes of training photos), degraded by
+   benchmarks/degrade.py, a generator written independently of ranker.synthetic (the training one),
+   at two levels, 3-5 frames with one clean frame in a shuffled position. The training generator's
+   bursts (ranker.synthetic.LEVELS) are reported too, as a reference.
+2. Spearman/Pearson against human MOS on the held-out test split of CLIVE (ranker.datasets.clive).
+3. Real pairs of one scene (../shared/photos/exif_samples/hdr: HDR on should beat HDR off).
+
+Methods: random, Laplacian variance, Tenengrad, PIQE, BRISQUE-style (benchmarks.baselines), the
+default checkpoint through the real `rank` pipeline, and CLIP/CNN checkpoints when cached.
 
 top-1: share of bursts whose clean frame is ranked first (ties share the credit).
 pairwise: share of (clean, defective) pairs of one burst ordered correctly (ties count half).
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +31,6 @@ from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from benchmarks.common import (
     command_line,
@@ -39,15 +42,24 @@ from benchmarks.common import (
     write_json,
 )
 
+from benchmarks.baselines import BASELINES, Scorers, fit_brisque_on_clive
+
 LEVEL_ORDER = ("clear", "subtle")
-FRAMES = 5
+GENERATORS = ("independent", "training")
+FRAMES = 5  # training-generator bursts; the independent generator draws 3-5
 FULL_BURSTS = 60  # per level, at least
 QUICK_BURSTS = 20
-DECODE_SIZE = 512  # what the pipeline decodes for the default feature set
-#: baselines the default checkpoint must beat; other rows are for reference
-BASELINES = ("random", "sharpness (Laplacian var.)", "pyiqa piqe")
+DECODE_SIZE = 512  # what the baselines see (the pipeline's analysis size)
 DEFAULT_NAME = "default checkpoint"
-REFERENCE_SHARPNESS = "sharpness, noise-robust (iqa) [reference]"
+SHARED_PHOTOS = Path(os.environ.get("PHOTOTRIAGE_SHARED_PHOTOS", Path(__file__).resolve().parents[2] / "shared" / "photos"))
+#: camera samples of ../shared/photos that never enter training (resources/training_photos has the others)
+HELD_OUT_SHARED = ("exif_samples/gps/DSCN0012.jpg", "exif_samples/gps/DSCN0025.jpg", "exif_samples/gps/DSCN0029.jpg",
+                   "exif_samples/gps/DSCN0040.jpg", "exif_samples/gps/DSCN0042.jpg",
+                   "exif_samples/mobile/HMD_Nokia_8.3_5G.jpg", "exif_samples/hdr/canon_hdr_NO.jpg",
+                   "exif_samples/orientation/portrait_1.jpg")
+#: (better, worse) real pairs of one scene
+REAL_PAIRS = (("exif_samples/hdr/canon_hdr_YES.jpg", "exif_samples/hdr/canon_hdr_NO.jpg"),
+              ("exif_samples/hdr/iphone_hdr_YES.jpg", "exif_samples/hdr/iphone_hdr_NO.jpg"))
 #: feature sets that need downloaded backbones: (row name, features that define it)
 BACKBONE_SETS = (("CLIP checkpoint", ("clip",)), ("CNN checkpoint", ("cnn",)),
                  ("combined checkpoint (CLIP+CNN+IQA)", ("clip", "cnn")))
@@ -98,11 +110,16 @@ def training_descriptors() -> tuple[set[str], np.ndarray]:
 
 
 def held_out_sources(count: int | None, photos_dir: Path | None) -> Sources:
+    from ranker.default_model import TRAINING_SKIMAGE
     from ranker.images import ImageLoadError, is_supported, load_image
     from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources
 
-    names = SKIMAGE_PHOTOS[:count] if count else SKIMAGE_PHOTOS
-    result = Sources(list(iter_sources(names)))
+    names = tuple(n for n in SKIMAGE_PHOTOS if n not in TRAINING_SKIMAGE)
+    result = Sources(list(iter_sources(names[:count] if count else names)))
+    for relative in HELD_OUT_SHARED if count is None else ():
+        path = SHARED_PHOTOS / relative
+        if path.is_file():
+            result.photos.append((f"shared:{path.stem}", load_image(path, max_size=1024)))
     if photos_dir is None:
         return result
     training_names, training = training_descriptors()
@@ -135,15 +152,21 @@ class Burst:
     defects: list[str]  # "kind:strength" per file
 
 
-def build_bursts(work: Path, level: str, sources: Sequence[tuple[str, Image.Image]], rounds: int,
+def build_bursts(work: Path, generator: str, level: str, sources: Sequence[tuple[str, Image.Image]], rounds: int,
                  seed: int) -> list[Burst]:
     """`rounds` shoot folders per level, each with one burst per source; every round has its own seed."""
-    from ranker.synthetic import write_shoot
-
     bursts = []
     for round_ in range(rounds):
-        rng = np.random.default_rng([seed, LEVEL_ORDER.index(level), round_])
-        folder = work / level / f"round{round_:02d}"
+        rng = np.random.default_rng([seed, GENERATORS.index(generator), LEVEL_ORDER.index(level), round_])
+        folder = work / generator / level / f"round{round_:02d}"
+        if generator == "independent":
+            from benchmarks.degrade import write_shoot as write_independent
+
+            for truth in write_independent(folder, list(sources), rng, level):
+                bursts.append(Burst(level, truth["source"], folder, truth["files"], truth["best"], truth["defects"]))
+            continue
+        from ranker.synthetic import write_shoot
+
         for truth in write_shoot(folder, list(sources), rng, level=level, frames=FRAMES):
             bursts.append(Burst(level, truth["source"], folder, [folder / f for f in truth["files"]],
                                 folder / truth["best"], truth["defects"]))
@@ -151,50 +174,6 @@ def build_bursts(work: Path, level: str, sources: Sequence[tuple[str, Image.Imag
 
 
 # ----------------------------------------------------------------------------- scoring
-
-def plain_laplacian_variance(image: Image.Image) -> float:
-    """The classic focus measure: variance of the Laplacian of the luma (no noise handling)."""
-    from ranker.features.iqa import luminance
-
-    luma = luminance(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
-    return float(ndimage.laplace(luma).var())
-
-
-class ImageScorers:
-    """Scores computed from decoded images, for the methods that are not a checkpoint."""
-
-    def __init__(self, seed: int, device: str, use_pyiqa: bool):
-        self.rng = np.random.default_rng([seed, 99])
-        self.device = device
-        self.use_pyiqa = use_pyiqa
-        self.piqe_error: str | None = None
-
-    def names(self) -> list[str]:
-        names = ["random", "sharpness (Laplacian var.)"]
-        if self.use_pyiqa and self.piqe_error is None:
-            names.append("pyiqa piqe")
-        return names + [REFERENCE_SHARPNESS]
-
-    def score(self, images: Sequence[Image.Image]) -> dict[str, list[float]]:
-        from ranker.features.iqa import quality_signals
-
-        out = {
-            "random": [float(x) for x in self.rng.random(len(images))],
-            "sharpness (Laplacian var.)": [plain_laplacian_variance(im) for im in images],
-            REFERENCE_SHARPNESS: [quality_signals(im)["sharpness"] for im in images],
-        }
-        if self.use_pyiqa and self.piqe_error is None:
-            try:
-                from ranker.features.registry import get_extractor
-
-                extractor = get_extractor("pyiqa:piqe", self.device)
-                values = extractor.extract(list(images))[:, 0]
-                sign = -1.0 if extractor.lower_better in (True, None) else 1.0  # PIQE: lower is better
-                out["pyiqa piqe"] = [sign * float(v) for v in values]
-            except Exception as exc:  # noqa: BLE001 - pyiqa missing or broken: skip the row, say why
-                self.piqe_error = f"{type(exc).__name__}: {exc}"
-        return out
-
 
 def decode_batches(paths: Sequence[Path], batch: int = 32) -> Iterable[tuple[list[Path], list[Image.Image]]]:
     """Decode exactly as the pipeline does (load_photo at the default feature set's size), in batches."""
@@ -367,7 +346,7 @@ def phototriage_pairs(root: Path) -> tuple[list[tuple[Path, Path, float]], dict]
     return pairs, stats
 
 
-def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: ImageScorers, limit: int | None,
+def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Scorers, limit: int | None,
                     device: str, seed: int) -> dict:
     import torch
 
@@ -411,6 +390,82 @@ def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Imag
     return {"root": str(root), "pairs": len(pairs), "images": len(paths), **stats, "methods": methods}
 
 
+# ----------------------------------------------------------------------------- human scores, real pairs
+
+def checkpoint_photo_scores(checkpoint: Checkpoint, paths: Sequence[Path]) -> np.ndarray:
+    """Model scores for single photos (no burst), decoded and extracted as `rank` does."""
+    import torch
+
+    from ranker.checkpoint import load_checkpoint
+    from ranker.default_model import photo_rows
+
+    loaded = load_checkpoint(checkpoint.path)
+    with torch.inference_mode():
+        return loaded.model(torch.from_numpy(photo_rows(list(paths), loaded.model.config))).numpy()
+
+
+def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str) -> dict:
+    """Spearman and Pearson against MOS on one CLIVE split (the held-out `test` unless told)."""
+    from scipy.stats import pearsonr, spearmanr
+
+    from ranker.datasets import clive
+    from ranker.images import load_image
+
+    photos = clive.load(split=split)
+    mos = np.asarray([p.mos for p in photos])
+    scores: dict[str, list[float]] = {}
+    for start in range(0, len(photos), 32):
+        images = [load_image(p.path, max_size=DECODE_SIZE) for p in photos[start:start + 32]]
+        for name, values in scorers.score(images).items():
+            scores.setdefault(name, []).extend(values)
+    for checkpoint in checkpoints:
+        scores[checkpoint.name] = list(checkpoint_photo_scores(checkpoint, [p.path for p in photos]))
+    methods = {}
+    for name, values in scores.items():
+        values = np.asarray(values, dtype=np.float64)
+        if len(values) != len(mos):
+            continue  # a method that failed part-way (pyiqa) is skipped, not half-counted
+        methods[name] = {"spearman": float(spearmanr(values, mos).statistic),
+                         "pearson": float(pearsonr(values, mos).statistic)}
+    return {"split": split, "photos": len(photos), "root": str(clive.default_root()), "methods": methods}
+
+
+def run_real_pairs(checkpoints: Sequence[Checkpoint], scorers: Scorers) -> dict:
+    """Which of each real (better, worse) pair every method prefers (decoded at DECODE_SIZE; models as `rank`)."""
+    from ranker.images import load_image
+
+    pairs = [(SHARED_PHOTOS / a, SHARED_PHOTOS / b) for a, b in REAL_PAIRS]
+    pairs = [p for p in pairs if p[0].is_file() and p[1].is_file()]
+    if not pairs:
+        return {}
+    paths = [path for pair in pairs for path in pair]
+    scores = scorers.score([load_image(p, max_size=DECODE_SIZE) for p in paths])
+    for checkpoint in checkpoints:
+        from ranker.pipeline import PipelineOptions, rank_shoot, run
+        from ranker.catalog import Catalog
+        import shutil
+        import tempfile
+
+        values = []
+        with tempfile.TemporaryDirectory() as tmp:
+            catalog = Catalog(Path(tmp) / "c.db")
+            for index, (better, worse) in enumerate(pairs):  # each pair is one burst of two frames
+                folder = Path(tmp) / f"pair{index}"
+                folder.mkdir()
+                for path in (better, worse):
+                    shutil.copy2(path, folder / path.name)
+                ranking = run(rank_shoot(folder, catalog, model_path=checkpoint.path))
+                by_name = {p.path.name: p.score for b in ranking.bursts for p in b.photos}
+                values += [by_name[better.name], by_name[worse.name]]
+            catalog.close()
+        scores[checkpoint.name] = values
+    rows = {}
+    for name, values in scores.items():
+        if len(values) == len(paths):
+            rows[name] = [_credit(values[2 * i], values[2 * i + 1]) for i in range(len(pairs))]
+    return {"pairs": [f"{a.name} > {b.name}" for a, b in pairs], "methods": rows}
+
+
 # ----------------------------------------------------------------------------- report
 
 def fmt(value: float, ci: Sequence[float] | None = None) -> str:
@@ -440,8 +495,7 @@ def verdict(levels: dict) -> dict:
     return result
 
 
-def report(results: dict) -> str:
-    levels = results["levels"]
+def _burst_table(levels: dict, skipped: dict) -> list[str]:
     names: list[str] = []
     for data in levels.values():
         names += [n for n in data["methods"] if n not in names]
@@ -453,40 +507,56 @@ def report(results: dict) -> str:
             m = data["methods"].get(name)
             row += [fmt(m["top1"], m["top1_ci95"]), fmt(m["pairwise"], m["pairwise_ci95"])] if m else ["–", "–"]
         rows.append(row)
-    for name, why in results["skipped"].items():
+    for name, why in skipped.items():
         rows.append([name] + [why] + ["–"] * (len(header) - 2))
-    counts = ", ".join(f"{level}: {d['bursts']} bursts / {d['pairs']} pairs" for level, d in levels.items())
-    lines = [
-        f"## Ranking quality ({counts}; {FRAMES} frames per burst; 95% bootstrap intervals in brackets)",
-        "",
-        markdown_table(header, rows),
-        "",
-        f"Machine: {describe_machine(results['machine'])}",
-        f"Command: `{results['command']}`",
-        f"Sources: {', '.join(results['sources'])}",
-    ]
+    lines = [markdown_table(header, rows)]
+    if levels and all(DEFAULT_NAME in d["methods"] for d in levels.values()):
+        kinds = {level: list(d["methods"][DEFAULT_NAME]["pairwise_by_defect"]) for level, d in levels.items()}
+        kinds_header = ["method"] + [f"{level} {kind}" for level, ks in kinds.items() for kind in ks]
+        rows = []
+        for name in names:
+            row = [name]
+            for level, data in levels.items():
+                by = data["methods"].get(name, {}).get("pairwise_by_defect", {})
+                row += [f"{by[k]['accuracy']:.2f}" if k in by else "–" for k in kinds[level]]
+            rows.append(row)
+        lines += ["", "Pairwise accuracy (clean frame above the degraded one) by degradation:", "",
+                  markdown_table(kinds_header, rows)]
+    return lines
+
+
+def report(results: dict) -> str:
+    lines = []
+    for generator, levels in results["generators"].items():
+        counts = ", ".join(f"{level}: {d['bursts']} bursts / {d['pairs']} pairs" for level, d in levels.items())
+        title = ("Independent generator (benchmarks/degrade.py), held-out photos" if generator == "independent"
+                 else "Training generator (ranker.synthetic.LEVELS), held-out photos [reference]")
+        lines += [f"## {title} ({counts}; 95% bootstrap intervals in brackets)", ""]
+        lines += _burst_table(levels, results["skipped"] if generator == "independent" else {})
+        lines.append("")
+    v = results["verdict"]
+    lines += ["Default checkpoint beats every baseline (" + ", ".join(BASELINES) + ") on the independent bursts, "
+              "both levels, top-1 and pairwise: " + ("**yes**" if v["beats_every_baseline"] else
+                                                     "**NO** — " + "; ".join(v["details"])), ""]
+    cl = results.get("clive")
+    if cl:
+        lines += [f"## CLIVE held-out `{cl['split']}` split ({cl['photos']} photos, human MOS)", "",
+                  markdown_table(["method", "Spearman", "Pearson"],
+                                 [[n, f"{m['spearman']:+.3f}", f"{m['pearson']:+.3f}"] for n, m in cl["methods"].items()]),
+                  ""]
+    rp = results.get("real_pairs")
+    if rp:
+        lines += ["## Real pairs of one scene (1 = the first is ranked above the second)", "",
+                  markdown_table(["method", *rp["pairs"]], [[n, *(f"{c:.1f}" for c in v)] for n, v in rp["methods"].items()]),
+                  ""]
+    lines += [f"Machine: {describe_machine(results['machine'])}", f"Command: `{results['command']}`",
+              f"Sources: {', '.join(results['sources'])}"]
     if results.get("excluded"):
         lines.append(f"Left out of --photos: {'; '.join(results['excluded'])}")
     for name, c in results.get("checkpoints", {}).items():
         lines.append(f"{name}: {c['label']}, {c['path']} (content key {c['key']}); {c['note']}")
     for name, note in results.get("notes", {}).items():
         lines.append(f"{name}: {note}")
-    kinds_header = ["method"] + [f"{level} {kind}" for level, d in levels.items()
-                                 for kind in d["methods"][DEFAULT_NAME]["pairwise_by_defect"]] \
-        if all(DEFAULT_NAME in d["methods"] for d in levels.values()) else None
-    if kinds_header:
-        rows = []
-        for name in names:
-            row = [name]
-            for data in levels.values():
-                by = data["methods"].get(name, {}).get("pairwise_by_defect", {})
-                row += [f"{by[k]['accuracy']:.2f}" if k in by else "–"
-                        for k in data["methods"][DEFAULT_NAME]["pairwise_by_defect"]]
-            rows.append(row)
-        lines += ["", "Pairwise accuracy by defect kind:", "", markdown_table(kinds_header, rows)]
-    v = results["verdict"]
-    lines += ["", "Default checkpoint beats every baseline (random, Laplacian sharpness, PIQE) on both levels: "
-              + ("**yes**" if v["beats_every_baseline"] else "**NO** — " + "; ".join(v["details"]))]
     pt = results.get("phototriage")
     if pt:
         lines += ["", f"## PhotoTriage validation pairs ({pt['pairs']} pairs with P<0.3 or P>0.7, "
@@ -514,6 +584,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--bursts-per-source", type=int, metavar="N",
                         help="bursts per source photo and level (default: enough for the burst count above)")
     parser.add_argument("--levels", default=",".join(LEVEL_ORDER), help="comma-separated (default %(default)s)")
+    parser.add_argument("--generators", default=",".join(GENERATORS), help="comma-separated (default %(default)s)")
+    parser.add_argument("--no-clive", action="store_true", help="skip CLIVE (and the BRISQUE-style baseline)")
+    parser.add_argument("--clive-split", default="test", choices=("train", "val", "test"),
+                        help="CLIVE split to report (default: the held-out test split)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--device", default="auto", help="torch device for pyiqa and backbones")
     parser.add_argument("--no-pyiqa", action="store_true", help="skip the PIQE row (pyiqa takes ~5 s to import)")
@@ -532,53 +606,68 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> dict:
+    from benchmarks.degrade import STRENGTHS
     from ranker.active_model import model_key
     from ranker.catalog import Catalog
+    from ranker.datasets import clive
+    from ranker.default_model import TRAINING_SKIMAGE
     from ranker.synthetic import LEVELS
 
     levels = [lv for lv in LEVEL_ORDER if lv in args.levels.split(",")]
+    generators = [g for g in GENERATORS if g in args.generators.split(",")]
     sources = held_out_sources(args.sources, args.photos)
     target = QUICK_BURSTS if args.quick else FULL_BURSTS
     rounds = args.bursts_per_source or max(1, math.ceil(target / len(sources.photos)))
     checkpoints, skipped = find_checkpoints(args.model)
-    scorers = ImageScorers(args.seed, args.device, not args.no_pyiqa)
+    brisque, brisque_note = (None, "skipped: --no-clive") if args.no_clive else fit_brisque_on_clive()
+    if brisque is None:
+        skipped[BASELINES[-1]] = brisque_note
+    scorers = Scorers(args.seed, args.device, not args.no_pyiqa, brisque)
     results: dict = {
         "command": command_line("benchmarks.ranking", argv),
         "machine": machine(args.device),
-        "config": {"quick": args.quick, "seed": args.seed, "frames_per_burst": FRAMES, "bursts_per_source": rounds,
-                   "decode_size": DECODE_SIZE, "levels": {lv: LEVELS[lv] for lv in levels}},
+        "config": {"quick": args.quick, "seed": args.seed, "bursts_per_source": rounds, "decode_size": DECODE_SIZE,
+                   "independent_strengths": {lv: STRENGTHS[lv] for lv in levels},
+                   "training_levels": {lv: LEVELS[lv] for lv in levels}},
         "sources": [name for name, _ in sources.photos],
         "excluded": sources.excluded,
         "checkpoints": {c.name: {"path": str(c.path), "label": c.label, "note": c.note, "key": model_key(c.path)}
                         for c in checkpoints},
         "skipped": skipped,
-        "notes": {},
-        "levels": {},
+        "notes": {"BRISQUE-style": brisque_note},
+        "generators": {},
     }
     catalog = Catalog(work / "catalog.db")
     try:
-        for level in levels:
-            seconds, bursts = timed(lambda: build_bursts(work, level, sources.photos, rounds, args.seed))
-            log(f"{level}: {len(bursts)} bursts written in {seconds:.1f} s")
-            files = [f for b in bursts for f in b.files]
-            scores: dict[str, dict[Path, float]] = {}
-            for batch_paths, images in decode_batches(files):
-                for name, values in scorers.score(images).items():
-                    scores.setdefault(name, {}).update(zip(batch_paths, values))
-            for name in list(scores):
-                if name not in scorers.names():
-                    del scores[name]  # a method that failed part-way (pyiqa) is skipped, not half-counted
-            folders = sorted({b.folder for b in bursts})
-            for checkpoint in checkpoints:
-                seconds, scores[checkpoint.name] = timed(
-                    lambda: checkpoint_scores(folders, checkpoint, catalog, args.device))
-                log(f"{level}: {checkpoint.name} ranked {len(files)} photos in {seconds:.1f} s")
-            order = [*scorers.names()[:-1], *(c.name for c in checkpoints), REFERENCE_SHARPNESS]
-            results["levels"][level] = {
-                "bursts": len(bursts),
-                "pairs": sum(len(b.files) - 1 for b in bursts),
-                "methods": {name: evaluate(bursts, scores[name], args.seed) for name in order if name in scores},
-            }
+        for generator in generators:
+            results["generators"][generator] = {}
+            for level in levels:
+                seconds, bursts = timed(lambda: build_bursts(work, generator, level, sources.photos, rounds, args.seed))
+                log(f"{generator} {level}: {len(bursts)} bursts written in {seconds:.1f} s")
+                files = [f for b in bursts for f in b.files]
+                scores: dict[str, dict[Path, float]] = {}
+                for batch_paths, images in decode_batches(files):
+                    for name, values in scorers.score(images).items():
+                        scores.setdefault(name, {}).update(zip(batch_paths, values))
+                for name in list(scores):
+                    if name not in scorers.names():
+                        del scores[name]  # a method that failed part-way (pyiqa) is skipped, not half-counted
+                folders = sorted({b.folder for b in bursts})
+                for checkpoint in checkpoints:
+                    seconds, scores[checkpoint.name] = timed(
+                        lambda: checkpoint_scores(folders, checkpoint, catalog, args.device))
+                    log(f"{generator} {level}: {checkpoint.name} ranked {len(files)} photos in {seconds:.1f} s")
+                order = [*scorers.names(), *(c.name for c in checkpoints)]
+                results["generators"][generator][level] = {
+                    "bursts": len(bursts),
+                    "pairs": sum(len(b.files) - 1 for b in bursts),
+                    "methods": {name: evaluate(bursts, scores[name], args.seed) for name in order if name in scores},
+                }
+        if not args.no_clive and clive.is_available():
+            results["clive"] = run_clive(checkpoints, scorers, args.clive_split)
+        elif not args.no_clive:
+            results["notes"]["clive"] = f"skipped: no CLIVE data at {clive.default_root()} (set PHOTOTRIAGE_CLIVE)"
+        results["real_pairs"] = run_real_pairs(checkpoints, scorers)
         if scorers.piqe_error:
             results["skipped"]["pyiqa piqe"] = f"skipped: {scorers.piqe_error}"
         elif args.no_pyiqa:
@@ -588,8 +677,9 @@ def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> d
                                                      args.device, args.seed)
     finally:
         catalog.close()
-    results["notes"]["held-out"] = ("the default checkpoint was built only from resources/training_photos/ "
-                                    "(Barcelona travel photos); none of the sources above")
+    results["notes"]["held-out"] = ("the default checkpoint was built from resources/training_photos/ and "
+                                    f"scikit-image's {', '.join(TRAINING_SKIMAGE)}; none of the sources above")
+    results["levels"] = results["generators"].get("independent", {})
     results["verdict"] = verdict(results["levels"])
     print(report(results))
     write_json(args.json, results)

@@ -36,7 +36,18 @@ FRAMES_PER_BURST = 5
 LONG_SIDES = (1600, 2000, 2400, 1800, 2200)
 JPEG_QUALITY = 90
 GRAIN_SIGMA = 3.0  # 8-bit levels: camera-like entropy, so files (and decode costs) are not unrealistically small
-DECODE_SIZE = 512  # what `rank` decodes with the default feature set
+def _default_decode_size() -> int:
+    """What `rank` decodes with the default checkpoint's feature set (the largest any of its extractors
+    needs: 1024 px for the near-native detail map), so "within 2x of decode" compares like with like."""
+    from ranker.active_model import default_checkpoint_path
+    from ranker.checkpoint import load_checkpoint
+    from ranker.features.registry import get_extractor
+
+    names = [*load_checkpoint(default_checkpoint_path()).model.config.extractor_names, "descriptor"]
+    return max(get_extractor(name).decode_size for name in names)
+
+
+DECODE_SIZE = _default_decode_size()
 THUMB_SIZE = 256
 SHARED_PHOTOS = Path(os.environ.get("PHOTOTRIAGE_SHARED_PHOTOS", ROOT.parent / "shared" / "photos"))
 
@@ -379,7 +390,7 @@ def report(results: dict) -> str:
         rows.append([name, f"{data['full']['ms_per_photo']:.1f}", f"{data['reduced_512']['ms_per_photo']:.1f}",
                      f"{mp:.1f} MP, {data.get('mean_bytes', data.get('bytes')) / 1e6:.2f} MB"])
     lines += ["Decode time per photo (ms, median; one thread):", "",
-              markdown_table(["file", "full size", "reduced (512 px)", "file"], rows), ""]
+              markdown_table(["file", "full size", f"reduced ({DECODE_SIZE} px)", "file"], rows), ""]
     lines.append("Thumbnails (256 px): " + ", ".join(f"{t['photos_per_s']:.0f}/s with {t['threads']} thread(s)"
                                                     for t in dec["thumbnails"]))
     rows = [[name, f"{d['photos_per_s']:.1f}", f"{d['ms_per_photo']:.1f}", d["batch"], d["decode_size"],
@@ -410,7 +421,7 @@ def report(results: dict) -> str:
                                                           for n, g in group.items()))
     ratios = results.get("ratios")
     if ratios:
-        lines += ["", f"At {ratios['photos']} photos: decode only (load_photo, max_size=512, "
+        lines += ["", f"At {ratios['photos']} photos: decode only (load_photo, max_size={DECODE_SIZE}, "
                       f"{ratios['pool_threads']} threads as in `rank`) {ratios['decode_s']:.1f} s "
                       f"({ratios['photos'] / ratios['decode_s']:.0f} photos/s; "
                       f"one thread {ratios['decode_single_s']:.1f} s)",

@@ -81,7 +81,11 @@ class Signal:
 #: the hand-crafted signals behind every model, in the order the info panel lists them
 SIGNALS = (
     Signal("sharpness", "Sharpness", True, 0.15, "softer (shake or missed focus)", "sharper"),
+    Signal("focus_peak", "Detail at 100% (sharpest tiles)", True, 0.2, "softer subject at 100%", "crisper subject at 100%"),
     Signal("noise", "Noise", False, 0.004, "noisier", "cleaner"),
+    Signal("luma_noise", "Grain where flat", False, 0.003, "grainier in flat areas", "cleaner in flat areas"),
+    Signal("chroma_noise", "Colour noise", False, 0.002, "more colour noise", "less colour noise"),
+    Signal("blocking", "JPEG blocking", False, 0.05, "more JPEG blocking", "less JPEG blocking"),
     Signal("exposure", "Exposure", True, 0.05, "worse exposed (dark or clipped)", "better exposed"),
     Signal("brightness", "Brightness", None, 0.25, "darker", "brighter", "EV"),
     Signal("contrast", "Contrast", True, 0.03, "flatter", "more contrast"),
@@ -155,6 +159,13 @@ def _face_gains(signals: dict, other: dict | None) -> list[str]:
     if signals.get("faces", 0) and other.get("faces_soft", 0) > signals.get("faces_soft", 0):
         gains.append("face sharp")
     return gains
+
+
+def quality_text(quality: float | None, best: float | None = None) -> str:
+    """", quality 72/100 (#1: 80)": the calibrated 0-100 score, never the raw model number."""
+    if quality is None:
+        return ""
+    return f", quality {quality:.0f}/100" + (f" (#1: {best:.0f})" if best is not None else "")
 
 
 def why(rank: int | None, size: int, signals: dict, best: dict | None, runner_up: dict | None) -> str:

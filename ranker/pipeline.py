@@ -30,6 +30,7 @@ from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_p
 from ranker.listing import ListedPhoto, list_shoot
 from ranker.model_config import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
+from ranker.quality import DEFAULT_MARGIN, burst_lead, quality_of
 from ranker.readback import sync_photos
 from ranker.scan import PhotoFiles, fingerprint
 
@@ -71,6 +72,8 @@ class RankedPhoto:
     capture_ts: float
     #: each face judged against the same person in the rest of the burst, largest first
     faces: tuple[FaceVerdict, ...] = ()
+    #: calibrated 0-100 technical quality (ranker.quality), comparable across bursts and shoots
+    quality: float | None = None
 
     @property
     def path(self) -> Path:
@@ -82,6 +85,7 @@ class RankedPhoto:
             "files": [printable_path(p) for p in self.paths],
             "rank": self.rank,
             "score": round(self.score, 6),
+            "quality": None if self.quality is None else round(self.quality, 1),
             "signals": {k: round(v, 6) for k, v in self.signals.items()},
             "faces": [face.to_json() for face in self.faces],
             "flag": self.decision.flag,
@@ -95,9 +99,14 @@ class RankedBurst:
     number: int
     kind: str  # "burst" | "bracket" | "single"
     photos: tuple[RankedPhoto, ...]  # best first
+    #: how clear the lead of #1 is: "clear pick" | "close call"; None for a single photo
+    confidence: str | None = None
+    lead: float | None = None  # score of #1 minus #2
 
     def to_json(self) -> dict:
-        return {"id": self.number, "kind": self.kind, "photos": [p.to_json() for p in self.photos]}
+        return {"id": self.number, "kind": self.kind, "confidence": self.confidence,
+                "lead": None if self.lead is None else round(self.lead, 4),
+                "photos": [p.to_json() for p in self.photos]}
 
 
 @dataclass(frozen=True)
@@ -421,6 +430,8 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
                           [[pid for pid in members if pid in records] for _, _, members in grouping])
     decisions = catalog.decisions(records)
     faces = _face_verdicts(catalog, records, grouping, BLINK_STRICTNESS[options.blink_strictness])
+    calibration = checkpoint.info.get("quality_calibration")
+    margin = float(checkpoint.training_config.get("margin", DEFAULT_MARGIN))
     bursts = []
     for number, kind, members in grouping:
         members = [pid for pid in members if pid in records]
@@ -428,11 +439,14 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
         photos = tuple(
             RankedPhoto(pid, records[pid].paths, rank, scores[pid],
                         {**records[pid].signals, **face_signals(faces.get(pid))}, decisions[pid],
-                        records[pid].metadata, records[pid].capture_ts, tuple(faces.get(pid) or ()))
+                        records[pid].metadata, records[pid].capture_ts, tuple(faces.get(pid) or ()),
+                        quality_of(scores[pid], calibration))
             for rank, pid in enumerate(ordered, start=1)
         )
         if photos:
-            bursts.append(RankedBurst(number, kind, photos))
+            lead = burst_lead([p.score for p in photos], margin)
+            bursts.append(RankedBurst(number, kind, photos, lead.label if lead else None,
+                                      lead.margin if lead else None))
     model = {
         "label": checkpoint.label,
         "path": str(checkpoint.path),

@@ -25,6 +25,7 @@ class PhotoItem:
     metadata: dict = field(default_factory=dict)
     #: each face as ranker.face_context.FaceVerdict.to_json(): box (fractions of the photo), verdicts
     faces: tuple[dict, ...] = ()
+    quality: float | None = None  # calibrated 0-100 technical quality (ranker.quality)
 
     @property
     def name(self) -> str:
@@ -36,6 +37,7 @@ class Burst:
     number: int  # as the catalog numbers it (capture order); 0 while pending
     kind: str  # "burst" | "bracket" | "single" | PENDING
     keys: tuple[str, ...]  # best first once ranked, file order while pending
+    confidence: str | None = None  # "clear pick" | "close call" once ranked (bursts of 2+)
 
 
 @dataclass
@@ -89,8 +91,8 @@ def ranked_shoot(ranking, previous: Shoot | None = None) -> Shoot:
             keys.append(key)
             photos.append(PhotoItem(key, tuple(ranked.paths), decode_paths.get(key, _decode_path(ranked.paths)),
                                     ranked.photo_id, index, ranked.rank, ranked.score, dict(ranked.signals),
-                                    dict(ranked.metadata), tuple(f.to_json() for f in ranked.faces)))
-        bursts.append(Burst(burst.number, burst.kind, tuple(keys)))
+                                    dict(ranked.metadata), tuple(f.to_json() for f in ranked.faces), ranked.quality))
+        bursts.append(Burst(burst.number, burst.kind, tuple(keys), burst.confidence))
     return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
 
 

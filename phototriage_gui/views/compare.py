@@ -50,7 +50,7 @@ class PhotoHeader(QWidget):
         font.setPixelSize(12)
         painter.setFont(font)
         painter.setPen(QColor("#eee"))
-        score = f"   score {self.photo.score:+.2f}" if self.photo.score is not None else ""
+        score = f"   quality {self.photo.quality:.0f}/100" if self.photo.quality is not None else ""
         painter.drawText(QRectF(x, 0, self.width() - x - 130, self.height()), Qt.AlignmentFlag.AlignVCenter,
                          self.photo.name + score)
         badges.draw_decision(painter, QRectF(self.width() - 124, 4, 120, self.height() - 2), self.decision, 12)

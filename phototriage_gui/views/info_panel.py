@@ -57,8 +57,9 @@ class InfoPanel(QScrollArea):
             return "".join(parts)
         best, runner_up = (self.session.shoot.by_key[k] for k in (burst.keys[0], burst.keys[min(1, len(burst.keys) - 1)]))
         reference = runner_up if photo.rank == 1 else best
-        parts.append(f"<p><b>Rank {photo.rank} of {len(burst.keys)}</b>, score {photo.score:+.2f}"
-                     + (f" (#1: {best.score:+.2f})" if photo.rank != 1 else "") + "</p>")
+        lead = f" — {html.escape(burst.confidence)}" if burst.confidence and photo.rank == 1 else ""
+        parts.append(f"<p><b>Rank {photo.rank} of {len(burst.keys)}</b>{lead}"
+                     + formatting.quality_text(photo.quality, best.quality if photo.rank != 1 else None) + "</p>")
         parts.append(f"<p>{html.escape(formatting.why(photo.rank, len(burst.keys), photo.signals, best.signals, runner_up.signals))}</p>")
         parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
         if photo.faces:

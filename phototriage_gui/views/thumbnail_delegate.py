@@ -128,8 +128,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             best = photo.rank == 1 and len(burst.keys) > 1
             badges.draw_pill(painter, corner, "#1 best" if best else f"#{photo.rank}",
                              badges.BEST if best else QColor(0, 0, 0, 170))
-            if photo.score is not None:
-                badges.draw_pill(painter, QRectF(rect.right() - 44, rect.top() + 3, 0, 0), f"{photo.score:+.2f}",
+            if photo.quality is not None:  # the 0-100 quality, never a raw (possibly negative) model score
+                badges.draw_pill(painter, QRectF(rect.right() - 34, rect.top() + 3, 0, 0), f"{photo.quality:.0f}",
                                  QColor(0, 0, 0, 150), 10)
 
 

@@ -67,7 +67,8 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
     print(f"Model: {model['label']} — {model['why']} [{model['path']}]", file=out)
     root = ranking.root
     for burst in ranking.bursts:
-        print(f"\nBurst {burst.number} ({burst.kind}, {len(burst.photos)} photo{'s' * (len(burst.photos) != 1)})",
+        lead = f", {burst.confidence}" if burst.confidence and burst.kind == "burst" else ""
+        print(f"\nBurst {burst.number} ({burst.kind}, {len(burst.photos)} photo{'s' * (len(burst.photos) != 1)}{lead})",
               file=out)
         for photo in burst.photos:
             try:
@@ -86,7 +87,8 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
                         why += f"  {text} {int(s[key])}/{people}"
             flag = photo.decision.flag or ""
             label = photo.decision.label or ""
-            print(f"  {photo.rank:>3}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
+            quality = f"Q{photo.quality:3.0f}" if photo.quality is not None else "    "
+            print(f"  {photo.rank:>3}  {quality}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
                   f"{flag:<6} {label:<6} {why} {marker}".rstrip(), file=out)
     if ranking.errors:
         print(f"\n{len(ranking.errors)} file(s) could not be read:", file=out)
@@ -129,16 +131,17 @@ def write_json(ranking: ShootRanking, path: Path) -> None:
 
 
 def write_csv(ranking: ShootRanking, path: Path) -> None:
-    fields = ["path", "burst", "kind", "rank", "score", "flag", "rating", "label", "sharpness", "exposure",
-              "brightness", "colorfulness", "contrast", "noise", "highlights", "shadows", "faces", "eyes_closed", "faces_soft",
-              "eyes_open"]
+    fields = ["path", "burst", "kind", "confidence", "rank", "score", "quality", "flag", "rating", "label",
+              "sharpness", "exposure", "brightness", "colorfulness", "contrast", "noise", "highlights", "shadows", "focus_peak", "luma_noise",
+              "chroma_noise", "blocking", "faces", "eyes_closed", "faces_soft", "eyes_open"]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for burst in ranking.bursts:
             for photo in burst.photos:
                 row = photo.to_json()
-                writer.writerow({**row, **row["signals"], "burst": burst.number, "kind": burst.kind})
+                writer.writerow({**row, **row["signals"], "burst": burst.number, "kind": burst.kind,
+                                 "confidence": burst.confidence or ""})
 
 
 def main(args: argparse.Namespace) -> int:

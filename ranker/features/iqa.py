@@ -1,4 +1,4 @@
-"""Hand-crafted image-quality features (no weights): the seed's four, sensor noise, clipping and brightness."""
+"""Hand-crafted image-quality features (no weights): the seed's four, noise, clipping, brightness, detail and NSS."""
 from __future__ import annotations
 
 import weakref
@@ -158,18 +158,23 @@ def contrast(luma: np.ndarray) -> float:
     return float(luma.std())
 
 
-_signal_cache: dict[int, dict[str, float]] = {}
+#: The tile focus map and noise are read at up to this long side: near-native for phone photos and
+#: screen-size exports, and 2-3x finer than ANALYSIS_SIZE on camera files, where missed focus and grain
+#: that vanish at 512 px still show (what a photographer sees zooming in).
+DETAIL_SIZE = 1024
+
+_analysis_cache: dict[int, tuple[dict[str, float], np.ndarray]] = {}
 
 
-def quality_signals(image: Image.Image) -> dict[str, float]:
-    """Every hand-crafted signal by name, for the model's input and for explaining a rank to the user.
+def _analyse(image: Image.Image) -> tuple[dict[str, float], np.ndarray]:
+    """Every signal of one decoded image, computed once while the image object lives:
+    the global ones at ANALYSIS_SIZE, the focus map and noise at DETAIL_SIZE, the 36 NSS numbers."""
+    from ranker.features.detail import detail_signals
+    from ranker.features.nss import brisque_features
 
-    The `iqa` and `noise` extractors run on the same decoded image in one batch; the result
-    is kept while the image object lives so the filters run once per photo, not once per extractor.
-    """
     key = id(image)
-    if key in _signal_cache:
-        return _signal_cache[key]
+    if key in _analysis_cache:
+        return _analysis_cache[key]
     rgb = reduced_rgb(image)
     luma = luminance(rgb)
     flat = flat_mask(luma)
@@ -185,9 +190,26 @@ def quality_signals(image: Image.Image) -> dict[str, float]:
         "shadows": shadows,
         "brightness": brightness(rgb),
     }
-    _signal_cache[key] = signals
-    weakref.finalize(image, _signal_cache.pop, key, None)
-    return signals
+    # Near-native detail: decode-size pixels when the image is no larger than DETAIL_SIZE (no copy).
+    signals.update(detail_signals(reduced_rgb(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb))
+    result = (signals, brisque_features(luma))
+    _analysis_cache[key] = result
+    weakref.finalize(image, _analysis_cache.pop, key, None)
+    return result
+
+
+def quality_signals(image: Image.Image) -> dict[str, float]:
+    """Every hand-crafted signal by name, for the model's input and for explaining a rank to the user.
+
+    The extractors run on the same decoded image in one batch; the result is kept while the image
+    object lives so the filters run once per photo, not once per extractor.
+    """
+    return _analyse(image)[0]
+
+
+def nss_vector(image: Image.Image) -> np.ndarray:
+    """The 36 BRISQUE natural-scene statistics of the image at ANALYSIS_SIZE (ranker.features.nss)."""
+    return _analyse(image)[1]
 
 
 class _SignalsExtractor(FeatureExtractor):
@@ -237,3 +259,27 @@ class ExposureProfileExtractor(_SignalsExtractor):
     dim = 4
     version = "1"
     fields = ("brightness", "exposure", "highlights", "shadows")
+
+
+class DetailExtractor(_SignalsExtractor):
+    """Near-native detail: [focus-map peak, median and spread, luma noise, chroma noise, JPEG blocking]
+    (ranker.features.detail). The peak is the in-focus subject; noise is read where the frame is flat."""
+
+    name = "detail"
+    dim = 6
+    version = "1"
+    decode_size = DETAIL_SIZE
+    fields = ("focus_peak", "focus_median", "focus_spread", "luma_noise", "chroma_noise", "blocking")
+
+
+class NssExtractor(FeatureExtractor):
+    """BRISQUE's 36 natural-scene statistics (MSCN shape and spread at two scales, ranker.features.nss):
+    blur, noise and compression each bend them away from what natural photographs show."""
+
+    name = "nss"
+    dim = 36
+    version = "1"
+    decode_size = ANALYSIS_SIZE
+
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return np.asarray([nss_vector(image) for image in images], dtype=np.float32).reshape(len(images), self.dim)

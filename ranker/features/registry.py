@@ -164,6 +164,25 @@ register(
 )
 register(
     ExtractorSpec(
+        "detail",
+        6,
+        "tile focus map (peak, median, spread), luma and chroma noise where flat, JPEG blocking, at up to 1024 px "
+        "(hand-crafted)",
+        _MIT,
+        "ranker.features.iqa:DetailExtractor",
+    )
+)
+register(
+    ExtractorSpec(
+        "nss",
+        36,
+        "BRISQUE natural-scene statistics: MSCN GGD/AGGD fits at two scales (hand-crafted)",
+        _MIT,
+        "ranker.features.iqa:NssExtractor",
+    )
+)
+register(
+    ExtractorSpec(
         "descriptor",
         256,
         "16×16 appearance thumbnail for burst grouping",

@@ -6,19 +6,22 @@ import json
 import pytest
 
 from benchmarks import learning, ranking, speed
+from benchmarks.baselines import Scorers
 
 
 @pytest.mark.timeout(60)
 def test_ranking_benchmark_runs(tmp_path, capsys):
     out = tmp_path / "ranking.json"
     results = ranking.main(["--quick", "--sources", "2", "--bursts-per-source", "1", "--json", str(out),
-                            "--work", str(tmp_path / "work")])
+                            "--work", str(tmp_path / "work"), "--no-clive"])
     assert json.loads(out.read_text())["levels"].keys() == {"clear", "subtle"}
+    assert results["generators"].keys() == {"independent", "training"}
+    assert results["generators"]["training"]["clear"]["pairs"] == 2 * (ranking.FRAMES - 1)
     for level in ("clear", "subtle"):
-        data = results["levels"][level]
-        assert data["bursts"] == 2 and data["pairs"] == 2 * (ranking.FRAMES - 1)
+        data = results["levels"][level]  # the independent generator's: 3-5 frames per burst
+        assert data["bursts"] == 2 and 2 * 2 <= data["pairs"] <= 2 * 4
         methods = data["methods"]
-        assert {"random", "sharpness (Laplacian var.)", ranking.DEFAULT_NAME} <= set(methods)
+        assert {"random", "sharpness (Laplacian var.)", "Tenengrad", ranking.DEFAULT_NAME} <= set(methods)
         for metrics in methods.values():
             assert 0.0 <= metrics["top1"] <= 1.0 and 0.0 <= metrics["pairwise"] <= 1.0
             lo, hi = metrics["pairwise_ci95"]
@@ -27,7 +30,8 @@ def test_ranking_benchmark_runs(tmp_path, capsys):
     for row in ("pyiqa piqe", *(name for name, _ in ranking.BACKBONE_SETS)):
         assert row in results["levels"]["clear"]["methods"] or row in results["skipped"]
     assert isinstance(results["verdict"]["beats_every_baseline"], bool)
-    assert results["sources"] == ["astronaut", "camera"]
+    assert results["sources"] == ["camera", "motorcycle_left"]  # scikit-image photos the default never saw
+    assert "BRISQUE-style (NSS + ridge on CLIVE train)" in results["skipped"]
     printed = capsys.readouterr().out
     assert "| method |" in printed and "Machine:" in printed
 
@@ -64,7 +68,7 @@ def test_phototriage_validation_pairs_are_scored_by_every_method(tmp_path):
 
     release = write_mini_dataset(tmp_path / "phototriage")
     checkpoints, _ = ranking.find_checkpoints([])
-    result = ranking.run_phototriage(release.root, checkpoints, ranking.ImageScorers(0, "cpu", use_pyiqa=False),
+    result = ranking.run_phototriage(release.root, checkpoints, Scorers(0, "cpu", False, None),
                                      None, "cpu", 0)
     assert result["pairs"] > 0 and result["ambiguous_dropped"] > 0
     methods = result["methods"]

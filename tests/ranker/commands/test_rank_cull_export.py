@@ -42,17 +42,21 @@ def test_rank_json_has_the_documented_shape(shoot, capsys):
         assert burst["kind"] == "burst"
         assert [p["rank"] for p in burst["photos"]] == list(range(1, FRAMES + 1))
         first = burst["photos"][0]
-        assert set(first) >= {"path", "rank", "score", "signals", "flag", "rating", "label"}
+        assert set(first) >= {"path", "rank", "score", "quality", "signals", "flag", "rating", "label"}
         assert first["path"].startswith(str(folder))
+        assert burst["confidence"] in ("clear pick", "close call")
+        assert (burst["confidence"] == "clear pick") == (burst["lead"] >= 0.5)
+        qualities = [p["quality"] for p in burst["photos"]]
+        assert all(0 <= q <= 100 for q in qualities) and qualities == sorted(qualities, reverse=True)
 
 
 def test_rank_prints_bursts_and_writes_csv(shoot, tmp_path, capsys):
     folder, _ = shoot
     assert main(["rank", str(folder), "--csv", str(tmp_path / "r.csv")]) == 0
     out = capsys.readouterr().out
-    assert "Model: default" in out and f"Burst 3 (burst, {FRAMES} photos)" in out
+    assert "Model: default" in out and f"Burst 3 (burst, {FRAMES} photos, " in out
     lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines[0].startswith("path,burst,kind,rank,score") and len(lines) == 1 + 3 * FRAMES
+    assert lines[0].startswith("path,burst,kind,confidence,rank,score,quality") and len(lines) == 1 + 3 * FRAMES
     assert "brightness" in lines[0].split(",")
 
 
