@@ -1,7 +1,8 @@
 """No-reference baselines the default must beat: random, Laplacian variance, Tenengrad, PIQE, BRISQUE-style."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -48,7 +49,7 @@ class BrisqueStyle:
 
         return brisque_features(luminance(reduced_rgb(image, ANALYSIS_SIZE)))
 
-    def fit(self, features: np.ndarray, mos: np.ndarray) -> "BrisqueStyle":
+    def fit(self, features: np.ndarray, mos: np.ndarray) -> BrisqueStyle:
         self.mean, self.std = features.mean(axis=0), features.std(axis=0) + 1e-6
         z = np.c_[(features - self.mean) / self.std, np.ones(len(features))]
         self.weights = np.linalg.solve(z.T @ z + self.lam * np.eye(z.shape[1]), z.T @ mos)
@@ -70,7 +71,9 @@ def fit_brisque_on_clive() -> tuple[BrisqueStyle | None, str]:
         return None, f"skipped: no CLIVE data at {clive.default_root()} (set PHOTOTRIAGE_CLIVE)"
     photos = clive.load(split="train")
     features = np.asarray([BrisqueStyle.features(load_image(p.path, max_size=512)) for p in photos])
-    return BrisqueStyle().fit(features, np.asarray([p.mos for p in photos])), f"fitted on {len(photos)} CLIVE train photos"
+    return BrisqueStyle().fit(
+        features, np.asarray([p.mos for p in photos])
+    ), f"fitted on {len(photos)} CLIVE train photos"
 
 
 class Scorers:
@@ -96,8 +99,9 @@ class Scorers:
             TENENGRAD: [tenengrad(im) for im in images],
         }
         if self.brisque is not None:
-            out[BRISQUE] = [float(v) for v in self.brisque.predict(np.asarray([self.brisque.features(im)
-                                                                                for im in images]))]
+            out[BRISQUE] = [
+                float(v) for v in self.brisque.predict(np.asarray([self.brisque.features(im) for im in images]))
+            ]
         if self.use_pyiqa and self.piqe_error is None:
             try:
                 from ranker.features.registry import get_extractor

@@ -15,14 +15,15 @@ file) and it is the one writer (one transaction per returned batch). Both are ti
 the projection for N workers is min(N x per-worker rate, scan rate, writer rate), with the measured
 2-worker efficiency shown beside it. Nothing is asserted: it is a report.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -54,8 +55,14 @@ def local_engine(folder: Path, work: Path) -> dict:
     count = ranking.stats["decoded"]
     # CPU seconds per photo (every thread of this process): what one dedicated core would need per photo,
     # whatever else shares the machine; a worker's decode + signals is this less the driver's share
-    return {"seconds": seconds, "photos": count, "photos_per_s": count / seconds, "cpu_s": cpu,
-            "core_photos_per_s": count / cpu, "scores": _scores(ranking)}
+    return {
+        "seconds": seconds,
+        "photos": count,
+        "photos_per_s": count / seconds,
+        "cpu_s": cpu,
+        "core_photos_per_s": count / cpu,
+        "scores": _scores(ranking),
+    }
 
 
 def ray_engine(folder: Path, work: Path, workers: int, reference: dict[str, float]) -> dict:
@@ -73,9 +80,14 @@ def ray_engine(folder: Path, work: Path, workers: int, reference: dict[str, floa
     count = second.stats["decoded"]
     scores = _scores(second)
     return {
-        "workers": workers, "init_s": init, "first_run_s": cold, "second_run_s": warm, "photos": count,
+        "workers": workers,
+        "init_s": init,
+        "first_run_s": cold,
+        "second_run_s": warm,
+        "photos": count,
         "fixed_startup_s": init + max(0.0, cold - warm),
-        "photos_per_s": count / warm, "per_worker_photos_per_s": count / warm / workers,
+        "photos_per_s": count / warm,
+        "per_worker_photos_per_s": count / warm / workers,
         "max_score_difference_vs_local": max(abs(scores[k] - reference[k]) for k in reference),
         "same_photos_as_local": scores.keys() == reference.keys() and _scores(first).keys() == reference.keys(),
     }
@@ -90,8 +102,12 @@ def driver_scan_rate(paths: Sequence[Path]) -> dict:
         path.stat()
         fingerprint(path)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"photos": len(paths), "seconds": seconds, "photos_per_s": len(paths) / seconds,
-            "core_photos_per_s": len(paths) / cpu}
+    return {
+        "photos": len(paths),
+        "seconds": seconds,
+        "photos_per_s": len(paths) / seconds,
+        "core_photos_per_s": len(paths) / cpu,
+    }
 
 
 def writer_rate(photos: int, batch: int) -> dict:
@@ -106,23 +122,48 @@ def writer_rate(photos: int, batch: int) -> dict:
     extractors = [get_extractor(name, "cpu") for name in names]
     rng = np.random.default_rng(0)
     vectors = {e.name: rng.random((photos, e.dim), dtype=np.float32) for e in extractors}
-    signals = {k: float(v) for k, v in zip(("sharpness", "exposure", "colorfulness", "contrast", "noise",
-                                            "highlights", "shadows", "brightness"), rng.random(8))}
-    meta = {"capture_time": "2024-06-01T09:00:00", "make": "Bench", "model": "Writer", "orientation": 1,
-            "width": 6000, "height": 4000}
-    with tempfile.TemporaryDirectory(prefix="phototriage-writer-") as folder, \
-            Catalog(Path(folder) / "catalog.db") as catalog:
+    signals = {
+        k: float(v)
+        for k, v in zip(
+            ("sharpness", "exposure", "colorfulness", "contrast", "noise", "highlights", "shadows", "brightness"),
+            rng.random(8),
+        )
+    }
+    meta = {
+        "capture_time": "2024-06-01T09:00:00",
+        "make": "Bench",
+        "model": "Writer",
+        "orientation": 1,
+        "width": 6000,
+        "height": 4000,
+    }
+    with (
+        tempfile.TemporaryDirectory(prefix="phototriage-writer-") as folder,
+        Catalog(Path(folder) / "catalog.db") as catalog,
+    ):
         started, cpu = time.perf_counter(), time.process_time()
         for start in range(0, photos, batch):
             with catalog.batch():
                 for i in range(start, min(start + batch, photos)):
                     fp = f"{i:032x}"
-                    catalog.upsert_photo(fp, 1.7e9 + i, "exif", meta, signals,
-                                         [(Path(folder) / f"IMG_{i:07d}.JPG", 6_000_000, 1_700_000_000 + i)])
+                    catalog.upsert_photo(
+                        fp,
+                        1.7e9 + i,
+                        "exif",
+                        meta,
+                        signals,
+                        [(Path(folder) / f"IMG_{i:07d}.JPG", 6_000_000, 1_700_000_000 + i)],
+                    )
                     catalog.put_features((fp, e.name, e.version, vectors[e.name][i]) for e in extractors)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"photos": photos, "batch": batch, "seconds": seconds, "photos_per_s": photos / seconds,
-            "core_photos_per_s": photos / cpu, "extractors": names}
+    return {
+        "photos": photos,
+        "batch": batch,
+        "seconds": seconds,
+        "photos_per_s": photos / seconds,
+        "core_photos_per_s": photos / cpu,
+        "extractors": names,
+    }
 
 
 def projection(per_worker: float, scan: float, writer: float) -> list[dict]:
@@ -133,43 +174,106 @@ def projection(per_worker: float, scan: float, writer: float) -> list[dict]:
     for workers in PROJECTED_WORKERS:
         compute = workers * per_worker
         limit = min((compute, "workers"), (scan, "driver scan"), (writer, "catalog writer"))
-        rows.append({"workers": workers, "workers_photos_per_s": compute, "photos_per_s": limit[0],
-                     "limited_by": limit[1], "writer_busy": limit[0] / writer})
+        rows.append(
+            {
+                "workers": workers,
+                "workers_photos_per_s": compute,
+                "photos_per_s": limit[0],
+                "limited_by": limit[1],
+                "writer_busy": limit[0] / writer,
+            }
+        )
     return rows
 
 
 def report(results: dict) -> str:
-    lines = [f"Machine: {describe_machine(results['machine'])}", f"Command: `{results['command']}`",
-             f"Photos: {results['photos']} camera-like JPEGs ({results['folder']})", ""]
+    lines = [
+        f"Machine: {describe_machine(results['machine'])}",
+        f"Command: `{results['command']}`",
+        f"Photos: {results['photos']} camera-like JPEGs ({results['folder']})",
+        "",
+    ]
     local = results["local"]
     rows = [["local engine (thread pool)", "—", f"{local['seconds']:.1f}", f"{local['photos_per_s']:.1f}", "—", "—"]]
     for run in results["ray"]:
-        rows.append([f"Ray, {run['workers']} worker(s)", f"{run['fixed_startup_s']:.1f}",
-                     f"{run['first_run_s']:.1f} / {run['second_run_s']:.1f}", f"{run['photos_per_s']:.1f}",
-                     f"{run['per_worker_photos_per_s']:.1f}", f"{run['max_score_difference_vs_local']:.1e}"])
-    lines.append(markdown_table(["engine", "fixed start-up s", "rank s (first / warm)", "photos/s (warm)",
-                                 "per worker photos/s", "max |score - local|"], rows))
+        rows.append(
+            [
+                f"Ray, {run['workers']} worker(s)",
+                f"{run['fixed_startup_s']:.1f}",
+                f"{run['first_run_s']:.1f} / {run['second_run_s']:.1f}",
+                f"{run['photos_per_s']:.1f}",
+                f"{run['per_worker_photos_per_s']:.1f}",
+                f"{run['max_score_difference_vs_local']:.1e}",
+            ]
+        )
+    lines.append(
+        markdown_table(
+            [
+                "engine",
+                "fixed start-up s",
+                "rank s (first / warm)",
+                "photos/s (warm)",
+                "per worker photos/s",
+                "max |score - local|",
+            ],
+            rows,
+        )
+    )
     scaling = results["scaling"]
-    lines += ["", f"Scaling 1 → 2 workers: {scaling['speedup']:.2f}x (efficiency {scaling['efficiency']:.0%}).",
-              f"CPU time per photo, local engine: {1000 / local['core_photos_per_s']:.1f} ms "
-              f"({local['core_photos_per_s']:.0f} photos/s per dedicated core).",
-              f"Driver scan (stat + fingerprint, local disk): {results['scan']['photos_per_s']:.0f} photos/s "
-              f"({results['scan']['core_photos_per_s']:.0f}/s of CPU time). "
-              f"Catalog writer alone (batches of {results['writer']['batch']}, "
-              f"{'+'.join(results['writer']['extractors'])}): {results['writer']['photos_per_s']:.0f} photos/s "
-              f"({results['writer']['core_photos_per_s']:.0f}/s of CPU time).", "",
-              f"The writer would be the limit only beyond {results['writer_saturates_at']:.0f} workers of this "
-              f"speed; the driver's scan beyond {results['scan_saturates_at']:.0f}.", "",
-              "Projection: min(N x per-worker rate, driver scan, writer):", ""]
-    lines.append(markdown_table(["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
-                                [[p["workers"], f"{p['workers_photos_per_s']:.0f}", f"{p['photos_per_s']:.0f}",
-                                  p["limited_by"], f"{p['writer_busy']:.0%}"] for p in results["projection"]]))
-    lines += ["", "The same on dedicated cores (every rate from CPU time, so what the load here took away is "
-              f"given back; writer limit beyond {results['core_writer_saturates_at']:.0f} workers, scan beyond "
-              f"{results['core_scan_saturates_at']:.0f}):", ""]
-    lines.append(markdown_table(["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
-                                [[p["workers"], f"{p['workers_photos_per_s']:.0f}", f"{p['photos_per_s']:.0f}",
-                                  p["limited_by"], f"{p['writer_busy']:.0%}"] for p in results["core_projection"]]))
+    lines += [
+        "",
+        f"Scaling 1 → 2 workers: {scaling['speedup']:.2f}x (efficiency {scaling['efficiency']:.0%}).",
+        f"CPU time per photo, local engine: {1000 / local['core_photos_per_s']:.1f} ms "
+        f"({local['core_photos_per_s']:.0f} photos/s per dedicated core).",
+        f"Driver scan (stat + fingerprint, local disk): {results['scan']['photos_per_s']:.0f} photos/s "
+        f"({results['scan']['core_photos_per_s']:.0f}/s of CPU time). "
+        f"Catalog writer alone (batches of {results['writer']['batch']}, "
+        f"{'+'.join(results['writer']['extractors'])}): {results['writer']['photos_per_s']:.0f} photos/s "
+        f"({results['writer']['core_photos_per_s']:.0f}/s of CPU time).",
+        "",
+        f"The writer would be the limit only beyond {results['writer_saturates_at']:.0f} workers of this "
+        f"speed; the driver's scan beyond {results['scan_saturates_at']:.0f}.",
+        "",
+        "Projection: min(N x per-worker rate, driver scan, writer):",
+        "",
+    ]
+    lines.append(
+        markdown_table(
+            ["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
+            [
+                [
+                    p["workers"],
+                    f"{p['workers_photos_per_s']:.0f}",
+                    f"{p['photos_per_s']:.0f}",
+                    p["limited_by"],
+                    f"{p['writer_busy']:.0%}",
+                ]
+                for p in results["projection"]
+            ],
+        )
+    )
+    lines += [
+        "",
+        "The same on dedicated cores (every rate from CPU time, so what the load here took away is "
+        f"given back; writer limit beyond {results['core_writer_saturates_at']:.0f} workers, scan beyond "
+        f"{results['core_scan_saturates_at']:.0f}):",
+        "",
+    ]
+    lines.append(
+        markdown_table(
+            ["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
+            [
+                [
+                    p["workers"],
+                    f"{p['workers_photos_per_s']:.0f}",
+                    f"{p['photos_per_s']:.0f}",
+                    p["limited_by"],
+                    f"{p['writer_busy']:.0%}",
+                ]
+                for p in results["core_projection"]
+            ],
+        )
+    )
     return "\n".join(lines)
 
 
@@ -210,18 +314,24 @@ def main(argv: list[str] | None = None) -> dict:
     writer = writer_rate(args.writer_photos, CPU_BATCH)
     per_worker = (one or runs[0])["per_worker_photos_per_s"]
     results = {
-        "machine": info, "command": command_line("benchmarks.cluster", argv), "photos": count, "folder": folder,
-        "local": {k: v for k, v in local.items() if k != "scores"}, "ray": runs,
+        "machine": info,
+        "command": command_line("benchmarks.cluster", argv),
+        "photos": count,
+        "folder": folder,
+        "local": {k: v for k, v in local.items() if k != "scores"},
+        "ray": runs,
         "scaling": {"speedup": speedup, "efficiency": speedup / 2},
-        "scan": scan, "writer": writer,
+        "scan": scan,
+        "writer": writer,
         "per_worker_photos_per_s": per_worker,
         "writer_saturates_at": writer["photos_per_s"] / per_worker,
         "scan_saturates_at": scan["photos_per_s"] / per_worker,
         "projection": projection(per_worker, scan["photos_per_s"], writer["photos_per_s"]),
         "core_writer_saturates_at": writer["core_photos_per_s"] / local["core_photos_per_s"],
         "core_scan_saturates_at": scan["core_photos_per_s"] / local["core_photos_per_s"],
-        "core_projection": projection(local["core_photos_per_s"], scan["core_photos_per_s"],
-                                      writer["core_photos_per_s"]),
+        "core_projection": projection(
+            local["core_photos_per_s"], scan["core_photos_per_s"], writer["core_photos_per_s"]
+        ),
     }
     print(report(results))
     write_json(args.json, results)

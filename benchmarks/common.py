@@ -1,4 +1,5 @@
 """What both benchmarks share: the machine description, medians of repeated timings, tables, JSON."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 #: Repository root: benchmark caches default to build/ under it (gitignored).
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +28,12 @@ def cpu_model() -> str:
         try:
             import subprocess
 
-            return subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True,
-                                  timeout=5).stdout.strip() or platform.processor()
+            return (
+                subprocess.run(
+                    ["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True, timeout=5
+                ).stdout.strip()
+                or platform.processor()
+            )
         except (OSError, subprocess.SubprocessError):
             pass
     return platform.processor() or platform.machine() or "unknown"
@@ -76,9 +81,11 @@ def describe_machine(info: dict) -> str:
     gpu = f", GPU {info['gpu']}" if info.get("gpu") else ""
     load = info.get("load_average_at_start")
     load_text = f"; load average at start {load[0]:.2f}" if load else ""
-    return (f"{info['cpu']}, {info['usable_cores']} cores, {info['ram_gib']} GiB RAM, {info['os']}, "
-            f"Python {info['python']}, torch {info['torch']} ({info['torch_threads']} threads), "
-            f"device {info['device']}{gpu}{load_text}")
+    return (
+        f"{info['cpu']}, {info['usable_cores']} cores, {info['ram_gib']} GiB RAM, {info['os']}, "
+        f"Python {info['python']}, torch {info['torch']} ({info['torch_threads']} threads), "
+        f"device {info['device']}{gpu}{load_text}"
+    )
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -99,16 +106,23 @@ def median_time(fn: Callable[[], object], repeats: int, setup: Callable[[], obje
 
 
 def summary(times: Sequence[float]) -> dict:
-    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times),
-            "all": [round(t, 6) for t in times]}
+    return {
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "runs": len(times),
+        "all": [round(t, 6) for t in times],
+    }
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 

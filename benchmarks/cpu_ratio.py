@@ -6,6 +6,7 @@ Wall-clock ratios (benchmarks.speed) are the target's definition; on a machine s
 jobs they swing by 2x between runs, while process CPU time stays put. FOLDER is any shoot, e.g.
 build/bench-photos/shoot-100 written by `python -m benchmarks.speed --quick`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,9 @@ def main(argv: list[str] | None = None) -> dict:
     from ranker.pipeline import PipelineOptions, rank_shoot, run
 
     checkpoint, _ = resolve_model(args.model)
-    size = args.size or max(get_extractor(n).decode_size
-                            for n in [*checkpoint.model.config.extractor_names, "descriptor"])
+    size = args.size or max(
+        get_extractor(n).decode_size for n in [*checkpoint.model.config.extractor_names, "descriptor"]
+    )
     paths = sorted(p for p in args.folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
     started = time.process_time()
     for path in paths:
@@ -44,10 +46,17 @@ def main(argv: list[str] | None = None) -> dict:
         run(rank_shoot(args.folder, catalog, model_path=args.model, options=PipelineOptions(decode_workers=1)))
         first = time.process_time() - started
         catalog.close()
-    result = {"photos": len(paths), "decode_size": size, "decode_cpu_s": decode, "first_rank_cpu_s": first,
-              "ratio": first / decode}
-    print(f"{len(paths)} photos: decode at {size} px {decode:.1f} CPU-s, first rank {first:.1f} CPU-s, "
-          f"ratio {first / decode:.2f}")
+    result = {
+        "photos": len(paths),
+        "decode_size": size,
+        "decode_cpu_s": decode,
+        "first_rank_cpu_s": first,
+        "ratio": first / decode,
+    }
+    print(
+        f"{len(paths)} photos: decode at {size} px {decode:.1f} CPU-s, first rank {first:.1f} CPU-s, "
+        f"ratio {first / decode:.2f}"
+    )
     return result
 
 

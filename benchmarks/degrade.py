@@ -5,21 +5,38 @@ sRGB-space arithmetic instead of linear-light kernels), so a ranker that only le
 generator's fingerprints does not pass here. tests/benchmarks/test_degrade.py asserts that no training
 module imports it.
 """
+
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
 #: (low, high) strength of each degradation per level; units are given by each function below.
 STRENGTHS = {
-    "clear": {"gaussian_blur": (2.0, 4.0), "motion": (9, 17), "noise": (14.0, 26.0), "jpeg": (8, 18),
-              "darker": (0.35, 0.5), "brighter": (1.7, 2.3), "haze": (0.45, 0.6), "colour_cast": (0.18, 0.3)},
-    "subtle": {"gaussian_blur": (0.9, 1.5), "motion": (4, 7), "noise": (6.0, 10.0), "jpeg": (22, 35),
-               "darker": (0.62, 0.75), "brighter": (1.3, 1.5), "haze": (0.7, 0.8), "colour_cast": (0.08, 0.14)},
+    "clear": {
+        "gaussian_blur": (2.0, 4.0),
+        "motion": (9, 17),
+        "noise": (14.0, 26.0),
+        "jpeg": (8, 18),
+        "darker": (0.35, 0.5),
+        "brighter": (1.7, 2.3),
+        "haze": (0.45, 0.6),
+        "colour_cast": (0.18, 0.3),
+    },
+    "subtle": {
+        "gaussian_blur": (0.9, 1.5),
+        "motion": (4, 7),
+        "noise": (6.0, 10.0),
+        "jpeg": (22, 35),
+        "darker": (0.62, 0.75),
+        "brighter": (1.3, 1.5),
+        "haze": (0.7, 0.8),
+        "colour_cast": (0.08, 0.14),
+    },
 }
 
 
@@ -84,8 +101,14 @@ def colour_cast(image: Image.Image, amount: float, rng: np.random.Generator) -> 
 
 
 DEGRADATIONS: dict[str, Callable[[Image.Image, float, np.random.Generator], Image.Image]] = {
-    "gaussian_blur": gaussian_blur, "motion": motion, "noise": noise, "jpeg": jpeg,
-    "darker": darker, "brighter": brighter, "haze": haze, "colour_cast": colour_cast,
+    "gaussian_blur": gaussian_blur,
+    "motion": motion,
+    "noise": noise,
+    "jpeg": jpeg,
+    "darker": darker,
+    "brighter": brighter,
+    "haze": haze,
+    "colour_cast": colour_cast,
 }
 
 
@@ -96,7 +119,9 @@ def reframe(image: Image.Image, rng: np.random.Generator, long_side: int) -> Ima
     left, top = int(rng.integers(0, margin)), int(rng.integers(0, margin))
     crop = image.crop((left, top, w - margin + left, h - margin + top))
     scale = long_side / max(crop.size)
-    return crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BICUBIC)
+    return crop.resize(
+        (max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.Resampling.BICUBIC
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +131,9 @@ class Frame:
     strength: float
 
 
-def burst(source: Image.Image, rng: np.random.Generator, level: str, frames: int,
-          long_side: int | None = None) -> list[Frame]:
+def burst(
+    source: Image.Image, rng: np.random.Generator, level: str, frames: int, long_side: int | None = None
+) -> list[Frame]:
     """`frames` frames of one scene: exactly one clean, the rest each with one degradation, shuffled."""
     long_side = long_side or min(1024, max(source.size))
     table = STRENGTHS[level]

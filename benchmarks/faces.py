@@ -7,13 +7,14 @@ its photos and video have real faces and a real blink; their licence is not stat
 there and never copied into the repository. Without it only the public-domain astronaut is used.
 WolfgangLanger_Pexels.mp4 in the same folder is kept for acceptance and never read here.
 """
+
 from __future__ import annotations
 
 import argparse
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -53,8 +54,13 @@ def detection(media: Path | None) -> dict:
     if media is not None:
         positives += [(n, Image.open(media / n), c) for n, c in FACE_PHOTOS.items()]
         negatives += [(n, Image.open(media / n)) for n in NO_FACE_PHOTOS]
-        positives += [(f"single_face.mp4#{i}", im, 1) for i, im in video_frames(media / "single_face.mp4", range(0, 72, 6)).items()]
-        negatives += [(f"no_face.mp4#{i}", im) for i, im in video_frames(media / "no_face.mp4", range(0, 95, 5)).items()]
+        positives += [
+            (f"single_face.mp4#{i}", im, 1)
+            for i, im in video_frames(media / "single_face.mp4", range(0, 72, 6)).items()
+        ]
+        negatives += [
+            (f"no_face.mp4#{i}", im) for i, im in video_frames(media / "no_face.mp4", range(0, 95, 5)).items()
+        ]
     found = truth = false = 0
     ms_face, ms_none, missed = [], [], []
     for name, image, count in positives:
@@ -75,10 +81,18 @@ def detection(media: Path | None) -> dict:
         false += len(faces)
         if faces:
             missed.append(f"{name}: {len(faces)} false")
-    return {"faces": truth, "found": found, "false": false, "recall": found / truth,
-            "precision": found / max(1, found + false), "photos_with_faces": len(positives),
-            "photos_without": len(negatives), "notes": missed,
-            "ms_per_photo_with_faces": float(np.median(ms_face)), "ms_per_photo_without": float(np.median(ms_none))}
+    return {
+        "faces": truth,
+        "found": found,
+        "false": false,
+        "recall": found / truth,
+        "precision": found / max(1, found + false),
+        "photos_with_faces": len(positives),
+        "photos_without": len(negatives),
+        "notes": missed,
+        "ms_per_photo_with_faces": float(np.median(ms_face)),
+        "ms_per_photo_without": float(np.median(ms_none)),
+    }
 
 
 def eye_openness(media: Path | None) -> dict:
@@ -101,7 +115,7 @@ def eye_openness(media: Path | None) -> dict:
         for i in opened[::4]:
             sets.append((f"single_face.mp4 (real) #{i}", frames[i], [frames[j] for j in shut]))
     scores, labels, correct, total = [], [], 0, 0
-    for name, opened, shut in sets:
+    for _name, opened, shut in sets:
         faces = [analyse(_reduced(im))[:1] for im in (opened, *shut)]
         if any(not f for f in faces):
             continue
@@ -114,11 +128,18 @@ def eye_openness(media: Path | None) -> dict:
             correct += row[0].eyes_closed == (j > 0)
     scores_a, labels_a = np.asarray(scores), np.asarray(labels)
     pos, neg = scores_a[labels_a], scores_a[~labels_a]
-    auc = float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg])) if len(pos) and len(neg) else float("nan")
-    return {"frames": len(scores), "open": int(labels_a.sum()), "shut": int((~labels_a).sum()), "auc": auc,
-            "verdict_accuracy": correct / max(1, total),
-            "open_ear_range": [round(float(pos.min()), 3), round(float(pos.max()), 3)] if len(pos) else None,
-            "shut_ear_range": [round(float(neg.min()), 3), round(float(neg.max()), 3)] if len(neg) else None}
+    auc = (
+        float(np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg])) if len(pos) and len(neg) else float("nan")
+    )
+    return {
+        "frames": len(scores),
+        "open": int(labels_a.sum()),
+        "shut": int((~labels_a).sum()),
+        "auc": auc,
+        "verdict_accuracy": correct / max(1, total),
+        "open_ear_range": [round(float(pos.min()), 3), round(float(pos.max()), 3)] if len(pos) else None,
+        "shut_ear_range": [round(float(neg.min()), 3), round(float(neg.max()), 3)] if len(neg) else None,
+    }
 
 
 def blink_bursts(work: Path, media: Path | None, seed: int) -> tuple[list[dict], Path]:
@@ -166,10 +187,15 @@ def ranking(work: Path, media: Path | None, model: Path | None, seed: int) -> di
         kind = "real" if t["source"].startswith("single_face_") and t["source"] != "single_face_photo" else t["source"]
         by_source.setdefault(kind, []).append(hit)
     catalog.close()
-    return {"bursts": len(truth), "grouped_as_truth": grouped_as_truth, "model": result.model["label"],
-            "open_first": {k: f"{sum(v)}/{len(v)}" for k, v in by_source.items()},
-            "open_first_total": sum(sum(v) for v in by_source.values()),
-            "photos": sum(len(t["files"]) for t in truth), "first_rank_seconds": round(seconds, 2)}
+    return {
+        "bursts": len(truth),
+        "grouped_as_truth": grouped_as_truth,
+        "model": result.model["label"],
+        "open_first": {k: f"{sum(v)}/{len(v)}" for k, v in by_source.items()},
+        "open_first_total": sum(sum(v) for v in by_source.values()),
+        "photos": sum(len(t["files"]) for t in truth),
+        "first_rank_seconds": round(seconds, 2),
+    }
 
 
 def people_shoot_speed(work: Path, media: Path | None, seed: int) -> dict:
@@ -199,32 +225,59 @@ def people_shoot_speed(work: Path, media: Path | None, seed: int) -> dict:
     run(rank_shoot(shoot, catalog))
     first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
     catalog.close()
-    return {"photos": len(files), "decode_seconds": round(decode, 2), "first_rank_seconds": round(first, 2),
-            "ratio": round(first / decode, 2), "ms_per_photo": round(first / len(files) * 1000, 1),
-            "decode_cpu_ms_per_photo": round(decode_cpu / len(files) * 1000, 1),
-            "rank_cpu_ms_per_photo": round(first_cpu / len(files) * 1000, 1)}
+    return {
+        "photos": len(files),
+        "decode_seconds": round(decode, 2),
+        "first_rank_seconds": round(first, 2),
+        "ratio": round(first / decode, 2),
+        "ms_per_photo": round(first / len(files) * 1000, 1),
+        "decode_cpu_ms_per_photo": round(decode_cpu / len(files) * 1000, 1),
+        "rank_cpu_ms_per_photo": round(first_cpu / len(files) * 1000, 1),
+    }
 
 
 def report(results: dict) -> str:
     d, e, r, s = results["detection"], results["eyes"], results["ranking"], results["people_shoot"]
-    lines = [f"Machine: {describe_machine(results['machine'])}", "",
-             markdown_table(["detection", "value"], [
-                 ["faces found / hand-counted", f"{d['found']} / {d['faces']} (recall {d['recall']:.3f})"],
-                 ["false faces", f"{d['false']} on {d['photos_without']} faceless photos (precision {d['precision']:.3f})"],
-                 ["CPU ms per photo (512 px, one thread), with faces / without", f"{d['ms_per_photo_with_faces']:.1f} / {d['ms_per_photo_without']:.1f}"],
-             ]), "", "misses: " + ("; ".join(d["notes"]) or "none"), "",
-             markdown_table(["eye openness", "value"], [
-                 ["frames (open / shut)", f"{e['frames']} ({e['open']} / {e['shut']})"],
-                 ["AUC of the eye aspect ratio", f"{e['auc']:.3f}"],
-                 ["burst-relative verdict accuracy", f"{e['verdict_accuracy']:.3f}"],
-                 ["open / shut ratio ranges", f"{e['open_ear_range']} / {e['shut_ear_range']}"],
-             ]), "",
-             markdown_table(["rank on blink bursts", "eyes-open frame first"],
-                            [[k, v] for k, v in r["open_first"].items()]
-                            + [["all", f"{r['open_first_total']}/{r['bursts']} (grouped as shot: {r['grouped_as_truth']})"]]),
-             "", f"People-only shoot: {s['photos']} photos, first rank {s['first_rank_seconds']} s against "
-                 f"{s['decode_seconds']} s to decode at {ANALYSIS} px (ratio {s['ratio']}, {s['ms_per_photo']} ms/photo); "
-                 f"CPU time per photo {s['rank_cpu_ms_per_photo']} ms against {s['decode_cpu_ms_per_photo']} ms to decode."]
+    lines = [
+        f"Machine: {describe_machine(results['machine'])}",
+        "",
+        markdown_table(
+            ["detection", "value"],
+            [
+                ["faces found / hand-counted", f"{d['found']} / {d['faces']} (recall {d['recall']:.3f})"],
+                [
+                    "false faces",
+                    f"{d['false']} on {d['photos_without']} faceless photos (precision {d['precision']:.3f})",
+                ],
+                [
+                    "CPU ms per photo (512 px, one thread), with faces / without",
+                    f"{d['ms_per_photo_with_faces']:.1f} / {d['ms_per_photo_without']:.1f}",
+                ],
+            ],
+        ),
+        "",
+        "misses: " + ("; ".join(d["notes"]) or "none"),
+        "",
+        markdown_table(
+            ["eye openness", "value"],
+            [
+                ["frames (open / shut)", f"{e['frames']} ({e['open']} / {e['shut']})"],
+                ["AUC of the eye aspect ratio", f"{e['auc']:.3f}"],
+                ["burst-relative verdict accuracy", f"{e['verdict_accuracy']:.3f}"],
+                ["open / shut ratio ranges", f"{e['open_ear_range']} / {e['shut_ear_range']}"],
+            ],
+        ),
+        "",
+        markdown_table(
+            ["rank on blink bursts", "eyes-open frame first"],
+            [[k, v] for k, v in r["open_first"].items()]
+            + [["all", f"{r['open_first_total']}/{r['bursts']} (grouped as shot: {r['grouped_as_truth']})"]],
+        ),
+        "",
+        f"People-only shoot: {s['photos']} photos, first rank {s['first_rank_seconds']} s against "
+        f"{s['decode_seconds']} s to decode at {ANALYSIS} px (ratio {s['ratio']}, {s['ms_per_photo']} ms/photo); "
+        f"CPU time per photo {s['rank_cpu_ms_per_photo']} ms against {s['decode_cpu_ms_per_photo']} ms to decode.",
+    ]
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ data lost: a byte of the corpus changed. Finally `rank` runs over the whole fold
 
     .venv/bin/python -m benchmarks.fuzz [--timeout 20] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,13 @@ def build(folder: Path, scratch: Path) -> dict[Path, str]:
     made, _ = build_corpus(folder, scratch)
     for suffix in (".CR2", ".DNG", ".NEF"):
         for entries in (290, 4096, 65535):
-            made[faults.ifd_loop_raw(folder / f"loop{entries}{suffix}", entries)] = f"IFD loop, {entries} entries, {suffix}"
+            made[faults.ifd_loop_raw(folder / f"loop{entries}{suffix}", entries)] = (
+                f"IFD loop, {entries} entries, {suffix}"
+            )
     for megabytes in (1.5, 8.4):
-        made[faults.xmp_flood(folder / f"flood{megabytes}.jpg", megabytes, seed=int(megabytes * 10))] = \
+        made[faults.xmp_flood(folder / f"flood{megabytes}.jpg", megabytes, seed=int(megabytes * 10))] = (
             f"JPEG + {megabytes} MB of unclosed <x:xmpmeta>"
+        )
     made[faults.header_claims_bigger(folder / "claims9000.jpg")] = "JPEG header claims 9000x9000 over 1296x864"
     made[faults.damaged_jpeg(folder / "cut40.jpg")] = "JPEG cut at 40% of its scan"
     made[faults.fifo(folder / "fifo.jpg")] = "FIFO named .jpg"
@@ -111,8 +115,11 @@ def rank_once(folder: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp, Catalog(Path(tmp) / "c.db") as catalog:
         started = time.monotonic()
         ranking = run(rank_shoot(folder, catalog, options=PipelineOptions(device="cpu", recursive=True)))
-        return {"seconds": round(time.monotonic() - started, 2), "ranked": sum(len(b.photos) for b in ranking.bursts),
-                "reported": len(ranking.errors)}
+        return {
+            "seconds": round(time.monotonic() - started, 2),
+            "ranked": sum(len(b.photos) for b in ranking.bursts),
+            "reported": len(ranking.errors),
+        }
 
 
 def main(argv=None) -> int:
@@ -130,18 +137,31 @@ def main(argv=None) -> int:
         ranked = rank_once(folder)
         lost = sorted(name for name, digest in before.items() if _digest(folder).get(name) != digest)
     counts = {k: sum(1 for o, _, _ in outcomes.values() if o == k) for k in ("handled", "crashed", "hung")}
-    bombs = [p for p in made if made[p].startswith(("IFD loop", "JPEG +", "JPEG header", "JPEG cut", "FIFO", "JPEG with"))]
+    bombs = [
+        p for p in made if made[p].startswith(("IFD loop", "JPEG +", "JPEG header", "JPEG cut", "FIFO", "JPEG with"))
+    ]
     slowest = max(outcomes.items(), key=lambda item: item[1][2])
-    figures = {"command": command_line("benchmarks.fuzz", argv), "tried": len(outcomes), **counts,
-               "data_lost": len(lost), "metadata_bombs": len(bombs),
-               "bomb_seconds_max": round(max(outcomes[p][2] for p in bombs), 3),
-               "slowest": {"case": made[slowest[0]], "seconds": round(slowest[1][2], 3)},
-               "rank": ranked,
-               "problems": [f"{made[p]}: {o} {d}" for p, (o, d, _) in outcomes.items() if o != "handled"]}
-    print(markdown_table(["tried", "handled", "crashed", "hung", "data lost"],
-                         [[figures["tried"], counts["handled"], counts["crashed"], counts["hung"], len(lost)]]))
-    print(f"\n{len(bombs)} metadata bombs, slowest {figures['bomb_seconds_max']} s; slowest case overall: "
-          f"{figures['slowest']['case']} ({figures['slowest']['seconds']} s)")
+    figures = {
+        "command": command_line("benchmarks.fuzz", argv),
+        "tried": len(outcomes),
+        **counts,
+        "data_lost": len(lost),
+        "metadata_bombs": len(bombs),
+        "bomb_seconds_max": round(max(outcomes[p][2] for p in bombs), 3),
+        "slowest": {"case": made[slowest[0]], "seconds": round(slowest[1][2], 3)},
+        "rank": ranked,
+        "problems": [f"{made[p]}: {o} {d}" for p, (o, d, _) in outcomes.items() if o != "handled"],
+    }
+    print(
+        markdown_table(
+            ["tried", "handled", "crashed", "hung", "data lost"],
+            [[figures["tried"], counts["handled"], counts["crashed"], counts["hung"], len(lost)]],
+        )
+    )
+    print(
+        f"\n{len(bombs)} metadata bombs, slowest {figures['bomb_seconds_max']} s; slowest case overall: "
+        f"{figures['slowest']['case']} ({figures['slowest']['seconds']} s)"
+    )
     print(f"rank over the folder: {ranked['ranked']} ranked, {ranked['reported']} reported, {ranked['seconds']} s")
     for line in figures["problems"]:
         print("  " + line)

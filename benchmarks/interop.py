@@ -7,6 +7,7 @@ write-back path; a darktable-authored sidecar with two colour labels is merged i
 exported (copies carry embedded XMP). Each file is then read by exiftool, exiv2 and, where installed,
 darktable 4.2 (`darktable --library :memory: --luacmd`, under Xvfb when there is no display).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,24 +75,43 @@ def expected(decision: Decision, style: XmpStyle) -> dict:
     """What each reader should see: xmp:Label is left out in darktable style (darktable would let it
     override its own list of labels), where darktable:colorlabels carries the colour."""
     e = express(decision, style)
-    return {"rating": e.rating, "labels": [e.label] if e.label else [], "pick_label": e.pick_label,
-            "xmp_label": e.label if style.sidecar != "darktable" else None}
+    return {
+        "rating": e.rating,
+        "labels": [e.label] if e.label else [],
+        "pick_label": e.pick_label,
+        "xmp_label": e.label if style.sidecar != "darktable" else None,
+    }
 
 
 def exiftool_read(files: list[Path]) -> dict[str, dict] | None:
     tool = shutil.which("exiftool")
     if tool is None or not files:
         return None
-    out = subprocess.run([tool, "-j", "-n", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel",
-                          "-XMP-darktable:ColorLabels", *map(str, files)],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [
+            tool,
+            "-j",
+            "-n",
+            "-XMP:Rating",
+            "-XMP:Label",
+            "-XMP-digiKam:PickLabel",
+            "-XMP-darktable:ColorLabels",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     result = {}
     for row in json.loads(out):
         dt_labels = row.get("ColorLabels")
-        result[row["SourceFile"]] = {"rating": row.get("Rating"), "label": row.get("Label"),
-                                     "pick_label": row.get("PickLabel"),
-                                     "colorlabels": dt_labels if isinstance(dt_labels, list) or dt_labels is None
-                                     else [dt_labels]}
+        result[row["SourceFile"]] = {
+            "rating": row.get("Rating"),
+            "label": row.get("Label"),
+            "pick_label": row.get("PickLabel"),
+            "colorlabels": dt_labels if isinstance(dt_labels, list) or dt_labels is None else [dt_labels],
+        }
     return result
 
 
@@ -99,16 +119,35 @@ def exiv2_read(path: Path) -> dict | None:
     tool = shutil.which("exiv2")
     if tool is None:
         return None
-    out = subprocess.run([tool, "-q", "-K", "Xmp.xmp.Rating", "-K", "Xmp.xmp.Label", "-K", "Xmp.digiKam.PickLabel",
-                          "-Pkv", "pr", str(path)], capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run(
+        [
+            tool,
+            "-q",
+            "-K",
+            "Xmp.xmp.Rating",
+            "-K",
+            "Xmp.xmp.Label",
+            "-K",
+            "Xmp.digiKam.PickLabel",
+            "-Pkv",
+            "pr",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     values = {}
     for line in out.splitlines():
         key, _, value = line.partition(" ")
         values[key.strip()] = value.strip()
     rating = values.get("Xmp.xmp.Rating")
     pick = values.get("Xmp.digiKam.PickLabel")
-    return {"rating": int(rating) if rating not in (None, "") else None, "label": values.get("Xmp.xmp.Label"),
-            "pick_label": int(pick) if pick not in (None, "") else None}
+    return {
+        "rating": int(rating) if rating not in (None, "") else None,
+        "label": values.get("Xmp.xmp.Label"),
+        "pick_label": int(pick) if pick not in (None, "") else None,
+    }
 
 
 def darktable_read(photos: list[Path], work: Path) -> tuple[dict[str, dict] | None, str]:
@@ -122,8 +161,11 @@ def darktable_read(photos: list[Path], work: Path) -> tuple[dict[str, dict] | No
         if shutil.which("Xvfb") is None:
             return None, "no display and no Xvfb"
         display = f":{90 + os.getpid() % 9}"
-        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        xvfb = subprocess.Popen(
+            ["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         env["DISPLAY"] = display
         time.sleep(1.5)
     try:
@@ -133,9 +175,16 @@ def darktable_read(photos: list[Path], work: Path) -> tuple[dict[str, dict] | No
         script = work / "read.lua"
         files = "{" + ", ".join(_lua_string(str(p)) for p in photos) + "}"
         script.write_text(_LUA % {"out": _lua_string(str(result_file)), "files": files})
-        command = [tool, "--library", ":memory:", "--configdir", str(conf),
-                   "--luacmd", f"local ok, e = pcall(dofile, {_lua_string(str(script))}) "
-                               "if not ok then io.stderr:write(tostring(e)) os.exit(3) end"]
+        command = [
+            tool,
+            "--library",
+            ":memory:",
+            "--configdir",
+            str(conf),
+            "--luacmd",
+            f"local ok, e = pcall(dofile, {_lua_string(str(script))}) "
+            "if not ok then io.stderr:write(tostring(e)) os.exit(3) end",
+        ]
         try:
             proc = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace", timeout=120)
             why = f"exit {proc.returncode}: {proc.stderr[-300:]}"
@@ -146,8 +195,10 @@ def darktable_read(photos: list[Path], work: Path) -> tuple[dict[str, dict] | No
         read = {}
         for line in result_file.read_text().splitlines():
             path, rating, labels = (line.split("\t") + ["", ""])[:3]
-            read[path] = {"rating": None if rating == "error" else int(rating),
-                          "labels": [x for x in labels.split(",") if x]}
+            read[path] = {
+                "rating": None if rating == "error" else int(rating),
+                "labels": [x for x in labels.split(",") if x],
+            }
         return read, ""
     finally:
         if xvfb is not None:
@@ -173,11 +224,19 @@ def build(work: Path) -> list[dict]:
         folder = work / style_name
         folder.mkdir(parents=True)
         for i, (name, decision) in enumerate(CASES):
-            photo = _jpeg(folder / f"{i}_{''.join(c for c in name if c.isascii() and c.isalnum())}.jpg",
-                          seed := seed + 1)
+            photo = _jpeg(
+                folder / f"{i}_{''.join(c for c in name if c.isascii() and c.isalnum())}.jpg", seed := seed + 1
+            )
             write_decision(None, 0, (photo,), decision, style)
-            rows.append({"style": style_name, "case": name, "photo": photo,
-                         "file": sidecar_path(photo, style_name), "expected": expected(decision, style)})
+            rows.append(
+                {
+                    "style": style_name,
+                    "case": name,
+                    "photo": photo,
+                    "file": sidecar_path(photo, style_name),
+                    "expected": expected(decision, style),
+                }
+            )
     # A sidecar darktable wrote, with two colour labels, merged into in darktable style.
     folder = work / "darktable"
     photo = _jpeg(folder / "9_own.jpg", 99)
@@ -186,18 +245,28 @@ def build(work: Path) -> list[dict]:
     sidecar_path(photo, "darktable").write_bytes(data)
     name, decision, labels = DARKTABLE_OWN
     write_decision(None, 0, (photo,), decision, XmpStyle("darktable"))
-    rows.append({"style": "darktable", "case": name, "photo": photo, "file": sidecar_path(photo, "darktable"),
-                 "expected": {"rating": 3, "labels": labels, "pick_label": None, "xmp_label": None}})
+    rows.append(
+        {
+            "style": "darktable",
+            "case": name,
+            "photo": photo,
+            "file": sidecar_path(photo, "darktable"),
+            "expected": {"rating": 3, "labels": labels, "pick_label": None, "xmp_label": None},
+        }
+    )
     # The adobe folder exported as copies: each JPEG carries the same XMP inside.
     adobe = [r for r in rows if r["style"] == "adobe"]
-    items = [ExportItem((r["photo"],), 1, i + 1, 0.5, decision) for i, (r, (_, decision)) in enumerate(zip(adobe, CASES))]
+    items = [
+        ExportItem((r["photo"],), 1, i + 1, 0.5, decision) for i, (r, (_, decision)) in enumerate(zip(adobe, CASES))
+    ]
     report = run(run_export(plan_export(items, work / "exported", xmp_style=XmpStyle("adobe"))))
     if not report.ok:
         raise RuntimeError(report.summary())
     for r in adobe:
         copy = work / "exported" / r["photo"].name
-        rows.append({"style": "JPEG copy (embedded)", "case": r["case"], "photo": copy, "file": copy,
-                     "expected": r["expected"]})
+        rows.append(
+            {"style": "JPEG copy (embedded)", "case": r["case"], "photo": copy, "file": copy, "expected": r["expected"]}
+        )
     return rows
 
 
@@ -207,8 +276,11 @@ def _same(reading: dict | None, want: dict, darktable: bool = False) -> bool | N
     if darktable:
         return reading["rating"] == (want["rating"] or 0) and sorted(reading["labels"]) == sorted(want["labels"])
     label = reading.get("label")
-    return (reading["rating"] == want["rating"] and (label.lower() if label else None) == want["xmp_label"]
-            and reading["pick_label"] == want["pick_label"])
+    return (
+        reading["rating"] == want["rating"]
+        and (label.lower() if label else None) == want["xmp_label"]
+        and reading["pick_label"] == want["pick_label"]
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -234,17 +306,35 @@ def main(argv: list[str] | None = None) -> dict:
         exif = ex.get(str(r["file"])) if ex is not None else None
         exiv = ev2[str(r["file"])]
         dtr = dt_read.get(str(r["photo"])) if dt_read is not None else None
-        table.append({"style": r["style"], "case": r["case"], "file": r["file"].name, "expected": want,
-                      "exiftool": exif, "exiv2": exiv, "darktable": dtr,
-                      "exiftool_ok": _same(exif, want), "exiv2_ok": _same(exiv, want),
-                      "darktable_ok": _same(dtr, want, darktable=True)})
-    results = {"tools": {"exiftool": _version("exiftool"), "exiv2": _version("exiv2", "--version"),
-                         "darktable": _version("darktable", "--version")},
-               "darktable_skipped": dt_why, "rows": table,
-               "summary": {f"{tool} on {style}": f"{sum(1 for t in table if t['style'] == style and t[tool + '_ok'])}/"
-                                                  f"{sum(1 for t in table if t['style'] == style and t[tool + '_ok'] is not None)}"
-                           for tool in ("exiftool", "exiv2", "darktable")
-                           for style in dict.fromkeys(t["style"] for t in table)}}
+        table.append(
+            {
+                "style": r["style"],
+                "case": r["case"],
+                "file": r["file"].name,
+                "expected": want,
+                "exiftool": exif,
+                "exiv2": exiv,
+                "darktable": dtr,
+                "exiftool_ok": _same(exif, want),
+                "exiv2_ok": _same(exiv, want),
+                "darktable_ok": _same(dtr, want, darktable=True),
+            }
+        )
+    results = {
+        "tools": {
+            "exiftool": _version("exiftool"),
+            "exiv2": _version("exiv2", "--version"),
+            "darktable": _version("darktable", "--version"),
+        },
+        "darktable_skipped": dt_why,
+        "rows": table,
+        "summary": {
+            f"{tool} on {style}": f"{sum(1 for t in table if t['style'] == style and t[tool + '_ok'])}/"
+            f"{sum(1 for t in table if t['style'] == style and t[tool + '_ok'] is not None)}"
+            for tool in ("exiftool", "exiv2", "darktable")
+            for style in dict.fromkeys(t["style"] for t in table)
+        },
+    }
     _print(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False) + "\n")
@@ -268,9 +358,11 @@ def _print(results: dict) -> None:
     for t in results["rows"]:
         w = t["expected"]
         mark = {True: " ✓", False: " ✗", None: ""}
-        print(f"| {t['style']} | {t['case']} | `{t['file']}` | {w['rating']} {'+'.join(w['labels']) or '-'} "
-              f"{w['pick_label']} | {_fmt(t['exiftool'])}{mark[t['exiftool_ok']]} | {_fmt(t['exiv2'])}"
-              f"{mark[t['exiv2_ok']]} | {_fmt(t['darktable'], True)}{mark[t['darktable_ok']]} |")
+        print(
+            f"| {t['style']} | {t['case']} | `{t['file']}` | {w['rating']} {'+'.join(w['labels']) or '-'} "
+            f"{w['pick_label']} | {_fmt(t['exiftool'])}{mark[t['exiftool_ok']]} | {_fmt(t['exiv2'])}"
+            f"{mark[t['exiv2_ok']]} | {_fmt(t['darktable'], True)}{mark[t['darktable_ok']]} |"
+        )
     print(f"agreement: {results['summary']}")
 
 

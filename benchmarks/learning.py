@@ -20,14 +20,15 @@ would, re-learning from everything so far), through the same held-out gate as `p
 that clean frames still beat blurred (shake, defocus) and noisy frames of synthetic 'clear' and 'subtle'
 bursts (ranker.synthetic), i.e. that learning a taste did not cost the defect detection.
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -39,12 +40,16 @@ TIMING_PAIRS = 500
 FRAMES = 5
 TASTES = {
     # name: (levels, the user prefers higher levels?, sentence for the report)
-    "brighter": ((-0.45, -0.3, -0.15, 0.0, 0.15, 0.3, 0.45), True,
-                 "prefers the brighter frame (±0.45 EV); visible to the model through exposure, contrast and "
-                 "clipping"),
-    "muted": ((0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3), False,
-              "prefers the less saturated frame (saturation ×0.7…×1.3, luma unchanged); visible through "
-              "colourfulness"),
+    "brighter": (
+        (-0.45, -0.3, -0.15, 0.0, 0.15, 0.3, 0.45),
+        True,
+        "prefers the brighter frame (±0.45 EV); visible to the model through exposure, contrast and clipping",
+    ),
+    "muted": (
+        (0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3),
+        False,
+        "prefers the less saturated frame (saturation ×0.7…×1.3, luma unchanged); visible through colourfulness",
+    ),
 }
 
 
@@ -75,8 +80,9 @@ def tone(image: Image.Image, taste: str, level: float) -> Image.Image:
     return Image.fromarray((np.clip(luma + level * (rgb - luma), 0, 1) * 255 + 0.5).astype(np.uint8))
 
 
-def write_taste_bursts(dest: Path, sources, rounds: int, taste: str, rng: np.random.Generator,
-                       size: tuple[int, int]) -> list[list[tuple[str, float]]]:
+def write_taste_bursts(
+    dest: Path, sources, rounds: int, taste: str, rng: np.random.Generator, size: tuple[int, int]
+) -> list[list[tuple[str, float]]]:
     """Bursts of FRAMES frames of one scene, each at a different taste level: [[(file, level)]]."""
     from ranker.synthetic import exif_bytes, handheld_frame
 
@@ -117,7 +123,7 @@ def taste_pairs(catalog, bursts, prefers_higher: bool) -> list[tuple[int, int]]:
     for burst in bursts:
         ids = [(catalog.photo_for_path(Path(p)), level) for p, level in burst]
         for i, (a, la) in enumerate(ids):
-            for b, lb in ids[i + 1:]:
+            for b, lb in ids[i + 1 :]:
                 if la != lb:
                     better = (la > lb) == prefers_higher
                     pairs.append((a, b) if better else (b, a))
@@ -156,7 +162,7 @@ class Scorer:
 
         ids = sorted({i for p in pairs for i in p})
         scores = dict(zip(ids, score_features(model, self.features(ids))))
-        diff = np.asarray([scores[w] - scores[l] for w, l in pairs])
+        diff = np.asarray([scores[w] - scores[loser] for w, loser in pairs])
         return float(((diff > 0) + 0.5 * (diff == 0)).mean())
 
 
@@ -187,9 +193,13 @@ def _main(args, work: Path, argv) -> dict:
     size = (224, 320) if args.quick else (320, 512)
     default = load_checkpoint(args.base or default_checkpoint_path())
     catalog = Catalog(work / "catalog.db")
-    tech_truth = {f"{level}{r}": write_shoot(work / f"tech-{level}{r}", list(iter_sources()), rng, level=level,
-                                             frames=FRAMES, size=size[1])
-                  for level in ("clear", "subtle") for r in range(1 if args.quick else 3)}
+    tech_truth = {
+        f"{level}{r}": write_shoot(
+            work / f"tech-{level}{r}", list(iter_sources()), rng, level=level, frames=FRAMES, size=size[1]
+        )
+        for level in ("clear", "subtle")
+        for r in range(1 if args.quick else 3)
+    }
     for key in tech_truth:
         rank(catalog, work / f"tech-{key}", default.path)
     technical: dict[str, list] = {"blur": [], "noise": []}
@@ -200,16 +210,23 @@ def _main(args, work: Path, argv) -> dict:
     scorer = Scorer(catalog, default.model.config)
     tastes = sorted(TASTES) if args.taste == "all" else [args.taste]
     info = machine("cpu")
-    data = {"command": command_line("benchmarks.learning", argv), "machine": info, "quick": args.quick,
-            "seed": args.seed, "technical_pairs": {k: len(v) for k, v in technical.items()}, "tastes": {}}
+    data = {
+        "command": command_line("benchmarks.learning", argv),
+        "machine": info,
+        "quick": args.quick,
+        "seed": args.seed,
+        "technical_pairs": {k: len(v) for k, v in technical.items()},
+        "tastes": {},
+    }
     for taste in tastes:
-        data["tastes"][taste] = run_taste(args, taste, work / taste, catalog, default, scorer, technical,
-                                          size, rng)
+        data["tastes"][taste] = run_taste(args, taste, work / taste, catalog, default, scorer, technical, size, rng)
     catalog.close()
-    print(f"The model fine-tuned ({default.label}) sees photos only through "
-          f"{' + '.join(default.feature_labels)} features, so a taste must be expressible in them: "
-          "brightness (exposure, contrast, clipping) and saturation (colourfulness) are; warmth is not (no feature "
-          "measures white balance, and colourfulness does not tell warm from cool).")
+    print(
+        f"The model fine-tuned ({default.label}) sees photos only through "
+        f"{' + '.join(default.feature_labels)} features, so a taste must be expressible in them: "
+        "brightness (exposure, contrast, clipping) and saturation (colourfulness) are; warmth is not (no feature "
+        "measures white balance, and colourfulness does not tell warm from cool)."
+    )
     print(f"\nMachine: {describe_machine(info)}. Total {time.perf_counter() - started:.0f} s.")
     write_json(args.json, data)
     return data
@@ -238,11 +255,14 @@ def run_taste(args, taste, work, catalog, default, scorer, technical, size, rng)
     evaluation = taste_pairs(catalog, eval_bursts, prefers_higher)
 
     def measure(model) -> dict:
-        return {"taste": scorer.agreement(model, evaluation), "blur": scorer.agreement(model, technical["blur"]),
-                "noise": scorer.agreement(model, technical["noise"])}
+        return {
+            "taste": scorer.agreement(model, evaluation),
+            "blur": scorer.agreement(model, technical["blur"]),
+            "noise": scorer.agreement(model, technical["noise"]),
+        }
 
     def simulated(count: int) -> list:
-        return [TrainingPair(w, l, "choice", f"simulated #{i + 1}") for i, (w, l) in enumerate(choices[:count])]
+        return [TrainingPair(w, loser, "choice", f"simulated #{i + 1}") for i, (w, loser) in enumerate(choices[:count])]
 
     config = FineTuneConfig(save=False, activate=False, seed=args.seed)
     rows, records = [], []
@@ -254,35 +274,74 @@ def run_taste(args, taste, work, catalog, default, scorer, technical, size, rng)
             result = run(fine_tune(catalog, simulated(count), base=default, config=config))
             learned = measure(result.model)
             active = learned if result.passed else baseline
-            record = {"choices": count, "held_out": result.held_out, "held_out_before": result.before,
-                      "held_out_after": result.after, "gate": "passed" if result.passed else "refused",
-                      "seconds": result.seconds, "twins": result.twins,
-                      **{f"learned_{k}": v for k, v in learned.items()},
-                      **{f"active_{k}": v for k, v in active.items()}}
+            record = {
+                "choices": count,
+                "held_out": result.held_out,
+                "held_out_before": result.before,
+                "held_out_after": result.after,
+                "gate": "passed" if result.passed else "refused",
+                "seconds": result.seconds,
+                "twins": result.twins,
+                **{f"learned_{k}": v for k, v in learned.items()},
+                **{f"active_{k}": v for k, v in active.items()},
+            }
         records.append(record)
-        held = (f"{record['held_out_before']:.0%} → {record['held_out_after']:.0%} (n={record['held_out']})"
-                if count else "-")
-        rows.append([count, held, record["gate"], f"{record['learned_taste']:.1%}" if count else "-",
-                     f"{record['active_taste']:.1%}", f"{record['active_blur']:.1%}", f"{record['active_noise']:.1%}",
-                     f"{record['seconds']:.2f}" if count else "-"])
+        held = (
+            f"{record['held_out_before']:.0%} → {record['held_out_after']:.0%} (n={record['held_out']})"
+            if count
+            else "-"
+        )
+        rows.append(
+            [
+                count,
+                held,
+                record["gate"],
+                f"{record['learned_taste']:.1%}" if count else "-",
+                f"{record['active_taste']:.1%}",
+                f"{record['active_blur']:.1%}",
+                f"{record['active_noise']:.1%}",
+                f"{record['seconds']:.2f}" if count else "-",
+            ]
+        )
         log(f"{taste}, {count} choices: {rows[-1]}")
 
     # Timing: the whole fine-tune (features, twins, training, gate) on TIMING_PAIRS choices, this machine.
     result = run(fine_tune(catalog, simulated(TIMING_PAIRS), base=default, config=config))
-    timing = {"pairs": min(TIMING_PAIRS, len(choices)), "seconds": result.seconds,
-              "torch_threads": torch.get_num_threads(), "epochs": len(result.history)}
-    header = ["choices", "held-out agreement before → after", "gate", "learned model: taste",
-              "active model: taste", "active: clean > blurred", "active: clean > noisy", "fine-tune s"]
+    timing = {
+        "pairs": min(TIMING_PAIRS, len(choices)),
+        "seconds": result.seconds,
+        "torch_threads": torch.get_num_threads(),
+        "epochs": len(result.history),
+    }
+    header = [
+        "choices",
+        "held-out agreement before → after",
+        "gate",
+        "learned model: taste",
+        "active model: taste",
+        "active: clean > blurred",
+        "active: clean > noisy",
+        "fine-tune s",
+    ]
     print(f"## Personal learning — simulated taste: {taste} (base: {default.label})\n")
-    print(f"The simulated user {description}. Taste agreement: {len(evaluation)} pairs from {len(eval_bursts)} "
-          f"bursts of scenes no choice came from. Technical: {len(technical['blur'])} blurred and "
-          f"{len(technical['noise'])} noisy frames against the clean frame of their synthetic burst. "
-          "'active' = what ranking uses after the held-out gate (the default when it refuses).\n")
+    print(
+        f"The simulated user {description}. Taste agreement: {len(evaluation)} pairs from {len(eval_bursts)} "
+        f"bursts of scenes no choice came from. Technical: {len(technical['blur'])} blurred and "
+        f"{len(technical['noise'])} noisy frames against the clean frame of their synthetic burst. "
+        "'active' = what ranking uses after the held-out gate (the default when it refuses).\n"
+    )
     print(markdown_table(header, rows))
-    print(f"\nFine-tuning on {timing['pairs']} choices took {timing['seconds']:.2f} s "
-          f"({timing['epochs']} epochs; training uses one torch thread).\n")
-    return {"description": description, "curve": records, "timing": timing, "eval_pairs": len(evaluation),
-            "choices_available": len(choices)}
+    print(
+        f"\nFine-tuning on {timing['pairs']} choices took {timing['seconds']:.2f} s "
+        f"({timing['epochs']} epochs; training uses one torch thread).\n"
+    )
+    return {
+        "description": description,
+        "curve": records,
+        "timing": timing,
+        "eval_pairs": len(evaluation),
+        "choices_available": len(choices),
+    }
 
 
 if __name__ == "__main__":

@@ -19,19 +19,21 @@ default checkpoint through the real `rank` pipeline, and CLIP/CNN checkpoints wh
 top-1: share of bursts whose clean frame is ranked first (ties share the credit).
 pairwise: share of (clean, defective) pairs of one burst ordered correctly (ties count half).
 """
+
 from __future__ import annotations
 
 import argparse
 import math
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image
 
+from benchmarks.baselines import BASELINES, Scorers, fit_brisque_on_clive
 from benchmarks.common import (
     command_line,
     describe_machine,
@@ -42,8 +44,6 @@ from benchmarks.common import (
     write_json,
 )
 
-from benchmarks.baselines import BASELINES, Scorers, fit_brisque_on_clive
-
 LEVEL_ORDER = ("clear", "subtle")
 GENERATORS = ("independent", "training")
 FRAMES = 5  # training-generator bursts; the independent generator draws 3-5
@@ -51,18 +51,31 @@ FULL_BURSTS = 60  # per level, at least
 QUICK_BURSTS = 20
 DECODE_SIZE = 512  # what the baselines see (the pipeline's analysis size)
 DEFAULT_NAME = "default checkpoint"
-SHARED_PHOTOS = Path(os.environ.get("PHOTOTRIAGE_SHARED_PHOTOS", Path(__file__).resolve().parents[2] / "shared" / "photos"))
+SHARED_PHOTOS = Path(
+    os.environ.get("PHOTOTRIAGE_SHARED_PHOTOS", Path(__file__).resolve().parents[2] / "shared" / "photos")
+)
 #: camera samples of ../shared/photos that never enter training (resources/training_photos has the others)
-HELD_OUT_SHARED = ("exif_samples/gps/DSCN0012.jpg", "exif_samples/gps/DSCN0025.jpg", "exif_samples/gps/DSCN0029.jpg",
-                   "exif_samples/gps/DSCN0040.jpg", "exif_samples/gps/DSCN0042.jpg",
-                   "exif_samples/mobile/HMD_Nokia_8.3_5G.jpg", "exif_samples/hdr/canon_hdr_NO.jpg",
-                   "exif_samples/orientation/portrait_1.jpg")
+HELD_OUT_SHARED = (
+    "exif_samples/gps/DSCN0012.jpg",
+    "exif_samples/gps/DSCN0025.jpg",
+    "exif_samples/gps/DSCN0029.jpg",
+    "exif_samples/gps/DSCN0040.jpg",
+    "exif_samples/gps/DSCN0042.jpg",
+    "exif_samples/mobile/HMD_Nokia_8.3_5G.jpg",
+    "exif_samples/hdr/canon_hdr_NO.jpg",
+    "exif_samples/orientation/portrait_1.jpg",
+)
 #: (better, worse) real pairs of one scene
-REAL_PAIRS = (("exif_samples/hdr/canon_hdr_YES.jpg", "exif_samples/hdr/canon_hdr_NO.jpg"),
-              ("exif_samples/hdr/iphone_hdr_YES.jpg", "exif_samples/hdr/iphone_hdr_NO.jpg"))
+REAL_PAIRS = (
+    ("exif_samples/hdr/canon_hdr_YES.jpg", "exif_samples/hdr/canon_hdr_NO.jpg"),
+    ("exif_samples/hdr/iphone_hdr_YES.jpg", "exif_samples/hdr/iphone_hdr_NO.jpg"),
+)
 #: feature sets that need downloaded backbones: (row name, features that define it)
-BACKBONE_SETS = (("CLIP checkpoint", ("clip",)), ("CNN checkpoint", ("cnn",)),
-                 ("combined checkpoint (CLIP+CNN+IQA)", ("clip", "cnn")))
+BACKBONE_SETS = (
+    ("CLIP checkpoint", ("clip",)),
+    ("CNN checkpoint", ("cnn",)),
+    ("combined checkpoint (CLIP+CNN+IQA)", ("clip", "cnn")),
+)
 #: a --photos picture this similar (16×16 descriptor cosine) to a training photo is left out
 OVERLAP_SIMILARITY = 0.85
 
@@ -72,6 +85,7 @@ def log(message: str) -> None:
 
 
 # ----------------------------------------------------------------------------- sources
+
 
 @dataclass
 class Sources:
@@ -133,14 +147,16 @@ def held_out_sources(count: int | None, photos_dir: Path | None) -> Sources:
             continue
         similarity = float((training @ _descriptor(image)).max()) if len(training) else 0.0
         if path.stem.lower() in training_names or similarity >= OVERLAP_SIMILARITY:
-            result.excluded.append(f"{path.name} (overlaps the default checkpoint's training photos, "
-                                   f"similarity {similarity:.2f})")
+            result.excluded.append(
+                f"{path.name} (overlaps the default checkpoint's training photos, similarity {similarity:.2f})"
+            )
             continue
         result.photos.append((f"user:{path.stem}", image))
     return result
 
 
 # ----------------------------------------------------------------------------- bursts
+
 
 @dataclass
 class Burst:
@@ -152,8 +168,9 @@ class Burst:
     defects: list[str]  # "kind:strength" per file
 
 
-def build_bursts(work: Path, generator: str, level: str, sources: Sequence[tuple[str, Image.Image]], rounds: int,
-                 seed: int) -> list[Burst]:
+def build_bursts(
+    work: Path, generator: str, level: str, sources: Sequence[tuple[str, Image.Image]], rounds: int, seed: int
+) -> list[Burst]:
     """`rounds` shoot folders per level, each with one burst per source; every round has its own seed."""
     bursts = []
     for round_ in range(rounds):
@@ -168,12 +185,21 @@ def build_bursts(work: Path, generator: str, level: str, sources: Sequence[tuple
         from ranker.synthetic import write_shoot
 
         for truth in write_shoot(folder, list(sources), rng, level=level, frames=FRAMES):
-            bursts.append(Burst(level, truth["source"], folder, [folder / f for f in truth["files"]],
-                                folder / truth["best"], truth["defects"]))
+            bursts.append(
+                Burst(
+                    level,
+                    truth["source"],
+                    folder,
+                    [folder / f for f in truth["files"]],
+                    folder / truth["best"],
+                    truth["defects"],
+                )
+            )
     return bursts
 
 
 # ----------------------------------------------------------------------------- scoring
+
 
 def decode_batches(paths: Sequence[Path], batch: int = 32) -> Iterable[tuple[list[Path], list[Image.Image]]]:
     """Decode exactly as the pipeline does (load_photo at the default feature set's size), in batches."""
@@ -181,7 +207,7 @@ def decode_batches(paths: Sequence[Path], batch: int = 32) -> Iterable[tuple[lis
 
     for start in range(0, len(paths), batch):
         ok_paths, images = [], []
-        for path in paths[start:start + batch]:
+        for path in paths[start : start + batch]:
             try:
                 images.append(load_photo(path, max_size=DECODE_SIZE)[0])
                 ok_paths.append(path)
@@ -212,16 +238,29 @@ def find_checkpoints(extra: Sequence[Path]) -> tuple[list[Checkpoint], dict[str,
     skipped: dict[str, str] = {}
     try:
         default = load_checkpoint(default_checkpoint_path())
-        result.append(Checkpoint(DEFAULT_NAME, default.path, default.label, [f["name"] for f in default.feature_set],
-                                 f"trained on {', '.join(default.info.get('training_photos', [])) or '?'}"))
+        result.append(
+            Checkpoint(
+                DEFAULT_NAME,
+                default.path,
+                default.label,
+                [f["name"] for f in default.feature_set],
+                f"trained on {', '.join(default.info.get('training_photos', [])) or '?'}",
+            )
+        )
     except CheckpointError as exc:  # e.g. stale after an extractor changed: report it, still run the baselines
         skipped[DEFAULT_NAME] = f"NOT EVALUATED: {exc}"
     given = []
     for path in extra:
         loaded = load_checkpoint(path)  # an explicit file that cannot be used is an error, not a skip
-        given.append(Checkpoint(f"--model {Path(path).name}", loaded.path, loaded.label,
-                                [f["name"] for f in loaded.feature_set],
-                                f"trained on {', '.join(loaded.info.get('training_photos', [])) or 'unknown photos'}"))
+        given.append(
+            Checkpoint(
+                f"--model {Path(path).name}",
+                loaded.path,
+                loaded.label,
+                [f["name"] for f in loaded.feature_set],
+                f"trained on {', '.join(loaded.info.get('training_photos', [])) or 'unknown photos'}",
+            )
+        )
     result.extend(given)
     candidates = list(given)
     for folder in (data_dir() / "models", data_dir() / "personal_models"):
@@ -234,8 +273,9 @@ def find_checkpoints(extra: Sequence[Path]) -> tuple[list[Checkpoint], dict[str,
     for row, needed in BACKBONE_SETS:
         missing = [name for name in needed if not get_spec(name).is_ready()]
         if missing:
-            skipped[row] = (f"skipped: {', '.join(missing)} weights not cached "
-                            f"(`phototriage models download {missing[0]}`)")
+            skipped[row] = (
+                f"skipped: {', '.join(missing)} weights not cached (`phototriage models download {missing[0]}`)"
+            )
             continue
         wanted = set(needed)
         match = next((c for c in candidates if {"clip", "cnn"} & set(c.features) == wanted), None)
@@ -256,8 +296,9 @@ def checkpoint_scores(folders: Sequence[Path], checkpoint: Checkpoint, catalog, 
     for folder in folders:
         ranking = run(rank_shoot(folder, catalog, model_path=checkpoint.path, options=PipelineOptions(device=device)))
         if ranking.errors:
-            raise RuntimeError(f"{folder}: the pipeline could not read {len(ranking.errors)} file(s): "
-                               f"{ranking.errors[:3]}")
+            raise RuntimeError(
+                f"{folder}: the pipeline could not read {len(ranking.errors)} file(s): {ranking.errors[:3]}"
+            )
         for burst in ranking.bursts:
             for photo in burst.photos:
                 scores[Path(photo.path)] = photo.score
@@ -266,12 +307,14 @@ def checkpoint_scores(folders: Sequence[Path], checkpoint: Checkpoint, catalog, 
 
 # ----------------------------------------------------------------------------- metrics
 
+
 def _credit(winner: float, loser: float) -> float:
     return 1.0 if winner > loser else 0.5 if winner == loser else 0.0
 
 
-def burst_outcomes(bursts: Sequence[Burst], scores: dict[Path, float]
-                   ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+def burst_outcomes(
+    bursts: Sequence[Burst], scores: dict[Path, float]
+) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
     """Per burst: top-1 credit, and (defect kind, pair credit) for each defective frame."""
     top1, pairs = [], []
     for burst in bursts:
@@ -279,8 +322,13 @@ def burst_outcomes(bursts: Sequence[Burst], scores: dict[Path, float]
         best = scores[burst.best]
         leaders = [f for f, v in zip(burst.files, values) if v == max(values)]
         top1.append((burst.best in leaders) / len(leaders))
-        pairs.append([(defect.split(":")[0], _credit(best, scores[f]))
-                      for f, defect in zip(burst.files, burst.defects) if f != burst.best])
+        pairs.append(
+            [
+                (defect.split(":")[0], _credit(best, scores[f]))
+                for f, defect in zip(burst.files, burst.defects)
+                if f != burst.best
+            ]
+        )
     return np.asarray(top1, dtype=np.float64), pairs
 
 
@@ -314,6 +362,7 @@ def evaluate(bursts: Sequence[Burst], scores: dict[Path, float], seed: int) -> d
 
 # ----------------------------------------------------------------------------- PhotoTriage
 
+
 def phototriage_pairs(root: Path) -> tuple[list[tuple[Path, Path, float]], dict]:
     """(preferred, other, P) for the validation pairs with a clear preference.
 
@@ -346,8 +395,9 @@ def phototriage_pairs(root: Path) -> tuple[list[tuple[Path, Path, float]], dict]
     return pairs, stats
 
 
-def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Scorers, limit: int | None,
-                    device: str, seed: int) -> dict:
+def run_phototriage(
+    root: Path, checkpoints: Sequence[Checkpoint], scorers: Scorers, limit: int | None, device: str, seed: int
+) -> dict:
     import torch
 
     from ranker.burst_context import model_rows
@@ -377,20 +427,27 @@ def run_phototriage(root: Path, checkpoints: Sequence[Checkpoint], scorers: Scor
     for row, path in enumerate(paths):
         series.setdefault(series_of(path.name), []).append(row)
     for name, checkpoint in loaded.items():
-        inputs = model_rows(checkpoint.model.config,
-                            lambda layout: np.concatenate([features[f] for f, _ in layout], axis=1), series.values())
+        inputs = model_rows(
+            checkpoint.model.config,
+            lambda layout: np.concatenate([features[f] for f, _ in layout], axis=1),
+            series.values(),
+        )
         with torch.inference_mode():
             values = checkpoint.model(torch.from_numpy(inputs.astype(np.float32))).numpy()
         scores[name] = dict(zip(paths, (float(v) for v in values)))
     methods = {}
     for name, table in scores.items():
-        credits = [[_credit(table[w], table[l])] for w, l, _ in pairs if w in table and l in table]
-        methods[name] = {"pairwise": float(np.mean(credits)) if credits else float("nan"),
-                         "pairwise_ci95": bootstrap_ci(credits, seed), "pairs": len(credits)}
+        credits = [[_credit(table[w], table[loser])] for w, loser, _ in pairs if w in table and loser in table]
+        methods[name] = {
+            "pairwise": float(np.mean(credits)) if credits else float("nan"),
+            "pairwise_ci95": bootstrap_ci(credits, seed),
+            "pairs": len(credits),
+        }
     return {"root": str(root), "pairs": len(pairs), "images": len(paths), **stats, "methods": methods}
 
 
 # ----------------------------------------------------------------------------- human scores, real pairs
+
 
 def checkpoint_photo_scores(checkpoint: Checkpoint, paths: Sequence[Path]) -> np.ndarray:
     """Model scores for single photos (no burst), decoded and extracted as `rank` does."""
@@ -415,7 +472,7 @@ def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str) -
     mos = np.asarray([p.mos for p in photos])
     scores: dict[str, list[float]] = {}
     for start in range(0, len(photos), 32):
-        images = [load_image(p.path, max_size=DECODE_SIZE) for p in photos[start:start + 32]]
+        images = [load_image(p.path, max_size=DECODE_SIZE) for p in photos[start : start + 32]]
         for name, values in scorers.score(images).items():
             scores.setdefault(name, []).extend(values)
     for checkpoint in checkpoints:
@@ -425,8 +482,10 @@ def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str) -
         values = np.asarray(values, dtype=np.float64)
         if len(values) != len(mos):
             continue  # a method that failed part-way (pyiqa) is skipped, not half-counted
-        methods[name] = {"spearman": float(spearmanr(values, mos).statistic),
-                         "pearson": float(pearsonr(values, mos).statistic)}
+        methods[name] = {
+            "spearman": float(spearmanr(values, mos).statistic),
+            "pearson": float(pearsonr(values, mos).statistic),
+        }
     return {"split": split, "photos": len(photos), "root": str(clive.default_root()), "methods": methods}
 
 
@@ -441,10 +500,11 @@ def run_real_pairs(checkpoints: Sequence[Checkpoint], scorers: Scorers) -> dict:
     paths = [path for pair in pairs for path in pair]
     scores = scorers.score([load_image(p, max_size=DECODE_SIZE) for p in paths])
     for checkpoint in checkpoints:
-        from ranker.pipeline import PipelineOptions, rank_shoot, run
-        from ranker.catalog import Catalog
         import shutil
         import tempfile
+
+        from ranker.catalog import Catalog
+        from ranker.pipeline import rank_shoot, run
 
         values = []
         with tempfile.TemporaryDirectory() as tmp:
@@ -468,6 +528,7 @@ def run_real_pairs(checkpoints: Sequence[Checkpoint], scorers: Scorers) -> dict:
 
 # ----------------------------------------------------------------------------- report
 
+
 def fmt(value: float, ci: Sequence[float] | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -490,8 +551,9 @@ def verdict(levels: dict) -> dict:
                 ok = mine[metric] > other[metric]
                 if not ok:
                     result["beats_every_baseline"] = False
-                    result["details"].append(f"{level}: {metric} {mine[metric]:.3f} is not above "
-                                             f"{baseline} {other[metric]:.3f}")
+                    result["details"].append(
+                        f"{level}: {metric} {mine[metric]:.3f} is not above {baseline} {other[metric]:.3f}"
+                    )
     return result
 
 
@@ -520,8 +582,12 @@ def _burst_table(levels: dict, skipped: dict) -> list[str]:
                 by = data["methods"].get(name, {}).get("pairwise_by_defect", {})
                 row += [f"{by[k]['accuracy']:.2f}" if k in by else "–" for k in kinds[level]]
             rows.append(row)
-        lines += ["", "Pairwise accuracy (clean frame above the degraded one) by degradation:", "",
-                  markdown_table(kinds_header, rows)]
+        lines += [
+            "",
+            "Pairwise accuracy (clean frame above the degraded one) by degradation:",
+            "",
+            markdown_table(kinds_header, rows),
+        ]
     return lines
 
 
@@ -529,28 +595,45 @@ def report(results: dict) -> str:
     lines = []
     for generator, levels in results["generators"].items():
         counts = ", ".join(f"{level}: {d['bursts']} bursts / {d['pairs']} pairs" for level, d in levels.items())
-        title = ("Independent generator (benchmarks/degrade.py), held-out photos" if generator == "independent"
-                 else "Training generator (ranker.synthetic.LEVELS), held-out photos [reference]")
+        title = (
+            "Independent generator (benchmarks/degrade.py), held-out photos"
+            if generator == "independent"
+            else "Training generator (ranker.synthetic.LEVELS), held-out photos [reference]"
+        )
         lines += [f"## {title} ({counts}; 95% bootstrap intervals in brackets)", ""]
         lines += _burst_table(levels, results["skipped"] if generator == "independent" else {})
         lines.append("")
     v = results["verdict"]
-    lines += ["Default checkpoint beats every baseline (" + ", ".join(BASELINES) + ") on the independent bursts, "
-              "both levels, top-1 and pairwise: " + ("**yes**" if v["beats_every_baseline"] else
-                                                     "**NO** — " + "; ".join(v["details"])), ""]
+    lines += [
+        "Default checkpoint beats every baseline (" + ", ".join(BASELINES) + ") on the independent bursts, "
+        "both levels, top-1 and pairwise: "
+        + ("**yes**" if v["beats_every_baseline"] else "**NO** — " + "; ".join(v["details"])),
+        "",
+    ]
     cl = results.get("clive")
     if cl:
-        lines += [f"## CLIVE held-out `{cl['split']}` split ({cl['photos']} photos, human MOS)", "",
-                  markdown_table(["method", "Spearman", "Pearson"],
-                                 [[n, f"{m['spearman']:+.3f}", f"{m['pearson']:+.3f}"] for n, m in cl["methods"].items()]),
-                  ""]
+        lines += [
+            f"## CLIVE held-out `{cl['split']}` split ({cl['photos']} photos, human MOS)",
+            "",
+            markdown_table(
+                ["method", "Spearman", "Pearson"],
+                [[n, f"{m['spearman']:+.3f}", f"{m['pearson']:+.3f}"] for n, m in cl["methods"].items()],
+            ),
+            "",
+        ]
     rp = results.get("real_pairs")
     if rp:
-        lines += ["## Real pairs of one scene (1 = the first is ranked above the second)", "",
-                  markdown_table(["method", *rp["pairs"]], [[n, *(f"{c:.1f}" for c in v)] for n, v in rp["methods"].items()]),
-                  ""]
-    lines += [f"Machine: {describe_machine(results['machine'])}", f"Command: `{results['command']}`",
-              f"Sources: {', '.join(results['sources'])}"]
+        lines += [
+            "## Real pairs of one scene (1 = the first is ranked above the second)",
+            "",
+            markdown_table(["method", *rp["pairs"]], [[n, *(f"{c:.1f}" for c in v)] for n, v in rp["methods"].items()]),
+            "",
+        ]
+    lines += [
+        f"Machine: {describe_machine(results['machine'])}",
+        f"Command: `{results['command']}`",
+        f"Sources: {', '.join(results['sources'])}",
+    ]
     if results.get("excluded"):
         lines.append(f"Left out of --photos: {'; '.join(results['excluded'])}")
     for name, c in results.get("checkpoints", {}).items():
@@ -559,40 +642,74 @@ def report(results: dict) -> str:
         lines.append(f"{name}: {note}")
     pt = results.get("phototriage")
     if pt:
-        lines += ["", f"## PhotoTriage validation pairs ({pt['pairs']} pairs with P<0.3 or P>0.7, "
-                      f"{pt['ambiguous_dropped']} ambiguous dropped, {pt['missing_images']} with missing images)", "",
-                  markdown_table(["method", "pairwise"],
-                                 [[n, fmt(m["pairwise"], m["pairwise_ci95"])] for n, m in pt["methods"].items()])]
+        lines += [
+            "",
+            f"## PhotoTriage validation pairs ({pt['pairs']} pairs with P<0.3 or P>0.7, "
+            f"{pt['ambiguous_dropped']} ambiguous dropped, {pt['missing_images']} with missing images)",
+            "",
+            markdown_table(
+                ["method", "pairwise"], [[n, fmt(m["pairwise"], m["pairwise_ci95"])] for n, m in pt["methods"].items()]
+            ),
+        ]
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- main
 
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ranking", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"about {QUICK_BURSTS} bursts per level "
-                        f"(default: at least {FULL_BURSTS})")
-    parser.add_argument("--photos", type=Path, metavar="DIR", help="also build bursts from the photos in DIR "
-                        "(any that resemble the default checkpoint's training photos are left out)")
-    parser.add_argument("--phototriage", type=Path, metavar="DIR",
-                        help="also measure pairwise accuracy on the PhotoTriage validation split in DIR")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"about {QUICK_BURSTS} bursts per level (default: at least {FULL_BURSTS})"
+    )
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        metavar="DIR",
+        help="also build bursts from the photos in DIR "
+        "(any that resemble the default checkpoint's training photos are left out)",
+    )
+    parser.add_argument(
+        "--phototriage",
+        type=Path,
+        metavar="DIR",
+        help="also measure pairwise accuracy on the PhotoTriage validation split in DIR",
+    )
     parser.add_argument("--phototriage-limit", type=int, metavar="N", help="evaluate a seeded sample of N pairs")
-    parser.add_argument("--model", type=Path, action="append", default=[], metavar="PATH",
-                        help="also evaluate this checkpoint (repeatable)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also evaluate this checkpoint (repeatable)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results ('-': stdout)")
     parser.add_argument("--sources", type=int, metavar="N", help="use only the first N scikit-image photos")
-    parser.add_argument("--bursts-per-source", type=int, metavar="N",
-                        help="bursts per source photo and level (default: enough for the burst count above)")
+    parser.add_argument(
+        "--bursts-per-source",
+        type=int,
+        metavar="N",
+        help="bursts per source photo and level (default: enough for the burst count above)",
+    )
     parser.add_argument("--levels", default=",".join(LEVEL_ORDER), help="comma-separated (default %(default)s)")
     parser.add_argument("--generators", default=",".join(GENERATORS), help="comma-separated (default %(default)s)")
     parser.add_argument("--no-clive", action="store_true", help="skip CLIVE (and the BRISQUE-style baseline)")
-    parser.add_argument("--clive-split", default="test", choices=("train", "val", "test"),
-                        help="CLIVE split to report (default: the held-out test split)")
+    parser.add_argument(
+        "--clive-split",
+        default="test",
+        choices=("train", "val", "test"),
+        help="CLIVE split to report (default: the held-out test split)",
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--device", default="auto", help="torch device for pyiqa and backbones")
     parser.add_argument("--no-pyiqa", action="store_true", help="skip the PIQE row (pyiqa takes ~5 s to import)")
-    parser.add_argument("--work", type=Path, metavar="DIR", help="keep the generated shoots and catalog here "
-                        "(default: a temporary folder, removed afterwards)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        metavar="DIR",
+        help="keep the generated shoots and catalog here (default: a temporary folder, removed afterwards)",
+    )
     args = parser.parse_args(argv)
     unknown = [lv for lv in args.levels.split(",") if lv not in LEVEL_ORDER]
     if unknown:
@@ -626,13 +743,20 @@ def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> d
     results: dict = {
         "command": command_line("benchmarks.ranking", argv),
         "machine": machine(args.device),
-        "config": {"quick": args.quick, "seed": args.seed, "bursts_per_source": rounds, "decode_size": DECODE_SIZE,
-                   "independent_strengths": {lv: STRENGTHS[lv] for lv in levels},
-                   "training_levels": {lv: LEVELS[lv] for lv in levels}},
+        "config": {
+            "quick": args.quick,
+            "seed": args.seed,
+            "bursts_per_source": rounds,
+            "decode_size": DECODE_SIZE,
+            "independent_strengths": {lv: STRENGTHS[lv] for lv in levels},
+            "training_levels": {lv: LEVELS[lv] for lv in levels},
+        },
         "sources": [name for name, _ in sources.photos],
         "excluded": sources.excluded,
-        "checkpoints": {c.name: {"path": str(c.path), "label": c.label, "note": c.note, "key": model_key(c.path)}
-                        for c in checkpoints},
+        "checkpoints": {
+            c.name: {"path": str(c.path), "label": c.label, "note": c.note, "key": model_key(c.path)}
+            for c in checkpoints
+        },
         "skipped": skipped,
         "notes": {"BRISQUE-style": brisque_note},
         "generators": {},
@@ -655,7 +779,8 @@ def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> d
                 folders = sorted({b.folder for b in bursts})
                 for checkpoint in checkpoints:
                     seconds, scores[checkpoint.name] = timed(
-                        lambda: checkpoint_scores(folders, checkpoint, catalog, args.device))
+                        lambda: checkpoint_scores(folders, checkpoint, catalog, args.device)
+                    )
                     log(f"{generator} {level}: {checkpoint.name} ranked {len(files)} photos in {seconds:.1f} s")
                 order = [*scorers.names(), *(c.name for c in checkpoints)]
                 results["generators"][generator][level] = {
@@ -673,12 +798,15 @@ def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> d
         elif args.no_pyiqa:
             results["skipped"]["pyiqa piqe"] = "skipped: --no-pyiqa"
         if args.phototriage is not None:
-            results["phototriage"] = run_phototriage(args.phototriage, checkpoints, scorers, args.phototriage_limit,
-                                                     args.device, args.seed)
+            results["phototriage"] = run_phototriage(
+                args.phototriage, checkpoints, scorers, args.phototriage_limit, args.device, args.seed
+            )
     finally:
         catalog.close()
-    results["notes"]["held-out"] = ("the default checkpoint was built from resources/training_photos/ and "
-                                    f"scikit-image's {', '.join(TRAINING_SKIMAGE)}; none of the sources above")
+    results["notes"]["held-out"] = (
+        "the default checkpoint was built from resources/training_photos/ and "
+        f"scikit-image's {', '.join(TRAINING_SKIMAGE)}; none of the sources above"
+    )
     results["levels"] = results["generators"].get("independent", {})
     results["verdict"] = verdict(results["levels"])
     print(report(results))

@@ -9,6 +9,7 @@ from the photographs bundled with scikit-image. Every file has its own EXIF, so 
 content fingerprint and the pipeline analyses each one. Every timing is the median of --repeats
 runs; the machine is described in the output. Nothing here is asserted: it is a report.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,14 +22,24 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from benchmarks.common import (BUILD, ROOT, command_line, describe_machine, machine, markdown_table, median_time,
-                               summary, timed, write_json)
+from benchmarks.common import (
+    BUILD,
+    ROOT,
+    command_line,
+    describe_machine,
+    machine,
+    markdown_table,
+    median_time,
+    summary,
+    timed,
+    write_json,
+)
 
 #: bump when the generated photos change, so stale caches are rebuilt
 GENERATOR_VERSION = 1
@@ -36,6 +47,8 @@ FRAMES_PER_BURST = 5
 LONG_SIDES = (1600, 2000, 2400, 1800, 2200)
 JPEG_QUALITY = 90
 GRAIN_SIGMA = 3.0  # 8-bit levels: camera-like entropy, so files (and decode costs) are not unrealistically small
+
+
 def _default_decode_size() -> int:
     """What `rank` decodes with the default checkpoint's feature set (the largest any of its extractors
     needs: 1024 px for the near-native detail map), so "within 2x of decode" compares like with like."""
@@ -93,6 +106,7 @@ def current_rss_mib() -> float | None:
 
 
 # ----------------------------------------------------------------------------- benchmark photos
+
 
 def base_frames(cache: Path, long_sides: Sequence[int], seed: int, sources: int | None) -> list[list[Path]]:
     """One burst of camera-like frames per scikit-image photo (one clean, the rest with defects)."""
@@ -164,6 +178,7 @@ def warm_page_cache(paths: Sequence[Path]) -> int:
 
 # ----------------------------------------------------------------------------- decode and thumbnails
 
+
 def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_files: dict[str, Path]) -> dict:
     from ranker.images import load_image, load_photo
 
@@ -177,20 +192,32 @@ def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_fi
                     list(pool.map(lambda p: load_photo(p, max_size=max_size), paths))
 
         stats = median_time(job, repeats)
-        return {"ms_per_photo": 1000 * stats["median"] / len(paths), "photos_per_s": len(paths) / stats["median"],
-                "threads": threads, "photos": len(paths), "seconds": stats}
+        return {
+            "ms_per_photo": 1000 * stats["median"] / len(paths),
+            "photos_per_s": len(paths) / stats["median"],
+            "threads": threads,
+            "photos": len(paths),
+            "seconds": stats,
+        }
 
-    out: dict = {"jpeg": {
-        "files": len(sample),
-        "mean_megapixels": statistics.mean(_megapixels(p) for p in sample),
-        "mean_bytes": statistics.mean(p.stat().st_size for p in sample),
-        "full": per_photo(sample, None),
-        "reduced_512": per_photo(sample, DECODE_SIZE),
-    }}
+    out: dict = {
+        "jpeg": {
+            "files": len(sample),
+            "mean_megapixels": statistics.mean(_megapixels(p) for p in sample),
+            "mean_bytes": statistics.mean(p.stat().st_size for p in sample),
+            "full": per_photo(sample, None),
+            "reduced_512": per_photo(sample, DECODE_SIZE),
+        }
+    }
     for name, path in raw_files.items():
         try:
-            out[name] = {"file": str(path), "megapixels": _megapixels(path), "bytes": path.stat().st_size,
-                         "full": per_photo([path], None), "reduced_512": per_photo([path], DECODE_SIZE)}
+            out[name] = {
+                "file": str(path),
+                "megapixels": _megapixels(path),
+                "bytes": path.stat().st_size,
+                "full": per_photo([path], None),
+                "reduced_512": per_photo([path], DECODE_SIZE),
+            }
         except Exception as exc:  # noqa: BLE001 - a RAW this install cannot open is a note, not a crash
             out[name] = {"file": str(path), "error": f"{type(exc).__name__}: {exc}"}
 
@@ -204,8 +231,7 @@ def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_fi
                     list(pool.map(lambda p: load_image(p, max_size=THUMB_SIZE), sample))
 
         stats = median_time(job, repeats)
-        return {"photos_per_s": len(sample) / stats["median"], "threads": threads, "size": THUMB_SIZE,
-                "seconds": stats}
+        return {"photos_per_s": len(sample) / stats["median"], "threads": threads, "size": THUMB_SIZE, "seconds": stats}
 
     out["thumbnails"] = [thumbs(1)] + ([thumbs(workers)] if workers > 1 else [])
     return out
@@ -238,8 +264,10 @@ def raw_samples(work: Path, dng_size: tuple[int, int]) -> dict[str, Path]:
 
 # ----------------------------------------------------------------------------- extractors
 
-def extractor_benchmarks(sample: Sequence[Path], repeats: int, device: str, only: Sequence[str] | None
-                         ) -> tuple[dict, dict]:
+
+def extractor_benchmarks(
+    sample: Sequence[Path], repeats: int, device: str, only: Sequence[str] | None
+) -> tuple[dict, dict]:
     import torch
 
     from ranker.device import select_device
@@ -282,8 +310,8 @@ def extractor_benchmarks(sample: Sequence[Path], repeats: int, device: str, only
 
 # ----------------------------------------------------------------------------- whole pipeline
 
-def rank_trials(folder: str, repeats: int, device: str, model: str | None, decode_baseline: bool,
-                work: str) -> dict:
+
+def rank_trials(folder: str, repeats: int, device: str, model: str | None, decode_baseline: bool, work: str) -> dict:
     """First (empty catalog) and second (cached) `rank` runs, `repeats` times, in this process.
 
     Run in a fresh child process per size so its peak memory belongs to this shoot alone."""
@@ -298,8 +326,7 @@ def rank_trials(folder: str, repeats: int, device: str, model: str | None, decod
             os.environ["PHOTOTRIAGE_DATA_DIR"] = saved
 
 
-def _rank_trials(folder: str, repeats: int, device: str, model: str | None, decode_baseline: bool,
-                 work: str) -> dict:
+def _rank_trials(folder: str, repeats: int, device: str, model: str | None, decode_baseline: bool, work: str) -> dict:
     from ranker.active_model import default_checkpoint_path
     from ranker.catalog import Catalog
     from ranker.images import load_photo
@@ -337,21 +364,28 @@ def _rank_trials(folder: str, repeats: int, device: str, model: str | None, deco
         "catalog_bytes_per_1000": sizes[0] / len(paths) * 1000,
         "rss_mib_after_imports": baseline_rss,
         "peak_rss_mib": peak_rss,
-        "peak_rss_source": ("VmHWM after a reset once imports were done" if peak_from_reset
-                            else "ru_maxrss (whole process)"),
+        "peak_rss_source": (
+            "VmHWM after a reset once imports were done" if peak_from_reset else "ru_maxrss (whole process)"
+        ),
         "decode_workers": options.decode_workers,
         **stats,
     }
     if decode_baseline:
+
         def decode_all(threads):
             def job():
                 with ThreadPoolExecutor(threads) as pool:
                     for _ in pool.map(lambda p: load_photo(p, max_size=DECODE_SIZE), paths):
                         pass
+
             return median_time(job, repeats)
 
-        result["decode_only"] = {"pool": decode_all(options.decode_workers), "single_thread": decode_all(1),
-                                 "max_size": DECODE_SIZE, "pool_threads": options.decode_workers}
+        result["decode_only"] = {
+            "pool": decode_all(options.decode_workers),
+            "single_thread": decode_all(1),
+            "max_size": DECODE_SIZE,
+            "pool_threads": options.decode_workers,
+        }
     return result
 
 
@@ -366,8 +400,9 @@ def grouping_benchmark(counts: Sequence[int], seed: int) -> dict:
         shots = []
         for i in range(n):
             vector = scenes[i // FRAMES_PER_BURST] + 0.2 * rng.normal(size=256).astype(np.float32)
-            shots.append(Shot(i, 60.0 * (i // FRAMES_PER_BURST) + 0.3 * (i % FRAMES_PER_BURST),
-                              vector / np.linalg.norm(vector)))
+            shots.append(
+                Shot(i, 60.0 * (i // FRAMES_PER_BURST) + 0.3 * (i % FRAMES_PER_BURST), vector / np.linalg.norm(vector))
+            )
         seconds, groups = timed(lambda: group_shots(shots))
         out[str(n)] = {"seconds": seconds, "us_per_photo": 1e6 * seconds / n, "groups": len(groups)}
     return out
@@ -375,9 +410,16 @@ def grouping_benchmark(counts: Sequence[int], seed: int) -> dict:
 
 # ----------------------------------------------------------------------------- report
 
+
 def report(results: dict) -> str:
-    lines = ["## Speed and scaling", "", f"Machine: {describe_machine(results['machine'])}",
-             f"Command: `{results['command']}`", f"Photos: {results['photos']}", ""]
+    lines = [
+        "## Speed and scaling",
+        "",
+        f"Machine: {describe_machine(results['machine'])}",
+        f"Command: `{results['command']}`",
+        f"Photos: {results['photos']}",
+        "",
+    ]
     dec = results["decode"]
     rows = []
     for name, data in dec.items():
@@ -387,52 +429,111 @@ def report(results: dict) -> str:
             rows.append([name, "–", "–", data["error"]])
             continue
         mp = data.get("mean_megapixels", data.get("megapixels"))
-        rows.append([name, f"{data['full']['ms_per_photo']:.1f}", f"{data['reduced_512']['ms_per_photo']:.1f}",
-                     f"{mp:.1f} MP, {data.get('mean_bytes', data.get('bytes')) / 1e6:.2f} MB"])
-    lines += ["Decode time per photo (ms, median; one thread):", "",
-              markdown_table(["file", "full size", f"reduced ({DECODE_SIZE} px)", "file"], rows), ""]
-    lines.append("Thumbnails (256 px): " + ", ".join(f"{t['photos_per_s']:.0f}/s with {t['threads']} thread(s)"
-                                                    for t in dec["thumbnails"]))
-    rows = [[name, f"{d['photos_per_s']:.1f}", f"{d['ms_per_photo']:.1f}", d["batch"], d["decode_size"],
-             d["threads"], d["device"]] for name, d in results["extractors"].items()]
+        rows.append(
+            [
+                name,
+                f"{data['full']['ms_per_photo']:.1f}",
+                f"{data['reduced_512']['ms_per_photo']:.1f}",
+                f"{mp:.1f} MP, {data.get('mean_bytes', data.get('bytes')) / 1e6:.2f} MB",
+            ]
+        )
+    lines += [
+        "Decode time per photo (ms, median; one thread):",
+        "",
+        markdown_table(["file", "full size", f"reduced ({DECODE_SIZE} px)", "file"], rows),
+        "",
+    ]
+    lines.append(
+        "Thumbnails (256 px): "
+        + ", ".join(f"{t['photos_per_s']:.0f}/s with {t['threads']} thread(s)" for t in dec["thumbnails"])
+    )
+    rows = [
+        [
+            name,
+            f"{d['photos_per_s']:.1f}",
+            f"{d['ms_per_photo']:.1f}",
+            d["batch"],
+            d["decode_size"],
+            d["threads"],
+            d["device"],
+        ]
+        for name, d in results["extractors"].items()
+    ]
     rows += [[name, why, "–", "–", "–", "–", "–"] for name, why in results["extractors_skipped"].items()]
-    lines += ["", "Extractors (on pre-decoded images; iqa, noise and clipping share one pass in `rank`):", "",
-              markdown_table(["extractor", "photos/s", "ms/photo", "batch", "decode px", "threads", "device"], rows)]
+    lines += [
+        "",
+        "Extractors (on pre-decoded images; iqa, noise and clipping share one pass in `rank`):",
+        "",
+        markdown_table(["extractor", "photos/s", "ms/photo", "batch", "decode px", "threads", "device"], rows),
+    ]
     rows = []
     for n, d in results["rank"].items():
         n = int(n)
-        rows.append([n, f"{d['first']['median']:.1f} ({d['first']['min']:.1f}–{d['first']['max']:.1f})",
-                     f"{1000 * d['first']['median'] / n:.1f}",
-                     f"{n / d['first']['median']:.0f}", f"{d['second']['median']:.2f}",
-                     f"{1000 * d['second']['median'] / n:.2f}", f"{n / d['second']['median']:.0f}",
-                     f"{d['peak_rss_mib']:.0f} ({d['rss_mib_after_imports']:.0f})",
-                     f"{d['catalog_bytes_per_1000'] / 1e6:.2f}"])
-    lines += ["", f"Whole `rank` pipeline (model: {results.get('model', '?')}; "
-              f"medians of {results['config']['repeats']} runs, fresh catalog each):", "",
-              markdown_table(["photos", "first run s (range)", "ms/photo", "photos/s", "cached run s", "ms/photo",
-                              "photos/s", "peak RSS MiB (RSS after imports)", "catalog MB / 1000 photos"], rows)]
+        rows.append(
+            [
+                n,
+                f"{d['first']['median']:.1f} ({d['first']['min']:.1f}–{d['first']['max']:.1f})",
+                f"{1000 * d['first']['median'] / n:.1f}",
+                f"{n / d['first']['median']:.0f}",
+                f"{d['second']['median']:.2f}",
+                f"{1000 * d['second']['median'] / n:.2f}",
+                f"{n / d['second']['median']:.0f}",
+                f"{d['peak_rss_mib']:.0f} ({d['rss_mib_after_imports']:.0f})",
+                f"{d['catalog_bytes_per_1000'] / 1e6:.2f}",
+            ]
+        )
+    lines += [
+        "",
+        f"Whole `rank` pipeline (model: {results.get('model', '?')}; "
+        f"medians of {results['config']['repeats']} runs, fresh catalog each):",
+        "",
+        markdown_table(
+            [
+                "photos",
+                "first run s (range)",
+                "ms/photo",
+                "photos/s",
+                "cached run s",
+                "ms/photo",
+                "photos/s",
+                "peak RSS MiB (RSS after imports)",
+                "catalog MB / 1000 photos",
+            ],
+            rows,
+        ),
+    ]
     scaling = results.get("scaling")
     if scaling:
-        lines.append(f"Per-photo time, largest vs smallest shoot: first run ×{scaling['first_per_photo_ratio']:.2f}, "
-                     f"cached run ×{scaling['second_per_photo_ratio']:.2f} (1.0 = perfectly linear)")
+        lines.append(
+            f"Per-photo time, largest vs smallest shoot: first run ×{scaling['first_per_photo_ratio']:.2f}, "
+            f"cached run ×{scaling['second_per_photo_ratio']:.2f} (1.0 = perfectly linear)"
+        )
     group = results.get("grouping")
     if group:
-        lines.append("Burst grouping alone: " + ", ".join(f"{int(n):,} photos {g['us_per_photo']:.1f} µs/photo"
-                                                          for n, g in group.items()))
+        lines.append(
+            "Burst grouping alone: "
+            + ", ".join(f"{int(n):,} photos {g['us_per_photo']:.1f} µs/photo" for n, g in group.items())
+        )
     ratios = results.get("ratios")
     if ratios:
-        lines += ["", f"At {ratios['photos']} photos: decode only (load_photo, max_size={DECODE_SIZE}, "
-                      f"{ratios['pool_threads']} threads as in `rank`) {ratios['decode_s']:.1f} s "
-                      f"({ratios['photos'] / ratios['decode_s']:.0f} photos/s; "
-                      f"one thread {ratios['decode_single_s']:.1f} s)",
-                  f"- first run {ratios['first_s']:.1f} s ({ratios['first_photos_per_s']:.0f} photos/s), "
-                  f"second run {ratios['second_s']:.2f} s ({ratios['second_photos_per_s']:.0f} photos/s)",
-                  f"- first run / decode time = **{ratios['first_vs_decode']:.2f}** (target ≤ 2): "
-                  f"{'met' if ratios['first_vs_decode'] <= 2 else 'NOT met'}"
-                  + (f" (fastest runs: {ratios['first_vs_decode_fastest']:.2f})"
-                     if "first_vs_decode_fastest" in ratios else ""),
-                  f"- first run / second run = **{ratios['second_speedup']:.1f}×** (target ≥ 5): "
-                  f"{'met' if ratios['second_speedup'] >= 5 else 'NOT met'}"]
+        lines += [
+            "",
+            f"At {ratios['photos']} photos: decode only (load_photo, max_size={DECODE_SIZE}, "
+            f"{ratios['pool_threads']} threads as in `rank`) {ratios['decode_s']:.1f} s "
+            f"({ratios['photos'] / ratios['decode_s']:.0f} photos/s; "
+            f"one thread {ratios['decode_single_s']:.1f} s)",
+            f"- first run {ratios['first_s']:.1f} s ({ratios['first_photos_per_s']:.0f} photos/s), "
+            f"second run {ratios['second_s']:.2f} s ({ratios['second_photos_per_s']:.0f} photos/s)",
+            f"- first run / decode time = **{ratios['first_vs_decode']:.2f}** (target ≤ 2): "
+            f"{'met' if ratios['first_vs_decode'] <= 2 else 'NOT met'}"
+            + (
+                f" (fastest runs: {ratios['first_vs_decode_fastest']:.2f})"
+                if "first_vs_decode_fastest" in ratios
+                else ""
+            ),
+            f"- first run / second run = **{ratios['second_speedup']:.1f}×** (target ≥ 5): "
+            f"{'met' if ratios['second_speedup'] >= 5 else 'NOT met'}",
+        ]
     if "startup" in results:
         from benchmarks.startup import startup_report
 
@@ -442,6 +543,7 @@ def report(results: dict) -> str:
 
 # ----------------------------------------------------------------------------- main
 
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="rank 100 and 1,000 photos only")
@@ -450,24 +552,43 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="auto", help="torch device: auto (CUDA, MPS, CPU), cpu, cuda")
     parser.add_argument("--model", type=Path, help="checkpoint to rank with (default: the shipped default)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results ('-': stdout)")
-    parser.add_argument("--cache-dir", type=Path, default=BUILD / "bench-photos",
-                        help="where benchmark photos are generated once (default %(default)s)")
-    parser.add_argument("--long-sides", default=",".join(map(str, LONG_SIDES)),
-                        help="long sides of the generated photos, cycled (default %(default)s)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=BUILD / "bench-photos",
+        help="where benchmark photos are generated once (default %(default)s)",
+    )
+    parser.add_argument(
+        "--long-sides",
+        default=",".join(map(str, LONG_SIDES)),
+        help="long sides of the generated photos, cycled (default %(default)s)",
+    )
     parser.add_argument("--sources", type=int, metavar="N", help="use only the first N scikit-image photos")
     parser.add_argument("--extractors", help="comma-separated extractors to time (default: all registered)")
     parser.add_argument("--sample", type=int, default=24, help="photos in the decode and extractor samples")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run the pipeline trials in this process (peak memory then covers the whole run)")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the pipeline trials in this process (peak memory then covers the whole run)",
+    )
     parser.add_argument("--dng-size", default="3000x2000", help="synthetic DNG sensor size, WxH (default %(default)s)")
-    parser.add_argument("--grouping-sizes", help="photo counts for the grouping-only timing "
-                        "(default 1000,10000,100000; --quick 1000,10000)")
+    parser.add_argument(
+        "--grouping-sizes",
+        help="photo counts for the grouping-only timing (default 1000,10000,100000; --quick 1000,10000)",
+    )
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--startup-only", action="store_true",
-                        help="only command start-up and the cached re-rank of --startup-photos (benchmarks/startup.py)")
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="only command start-up and the cached re-rank of --startup-photos (benchmarks/startup.py)",
+    )
     parser.add_argument("--startup-photos", type=int, default=150, help="shoot size of the cached re-rank timing")
-    parser.add_argument("--baseline", type=Path, metavar="DIR",
-                        help="also time the start-up of another checkout's code (e.g. an older commit), interleaved")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also time the start-up of another checkout's code (e.g. an older commit), interleaved",
+    )
     args = parser.parse_args(argv)
     w, _, h = args.dng_size.partition("x")
     args.dng_size = (int(w) // 2 * 2, int(h) // 2 * 2)
@@ -483,9 +604,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
     results: dict = {
         "command": command_line("benchmarks.speed", argv),
         "machine": machine(args.device),
-        "config": {"sizes": sizes, "repeats": args.repeats, "dng_size": args.dng_size, "long_sides": long_sides,
-                   "jpeg_quality": JPEG_QUALITY, "decode_size": DECODE_SIZE, "device": args.device,
-                   "cache_dir": str(cache)},
+        "config": {
+            "sizes": sizes,
+            "repeats": args.repeats,
+            "dng_size": args.dng_size,
+            "long_sides": long_sides,
+            "jpeg_quality": JPEG_QUALITY,
+            "decode_size": DECODE_SIZE,
+            "device": args.device,
+            "cache_dir": str(cache),
+        },
     }
     from ranker.active_model import default_checkpoint_path, model_key
     from ranker.checkpoint import CheckpointError, load_checkpoint
@@ -494,22 +622,23 @@ def main(argv: Sequence[str] | None = None) -> dict:
         model_path = args.model or default_checkpoint_path()
         results["model"] = f"{load_checkpoint(model_path).label}, content key {model_key(model_path)}"
     except CheckpointError as exc:
-        raise SystemExit(f"cannot rank with {exc}")
+        raise SystemExit(f"cannot rank with {exc}") from exc
     bursts = base_frames(cache, long_sides, args.seed, args.sources)
     folders = {n: make_shoot(cache, n, bursts) for n in sizes}
-    results["photos"] = (f"{len(bursts) * FRAMES_PER_BURST} distinct camera-like JPEGs "
-                         f"({min(long_sides)}-{max(long_sides)} px, q{JPEG_QUALITY}, grain σ={GRAIN_SIGMA}) "
-                         f"repeated with unique EXIF in {cache}")
+    results["photos"] = (
+        f"{len(bursts) * FRAMES_PER_BURST} distinct camera-like JPEGs "
+        f"({min(long_sides)}-{max(long_sides)} px, q{JPEG_QUALITY}, grain σ={GRAIN_SIGMA}) "
+        f"repeated with unique EXIF in {cache}"
+    )
     from benchmarks.startup import startup_benchmarks, startup_report
 
     log(f"start-up and cached re-rank of {args.startup_photos} photos ...")
-    results["startup"] = startup_benchmarks(make_shoot(cache, args.startup_photos, bursts), args.repeats,
-                                            args.baseline)
+    results["startup"] = startup_benchmarks(make_shoot(cache, args.startup_photos, bursts), args.repeats, args.baseline)
     if args.startup_only:
         print(startup_report(results["startup"]))
         write_json(args.json, results)
         return results
-    sample = [p for burst in bursts for p in burst][:args.sample]
+    sample = [p for burst in bursts for p in burst][: args.sample]
     workers = min(4, os.cpu_count() or 2)
     with tempfile.TemporaryDirectory(prefix="phototriage-bench-speed-") as work:
         log("decoding ...")
@@ -517,16 +646,23 @@ def main(argv: Sequence[str] | None = None) -> dict:
         results["decode"] = decode_benchmarks(sample, args.repeats, workers, raw_samples(Path(work), args.dng_size))
         log("extractors ...")
         only = args.extractors.split(",") if args.extractors else None
-        results["extractors"], results["extractors_skipped"] = extractor_benchmarks(sample, args.repeats,
-                                                                                    args.device, only)
+        results["extractors"], results["extractors_skipped"] = extractor_benchmarks(
+            sample, args.repeats, args.device, only
+        )
         results["rank"] = {}
         ratio_size = min(sizes, key=lambda n: abs(n - 1000))
         for n in sizes:
             log(f"rank on {n} photos, {args.repeats} x (first + cached run) ...")
             trial_dir = Path(work) / f"rank-{n}"
             trial_dir.mkdir()
-            call = (str(folders[n]), args.repeats, args.device, str(args.model) if args.model else None,
-                    n == ratio_size, str(trial_dir))
+            call = (
+                str(folders[n]),
+                args.repeats,
+                args.device,
+                str(args.model) if args.model else None,
+                n == ratio_size,
+                str(trial_dir),
+            )
             if args.in_process:
                 results["rank"][str(n)] = rank_trials(*call)
             else:
@@ -539,12 +675,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ranks = results["rank"]
     lo, hi = str(min(sizes)), str(max(sizes))
     if lo != hi:
+
         def per(n, key):
             return ranks[n][key]["median"] / int(n)
 
-        results["scaling"] = {"first_per_photo_ratio": per(hi, "first") / per(lo, "first"),
-                              "second_per_photo_ratio": per(hi, "second") / per(lo, "second"),
-                              "from": int(lo), "to": int(hi)}
+        results["scaling"] = {
+            "first_per_photo_ratio": per(hi, "first") / per(lo, "first"),
+            "second_per_photo_ratio": per(hi, "second") / per(lo, "second"),
+            "from": int(lo),
+            "to": int(hi),
+        }
     base = ranks[str(ratio_size)]
     decode = base["decode_only"]
     results["ratios"] = {

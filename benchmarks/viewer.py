@@ -1,4 +1,5 @@
 """Viewer latency: from a key press to the next photo painted (cold and prefetched), and to sharp 100% pixels."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,10 @@ from pathlib import Path
 
 from benchmarks.common import command_line, in_work_dir, markdown_table, write_json
 
-SHARED = next((p / "shared" / "photos" for p in Path(__file__).resolve().parents[1:4] if (p / "shared").is_dir()),
-              Path("shared/photos"))
+SHARED = next(
+    (p / "shared" / "photos" for p in Path(__file__).resolve().parents[1:4] if (p / "shared").is_dir()),
+    Path("shared/photos"),
+)
 SOURCE_JPEG = SHARED / "burst_pairs" / "ac_0.JPG"
 RAW = SHARED / "raw" / "IMG_5952.CR2"
 MP24 = (6000, 4000)
@@ -65,6 +68,7 @@ class Harness:
             # a thumbnail standing in does not count: the preview (or the full image) must be drawn
             if key is not None and (cache.get(key, cache.preview_size) or cache.get(key, 0)) is not None:
                 self.painted.setdefault((key, self.view.zoom_text()), time.perf_counter())
+
         self.view.paintEvent = hooked
 
     def wait(self, done, timeout: float = 30.0) -> None:
@@ -135,8 +139,11 @@ def measure(folder: Path, preview: int, steps: int, data_dir: Path) -> dict:
                 finally:
                     harness.window._prefetch = original
                 label = f"{'100% sharp' if zoomed else 'next photo'}, {'prefetched' if prefetched else 'cold'}"
-                results[label] = {"median_ms": round(statistics.median(times) * 1000, 1),
-                                  "max_ms": round(max(times) * 1000, 1), "runs": len(times)}
+                results[label] = {
+                    "median_ms": round(statistics.median(times) * 1000, 1),
+                    "max_ms": round(max(times) * 1000, 1),
+                    "runs": len(times),
+                }
     finally:
         harness.close()
     return results
@@ -197,8 +204,13 @@ def first_decision(work: Path, count: int = 300) -> dict:
     ranked = window.session.shoot.ranked
     window.close()
     catalog.close()
-    return {"photos": count, "open_ms": round(opened * 1000, 1), "first_pick_on_disk_ms": round(decided * 1000, 1),
-            "saved": saved, "ranked_by_then": ranked}
+    return {
+        "photos": count,
+        "open_ms": round(opened * 1000, 1),
+        "first_pick_on_disk_ms": round(decided * 1000, 1),
+        "saved": saved,
+        "ranked_by_then": ranked,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--previews", type=int, nargs="+", default=[1600, 3072])
     parser.add_argument("--work", type=Path, help="keep the generated photos here")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--first-only", action="store_true",
-                        help="only the 300-photo first decision and the decode paths")
+    parser.add_argument(
+        "--first-only", action="store_true", help="only the 300-photo first decision and the decode paths"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not SOURCE_JPEG.is_file():
@@ -224,8 +237,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"decode: {decode}", flush=True)
         if args.first_only:
             return {"first_decision": first, "decode": decode}
-        rows, report = [], {"command": command_line("benchmarks.viewer", argv), "load": os.getloadavg(),
-                            "results": {}, "first_decision": first, "decode": decode}
+        rows, report = (
+            [],
+            {
+                "command": command_line("benchmarks.viewer", argv),
+                "load": os.getloadavg(),
+                "results": {},
+                "first_decision": first,
+                "decode": decode,
+            },
+        )
         for kind, folder in folders.items():
             for preview in args.previews:
                 data = work / f"data-{kind[:4]}-{preview}"

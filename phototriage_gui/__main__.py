@@ -1,4 +1,5 @@
 """`phototriage [FOLDER]` opens the app; `phototriage <subcommand> ...` runs headless without importing Qt."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Every action and its shortcuts in one table: the menus, the key handling and the help overlay read it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -65,8 +66,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("filter_picks", "Show Picks", ["Alt+P"], "Filter", "on_filter_flag", "picks"),
     _a("filter_rejects", "Show Rejects", ["Alt+X"], "Filter", "on_filter_flag", "rejects"),
     _a("filter_unflagged", "Show Unflagged", ["Alt+U"], "Filter", "on_filter_flag", "unflagged"),
-    *(_a(f"filter_rating_{n}", f"Rating ≥ {'★' * n}" if n else "Any Rating", [f"Alt+{n}"], "Filter",
-         "on_filter_rating", n) for n in range(6)),
+    *(
+        _a(
+            f"filter_rating_{n}",
+            f"Rating ≥ {'★' * n}" if n else "Any Rating",
+            [f"Alt+{n}"],
+            "Filter",
+            "on_filter_rating",
+            n,
+        )
+        for n in range(6)
+    ),
     _a("zoom", "Zoom 100% / Fit", ["Z"], "View"),
     _a("face_boxes", "Show &Faces", ["F"], "View", checkable=True),
     _a("show_info", "&Info Panel", ["I"], "View", checkable=True),

@@ -1,4 +1,5 @@
 """`run_app(argv)`: the QApplication, a dark theme for judging photos, the main window, an optional FOLDER."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,12 +16,18 @@ def dark_palette() -> QPalette:
     """Neutral dark grey: a bright frame around a photo skews how its exposure is judged (Lightroom is dark too)."""
     palette = QPalette()
     colours = {
-        QPalette.ColorRole.Window: "#232326", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1b1b1d", QPalette.ColorRole.AlternateBase: "#26262a",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#2e2e33",
-        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d5a99",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2e2e33",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#888888",
+        QPalette.ColorRole.Window: "#232326",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1b1b1d",
+        QPalette.ColorRole.AlternateBase: "#26262a",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#2e2e33",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.Highlight: "#3d5a99",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2e2e33",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#888888",
         QPalette.ColorRole.Link: "#8fb3ff",
     }
     for role, colour in colours.items():

@@ -1,4 +1,5 @@
 """The compare pair of a Session: which two photos are shown, recording which is better, and undoing it."""
+
 from __future__ import annotations
 
 from phototriage_gui import pairs
@@ -15,9 +16,12 @@ class CompareMixin:
         """The photo on `side` (0 left, 1 right) is the better one: record it, show the next pair."""
         if self.pair is None:
             burst = self.current_burst()
-            self.message.emit("info", "An exposure bracket is kept whole: there is nothing to choose between."
-                              if burst is not None and burst.kind == "bracket"
-                              else "Nothing to compare here: a burst needs two ranked photos.")
+            self.message.emit(
+                "info",
+                "An exposure bracket is kept whole: there is nothing to choose between."
+                if burst is not None and burst.kind == "bracket"
+                else "Nothing to compare here: a burst needs two ranked photos.",
+            )
             return False
         winner_key, loser_key = self.pair[side], self.pair[1 - side]
         winner, loser = (self.shoot.by_key[k].photo_id for k in (winner_key, loser_key))
@@ -28,7 +32,7 @@ class CompareMixin:
             self.report_catalog_error(exc)
             return False
         names = (self.shoot.by_key[winner_key].name, self.shoot.by_key[loser_key].name)
-        self.undo_stack.push(ChoiceCommand(self, winner, loser, choice_id, before, "%s over %s" % names))
+        self.undo_stack.push(ChoiceCommand(self, winner, loser, choice_id, before, "{} over {}".format(*names)))
         self.crown(winner_key, loser_key)
         self.next_pair()
         return True
@@ -93,8 +97,11 @@ class CompareMixin:
         if self.champion_mode:
             return self._champion_pair(burst)
         ids = self.shoot.burst_ids(burst)
-        open_scores = {pid: self.shoot.by_id[pid].score for pid in ids
-                       if self.decisions.get(pid, Decision()).flag is None and self.shoot.by_id[pid].score is not None}
+        open_scores = {
+            pid: self.shoot.by_id[pid].score
+            for pid in ids
+            if self.decisions.get(pid, Decision()).flag is None and self.shoot.by_id[pid].score is not None
+        }
         suggested = None
         if len(open_scores) >= 2:
             try:

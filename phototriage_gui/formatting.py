@@ -1,4 +1,5 @@
 """Photographer-facing text: exposure triangles, capture times, and why a photo ranked where it did (no Qt)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,9 +41,13 @@ def ev(bias: float | None) -> str | None:
 
 
 def exposure_line(meta: dict) -> str:
-    """"1/400 s  f/8  ISO 640  +1/3 EV" with whatever the camera recorded."""
-    parts = [shutter(meta.get("exposure_time")), aperture(meta.get("aperture")),
-             f"ISO {meta['iso']}" if meta.get("iso") else None, ev(meta.get("exposure_bias"))]
+    """ "1/400 s  f/8  ISO 640  +1/3 EV" with whatever the camera recorded."""
+    parts = [
+        shutter(meta.get("exposure_time")),
+        aperture(meta.get("aperture")),
+        f"ISO {meta['iso']}" if meta.get("iso") else None,
+        ev(meta.get("exposure_bias")),
+    ]
     return "  ".join(p for p in parts if p) or "not recorded"
 
 
@@ -81,7 +86,9 @@ class Signal:
 #: the hand-crafted signals behind every model, in the order the info panel lists them
 SIGNALS = (
     Signal("sharpness", "Sharpness", True, 0.15, "softer (shake or missed focus)", "sharper"),
-    Signal("focus_peak", "Detail at 100% (sharpest tiles)", True, 0.2, "softer subject at 100%", "crisper subject at 100%"),
+    Signal(
+        "focus_peak", "Detail at 100% (sharpest tiles)", True, 0.2, "softer subject at 100%", "crisper subject at 100%"
+    ),
     Signal("noise", "Noise", False, 0.004, "noisier", "cleaner"),
     Signal("luma_noise", "Grain where flat", False, 0.003, "grainier in flat areas", "cleaner in flat areas"),
     Signal("chroma_noise", "Colour noise", False, 0.002, "more colour noise", "less colour noise"),
@@ -133,7 +140,7 @@ def _people(count: float, of: float) -> str:
 
 
 def face_issues(signals: dict) -> list[str]:
-    """"eyes closed (2 of 3 people)", "face soft": what is wrong with the faces, judged against the
+    """ "eyes closed (2 of 3 people)", "face soft": what is wrong with the faces, judged against the
     same people in the rest of the burst (empty for photos without faces)."""
     people = float(signals.get("faces", 0) or 0)
     issues = []
@@ -162,7 +169,7 @@ def _face_gains(signals: dict, other: dict | None) -> list[str]:
 
 
 def quality_text(quality: float | None, best: float | None = None) -> str:
-    """", quality 72/100 (#1: 80)": the calibrated 0-100 score, never the raw model number."""
+    """ ", quality 72/100 (#1: 80)": the calibrated 0-100 score, never the raw model number."""
     if quality is None:
         return ""
     return f", quality {quality:.0f}/100" + (f" (#1: {best:.0f})" if best is not None else "")
@@ -187,14 +194,16 @@ def why(rank: int | None, size: int, signals: dict, best: dict | None, runner_up
     issues = face_issues(signals)
     reasons = [v for _, _, _, v in signal_rows(signals, best) if v and not _is_gain(v)]
     if issues:
-        return f"Ranked {rank} of {size}: {', '.join(issues)}" + (f"; {', '.join(reasons)} than #1." if reasons else ".")
+        return f"Ranked {rank} of {size}: {', '.join(issues)}" + (
+            f"; {', '.join(reasons)} than #1." if reasons else "."
+        )
     if not reasons:
         return f"Ranked {rank} of {size}: close to #1 on every quality signal; the model prefers #1 overall."
     return f"Ranked {rank} of {size}: {', '.join(reasons)} than #1."
 
 
 def verdict_tone(verdict: str) -> str:
-    """"good", "bad", "neutral" (a fact such as "0.8 EV brighter") or "" for no verdict."""
+    """ "good", "bad", "neutral" (a fact such as "0.8 EV brighter") or "" for no verdict."""
     if not verdict:
         return ""
     if any(verdict == s.better for s in SIGNALS if s.higher_is_better is not None):
@@ -209,7 +218,7 @@ def _is_gain(verdict: str) -> bool:
 
 
 def time_left(elapsed: float, fraction: float) -> str:
-    """"about 40 s left" from the pace so far; empty until there is enough of it to extrapolate."""
+    """ "about 40 s left" from the pace so far; empty until there is enough of it to extrapolate."""
     if fraction <= 0.02 or fraction >= 1 or elapsed < 0.5:
         return ""
     left = elapsed / fraction * (1 - fraction)

@@ -1,4 +1,5 @@
 """The window's action handlers, one per entry of actions.ACTIONS: each asks the session or a view to act."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -69,8 +70,11 @@ class ActionHandlers:
         shows (unless the decision already moved on, because the filter hides the photo now)."""
         decided = self.session.current
         done = self.session.decide(text, **change)
-        if done and (self.session.prefs.auto_advance if advance is None else advance) \
-                and self.session.current == decided:
+        if (
+            done
+            and (self.session.prefs.auto_advance if advance is None else advance)
+            and self.session.current == decided
+        ):
             self.session.step(1)
 
     def _name(self) -> str:

@@ -1,4 +1,5 @@
 """Decoded previews and thumbnails: an LRU of QImages filled by a decode pool, with prefetch of neighbours."""
+
 from __future__ import annotations
 
 import collections
@@ -101,8 +102,14 @@ class ImageCache(QObject):
 
     ready = Signal(str, int)  # key, size (emitted for failures too: `error(key, size)` says why)
 
-    def __init__(self, pool: Any, preview_size: int = 2048, preview_budget_mb: int = 640,
-                 thumb_budget_mb: int = 192, parent: QObject | None = None):
+    def __init__(
+        self,
+        pool: Any,
+        preview_size: int = 2048,
+        preview_budget_mb: int = 640,
+        thumb_budget_mb: int = 192,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.pool = pool
         self.preview_size = preview_size
@@ -192,8 +199,10 @@ class ImageCache(QObject):
             key, size = job = self._queue.pop(0)
             if self.get(key, size) is not None:
                 continue  # a full decode that finished meanwhile brought this preview along
-            worker = Worker(lambda cancel, p=self._paths[key], s=size, ps=self.preview_size, b=self.fit_box:
-                            _decode(p, s, ps, b), self)
+            worker = Worker(
+                lambda cancel, p=self._paths[key], s=size, ps=self.preview_size, b=self.fit_box: _decode(p, s, ps, b),
+                self,
+            )
             self._running[job] = worker
             worker.result.connect(lambda decoded, job=job: self._store(job, decoded))
             worker.error.connect(lambda exc, job=job: self._fail(job, exc))

@@ -1,4 +1,5 @@
 """The main window: views, docks, menus and status bar around one Session; action handlers are thin."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,9 @@ class Pools:
 
 
 class MainWindow(ActionHandlers, QMainWindow):
-    def __init__(self, catalog: Catalog | None = None, pools: Pools | None = None,
-                 prefs: preferences.Preferences | None = None):
+    def __init__(
+        self, catalog: Catalog | None = None, pools: Pools | None = None, prefs: preferences.Preferences | None = None
+    ):
         super().__init__()
         self.setWindowTitle("PhotoTriage")
         self.pools = pools or Pools()
@@ -172,8 +174,11 @@ class MainWindow(ActionHandlers, QMainWindow):
             view.zoom.changed.connect(self._zoom_changed)
         session.pairChanged.connect(lambda: self.actions["champion"].setChecked(session.champion_mode))
         self.models.jobStarted.connect(self.job_progress.attach)
-        for name, dock in (("show_info", self.info_dock), ("show_models", self.models_dock),
-                           ("show_problems", self.problems_dock)):
+        for name, dock in (
+            ("show_info", self.info_dock),
+            ("show_models", self.models_dock),
+            ("show_problems", self.problems_dock),
+        ):
             dock.visibilityChanged.connect(lambda visible, n=name: self._sync_check(n, visible))
 
     def _sync_check(self, name: str, visible: bool) -> None:
@@ -190,8 +195,11 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.setWindowTitle(f"{shoot.root.name} — PhotoTriage" if shoot else "PhotoTriage")
         model = shoot.model if shoot else {}
         personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
-        self.model_label.setText(("Ranked by the model learned from your choices" if personal else
-                                  "Ranked by the built-in model") if model else "")
+        self.model_label.setText(
+            ("Ranked by the model learned from your choices" if personal else "Ranked by the built-in model")
+            if model
+            else ""
+        )
         self.model_label.setToolTip(f"{model.get('label')} ({model.get('why')})" if model else "")
         self._current_changed(self.session.current or "")
 
@@ -219,7 +227,7 @@ class MainWindow(ActionHandlers, QMainWindow):
         if shoot is None or current not in shoot.index:
             return
         index = shoot.index[current]
-        ahead = [p.key for p in shoot.photos[index + 1:] if self.session.visible(p.key)][:PREFETCH_AHEAD]
+        ahead = [p.key for p in shoot.photos[index + 1 :] if self.session.visible(p.key)][:PREFETCH_AHEAD]
         behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
         survey = self.survey.keys if self.view_mode == "survey" else []
         keys = list(dict.fromkeys([current, *(self.session.pair or ()), *survey, *ahead, *behind]))
@@ -266,8 +274,12 @@ class MainWindow(ActionHandlers, QMainWindow):
             settings.sync()
 
     def _offer_recursive(self, folder: str, count: int) -> None:
-        self.messages.show_message("warning", f"No photos in {folder} itself, but its sub-folders hold {count}.",
-                                   "Open with sub-folders", lambda: self.session.open_recursively(folder))
+        self.messages.show_message(
+            "warning",
+            f"No photos in {folder} itself, but its sub-folders hold {count}.",
+            "Open with sub-folders",
+            lambda: self.session.open_recursively(folder),
+        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

@@ -1,4 +1,5 @@
 """Which two photos of a burst the compare view shows next (no Qt)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -11,8 +12,9 @@ def pair_key(a: int, b: int) -> frozenset[int]:
     return frozenset((a, b))
 
 
-def default_pair(ranked_ids: Sequence[int], decisions: Mapping[int, Decision],
-                 compared: set[frozenset[int]]) -> tuple[tuple[int, int] | None, bool]:
+def default_pair(
+    ranked_ids: Sequence[int], decisions: Mapping[int, Decision], compared: set[frozenset[int]]
+) -> tuple[tuple[int, int] | None, bool]:
     """((left, right), exhausted): the two best-ranked photos without a pick/reject flag whose pair has
     not been judged yet. Flagged photos fill in when fewer than two are open, so a burst stays
     comparable; when every pair was judged, the top two are shown again and `exhausted` is True."""
@@ -26,13 +28,19 @@ def default_pair(ranked_ids: Sequence[int], decisions: Mapping[int, Decision],
     return (pool[0], pool[1]), True
 
 
-def partner_for(photo_id: int, ranked_ids: Sequence[int], decisions: Mapping[int, Decision],
-                compared: set[frozenset[int]]) -> int | None:
+def partner_for(
+    photo_id: int, ranked_ids: Sequence[int], decisions: Mapping[int, Decision], compared: set[frozenset[int]]
+) -> int | None:
     """The best-ranked other photo to show next to `photo_id`, preferring pairs not judged yet."""
     others = [pid for pid in ranked_ids if pid != photo_id]
     if not others:
         return None
-    preference = sorted(others, key=lambda pid: (pair_key(photo_id, pid) in compared,
-                                                 decisions.get(pid, Decision()).flag is not None,
-                                                 ranked_ids.index(pid)))
+    preference = sorted(
+        others,
+        key=lambda pid: (
+            pair_key(photo_id, pid) in compared,
+            decisions.get(pid, Decision()).flag is not None,
+            ranked_ids.index(pid),
+        ),
+    )
     return preference[0]

@@ -1,4 +1,5 @@
 """One open shoot: its photos, decisions, compare pair, filter and ranking job; the window only shows it."""
+
 from __future__ import annotations
 
 import collections
@@ -34,14 +35,22 @@ class Filter:
     faces: str = "any"  # one of FACE_FILTERS
 
     def accepts(self, decision: Decision, signals: dict | None = None) -> bool:
-        wanted = {"all": True, "picks": decision.flag == "pick", "rejects": decision.flag == "reject",
-                  "unflagged": decision.flag is None}[self.flag]
+        wanted = {
+            "all": True,
+            "picks": decision.flag == "pick",
+            "rejects": decision.flag == "reject",
+            "unflagged": decision.flag is None,
+        }[self.flag]
         return wanted and decision.rating >= self.min_rating and self._faces_ok(signals or {})
 
     def _faces_ok(self, signals: dict) -> bool:
         closed, soft = signals.get("eyes_closed", 0) > 0, signals.get("faces_soft", 0) > 0
-        return {"any": True, "eyes closed": closed, "face soft": soft,
-                "faces fine": signals.get("faces", 0) > 0 and not closed and not soft}[self.faces]
+        return {
+            "any": True,
+            "eyes closed": closed,
+            "face soft": soft,
+            "faces fine": signals.get("faces", 0) > 0 and not closed and not soft,
+        }[self.faces]
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,13 @@ class Session(CompareMixin, QObject):
     rankingStarted = Signal(object)  # the Worker, for the status bar's progress and Cancel
     offerRecursive = Signal(str, int)  # a folder with no photos of its own, and how many its sub-folders hold
 
-    def __init__(self, catalog: Catalog | None, jobs_pool: Any, prefs: preferences.Preferences | None = None,
-                 parent: QObject | None = None):
+    def __init__(
+        self,
+        catalog: Catalog | None,
+        jobs_pool: Any,
+        prefs: preferences.Preferences | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.catalog = catalog
         self.jobs_pool = jobs_pool  # one thread: it owns the torch model and device
@@ -97,9 +111,13 @@ class Session(CompareMixin, QObject):
 
         if catalog is None:
             return None
-        return SidecarWriter(catalog, self.prefs.xmp_style(), lambda pid: catalog.photo(pid).paths,
-                             lambda level, text: self.message.emit(level, text),
-                             lambda _folder: self.shoot is not None and self.prefs.writes_sidecars_in(self.shoot.root))
+        return SidecarWriter(
+            catalog,
+            self.prefs.xmp_style(),
+            lambda pid: catalog.photo(pid).paths,
+            lambda level, text: self.message.emit(level, text),
+            lambda _folder: self.shoot is not None and self.prefs.writes_sidecars_in(self.shoot.root),
+        )
 
     def close(self) -> None:
         """Write what is still queued for the sidecars (called when the window closes)."""
@@ -127,21 +145,25 @@ class Session(CompareMixin, QObject):
                 self.report_catalog_error(exc)
             else:
                 found = [listed.files for listed in listing.photos]
-                known = {os.fsdecode(listed.path): listed.photo_id for listed in listing.photos
-                         if listed.photo_id >= 0}
+                known = {os.fsdecode(listed.path): listed.photo_id for listed in listing.photos if listed.photo_id >= 0}
         self.shoot = pending_shoot(folder, found, known)
-        remembered = shoot_cache.load(folder, self.prefs.recursive, set(self.shoot.by_key)) \
-            if self.catalog is not None and found else None
+        remembered = (
+            shoot_cache.load(folder, self.prefs.recursive, set(self.shoot.by_key))
+            if self.catalog is not None and found
+            else None
+        )
         if remembered is not None and all(known.get(p.key) == p.photo_id for p in remembered.photos):
             self.shoot = remembered  # nothing changed since it was ranked: no need to rank it again
         self.ranking = None
         self.decisions = self.catalog.decisions(known.values()) if self.catalog else {}
-        self._compared = collections.Counter(pairs.pair_key(w, l) for _, w, l, _, _ in
-                                             (self.catalog.choices() if self.catalog else []))
+        self._compared = collections.Counter(
+            pairs.pair_key(w, loser) for _, w, loser, _, _ in (self.catalog.choices() if self.catalog else [])
+        )
         self.problems = [p for p in self.problems if p.where == "catalog"]
         self.undo_stack.clear()
-        self.current = start_at if start_at in self.shoot.by_key else \
-            self.shoot.photos[0].key if self.shoot.photos else None
+        self.current = (
+            start_at if start_at in self.shoot.by_key else self.shoot.photos[0].key if self.shoot.photos else None
+        )
         self._touched = start_at in self.shoot.by_key  # a resumed position is the user's, ranking keeps it
         self.pair = None
         self._update_prefs(self.prefs.with_recent(folder))
@@ -156,8 +178,9 @@ class Session(CompareMixin, QObject):
                 self.message.emit("warning", f"No photos in {folder}")
         elif self.shoot.ranked:
             self.next_pair() if not self._touched else self.set_current(self.current)
-            self.message.emit("info", "Nothing changed since this shoot was ranked: shown as it was "
-                              "(Ctrl+R ranks it again).")
+            self.message.emit(
+                "info", "Nothing changed since this shoot was ranked: shown as it was (Ctrl+R ranks it again)."
+            )
             self._sync_sidecars()  # shown from the cache, so no scan: read what other tools changed here
         else:
             self.start_ranking()
@@ -185,9 +208,12 @@ class Session(CompareMixin, QObject):
             from ranker.bursts import GroupingOptions
             from ranker.pipeline import PipelineOptions, rank_shoot  # imports torch: off the UI thread
 
-            options = PipelineOptions(recursive=prefs.recursive, device=prefs.device,
-                                      grouping=GroupingOptions(gap_seconds=prefs.burst_gap_seconds),
-                                      blink_strictness=prefs.blink_strictness)
+            options = PipelineOptions(
+                recursive=prefs.recursive,
+                device=prefs.device,
+                grouping=GroupingOptions(gap_seconds=prefs.burst_gap_seconds),
+                blink_strictness=prefs.blink_strictness,
+            )
             return rank_shoot(root, catalog, options=options, cancel=cancel)
 
         worker = Worker(job, self)
@@ -195,8 +221,12 @@ class Session(CompareMixin, QObject):
         self._decided_while_ranking = {}
         worker.result.connect(lambda ranking, w=worker: self._ranked(w, ranking))
         worker.error.connect(lambda exc, w=worker: self._ranking_failed(w, exc))
-        worker.cancelled.connect(lambda w=worker: w is self._worker and self.message.emit(
-            "info", "Ranking cancelled: photos stay in file order. Ctrl+R ranks again."))
+        worker.cancelled.connect(
+            lambda w=worker: (
+                w is self._worker
+                and self.message.emit("info", "Ranking cancelled: photos stay in file order. Ctrl+R ranks again.")
+            )
+        )
         worker.finished.connect(lambda w=worker: self._worker_done(w))
         self.rankingStarted.emit(worker)
         worker.start(self.jobs_pool)
@@ -266,10 +296,14 @@ class Session(CompareMixin, QObject):
                 self.sidecars.submit(change.photo_id, change.catalog)
         if changes:
             conflicts = sum(1 for c in changes if c.conflict)
-            self.message.emit("warning" if conflicts else "info",
-                              f"{len(changes)} decision(s) changed in other tools since the last scan"
-                              + (f", {conflicts} in conflict (the newer kept)" if conflicts else "")
-                              + ": " + "; ".join(c.describe() for c in changes[:3]) + ("…" if len(changes) > 3 else ""))
+            self.message.emit(
+                "warning" if conflicts else "info",
+                f"{len(changes)} decision(s) changed in other tools since the last scan"
+                + (f", {conflicts} in conflict (the newer kept)" if conflicts else "")
+                + ": "
+                + "; ".join(c.describe() for c in changes[:3])
+                + ("…" if len(changes) > 3 else ""),
+            )
         self.problems.extend(Problem(str(path), reason) for path, reason in stats.get("xmp_errors", ()))
 
     def _ranking_failed(self, worker: Worker, exc: Exception) -> None:
@@ -296,8 +330,11 @@ class Session(CompareMixin, QObject):
             return
         if prefs.recursive != old.recursive:
             self.open(self.shoot.root)
-        elif ((prefs.burst_gap_seconds, prefs.device, prefs.blink_strictness)
-              != (old.burst_gap_seconds, old.device, old.blink_strictness)):
+        elif (prefs.burst_gap_seconds, prefs.device, prefs.blink_strictness) != (
+            old.burst_gap_seconds,
+            old.device,
+            old.blink_strictness,
+        ):
             self.start_ranking()
 
     def _update_prefs(self, prefs: preferences.Preferences) -> None:
@@ -326,8 +363,11 @@ class Session(CompareMixin, QObject):
             self.message.emit("warning", f"{photo.name} is hidden by the filter; nothing was changed.")
             return False
         if photo.photo_id is None:
-            self.message.emit("warning", f"{photo.name} has no catalog entry (the folder could not be listed; "
-                              "see View ▸ Problems), so nothing can be saved for it.")
+            self.message.emit(
+                "warning",
+                f"{photo.name} has no catalog entry (the folder could not be listed; "
+                "see View ▸ Problems), so nothing can be saved for it.",
+            )
             return False
         before = self.decisions.get(photo.photo_id, Decision())
         after = before.with_(**change)
@@ -390,8 +430,12 @@ class Session(CompareMixin, QObject):
         if self.pair is None or self.shoot.burst_of(self.pair[0]) is not new_burst:
             pair = self._suggest_pair(new_burst)
             if pair is not None and key not in pair:
-                partner = pairs.partner_for(self.shoot.by_key[key].photo_id, self.shoot.burst_ids(new_burst),
-                                            self.decisions, set(self._compared))
+                partner = pairs.partner_for(
+                    self.shoot.by_key[key].photo_id,
+                    self.shoot.burst_ids(new_burst),
+                    self.decisions,
+                    set(self._compared),
+                )
                 pair = (key, self.shoot.by_id[partner].key) if partner is not None else None
             self.pair, self.active = pair, (pair.index(key) if pair else 0)
         elif key in self.pair:
@@ -542,6 +586,7 @@ class Session(CompareMixin, QObject):
 
     def _ranking_with_current_decisions(self):
         """The ranking with today's decisions: its own were read when it was assembled."""
+
         def photo(p):
             return dataclasses.replace(p, decision=self.decisions.get(p.photo_id, p.decision))
 

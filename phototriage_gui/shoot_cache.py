@@ -1,4 +1,5 @@
 """The last ranked view of each shoot, kept as JSON: an unchanged folder reopens ranked at once, not ranked again."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,11 @@ from ranker.paths import data_dir, resources_dir
 
 VERSION = 1
 #: where ranker.active_model finds its candidates (importing it loads torch; tests check these agree)
-MODEL_FILES = (("data", "personal_models/active.json"), ("data", "models/full_ranker.pt"),
-               ("resources", "default_ranker.pt"))
+MODEL_FILES = (
+    ("data", "personal_models/active.json"),
+    ("data", "models/full_ranker.pt"),
+    ("resources", "default_ranker.pt"),
+)
 
 
 def _file(root: Path, recursive: bool) -> Path:
@@ -59,8 +63,9 @@ def model_signature() -> list:
             st = os.stat(path) if path is not None else None
         except OSError:
             st = None
-        signature.append([os.fsdecode(path) if path else None, st.st_size if st else None,
-                          st.st_mtime_ns if st else None])
+        signature.append(
+            [os.fsdecode(path) if path else None, st.st_size if st else None, st.st_mtime_ns if st else None]
+        )
     return signature
 
 
@@ -71,12 +76,26 @@ def save(shoot: Shoot, recursive: bool) -> None:
     if states is None or not shoot.ranked:
         return
     data = {
-        "version": VERSION, "root": os.fsdecode(shoot.root), "model": shoot.model, "states": states,
+        "version": VERSION,
+        "root": os.fsdecode(shoot.root),
+        "model": shoot.model,
+        "states": states,
         "model_signature": model_signature(),
         "bursts": [{"number": b.number, "kind": b.kind, "keys": list(b.keys)} for b in shoot.bursts],
-        "photos": [{"key": p.key, "paths": [os.fsdecode(x) for x in p.paths], "decode": os.fsdecode(p.decode_path),
-                    "id": p.photo_id, "burst": p.burst, "rank": p.rank, "score": p.score, "signals": p.signals,
-                    "metadata": p.metadata} for p in shoot.photos],
+        "photos": [
+            {
+                "key": p.key,
+                "paths": [os.fsdecode(x) for x in p.paths],
+                "decode": os.fsdecode(p.decode_path),
+                "id": p.photo_id,
+                "burst": p.burst,
+                "rank": p.rank,
+                "score": p.score,
+                "signals": p.signals,
+                "metadata": p.metadata,
+            }
+            for p in shoot.photos
+        ],
     }
     target = _file(shoot.root, recursive)
     try:
@@ -102,8 +121,20 @@ def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:
         files = [Path(x) for p in data["photos"] for x in p["paths"]]
         if _states(files) != data["states"] or data["model_signature"] != model_signature():
             return None
-        photos = [PhotoItem(p["key"], tuple(Path(x) for x in p["paths"]), Path(p["decode"]), p["id"], p["burst"],
-                            p["rank"], p["score"], dict(p["signals"]), dict(p["metadata"])) for p in data["photos"]]
+        photos = [
+            PhotoItem(
+                p["key"],
+                tuple(Path(x) for x in p["paths"]),
+                Path(p["decode"]),
+                p["id"],
+                p["burst"],
+                p["rank"],
+                p["score"],
+                dict(p["signals"]),
+                dict(p["metadata"]),
+            )
+            for p in data["photos"]
+        ]
         bursts = [Burst(b["number"], b["kind"], tuple(b["keys"])) for b in data["bursts"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None

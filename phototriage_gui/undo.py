@@ -1,4 +1,5 @@
 """Undoable edits (QUndoCommand): each writes the catalog itself, so undo and redo are saved as they happen."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -55,7 +56,7 @@ class DecisionCommand(_Command):
 
 
 class ChoiceCommand(_Command):
-    """"Left is better": a pairwise choice, and the pair that was on screen when it was made."""
+    """ "Left is better": a pairwise choice, and the pair that was on screen when it was made."""
 
     def __init__(self, session: Session, winner: int, loser: int, choice_id: int, pair_before, names: str = ""):
         super().__init__(session, f"choice {names}" if names else "choose the better photo")

@@ -1,4 +1,5 @@
 """The one adapter from ranker generators (and plain calls) to Qt signals, with main-thread progress coalescing."""
+
 from __future__ import annotations
 
 import collections

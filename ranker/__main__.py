@@ -1,4 +1,5 @@
 """`python -m ranker ...`: the headless commands."""
+
 import sys
 
 from ranker.blas_threads import limit_blas_threads

@@ -1,5 +1,6 @@
 """Which checkpoint ranks photos: an explicit file, the user's active personal model, a full-feature
 model when its backbones are cached, or the shipped offline default."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Burst-relative features: each photo's deviation from the typical frame of its burst."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -40,8 +41,11 @@ def context_width(name: str, dim: int) -> int:
     return PER_PERSON[name][0] if name in PER_PERSON else 2 * dim
 
 
-def model_rows(config: MultiFeatureConfig, features_of: Callable[[list[tuple[str, int]]], np.ndarray],
-               bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
+def model_rows(
+    config: MultiFeatureConfig,
+    features_of: Callable[[list[tuple[str, int]]], np.ndarray],
+    bursts: Iterable[Sequence[int]] = (),
+) -> np.ndarray:
     """A MultiFeatureConfig's input rows: `features_of(layout)` gives the (N, dims) features of a
     [(extractor, dim)] layout; burst-context features follow as deviations within `bursts` (row lists):
     first every median-relative one (signed, then absolute), then each per-person one in order."""

@@ -1,8 +1,9 @@
 """Group a shoot into bursts by capture-time gaps refined by visual similarity; spot exposure brackets."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

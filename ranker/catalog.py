@@ -1,4 +1,5 @@
 """The SQLite catalog: photos, files, cached features, bursts, scores, decisions and pairwise choices."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,10 @@ import os
 import shutil
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class PhotoRecord:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -109,8 +110,10 @@ class Catalog:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise CatalogError(f"{self.path}: catalog schema {version} is newer than this PhotoTriage "
-                                   f"understands ({SCHEMA_VERSION}); upgrade PhotoTriage")
+                raise CatalogError(
+                    f"{self.path}: catalog schema {version} is newer than this PhotoTriage "
+                    f"understands ({SCHEMA_VERSION}); upgrade PhotoTriage"
+                )
             for target in range(version, SCHEMA_VERSION):
                 apply(db, MIGRATIONS[target])
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -134,8 +137,10 @@ class Catalog:
         if "locked" in message or "busy" in message:
             return CatalogError(f"{self.path}: the catalog is locked by another program; close it and retry")
         if "readonly" in message or "read-only" in message:
-            return CatalogError(f"{self.path}: the catalog is read-only; decisions cannot be saved "
-                                "(check the folder's permissions or set PHOTOTRIAGE_DATA_DIR)")
+            return CatalogError(
+                f"{self.path}: the catalog is read-only; decisions cannot be saved "
+                "(check the folder's permissions or set PHOTOTRIAGE_DATA_DIR)"
+            )
         if "disk is full" in message or "database or disk is full" in message:
             return CatalogError(f"{self.path}: the disk is full; free some space and retry")
         if "unable to open" in message:
@@ -182,7 +187,7 @@ class Catalog:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "Catalog":
+    def __enter__(self) -> Catalog:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -192,8 +197,9 @@ class Catalog:
     # A photo is a group of files (a RAW and its JPEG twin) in one folder, identified by its paths
     # from the moment the folder is listed. Content fingerprints only key the analysis cache, so
     # copies in two folders are two photos that share features but never paths or decisions.
-    def identify(self, groups: Iterable[Sequence[tuple[Path, int, int]]],
-                 in_scope: Callable[[Path], bool]) -> list[int]:
+    def identify(
+        self, groups: Iterable[Sequence[tuple[Path, int, int]]], in_scope: Callable[[Path], bool]
+    ) -> list[int]:
         """One photo id per listed group of (path, size, mtime_ns), primary first, in one transaction.
 
         A known path keeps its photo. A new path whose size and mtime match a photo that vanished from
@@ -211,26 +217,33 @@ class Catalog:
                 if photo_id is None:
                     photo_id = db.execute(
                         "INSERT INTO photos (capture_ts, time_source, last_path, last_size, last_mtime_ns) "
-                        "VALUES (?, 'file', ?, ?, ?)", (mtime_ns / 1e9, keys[0], size, mtime_ns)).lastrowid
+                        "VALUES (?, 'file', ?, ?, ?)",
+                        (mtime_ns / 1e9, keys[0], size, mtime_ns),
+                    ).lastrowid
                 # A file new to this photo (a twin that appeared) is marked unanalysed (-1).
                 adopted = not known_ids
-                for index, ((path, size, mtime_ns), key, row) in enumerate(zip(files, keys, known)):
+                for index, ((_path, size, mtime_ns), key, row) in enumerate(zip(files, keys, known)):
                     if row is None:
                         stat = (size, mtime_ns) if adopted and index == 0 else (-1, -1)
-                        db.execute("INSERT INTO files (path, photo_id, size, mtime_ns, is_primary) VALUES (?,?,?,?,?)",
-                                   (key, photo_id, *stat, int(index == 0)))
+                        db.execute(
+                            "INSERT INTO files (path, photo_id, size, mtime_ns, is_primary) VALUES (?,?,?,?,?)",
+                            (key, photo_id, *stat, int(index == 0)),
+                        )
                     else:
-                        db.execute("UPDATE files SET photo_id = ?, is_primary = ? WHERE path = ?",
-                                   (photo_id, int(index == 0), key))
+                        db.execute(
+                            "UPDATE files SET photo_id = ?, is_primary = ? WHERE path = ?",
+                            (photo_id, int(index == 0), key),
+                        )
                 ids.append(photo_id)
         return ids
 
     def _renamed(self, db: sqlite3.Connection, primary: tuple[Path, int, int], in_scope) -> int | None:
         _, size, mtime_ns = primary
         for photo_id, last in db.execute(
-                "SELECT id, last_path FROM photos WHERE last_size = ? AND last_mtime_ns = ? AND last_path IS NOT NULL "
-                "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
-                (size, mtime_ns)).fetchall():
+            "SELECT id, last_path FROM photos WHERE last_size = ? AND last_mtime_ns = ? AND last_path IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
+            (size, mtime_ns),
+        ).fetchall():
             if in_scope(from_db(last)):
                 return photo_id
         return None
@@ -242,47 +255,81 @@ class Catalog:
         with self._write() as db:
             if db.execute("SELECT fingerprint FROM photos WHERE id = ?", (photo_id,)).fetchone() != (None,):
                 return False
-            rows = db.execute("SELECT id, last_path FROM photos WHERE fingerprint = ? AND last_path IS NOT NULL "
-                              "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
-                              (fingerprint,)).fetchall()
+            rows = db.execute(
+                "SELECT id, last_path FROM photos WHERE fingerprint = ? AND last_path IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
+                (fingerprint,),
+            ).fetchall()
             old = next((pid for pid, last in rows if in_scope(from_db(last))), None)
             if old is None:
                 return False
             if not db.execute("SELECT 1 FROM decisions WHERE photo_id = ?", (photo_id,)).fetchone():
                 db.execute("UPDATE decisions SET photo_id = ? WHERE photo_id = ?", (photo_id, old))
-            db.execute("INSERT OR IGNORE INTO scores SELECT ?, model, score FROM scores WHERE photo_id = ?",
-                       (photo_id, old))
+            db.execute(
+                "INSERT OR IGNORE INTO scores SELECT ?, model, score FROM scores WHERE photo_id = ?", (photo_id, old)
+            )
             db.execute("UPDATE choices SET winner_id = ? WHERE winner_id = ?", (photo_id, old))
             db.execute("UPDATE choices SET loser_id = ? WHERE loser_id = ?", (photo_id, old))
-            db.execute("UPDATE photos SET sidecars_read = MAX(sidecars_read, (SELECT sidecars_read FROM photos "
-                       "WHERE id = ?)) WHERE id = ?", (old, photo_id))
+            db.execute(
+                "UPDATE photos SET sidecars_read = MAX(sidecars_read, (SELECT sidecars_read FROM photos "
+                "WHERE id = ?)) WHERE id = ?",
+                (old, photo_id),
+            )
             db.execute("DELETE FROM choices WHERE winner_id = loser_id")
             db.execute("DELETE FROM photos WHERE id = ?", (old,))
             return True
 
-    def record_analysis(self, photo_id: int, fingerprint: str, capture_ts: float, time_source: str,
-                        metadata: dict, signals: dict, files: Sequence[tuple[Path, int, int]]) -> None:
+    def record_analysis(
+        self,
+        photo_id: int,
+        fingerprint: str,
+        capture_ts: float,
+        time_source: str,
+        metadata: dict,
+        signals: dict,
+        files: Sequence[tuple[Path, int, int]],
+    ) -> None:
         """Store what analysing the photo's content found, and the file states it was found in."""
         with self._write() as db:
-            db.execute("UPDATE photos SET fingerprint=?, capture_ts=?, time_source=?, metadata=?, signals=?, "
-                       "last_path=?, last_size=?, last_mtime_ns=? WHERE id=?",
-                       (fingerprint, capture_ts, time_source, json.dumps(metadata), json.dumps(signals),
-                        db_path(files[0][0]), files[0][1], files[0][2], photo_id))
-            db.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ? AND photo_id = ?",
-                           [(size, mtime_ns, db_path(path), photo_id) for path, size, mtime_ns in files])
+            db.execute(
+                "UPDATE photos SET fingerprint=?, capture_ts=?, time_source=?, metadata=?, signals=?, "
+                "last_path=?, last_size=?, last_mtime_ns=? WHERE id=?",
+                (
+                    fingerprint,
+                    capture_ts,
+                    time_source,
+                    json.dumps(metadata),
+                    json.dumps(signals),
+                    db_path(files[0][0]),
+                    files[0][1],
+                    files[0][2],
+                    photo_id,
+                ),
+            )
+            db.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ? AND photo_id = ?",
+                [(size, mtime_ns, db_path(path), photo_id) for path, size, mtime_ns in files],
+            )
 
     def mark_sidecars_read(self, photo_id: int) -> None:
         with self._write() as db:
             db.execute("UPDATE photos SET sidecars_read = 1 WHERE id = ?", (photo_id,))
 
-    def upsert_photo(self, fingerprint: str, capture_ts: float, time_source: str, metadata: dict,
-                     signals: dict, files: list[tuple[Path, int, int]]) -> int:
+    def upsert_photo(
+        self,
+        fingerprint: str,
+        capture_ts: float,
+        time_source: str,
+        metadata: dict,
+        signals: dict,
+        files: list[tuple[Path, int, int]],
+    ) -> int:
         """Record an analysed photo and its files (primary first), for tools and tests: a known path
         keeps its photo; same content whose files all vanished from the same folder is that photo
         renamed; anything else is a new photo."""
         folder = Path(files[0][0]).parent
         with self.batch():
-            for pid, last in self._read("SELECT id, last_path FROM photos WHERE fingerprint = ?", (fingerprint,)):
+            for pid, _last in self._read("SELECT id, last_path FROM photos WHERE fingerprint = ?", (fingerprint,)):
                 gone = [p for p in self._paths(pid) if not os.path.lexists(p)]
                 if gone and gone == list(self._paths(pid)) and all(p.parent == folder for p in gone):
                     self.forget_files(gone)
@@ -307,21 +354,28 @@ class Catalog:
 
     def file_states(self, photo_id: int) -> dict[Path, tuple[int, int]]:
         """{path: (size, mtime_ns)} as recorded when the photo was last analysed (-1 when never)."""
-        return {from_db(r[0]): (r[1], r[2]) for r in
-                self._read("SELECT path, size, mtime_ns FROM files WHERE photo_id = ?", (photo_id,))}
+        return {
+            from_db(r[0]): (r[1], r[2])
+            for r in self._read("SELECT path, size, mtime_ns FROM files WHERE photo_id = ?", (photo_id,))
+        }
 
     def analysed_like(self, fingerprint: str) -> PhotoRecord | None:
         """An intact analysis of this content (any folder's photo): metadata and signals are a cache."""
-        for row in self._read("SELECT id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read "
-                              "FROM photos WHERE fingerprint = ? ORDER BY id", (fingerprint,)):
+        for row in self._read(
+            "SELECT id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read "
+            "FROM photos WHERE fingerprint = ? ORDER BY id",
+            (fingerprint,),
+        ):
             record = self._record(row)
             if not record.damaged:
                 return record
         return None
 
     def photo(self, photo_id: int) -> PhotoRecord:
-        rows = self._read("SELECT id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read "
-                          "FROM photos WHERE id=?", (photo_id,))
+        rows = self._read(
+            "SELECT id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read FROM photos WHERE id=?",
+            (photo_id,),
+        )
         if not rows:
             raise KeyError(f"no photo {photo_id} in the catalog")
         return self._record(rows[0])
@@ -330,22 +384,37 @@ class Catalog:
         return [self.photo(pid) for pid in photo_ids]
 
     def _paths(self, photo_id: int) -> tuple[Path, ...]:
-        return tuple(from_db(r[0]) for r in self._read(
-            "SELECT path FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (photo_id,)))
+        return tuple(
+            from_db(r[0])
+            for r in self._read("SELECT path FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (photo_id,))
+        )
 
     def _record(self, row) -> PhotoRecord:
         """A photo row, validated: a damaged analysis (a flipped byte, a wrong type) reads as
         damaged and empty, so the scan recomputes it instead of every run dying on it."""
         photo_id, fingerprint, capture_ts, time_source = row[0], row[1], row[2], row[3]
         metadata, signals = _json_dict(row[4]), _json_dict(row[5])
-        damaged = (metadata is None or signals is None
-                   or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in signals.values())
-                   or not isinstance(capture_ts, (int, float)) or time_source not in ("exif", "file")
-                   or not (fingerprint is None or isinstance(fingerprint, str)))
+        damaged = (
+            metadata is None
+            or signals is None
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in signals.values())
+            or not isinstance(capture_ts, (int, float))
+            or time_source not in ("exif", "file")
+            or not (fingerprint is None or isinstance(fingerprint, str))
+        )
         if damaged or metadata is None or signals is None:
             return PhotoRecord(photo_id, None, self._paths(photo_id), 0.0, "file", {}, {}, True, bool(row[6]))
-        return PhotoRecord(photo_id, fingerprint, self._paths(photo_id), float(capture_ts), time_source,
-                           metadata, signals, False, bool(row[6]))
+        return PhotoRecord(
+            photo_id,
+            fingerprint,
+            self._paths(photo_id),
+            float(capture_ts),
+            time_source,
+            metadata,
+            signals,
+            False,
+            bool(row[6]),
+        )
 
     def photo_for_path(self, path: Path) -> int | None:
         rows = self._read("SELECT photo_id FROM files WHERE path = ?", (db_path(Path(path)),))
@@ -360,8 +429,10 @@ class Catalog:
     def get_features(self, fingerprint: str, extractor: str, version: str, dim: int | None = None) -> np.ndarray | None:
         """The cached vector, or None. A damaged row (not float32 bytes, the wrong length, NaN) is a
         cache miss: it is dropped, and the scan recomputes it."""
-        rows = self._read("SELECT vector FROM features WHERE fingerprint=? AND extractor=? AND version=?",
-                          (fingerprint, extractor, version))
+        rows = self._read(
+            "SELECT vector FROM features WHERE fingerprint=? AND extractor=? AND version=?",
+            (fingerprint, extractor, version),
+        )
         if not rows:
             return None
         blob = rows[0][0]
@@ -372,8 +443,10 @@ class Catalog:
                 vector = None
         if vector is None:
             with self._write() as db:
-                db.execute("DELETE FROM features WHERE fingerprint=? AND extractor=? AND version=?",
-                           (fingerprint, extractor, version))
+                db.execute(
+                    "DELETE FROM features WHERE fingerprint=? AND extractor=? AND version=?",
+                    (fingerprint, extractor, version),
+                )
         return vector
 
     def put_features(self, items: Iterable[tuple[str, str, str, np.ndarray]]) -> None:
@@ -391,8 +464,10 @@ class Catalog:
             db.execute("DELETE FROM bursts WHERE shoot = ?", (key,))
             for number, (kind, members) in enumerate(bursts, start=1):
                 db.execute("INSERT INTO bursts VALUES (?,?,?)", (key, number, kind))
-                db.executemany("INSERT INTO burst_members VALUES (?,?,?,?)",
-                               [(key, number, pid, pos) for pos, pid in enumerate(members)])
+                db.executemany(
+                    "INSERT INTO burst_members VALUES (?,?,?,?)",
+                    [(key, number, pid, pos) for pos, pid in enumerate(members)],
+                )
 
     def shoots(self) -> list[str]:
         """Every shoot (folder key) with a stored burst grouping."""
@@ -401,8 +476,9 @@ class Catalog:
     def bursts(self, shoot: str) -> list[tuple[int, str, list[int]]]:
         key = db_path(shoot)
         kinds = self._read("SELECT number, kind FROM bursts WHERE shoot = ? ORDER BY number", (key,))
-        members = self._read("SELECT burst, photo_id FROM burst_members WHERE shoot = ? ORDER BY burst, position",
-                             (key,))
+        members = self._read(
+            "SELECT burst, photo_id FROM burst_members WHERE shoot = ? ORDER BY burst, position", (key,)
+        )
         grouped: dict[int, list[int]] = {n: [] for n, _ in kinds}
         for burst, pid in members:
             grouped[burst].append(pid)
@@ -414,28 +490,41 @@ class Catalog:
         ids = list(photo_ids)
         chosen: dict[int, tuple[str, int]] = {}
         for start in range(0, len(ids), 500):  # SQLite caps the number of bound parameters
-            chunk = ids[start:start + 500]
-            rows = self._read(f"SELECT photo_id, shoot, burst FROM burst_members WHERE photo_id IN "
-                              f"({','.join('?' * len(chunk))}) ORDER BY shoot", chunk)
+            chunk = ids[start : start + 500]
+            rows = self._read(
+                f"SELECT photo_id, shoot, burst FROM burst_members WHERE photo_id IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY shoot",
+                chunk,
+            )
             for photo_id, shoot, burst in rows:
                 chosen.setdefault(photo_id, (shoot, burst))
-        return [[row[0] for row in self._read("SELECT photo_id FROM burst_members WHERE shoot = ? AND burst = ? "
-                                              "ORDER BY position", key)]
-                for key in dict.fromkeys(chosen.values())]
+        return [
+            [
+                row[0]
+                for row in self._read(
+                    "SELECT photo_id FROM burst_members WHERE shoot = ? AND burst = ? ORDER BY position", key
+                )
+            ]
+            for key in dict.fromkeys(chosen.values())
+        ]
 
     def put_scores(self, model: str, scores: dict[int, float]) -> None:
         with self._write() as db:
-            db.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?)",
-                           [(pid, model, float(s)) for pid, s in scores.items()])
+            db.executemany(
+                "INSERT OR REPLACE INTO scores VALUES (?,?,?)", [(pid, model, float(s)) for pid, s in scores.items()]
+            )
 
     def scores(self, model: str, photo_ids: Iterable[int]) -> dict[int, float]:
         ids = list(photo_ids)
         result: dict[int, float] = {}
         for start in range(0, len(ids), 500):  # SQLite caps the number of bound parameters
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            result.update(self._read(f"SELECT photo_id, score FROM scores WHERE model = ? AND photo_id IN ({marks})",
-                                     [model, *chunk]))
+            result.update(
+                self._read(
+                    f"SELECT photo_id, score FROM scores WHERE model = ? AND photo_id IN ({marks})", [model, *chunk]
+                )
+            )
         return result
 
     # -- decisions and choices -----------------------------------------------------------
@@ -449,9 +538,11 @@ class Catalog:
         try:
             return Decision(flag, rating, label)
         except (ValueError, TypeError) as exc:
-            kept = Decision(flag if flag in FLAGS else None,
-                            rating if isinstance(rating, int) and 0 <= rating <= 5 else 0,
-                            label.lower() if isinstance(label, str) and label.lower() in LABELS else None)
+            kept = Decision(
+                flag if flag in FLAGS else None,
+                rating if isinstance(rating, int) and 0 <= rating <= 5 else 0,
+                label.lower() if isinstance(label, str) and label.lower() in LABELS else None,
+            )
             where = ", ".join(printable_path(p) for p in self._paths(photo_id)) or f"photo {photo_id}"
             notice = f"{where}: the catalog's decision row is damaged ({exc}); kept what is valid: {kept}"
             if notice not in self.notices:
@@ -467,15 +558,19 @@ class Catalog:
     def set_decision(self, photo_id: int, decision: Decision, source: str = "user") -> None:
         """Committed before returning: a decision shown to the user survives a kill."""
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?)",
-                       (photo_id, decision.flag, int(decision.rating), decision.label, source, _now()))
+            db.execute(
+                "INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?)",
+                (photo_id, decision.flag, int(decision.rating), decision.label, source, _now()),
+            )
 
     def add_choice(self, winner_id: int, loser_id: int, source: str = "compare") -> int:
         if winner_id == loser_id:
             raise ValueError("a photo cannot be chosen over itself")
         with self._write() as db:
-            return db.execute("INSERT INTO choices (winner_id, loser_id, source, created) VALUES (?,?,?,?)",
-                              (winner_id, loser_id, source, _now())).lastrowid
+            return db.execute(
+                "INSERT INTO choices (winner_id, loser_id, source, created) VALUES (?,?,?,?)",
+                (winner_id, loser_id, source, _now()),
+            ).lastrowid
 
     def remove_choice(self, choice_id: int) -> None:
         with self._write() as db:
@@ -483,19 +578,24 @@ class Catalog:
 
     def choices(self) -> list[tuple[int, int, int, str, str]]:
         """(id, winner_id, loser_id, source, created) in the order they were made."""
-        return [tuple(r) for r in self._read("SELECT id, winner_id, loser_id, source, created FROM choices ORDER BY id")]
+        return [
+            tuple(r) for r in self._read("SELECT id, winner_id, loser_id, source, created FROM choices ORDER BY id")
+        ]
 
     # -- XMP read-back state (ranker/readback.py) ------------------------------------------
     def xmp_state(self, path: Path) -> tuple[int, int, int, str, str] | None:
         """(photo_id, size, mtime_ns, sha256, seen) recorded for a sidecar or a photo's embedded XMP."""
-        rows = self._read("SELECT photo_id, size, mtime_ns, sha256, seen FROM xmp_state WHERE path = ?",
-                          (db_path(path),))
+        rows = self._read(
+            "SELECT photo_id, size, mtime_ns, sha256, seen FROM xmp_state WHERE path = ?", (db_path(path),)
+        )
         return tuple(rows[0]) if rows else None
 
     def set_xmp_state(self, path: Path, photo_id: int, size: int, mtime_ns: int, sha256: str) -> None:
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO xmp_state VALUES (?,?,?,?,?,?)",
-                       (db_path(path), photo_id, int(size), int(mtime_ns), sha256, _now()))
+            db.execute(
+                "INSERT OR REPLACE INTO xmp_state VALUES (?,?,?,?,?,?)",
+                (db_path(path), photo_id, int(size), int(mtime_ns), sha256, _now()),
+            )
 
     def decision_updated(self, photo_id: int) -> tuple[str, str] | None:
         """(source, updated ISO time) of the photo's decision, or None when it has none."""

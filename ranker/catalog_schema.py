@@ -1,4 +1,5 @@
 """The catalog's schema as ordered migrations, and how file paths are stored in it."""
+
 from __future__ import annotations
 
 import os
@@ -91,8 +92,9 @@ _V1 = """
 def _split(db: sqlite3.Connection, photo_id: int) -> None:
     """Give each folder's file group of a v1 photo its own photo (v1 merged byte-identical copies
     wherever they lay); the first group keeps the id and its choices, every group keeps the decision."""
-    rows = db.execute("SELECT path, is_primary FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path",
-                      (photo_id,)).fetchall()
+    rows = db.execute(
+        "SELECT path, is_primary FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (photo_id,)
+    ).fetchall()
     groups: dict[tuple[Path, str], list] = {}
     for value, _ in rows:
         path = from_db(value)
@@ -104,15 +106,21 @@ def _split(db: sqlite3.Connection, photo_id: int) -> None:
             target = db.execute(
                 "INSERT INTO photos (fingerprint, capture_ts, time_source, metadata, signals, sidecars_read) "
                 "SELECT fingerprint, capture_ts, time_source, metadata, signals, 1 FROM photos WHERE id = ?",
-                (photo_id,)).lastrowid
-            db.execute("INSERT INTO decisions SELECT ?, flag, rating, label, source, updated FROM decisions "
-                       "WHERE photo_id = ?", (target, photo_id))
+                (photo_id,),
+            ).lastrowid
+            db.execute(
+                "INSERT INTO decisions SELECT ?, flag, rating, label, source, updated FROM decisions "
+                "WHERE photo_id = ?",
+                (target, photo_id),
+            )
             db.execute("INSERT INTO scores SELECT ?, model, score FROM scores WHERE photo_id = ?", (target, photo_id))
         for index, value in enumerate(values):
             db.execute("UPDATE files SET photo_id = ?, is_primary = ? WHERE path = ?", (target, int(index == 0), value))
         size, mtime = db.execute("SELECT size, mtime_ns FROM files WHERE path = ?", (values[0],)).fetchone()
-        db.execute("UPDATE photos SET last_path = ?, last_size = ?, last_mtime_ns = ? WHERE id = ?",
-                   (values[0], size, mtime, target))
+        db.execute(
+            "UPDATE photos SET last_path = ?, last_size = ?, last_mtime_ns = ? WHERE id = ?",
+            (values[0], size, mtime, target),
+        )
 
 
 def _v2_photo_is_a_file_in_its_folder(db: sqlite3.Connection) -> None:
@@ -131,8 +139,10 @@ def _v2_photo_is_a_file_in_its_folder(db: sqlite3.Connection) -> None:
             last_mtime_ns INTEGER,
             sidecars_read INTEGER NOT NULL DEFAULT 0
         )""")
-    db.execute("INSERT INTO photos_v2 (id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read) "
-               "SELECT id, fingerprint, capture_ts, time_source, metadata, signals, 1 FROM photos")
+    db.execute(
+        "INSERT INTO photos_v2 (id, fingerprint, capture_ts, time_source, metadata, signals, sidecars_read) "
+        "SELECT id, fingerprint, capture_ts, time_source, metadata, signals, 1 FROM photos"
+    )
     db.execute("DROP TABLE photos")  # foreign keys are off while migrating: nothing cascades
     db.execute("ALTER TABLE photos_v2 RENAME TO photos")
     db.execute("CREATE INDEX photos_fingerprint ON photos(fingerprint)")

@@ -3,6 +3,7 @@
 Loading needs no torch: the file is read with ranker.torch_file (an allow-list unpickler) and scored
 with ranker.numpy_ranker; the torch module is built only when something trains or fine-tunes it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,14 @@ from ranker.numpy_ranker import NumpyRanker, check_state
 if TYPE_CHECKING:
     from ranker.model import MultiFeaturePairwiseRanker
 
-__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "LoadedCheckpoint", "feature_set_of", "load_checkpoint",
-           "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CheckpointError",
+    "LoadedCheckpoint",
+    "feature_set_of",
+    "load_checkpoint",
+    "save_checkpoint",
+]
 
 #: Bumped when the payload layout changes; older layouts are refused with a clear message.
 CHECKPOINT_FORMAT = 2
@@ -85,8 +92,9 @@ def feature_set_of(config: MultiFeatureConfig) -> list[dict[str, Any]]:
 
 def _input_entries(config: MultiFeatureConfig) -> list[tuple[str, int, bool]]:
     """(name, dim, burst-relative?) for every feature block of the model's input, in order."""
-    return ([(name, dim, False) for name, dim in config.feature_layout]
-            + [(name, dim, True) for name, dim in config.context_layout])
+    return [(name, dim, False) for name, dim in config.feature_layout] + [
+        (name, dim, True) for name, dim in config.context_layout
+    ]
 
 
 def _extractor_version(name: str) -> str:
@@ -95,8 +103,12 @@ def _extractor_version(name: str) -> str:
     return feature_version(name)
 
 
-def save_checkpoint(path: Path | str, model: MultiFeaturePairwiseRanker,
-                    training_config: dict[str, Any] | None = None, info: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(
+    path: Path | str,
+    model: MultiFeaturePairwiseRanker,
+    training_config: dict[str, Any] | None = None,
+    info: dict[str, Any] | None = None,
+) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves a half-written model behind."""
     import torch
 
@@ -135,12 +147,16 @@ def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedChec
     kind = architecture.get("architecture_type", payload.get("architecture_type", "mlp"))
     if kind != "siamese":
         raise CheckpointError(
-            path, f"an old non-Siamese {kind!r} model; this version ranks with the Siamese architecture only. "
-            "Retrain it with `phototriage train --dataset DIR` (or `phototriage learn` for a personal model)."
+            path,
+            f"an old non-Siamese {kind!r} model; this version ranks with the Siamese architecture only. "
+            "Retrain it with `phototriage train --dataset DIR` (or `phototriage learn` for a personal model).",
         )
     if payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(path, f"checkpoint format {payload.get('format')} is not the supported "
-                                    f"{CHECKPOINT_FORMAT}; retrain it with this version")
+        raise CheckpointError(
+            path,
+            f"checkpoint format {payload.get('format')} is not the supported "
+            f"{CHECKPOINT_FORMAT}; retrain it with this version",
+        )
     config_data = dict(payload["config"])
     for key in ("extra_features", "extra_dims", "mlp_hidden_dims", "burst_context", "context_dims"):
         config_data[key] = tuple(config_data.get(key, ()))
@@ -148,15 +164,19 @@ def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedChec
     feature_set = list(payload.get("feature_set") or [])
     expected = _input_entries(config)
     if [(f["name"], f["dim"], bool(f.get("burst_context"))) for f in feature_set] != expected:
-        raise CheckpointError(path, f"its feature set {feature_set} does not match its architecture {expected}; "
-                                    "the file is inconsistent: retrain")
+        raise CheckpointError(
+            path,
+            f"its feature set {feature_set} does not match its architecture {expected}; "
+            "the file is inconsistent: retrain",
+        )
     if check_versions:
         for feature in feature_set:
             current = _extractor_version(feature["name"])
             if feature["version"] != current:
                 raise CheckpointError(
-                    path, f"it was trained on {feature['name']} features version {feature['version']}, but this "
-                    f"install computes version {current}; its scores would be meaningless. Retrain it."
+                    path,
+                    f"it was trained on {feature['name']} features version {feature['version']}, but this "
+                    f"install computes version {current}; its scores would be meaningless. Retrain it.",
                 )
     state = payload["model_state_dict"]
     try:
@@ -165,9 +185,15 @@ def load_checkpoint(path: Path | str, check_versions: bool = True) -> LoadedChec
         check_state(config, state)
     except ValueError as exc:
         raise CheckpointError(path, f"weights do not fit the recorded architecture ({exc})") from exc
-    return LoadedCheckpoint(path, config, {key: np.asarray(v, dtype=np.float32) for key, v in state.items()},
-                            feature_set, architecture, dict(payload.get("training_config") or {}),
-                            dict(payload.get("info") or {}))
+    return LoadedCheckpoint(
+        path,
+        config,
+        {key: np.asarray(v, dtype=np.float32) for key, v in state.items()},
+        feature_set,
+        architecture,
+        dict(payload.get("training_config") or {}),
+        dict(payload.get("info") or {}),
+    )
 
 
 def _read(path: Path) -> Any:

@@ -1,4 +1,5 @@
 """The automatic first pass over a ranked shoot, respecting every decision the user already made."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ class CullSummary:
     brackets_left: int
 
     def describe(self) -> str:
-        text = (f"Marked {self.picked} pick(s) and {self.rejected} reject(s); "
-                f"left {self.kept_user_decisions} photo(s) you had already decided untouched.")
+        text = (
+            f"Marked {self.picked} pick(s) and {self.rejected} reject(s); "
+            f"left {self.kept_user_decisions} photo(s) you had already decided untouched."
+        )
         if self.brackets_left:
             text += f" {self.brackets_left} exposure bracket(s) left whole for HDR merging."
         return text

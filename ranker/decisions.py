@@ -1,4 +1,5 @@
 """The user's verdict on one photo: flag, star rating and colour label (Lightroom's vocabulary)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

@@ -9,14 +9,15 @@ degraded one) and, when ../shared/data/clive_dev is present, real photos of the 
 extractors on decoded files, so the model sees exactly what `rank` will show it. The CLIVE train
 split also calibrates the 0-100 `quality` score (ranker.quality).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -24,9 +25,9 @@ from PIL import Image
 
 from ranker.catalog import Catalog
 from ranker.checkpoint import save_checkpoint
+from ranker.face_bursts import HELD_OUT_FACES, training_face_shoot
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
 from ranker.pipeline import PipelineOptions, model_inputs, run, scan_shoot
-from ranker.face_bursts import HELD_OUT_FACES, training_face_shoot
 from ranker.synthetic import Defect, apply_defect, skimage_photo, training_photos_dir, write_shoot
 from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
 
@@ -37,7 +38,8 @@ from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_ac
 FEATURES: tuple[str, ...] = ("iqa", "detail", "nss")
 #: Features fed as each frame's deviation from its burst's median: exposure (one frame cannot tell a
 #: dark scene exposed right from the same scene a stop too bright; its burst can) and detail (the
-#: frame with the sharpest subject and the least grain of its burst); faces: how far each face falls short of the same person's best frame.
+#: frame with the sharpest subject and the least grain of its burst); faces: how far each face falls
+#: short of the same person's best frame in the burst.
 BURST_CONTEXT: tuple[str, ...] = ("exposure_profile", "detail", "faces")
 #: scikit-image's bundled photographs used for training; the rest stay out for the benchmarks.
 TRAINING_SKIMAGE = ("astronaut", "coffee", "chelsea", "rocket")
@@ -47,10 +49,15 @@ def default_config() -> MultiFeatureConfig:
     """The seed's Siamese tower (512 → 256) over FEATURES with BURST_CONTEXT. LayerNorm is off: it
     would erase the levels of the few global signals next to the 36 NSS numbers."""
     extra = tuple(name for name in FEATURES if name != "iqa")
-    return MultiFeatureConfig(use_clip="clip" in FEATURES, use_cnn_features="cnn" in FEATURES,
-                              use_iqa_features="iqa" in FEATURES,
-                              extra_features=tuple(n for n in extra if n not in ("clip", "cnn")),
-                              burst_context=BURST_CONTEXT, mlp_hidden_dims=(512, 256), use_layernorm=False)
+    return MultiFeatureConfig(
+        use_clip="clip" in FEATURES,
+        use_cnn_features="cnn" in FEATURES,
+        use_iqa_features="iqa" in FEATURES,
+        extra_features=tuple(n for n in extra if n not in ("clip", "cnn")),
+        burst_context=BURST_CONTEXT,
+        mlp_hidden_dims=(512, 256),
+        use_layernorm=False,
+    )
 
 
 @dataclass
@@ -80,15 +87,19 @@ Source = Callable[[BuildContext], "SourcePairs | None"]
 
 # ----------------------------------------------------------------------------- synthetic bursts
 
+
 def synthetic_pairs(truth: list[dict], index_of: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
     """Clean frame beats every defective one (weight 1); a milder defect beats a stronger one of the
     same kind (weight 0.5) so the model learns degrees, not just clean-vs-not."""
     winners, losers, weights = [], [], []
     for burst in truth:
-        frames = [(name, defect.split(":")[0], float(defect.split(":")[1]))
-                  for name, defect in zip(burst["files"], burst["defects"]) if name in index_of]
+        frames = [
+            (name, defect.split(":")[0], float(defect.split(":")[1]))
+            for name, defect in zip(burst["files"], burst["defects"])
+            if name in index_of
+        ]
         clean = [f for f in frames if f[1] == "clean"]
-        for name, kind, strength in frames:
+        for name, kind, _strength in frames:
             if kind != "clean" and clean:
                 winners.append(index_of[clean[0][0]]), losers.append(index_of[name]), weights.append(1.0)
         for a in frames:
@@ -110,7 +121,7 @@ def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
     if len(sources) < 3:
         raise SystemExit(f"{ctx.options['photos_dir']}: need at least 3 training photos, found {len(sources)}")
     rng = np.random.default_rng(ctx.seed)
-    held_out = {name for name, _ in sources[:: 5]}  # whole scenes kept for validation
+    held_out = {name for name, _ in sources[::5]}  # whole scenes kept for validation
     truth = []
     work = ctx.work / "synthetic"
     for round_ in range(ctx.options["bursts_per_photo"]):
@@ -121,8 +132,9 @@ def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
         for (name, image), ev in zip(sources, rng.choice([-1.5, -1.0, -0.5, 0.0, 0.0, 0.5], len(sources))):
             image = image.copy()
             image.thumbnail((int(rng.integers(512, 1025)),) * 2, Image.Resampling.LANCZOS)
-            scenes.append((name, apply_defect(image, Defect("under" if ev < 0 else "over", abs(ev)), rng)
-                           if ev else image))
+            scenes.append(
+                (name, apply_defect(image, Defect("under" if ev < 0 else "over", abs(ev)), rng) if ev else image)
+            )
         for burst in write_shoot(shoot, scenes, rng, level="training", frames=int(rng.integers(3, 9))):
             burst["files"] = [str(shoot / f) for f in burst["files"]]
             truth.append(burst)
@@ -144,9 +156,17 @@ def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
     features = model_inputs(catalog, fingerprints, config, bursts)
     train = [b for b in truth if b["source"] not in held_out]
     val = [b for b in truth if b["source"] in held_out]
-    pairs = SourcePairs("synthetic bursts", features, synthetic_pairs(train, index_of), synthetic_pairs(val, index_of),
-                        {"training_photos": sorted(name for name, _ in sources), "held_out_photos": sorted(held_out),
-                         "bursts": len(truth)})
+    pairs = SourcePairs(
+        "synthetic bursts",
+        features,
+        synthetic_pairs(train, index_of),
+        synthetic_pairs(val, index_of),
+        {
+            "training_photos": sorted(name for name, _ in sources),
+            "held_out_photos": sorted(held_out),
+            "bursts": len(truth),
+        },
+    )
     pairs.info["_val_bursts"] = [[index_of[f] for f in b["files"] if f in index_of] for b in val]
     pairs.info["_val_best"] = [index_of[next(f for f in b["files"] if f.endswith(b["best"]))] for b in val]
     return pairs
@@ -169,7 +189,7 @@ def photo_rows(paths: Sequence[Path], config: MultiFeatureConfig) -> np.ndarray:
     size = max(e.decode_size for e in extractors.values())
     vectors: dict[str, list[np.ndarray]] = {name: [] for name in extractors}
     for start in range(0, len(paths), 32):
-        images = [load_photo(p, max_size=size)[0] for p in paths[start:start + 32]]
+        images = [load_photo(p, max_size=size)[0] for p in paths[start : start + 32]]
         for name, extractor in extractors.items():
             vectors[name].append(extractor.extract(images))
     table = {name: np.concatenate(parts) for name, parts in vectors.items()}
@@ -196,9 +216,20 @@ def clive_photos(ctx: BuildContext) -> SourcePairs | None:
     mos = np.asarray([p.mos for p in photos], dtype=np.float64)
     features = photo_rows([p.path for p in photos], ctx.config)
     train, val = np.flatnonzero(split == "train"), np.flatnonzero(split == "val")
-    return SourcePairs("CLIVE photos", features, mos_pairs(mos, train), mos_pairs(mos, val),
-                       {"root": str(root), "train_photos": len(train), "val_photos": len(val),
-                        "_mos": mos, "_train": train, "_val": val})
+    return SourcePairs(
+        "CLIVE photos",
+        features,
+        mos_pairs(mos, train),
+        mos_pairs(mos, val),
+        {
+            "root": str(root),
+            "train_photos": len(train),
+            "val_photos": len(val),
+            "_mos": mos,
+            "_train": train,
+            "_val": val,
+        },
+    )
 
 
 #: Where training pairs come from, in order. Each source decides itself whether its data is present.
@@ -206,6 +237,7 @@ SOURCES: list[Source] = [synthetic_bursts, clive_photos]
 
 
 # ----------------------------------------------------------------------------- build
+
 
 def combine(parts: Sequence[SourcePairs]) -> tuple[np.ndarray, dict[str, PairSet], list[int]]:
     """One feature matrix and train/val PairSets over every source; each source's pairs are weighted so
@@ -216,25 +248,35 @@ def combine(parts: Sequence[SourcePairs]) -> tuple[np.ndarray, dict[str, PairSet
     for split in ("train", "val"):
         winners, losers, weights = [], [], []
         for part, offset in zip(parts, offsets):
-            w, l, g = getattr(part, split)
+            w, loser, g = getattr(part, split)
             if not w:
                 continue
             scale = 1000.0 / sum(g)
             winners += [i + offset for i in w]
-            losers += [i + offset for i in l]
+            losers += [i + offset for i in loser]
             weights += [x * scale for x in g]
         sets[split] = PairSet(features, winners, losers, weights)
     return features, sets, offsets.tolist()
 
 
-def build(out: Path, work: Path, *, photos_dir: Path, bursts_per_photo: int, seed: int, quiet: bool = False,
-          sources: Sequence[Source] = (), **options) -> dict:
+def build(
+    out: Path,
+    work: Path,
+    *,
+    photos_dir: Path,
+    bursts_per_photo: int,
+    seed: int,
+    quiet: bool = False,
+    sources: Sequence[Source] = (),
+    **options,
+) -> dict:
     from ranker.quality import fit_calibration
 
     config = default_config()
     catalog = Catalog(work / "catalog.db")
-    ctx = BuildContext(config, work, seed, quiet, catalog,
-                       {"photos_dir": photos_dir, "bursts_per_photo": bursts_per_photo, **options})
+    ctx = BuildContext(
+        config, work, seed, quiet, catalog, {"photos_dir": photos_dir, "bursts_per_photo": bursts_per_photo, **options}
+    )
     parts = [part for source in (sources or SOURCES) if (part := source(ctx)) is not None]
     catalog.close()
     features, sets, offsets = combine(parts)
@@ -244,23 +286,32 @@ def build(out: Path, work: Path, *, photos_dir: Path, bursts_per_photo: int, see
     torch.manual_seed(seed)
     model = MultiFeaturePairwiseRanker(config)
     fit_normalization(model, features)
-    train_config = TrainConfig(max_epochs=40, batch_size=256, learning_rate=1e-3, weight_decay=1e-2, patience=6,
-                               seed=seed)
+    train_config = TrainConfig(
+        max_epochs=40, batch_size=256, learning_rate=1e-3, weight_decay=1e-2, patience=6, seed=seed
+    )
     result = train_pairs(model, sets["train"], sets["val"], train_config, progress=not quiet, desc="default")
     from ranker.training import score_features
 
     scores = score_features(model, features)
-    info: dict = {"name": "default", "built_by": "python -m ranker.default_model", "seed": seed,
-                  "features": list(FEATURES), "burst_context": list(BURST_CONTEXT),
-                  "pairs": {k: len(v) for k, v in sets.items()},
-                  "val_pairwise_accuracy": pairwise_accuracy(model, sets["val"]), "sources": {}}
+    info: dict = {
+        "name": "default",
+        "built_by": "python -m ranker.default_model",
+        "seed": seed,
+        "features": list(FEATURES),
+        "burst_context": list(BURST_CONTEXT),
+        "pairs": {k: len(v) for k, v in sets.items()},
+        "val_pairwise_accuracy": pairwise_accuracy(model, sets["val"]),
+        "sources": {},
+    }
     calibration = None
     for part, offset in zip(parts, offsets):
         public = {k: v for k, v in part.info.items() if not k.startswith("_")}
-        local = scores[offset:offset + len(part.features)]
+        local = scores[offset : offset + len(part.features)]
         if "_val_bursts" in part.info:
-            hits = [rows[int(np.argmax(local[rows]))] == best
-                    for rows, best in zip(part.info["_val_bursts"], part.info["_val_best"])]
+            hits = [
+                rows[int(np.argmax(local[rows]))] == best
+                for rows, best in zip(part.info["_val_bursts"], part.info["_val_best"])
+            ]
             public["val_top1"] = float(np.mean(hits)) if hits else None
         if "_mos" in part.info:
             from scipy.stats import spearmanr
@@ -287,14 +338,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=default_checkpoint_path())
     parser.add_argument("--photos", type=Path, default=training_photos_dir())
     parser.add_argument("--bursts-per-photo", type=int, default=4)
-    parser.add_argument("--clive", type=Path, help="CLIVE folder (default: PHOTOTRIAGE_CLIVE or ../shared/data/clive_dev)")
+    parser.add_argument(
+        "--clive", type=Path, help="CLIVE folder (default: PHOTOTRIAGE_CLIVE or ../shared/data/clive_dev)"
+    )
     parser.add_argument("--no-clive", action="store_true", help="train on synthetic bursts only")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="phototriage-default-") as work:
-        report = build(args.out, Path(work), photos_dir=args.photos, bursts_per_photo=args.bursts_per_photo,
-                       seed=args.seed, quiet=args.quiet, clive_root=args.clive, no_clive=args.no_clive)
+        report = build(
+            args.out,
+            Path(work),
+            photos_dir=args.photos,
+            bursts_per_photo=args.bursts_per_photo,
+            seed=args.seed,
+            quiet=args.quiet,
+            clive_root=args.clive,
+            no_clive=args.no_clive,
+        )
     print(json.dumps(report, indent=2, default=str))
     print(f"wrote {args.out}")
     return 0

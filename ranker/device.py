@@ -1,4 +1,5 @@
 """Pick the torch device and thread count deliberately (CUDA, then Apple MPS, then CPU)."""
+
 from __future__ import annotations
 
 import os

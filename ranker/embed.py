@@ -1,4 +1,5 @@
-"""XMP embedded in exported JPEG, TIFF and DNG copies (Lightroom reads their own XMP, never a sidecar); originals never."""
+"""XMP embedded in exported JPEG, TIFF and DNG copies (Lightroom reads no sidecar for them); originals never."""
+
 from __future__ import annotations
 
 import hashlib
@@ -73,8 +74,13 @@ def _ifd0(data: bytes) -> tuple[str, int, list[tuple[int, bytes]]]:
         (count,) = struct.unpack_from(order + "H", data, offset)
         if count > 4096 or offset + 2 + 12 * count + 4 > len(data):
             raise EmbedError("damaged TIFF: IFD0 runs past the end of the file")
-        entries = [(struct.unpack_from(order + "H", data, offset + 2 + 12 * i)[0],
-                    data[offset + 2 + 12 * i:offset + 14 + 12 * i]) for i in range(count)]
+        entries = [
+            (
+                struct.unpack_from(order + "H", data, offset + 2 + 12 * i)[0],
+                data[offset + 2 + 12 * i : offset + 14 + 12 * i],
+            )
+            for i in range(count)
+        ]
     except struct.error as exc:
         raise EmbedError(f"damaged TIFF header ({exc})") from None
     return order, offset, entries
@@ -91,7 +97,7 @@ def _tiff_with_xmp(data: bytes, packet: bytes) -> bytes:
     for i, (tag, _) in enumerate(entries):
         if tag == _TIFF_XMP_TAG:
             at = offset + 2 + 12 * i
-            return body[:at] + entry + body[at + 12:]
+            return body[:at] + entry + body[at + 12 :]
     (next_ifd,) = struct.unpack_from(order + "I", data, offset + 2 + 12 * len(entries))
     new = sorted([*entries, (_TIFF_XMP_TAG, entry)], key=lambda e: e[0])
     ifd_at = len(body)
@@ -110,14 +116,17 @@ def _tiff_same(original: bytes, copy: bytes) -> bool:
     keep = [e for e in entries if e[0] != _TIFF_XMP_TAG]
     if keep != [e for e in new_entries if e[0] != _TIFF_XMP_TAG] or len(copy) < len(original):
         return False
-    patched = [(4, 8)] if new_offset != offset else [
-        (offset + 2 + 12 * i, offset + 14 + 12 * i) for i, (tag, _) in enumerate(entries) if tag == _TIFF_XMP_TAG]
+    patched = (
+        [(4, 8)]
+        if new_offset != offset
+        else [(offset + 2 + 12 * i, offset + 14 + 12 * i) for i, (tag, _) in enumerate(entries) if tag == _TIFF_XMP_TAG]
+    )
     pos = 0
     for start, end in sorted(patched):
         if original[pos:start] != copy[pos:start]:
             return False
         pos = end
-    return original[pos:] == copy[pos:len(original)]
+    return original[pos:] == copy[pos : len(original)]
 
 
 def with_xmp(data: bytes, packet: bytes) -> bytes:
@@ -135,7 +144,7 @@ def with_xmp(data: bytes, packet: bytes) -> bytes:
         body = data[:start] + segment + data[end:]
         for s, e in reversed(rest):  # a second standard packet would contradict the first
             shift = len(segment) - (end - start)
-            body = body[:s + shift] + body[e + shift:]
+            body = body[: s + shift] + body[e + shift :]
         return body
     at = 2
     for marker, start, end in segments:

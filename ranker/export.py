@@ -1,4 +1,5 @@
 """Export selects (copy, move or link) with their sidecars, never overwriting or losing a file."""
+
 from __future__ import annotations
 
 import contextlib
@@ -134,9 +135,11 @@ class ExportReport:
         return not self.failed and not self.cancelled
 
     def summary(self) -> str:
-        head = (f"{self.mode} into {self.dest}: {len(self.copied)} copied, {len(self.moved)} moved, "
-                f"{len(self.linked)} linked, {len(self.skipped)} skipped, {len(self.failed)} failed, "
-                f"{len(self.sidecars_written)} sidecar(s) written")
+        head = (
+            f"{self.mode} into {self.dest}: {len(self.copied)} copied, {len(self.moved)} moved, "
+            f"{len(self.linked)} linked, {len(self.skipped)} skipped, {len(self.failed)} failed, "
+            f"{len(self.sidecars_written)} sidecar(s) written"
+        )
         lines = [head + (" (cancelled)" if self.cancelled else "")]
         links = {}
         for e in self.linked:
@@ -187,6 +190,7 @@ def _reason(exc: BaseException) -> str:
 
 # ----------------------------------------------------------------------------- planning
 
+
 def _suffixed(name: str, n: int) -> str:
     if n == 0:
         return name
@@ -227,8 +231,9 @@ def _identical(a: Path, b: Path) -> bool:
         return False
 
 
-def _targets(item: ExportItem, sidecars: list[tuple[Path, Path, str]], n: int, dest: Path,
-             write_sidecars: bool, style: str):
+def _targets(
+    item: ExportItem, sidecars: list[tuple[Path, Path, str]], n: int, dest: Path, write_sidecars: bool, style: str
+):
     """Destination paths of an item's photo files, travelling sidecars and decision sidecars."""
     photo_dest = [dest / _suffixed(f.name, n) for f in item.files]
     by_source = dict(zip(item.files, photo_dest))
@@ -280,15 +285,23 @@ def _duplicate_sidecars(photo: Path) -> list[tuple[Path, str]]:
     for name in entries:
         folded = name.casefold()
         if folded.startswith(prefix) and folded.endswith(suffix):
-            number = name[len(prefix):len(name) - len(suffix)]
+            number = name[len(prefix) : len(name) - len(suffix)]
             if number.isdigit() and (photo.parent / name).is_file():
                 found.append((photo.parent / name, f"_{number}"))
     return sorted(found, key=lambda t: int(t[1][1:]))
 
 
-def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", on_collision: str = "suffix",
-                write_sidecars: bool = True, sidecar_style: str | None = None,
-                xmp_style: XmpStyle | None = None, embed_xmp: bool = True) -> ExportPlan:
+def plan_export(
+    items: Iterable[ExportItem],
+    dest: Path,
+    *,
+    mode: str = "copy",
+    on_collision: str = "suffix",
+    write_sidecars: bool = True,
+    sidecar_style: str | None = None,
+    xmp_style: XmpStyle | None = None,
+    embed_xmp: bool = True,
+) -> ExportPlan:
     """Decide where every file goes; touches nothing, so `plan.describe()` is a dry run.
 
     `xmp_style` is how decisions are spelled (the library's preference); `sidecar_style` overrides its
@@ -301,8 +314,10 @@ def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", 
         raise ValueError(f"on_collision must be one of {COLLISION_POLICIES}, not {on_collision!r}")
     if sidecar_style not in SIDECAR_STYLES:
         raise ValueError(f"sidecar_style must be one of {SIDECAR_STYLES}, not {sidecar_style!r}")
-    items = tuple(ExportItem(tuple(Path(f) for f in it.files), it.burst_id, it.rank, it.score, it.decision, it.model)
-                  for it in items)
+    items = tuple(
+        ExportItem(tuple(Path(f) for f in it.files), it.burst_id, it.rank, it.score, it.decision, it.model)
+        for it in items
+    )
     dest = Path(dest)
     _check_destination(items, dest, mode)
     claimed: set[str] = set()
@@ -329,8 +344,14 @@ def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", 
                 break
             n += 1
         if verdict is None:
-            taken = next((p for p in [*photo_dest, *(d for _, d in side), *xmp]
-                          if p.name.casefold() in claimed or os.path.lexists(p)), photo_dest[0])
+            taken = next(
+                (
+                    p
+                    for p in [*photo_dest, *(d for _, d in side), *xmp]
+                    if p.name.casefold() in claimed or os.path.lexists(p)
+                ),
+                photo_dest[0],
+            )
             reason = f"{taken.name} already exists at the destination"
             ops += [FileOp(s, d, "photo", "skip", index, reason) for s, d in zip(files, photo_dest)]
             ops += [FileOp(s, d, "sidecar", "skip", index, reason) for s, d in side]
@@ -338,21 +359,35 @@ def plan_export(items: Iterable[ExportItem], dest: Path, *, mode: str = "copy", 
         photo_status, side_status = verdict
         fresh = "renamed" if n else "new"
         for s, d, st in zip(files, photo_dest, photo_status):
-            ops.append(FileOp(s, d, "photo", st or fresh, index,
-                              "identical file already there" if st else ""))
+            ops.append(FileOp(s, d, "photo", st or fresh, index, "identical file already there" if st else ""))
         for (s, d), st in zip(side, side_status):
-            ops.append(FileOp(s, d, "sidecar", st or fresh, index,
-                              "kept the sidecar already there" if st else ""))
+            ops.append(FileOp(s, d, "sidecar", st or fresh, index, "kept the sidecar already there" if st else ""))
         resumed = "exists" in photo_status
         for d in xmp:
             # Already exported, and its sidecar there may have been edited (or locked) since: never rewrite it.
             kept = resumed and os.path.lexists(d)
-            ops.append(FileOp(photo_dest[0], d, "xmp", "exists" if kept else "new", index,
-                              "the sidecar at the destination is left as it is" if kept else ""))
+            ops.append(
+                FileOp(
+                    photo_dest[0],
+                    d,
+                    "xmp",
+                    "exists" if kept else "new",
+                    index,
+                    "the sidecar at the destination is left as it is" if kept else "",
+                )
+            )
         claimed.update(p.name.casefold() for p in [*photo_dest, *(d for _, d in side), *xmp])
-    return ExportPlan(ops, mode, dest, items, on_collision, write_sidecars, sidecar_style,
-                      XmpStyle(sidecar_style, xmp_style.pick_as, xmp_style.pick_label, xmp_style.pick_min_rating),
-                      embed_xmp and write_sidecars)
+    return ExportPlan(
+        ops,
+        mode,
+        dest,
+        items,
+        on_collision,
+        write_sidecars,
+        sidecar_style,
+        XmpStyle(sidecar_style, xmp_style.pick_as, xmp_style.pick_label, xmp_style.pick_min_rating),
+        embed_xmp and write_sidecars,
+    )
 
 
 def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> None:
@@ -366,8 +401,10 @@ def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> 
         source = folder.resolve()
         if target == source or source in target.parents:
             where = "is" if target == source else "is inside"
-            raise ValueError(f"{dest} {where} the folder the photos are in ({folder}): moving there would only "
-                             "rename the originals; choose a folder outside it")
+            raise ValueError(
+                f"{dest} {where} the folder the photos are in ({folder}): moving there would only "
+                "rename the originals; choose a folder outside it"
+            )
 
 
 def _check_targets(files, photo_dest, side, xmp, claimed):
@@ -402,6 +439,7 @@ def _check_targets(files, photo_dest, side, xmp, claimed):
 
 
 # ----------------------------------------------------------------------------- placing files
+
 
 def _same_filesystem(source: Path, dest_dir: Path) -> bool:
     return os.stat(source).st_dev == os.stat(dest_dir).st_dev
@@ -575,8 +613,7 @@ def _unwritable(dest: Path) -> str:
     return ""
 
 
-def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None
-               ) -> Generator[Progress, None, ExportReport]:
+def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None) -> Generator[Progress, None, ExportReport]:
     """Carry out `plan`, yielding Progress per file; returns (and finally yields) the report.
 
     Each photo is all-or-nothing: its files are placed and verified first; only then, for a
@@ -612,8 +649,9 @@ def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None
         except Cancelled:
             report.cancelled = True
             for _, rest in ordered[position:]:
-                report.skipped += [ReportEntry(op.source, op.dest, op.kind, "cancelled")
-                                   for op in rest if op.kind != "xmp"]
+                report.skipped += [
+                    ReportEntry(op.source, op.dest, op.kind, "cancelled") for op in rest if op.kind != "xmp"
+                ]
             break
         item = plan.items[index] if 0 <= index < len(plan.items) else None
         for step in _export_item(plan, item, ops, report):
@@ -641,9 +679,13 @@ def _refresh_embedded(plan: ExportPlan, item: ExportItem, op: FileOp) -> None:
     if embed is None or embedded_decision(op.dest) == item.decision:
         return
     try:
-        packet = merged_packet(read_embedded_xmp(op.dest), item.decision,
-                               RankInfo(item.burst_id, item.rank, float(item.score), item.model), plan.xmp_style,
-                               op.dest)
+        packet = merged_packet(
+            read_embedded_xmp(op.dest),
+            item.decision,
+            RankInfo(item.burst_id, item.rank, float(item.score), item.model),
+            plan.xmp_style,
+            op.dest,
+        )
         new = _embedded_copy(op.dest, op.dest, packet, item.decision)
     except (XmpError, EmbedError, OSError, _Failure):
         return
@@ -673,8 +715,9 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
             try:
                 _rollback(p)
             except OSError as exc:
-                report.failed.append(ReportEntry(p.op.source, p.op.dest, p.op.kind,
-                                                 f"could not undo after a failure: {_reason(exc)}"))
+                report.failed.append(
+                    ReportEntry(p.op.source, p.op.dest, p.op.kind, f"could not undo after a failure: {_reason(exc)}")
+                )
         for op in files:
             if op.status == "skip":
                 continue
@@ -691,7 +734,9 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
         op = p.op
         if plan.mode == "move" and p.how == "exists" and op.kind == "sidecar":
             # Ours from an interrupted run, maybe merged since: the source copy may hold newer edits.
-            entry = ReportEntry(op.source, op.dest, op.kind, "kept at the source: a sidecar is already at the destination")
+            entry = ReportEntry(
+                op.source, op.dest, op.kind, "kept at the source: a sidecar is already at the destination"
+            )
             report.skipped.append(entry)
             yield entry
             continue
@@ -702,7 +747,9 @@ def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], r
             except FileNotFoundError:
                 pass
             except OSError as exc:
-                entry = ReportEntry(op.source, op.dest, op.kind, f"copied, but the source was not removed: {_reason(exc)}")
+                entry = ReportEntry(
+                    op.source, op.dest, op.kind, f"copied, but the source was not removed: {_reason(exc)}"
+                )
                 report.failed.append(entry)
                 yield entry
                 continue
@@ -749,9 +796,18 @@ _REPORT_FIELDS = ("path", "burst", "rank", "score", "flag", "rating", "label")
 def write_report(items: Iterable[ExportItem], path: Path) -> Path:
     """Write one row per photo to `path` (.csv or .json): path, burst, rank, score, flag, rating, label."""
     path = Path(path)
-    rows = [{"path": str(item.files[0]), "burst": item.burst_id, "rank": item.rank, "score": float(item.score),
-             "flag": item.decision.flag, "rating": item.decision.rating, "label": item.decision.label}
-            for item in items]
+    rows = [
+        {
+            "path": str(item.files[0]),
+            "burst": item.burst_id,
+            "rank": item.rank,
+            "score": float(item.score),
+            "flag": item.decision.flag,
+            "rating": item.decision.rating,
+            "label": item.decision.label,
+        }
+        for item in items
+    ]
     suffix = path.suffix.lower()
     if suffix == ".json":
         data = json.dumps(rows, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"

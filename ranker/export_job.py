@@ -1,4 +1,5 @@
 """An export from a ranking already on screen: re-read changed sidecars, select, plan and run, as one generator."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,9 @@ class ExportOutcome:
     selected: int = 0
 
 
-def export_job(catalog: Catalog, ranking: ShootRanking, request: ExportRequest,
-               cancel: threading.Event | None = None) -> Generator[Progress, None, ExportOutcome]:
+def export_job(
+    catalog: Catalog, ranking: ShootRanking, request: ExportRequest, cancel: threading.Event | None = None
+) -> Generator[Progress, None, ExportOutcome]:
     """Never writes a decision older than what is on disk: every photo's sidecar is checked again
     (another tool may have changed it since the scan) before the selection is made."""
     ids = [(p.photo_id, p.paths) for b in ranking.bursts for p in b.photos]
@@ -44,13 +46,22 @@ def export_job(catalog: Catalog, ranking: ShootRanking, request: ExportRequest,
     changes, _errors = sync_photos(catalog, ids)
     check_cancel(cancel)
     current = catalog.decisions([pid for pid, _ in ids])
-    bursts = tuple(dataclasses.replace(b, photos=tuple(dataclasses.replace(p, decision=current[p.photo_id])
-                                                       for p in b.photos)) for b in ranking.bursts)
-    items = select(dataclasses.replace(ranking, bursts=bursts), picks=request.picks,
-                   min_rating=request.min_rating, top=request.top)
+    bursts = tuple(
+        dataclasses.replace(b, photos=tuple(dataclasses.replace(p, decision=current[p.photo_id]) for p in b.photos))
+        for b in ranking.bursts
+    )
+    items = select(
+        dataclasses.replace(ranking, bursts=bursts), picks=request.picks, min_rating=request.min_rating, top=request.top
+    )
     if not items:
         return ExportOutcome(None, changes, 0)
-    plan = plan_export(items, request.dest, mode=request.mode, write_sidecars=request.write_sidecars,
-                       xmp_style=request.xmp_style, embed_xmp=request.embed_xmp)
+    plan = plan_export(
+        items,
+        request.dest,
+        mode=request.mode,
+        write_sidecars=request.write_sidecars,
+        xmp_style=request.xmp_style,
+        embed_xmp=request.embed_xmp,
+    )
     report = yield from run_export(plan, cancel=cancel)
     return ExportOutcome(report, changes, len(items))

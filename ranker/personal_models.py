@@ -1,5 +1,6 @@
 """The user's personal models, versioned in the data dir: personal_models/v1.pt, v2.pt, ... plus
 active.json {"active": "v2"} naming the one `rank` uses (see ranker.active_model). Revert = no pointer."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,10 @@ class PersonalModel:
         info = self.info
         parts = [info.get("created", "?")]
         if "held_out_after" in info:
-            parts.append(f"held-out agreement {info['held_out_before']:.0%} → {info['held_out_after']:.0%} "
-                         f"on {info.get('held_out', '?')} choices")
+            parts.append(
+                f"held-out agreement {info['held_out_before']:.0%} → {info['held_out_after']:.0%} "
+                f"on {info.get('held_out', '?')} choices"
+            )
         if info.get("pairs"):
             parts.append(f"{sum(info['pairs'].values())} pairs")
         if info.get("imported_from"):
@@ -61,8 +64,10 @@ def normalise_id(model_id: str) -> str:
     if text.isdigit():
         text = f"v{int(text)}"
     if not _ID.match(text):
-        raise PersonalModelError(f"{model_id!r} is not a personal model id (they look like v1, v2, ...; "
-                                 "see `phototriage models personal list`)")
+        raise PersonalModelError(
+            f"{model_id!r} is not a personal model id (they look like v1, v2, ...; "
+            "see `phototriage models personal list`)"
+        )
     return text
 
 
@@ -129,8 +134,9 @@ def list_models() -> list[PersonalModel]:
     return [get(model_id) for model_id in _ids()]
 
 
-def save_personal(model: MultiFeaturePairwiseRanker, training_config: dict[str, Any] | None = None,
-                  info: dict[str, Any] | None = None) -> PersonalModel:
+def save_personal(
+    model: MultiFeaturePairwiseRanker, training_config: dict[str, Any] | None = None, info: dict[str, Any] | None = None
+) -> PersonalModel:
     """Store a fine-tuned model under the next id (not activated)."""
     model_id = _next_id()
     path = model_path(model_id)
@@ -160,8 +166,9 @@ def export(dest: Path | str, model_id: str | None = None) -> Path:
     if model_id is None:
         model_id = active_id()
         if model_id is None:
-            raise PersonalModelError("no personal model is active; name the one to export (see "
-                                     "`phototriage models personal list`)")
+            raise PersonalModelError(
+                "no personal model is active; name the one to export (see `phototriage models personal list`)"
+            )
     source = get(model_id).path
     dest = Path(dest)
     if dest.is_dir():

@@ -1,4 +1,5 @@
 """The culling pipeline as a generator: scan → features (cached) → group → score → ranked bursts."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -104,9 +105,13 @@ class RankedBurst:
     lead: float | None = None  # score of #1 minus #2
 
     def to_json(self) -> dict:
-        return {"id": self.number, "kind": self.kind, "confidence": self.confidence,
-                "lead": None if self.lead is None else round(self.lead, 4),
-                "photos": [p.to_json() for p in self.photos]}
+        return {
+            "id": self.number,
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "lead": None if self.lead is None else round(self.lead, 4),
+            "photos": [p.to_json() for p in self.photos],
+        }
 
 
 @dataclass(frozen=True)
@@ -182,8 +187,12 @@ class LocalEngine:
     def __init__(self, decode_workers: int):
         self.decode_workers = decode_workers
 
-    def analyse(self, jobs: Iterable[_Pending], extractors: Sequence[FeatureExtractor], decode_size: int,
-                ) -> Iterator[list[tuple[_Pending, Outcome]]]:
+    def analyse(
+        self,
+        jobs: Iterable[_Pending],
+        extractors: Sequence[FeatureExtractor],
+        decode_size: int,
+    ) -> Iterator[list[tuple[_Pending, Outcome]]]:
         jobs = iter(jobs)
         while window := list(islice(jobs, WINDOW)):
             with ThreadPoolExecutor(max_workers=self.decode_workers) as pool:
@@ -195,9 +204,12 @@ class LocalEngine:
                 need = [i for i, (item, _, _) in enumerate(ready) if extractor.name in item.missing]
                 if need:
                     vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
-            outcomes = {id(item): Analysed(meta, quality_signals(image),
-                                           {name: found[i] for name, found in vectors.items() if i in found})
-                        for i, (item, image, meta) in enumerate(ready)}
+            outcomes = {
+                id(item): Analysed(
+                    meta, quality_signals(image), {name: found[i] for name, found in vectors.items() if i in found}
+                )
+                for i, (item, image, meta) in enumerate(ready)
+            }
             yield [(item, outcomes.get(id(item)) or failure) for item, (_, failure) in zip(window, decoded)]
 
     def close(self) -> None:
@@ -215,8 +227,9 @@ def _sidecar_decision(photo: PhotoFiles) -> tuple[Decision | None, list[str]]:
         try:
             decision = read_decision(path)
         except (XmpError, OSError) as exc:
-            problems.append(f"{printable_path(path)}: its XMP sidecar could not be read ({exc}); "
-                            "ratings in it were not imported")
+            problems.append(
+                f"{printable_path(path)}: its XMP sidecar could not be read ({exc}); ratings in it were not imported"
+            )
             continue
         if decision is not None and not decision.is_empty:
             return decision, problems
@@ -235,9 +248,13 @@ def _import_sidecars(catalog: Catalog, listed: ListedPhoto) -> list[str]:
     return problems
 
 
-def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], options: PipelineOptions,
-               cancel: threading.Event | None = None,
-               ) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], dict]]:
+def scan_shoot(
+    root: Path,
+    catalog: Catalog,
+    extractor_names: Sequence[str],
+    options: PipelineOptions,
+    cancel: threading.Event | None = None,
+) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], dict]]:
     """Bring the catalog up to date for `root`: decode only new or changed photos, extract only
     missing features. Yields Progress("list", item=ShootListing) as soon as the folder is listed
     (every photo already has its id), then Progress(stage="scan"); returns (photo ids, failures, stats)."""
@@ -263,10 +280,20 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                     continue
                 meta = outcome.meta
                 capture_ts, source = _capture(meta, _decode_state(listed)[2])
-                catalog.record_analysis(listed.photo_id, item.fingerprint, capture_ts, source, meta.as_dict(),
-                                        outcome.signals, listed.states)
-                catalog.put_features((item.fingerprint, e.name, e.version, outcome.vectors[e.name])
-                                     for e in extractors if e.name in item.missing)
+                catalog.record_analysis(
+                    listed.photo_id,
+                    item.fingerprint,
+                    capture_ts,
+                    source,
+                    meta.as_dict(),
+                    outcome.signals,
+                    listed.states,
+                )
+                catalog.put_features(
+                    (item.fingerprint, e.name, e.version, outcome.vectors[e.name])
+                    for e in extractors
+                    if e.name in item.missing
+                )
                 ids.append(listed.photo_id)
                 to_sync.append((listed.photo_id, listed.files.paths))
                 stats["decoded"] += 1
@@ -283,7 +310,8 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                 continue
             record = catalog.photo(listed.photo_id)
             current = record.fingerprint is not None and catalog.file_states(listed.photo_id) == {
-                path: (size, mtime_ns) for path, size, mtime_ns in listed.states}
+                path: (size, mtime_ns) for path, size, mtime_ns in listed.states
+            }
             try:  # first: it refuses what is not a regular file (a FIFO) before anything else opens it
                 fp = record.fingerprint if current else fingerprint(listed.files.primary)
             except OSError as exc:
@@ -293,16 +321,23 @@ def scan_shoot(root: Path, catalog: Catalog, extractor_names: Sequence[str], opt
                 stats["notices"] += _import_sidecars(catalog, listed)
             if not current:
                 catalog.adopt(listed.photo_id, fp, listing.in_scope)
-            missing = [name for name, (version, dim) in versions.items()
-                       if catalog.get_features(fp, name, version, dim) is None]
+            missing = [
+                name
+                for name, (version, dim) in versions.items()
+                if catalog.get_features(fp, name, version, dim) is None
+            ]
             if not missing:
                 known = record if current else catalog.analysed_like(fp)
                 if known is not None:
                     if not current:  # same content seen before (moved, touched, or a copy elsewhere): reuse
-                        capture = (known.capture_ts, "exif") if known.time_source == "exif" else \
-                            _capture(None, _decode_state(listed)[2])
-                        catalog.record_analysis(listed.photo_id, fp, *capture, known.metadata, known.signals,
-                                                listed.states)
+                        capture = (
+                            (known.capture_ts, "exif")
+                            if known.time_source == "exif"
+                            else _capture(None, _decode_state(listed)[2])
+                        )
+                        catalog.record_analysis(
+                            listed.photo_id, fp, *capture, known.metadata, known.signals, listed.states
+                        )
                     ids.append(listed.photo_id)
                     to_sync.append((listed.photo_id, listed.files.paths))
                     stats["cached"] += 1
@@ -345,15 +380,20 @@ def feature_matrix(catalog: Catalog, fingerprints: Sequence[str], layout: Sequen
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), sum(d for _, d in layout))
 
 
-def model_inputs(catalog: Catalog, fingerprints: Sequence[str], config: MultiFeatureConfig,
-                 bursts: Iterable[Sequence[int]] = ()) -> np.ndarray:
+def model_inputs(
+    catalog: Catalog, fingerprints: Sequence[str], config: MultiFeatureConfig, bursts: Iterable[Sequence[int]] = ()
+) -> np.ndarray:
     """The model's input rows: cached features in input order, then, for models with burst context,
     each photo's deviation from its burst (`bursts`: lists of row indices into `fingerprints`)."""
     return model_rows(config, lambda layout: feature_matrix(catalog, fingerprints, layout), bursts)
 
 
-def photo_inputs(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatureConfig,
-                 bursts: Iterable[Sequence[int]] | None = None) -> np.ndarray:
+def photo_inputs(
+    catalog: Catalog,
+    photo_ids: Sequence[int],
+    config: MultiFeatureConfig,
+    bursts: Iterable[Sequence[int]] | None = None,
+) -> np.ndarray:
     """Model input rows for these photos (in order). With burst context each photo is set against its
     burst: `bursts` (lists of photo ids) when given, else the grouping stored in the catalog; burst
     members outside `photo_ids` count toward the median too."""
@@ -367,11 +407,16 @@ def photo_inputs(catalog: Catalog, photo_ids: Sequence[int], config: MultiFeatur
     row = {pid: i for i, pid in enumerate(every)}
     fingerprints = [catalog.photo(pid).fingerprint for pid in every]
     inputs = model_inputs(catalog, fingerprints, config, [[row[pid] for pid in group] for group in groups])
-    return inputs[:len(ids)]
+    return inputs[: len(ids)]
 
 
-def score_photos(catalog: Catalog, checkpoint: LoadedCheckpoint, key: str, photo_ids: Sequence[int],
-                 bursts: Iterable[Sequence[int]] | None = None) -> dict[int, float]:
+def score_photos(
+    catalog: Catalog,
+    checkpoint: LoadedCheckpoint,
+    key: str,
+    photo_ids: Sequence[int],
+    bursts: Iterable[Sequence[int]] | None = None,
+) -> dict[int, float]:
     """Scores from the cache, computing (and storing) only those this model has not scored yet.
 
     A model with burst context scores a photo against its burst (`bursts`, lists of photo ids, or the
@@ -412,22 +457,37 @@ def _face_verdicts(catalog: Catalog, records: dict, grouping, blink_ratio: float
     return verdicts
 
 
-def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: str, photo_ids: Sequence[int],
-             failures: Sequence[LoadFailure], options: PipelineOptions, stats: dict | None = None,
-             regroup: bool = True) -> ShootRanking:
+def assemble(
+    root: Path,
+    catalog: Catalog,
+    checkpoint: LoadedCheckpoint,
+    why: str,
+    photo_ids: Sequence[int],
+    failures: Sequence[LoadFailure],
+    options: PipelineOptions,
+    stats: dict | None = None,
+    regroup: bool = True,
+) -> ShootRanking:
     """Group (or reuse the stored grouping), score, and order each burst best first."""
     key = model_key(checkpoint.path)
     shoot = shoot_key(root, options.recursive)
     records = {r.id: r for r in catalog.photos(sorted(set(photo_ids)))}
     if regroup or not catalog.bursts(shoot):
         vectors = _grouping_vectors(catalog, records.values())
-        shots = [Shot(r.id, r.capture_ts, vectors[r.id], r.metadata.get("exposure_bias"), r.time_source == "exif")
-                 for r in records.values()]
+        shots = [
+            Shot(r.id, r.capture_ts, vectors[r.id], r.metadata.get("exposure_bias"), r.time_source == "exif")
+            for r in records.values()
+        ]
         groups = group_shots(shots, options.grouping)
         catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
     grouping = catalog.bursts(shoot)
-    scores = score_photos(catalog, checkpoint, key, list(records),
-                          [[pid for pid in members if pid in records] for _, _, members in grouping])
+    scores = score_photos(
+        catalog,
+        checkpoint,
+        key,
+        list(records),
+        [[pid for pid in members if pid in records] for _, _, members in grouping],
+    )
     decisions = catalog.decisions(records)
     faces = _face_verdicts(catalog, records, grouping, BLINK_STRICTNESS[options.blink_strictness])
     calibration = checkpoint.info.get("quality_calibration")
@@ -437,16 +497,25 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
         members = [pid for pid in members if pid in records]
         ordered = sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts))
         photos = tuple(
-            RankedPhoto(pid, records[pid].paths, rank, scores[pid],
-                        {**records[pid].signals, **face_signals(faces.get(pid))}, decisions[pid],
-                        records[pid].metadata, records[pid].capture_ts, tuple(faces.get(pid) or ()),
-                        quality_of(scores[pid], calibration))
+            RankedPhoto(
+                pid,
+                records[pid].paths,
+                rank,
+                scores[pid],
+                {**records[pid].signals, **face_signals(faces.get(pid))},
+                decisions[pid],
+                records[pid].metadata,
+                records[pid].capture_ts,
+                tuple(faces.get(pid) or ()),
+                quality_of(scores[pid], calibration),
+            )
             for rank, pid in enumerate(ordered, start=1)
         )
         if photos:
             lead = burst_lead([p.score for p in photos], margin)
-            bursts.append(RankedBurst(number, kind, photos, lead.label if lead else None,
-                                      lead.margin if lead else None))
+            bursts.append(
+                RankedBurst(number, kind, photos, lead.label if lead else None, lead.margin if lead else None)
+            )
     model = {
         "label": checkpoint.label,
         "path": str(checkpoint.path),
@@ -458,9 +527,14 @@ def assemble(root: Path, catalog: Catalog, checkpoint: LoadedCheckpoint, why: st
     return ShootRanking(Path(root), model, tuple(bursts), tuple(failures), dict(stats or {}))
 
 
-def rank_shoot(root: Path | str, catalog: Catalog, *, model_path: Path | str | None = None,
-               options: PipelineOptions = PipelineOptions(), cancel: threading.Event | None = None,
-               ) -> Generator[Progress, None, ShootRanking]:
+def rank_shoot(
+    root: Path | str,
+    catalog: Catalog,
+    *,
+    model_path: Path | str | None = None,
+    options: PipelineOptions = PipelineOptions(),
+    cancel: threading.Event | None = None,
+) -> Generator[Progress, None, ShootRanking]:
     """The whole job for one folder. Yields Progress; returns the ShootRanking (also the last Progress.item)."""
     root = Path(root)
     checkpoint, why = resolve_model(model_path)

@@ -1,4 +1,5 @@
 """The user's preferences: one typed dataclass with defaults, saved as JSON in the config dir (no Qt)."""
+
 from __future__ import annotations
 
 import json

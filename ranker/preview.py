@@ -1,4 +1,5 @@
 """What a viewer shows of a photo: one rendering at every size, a fast resize, and whether the file is damaged."""
+
 from __future__ import annotations
 
 import collections

@@ -1,4 +1,5 @@
 """The one progress record every long-running ranker generator yields."""
+
 from __future__ import annotations
 
 import threading

@@ -1,8 +1,9 @@
 """Readable scores: a calibrated 0-100 technical quality per photo and how clear a burst's lead is."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -31,8 +32,14 @@ def fit_calibration(scores: np.ndarray, mos: np.ndarray | None) -> dict:
         low, high, scale = start[0], start[1], start[3]
     if high < low:  # a decreasing fit would invert the ranking; the mirror image is the same curve
         low, high, scale = high, low, -scale
-    return {"kind": "logistic", "low": float(low), "high": float(high), "centre": float(centre),
-            "scale": float(abs(scale) or 1.0), "fitted_to": "MOS"}
+    return {
+        "kind": "logistic",
+        "low": float(low),
+        "high": float(high),
+        "centre": float(centre),
+        "scale": float(abs(scale) or 1.0),
+        "fitted_to": "MOS",
+    }
 
 
 def _logistic(s, low, high, centre, scale):
@@ -43,8 +50,9 @@ def quality_of(score: float, calibration: dict | None) -> float:
     """0-100 technical quality of one model score (higher is better), clipped to the scale."""
     if not calibration:
         calibration = {"low": 0.0, "high": 100.0, "centre": 0.0, "scale": 1.0}
-    value = _logistic(float(score), calibration["low"], calibration["high"], calibration["centre"],
-                      calibration["scale"])
+    value = _logistic(
+        float(score), calibration["low"], calibration["high"], calibration["centre"], calibration["scale"]
+    )
     return float(np.clip(value, 0.0, 100.0))
 
 

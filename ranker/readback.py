@@ -1,4 +1,5 @@
 """Read back what other tools changed: a sidecar or embedded XMP changed since we last saw it is imported."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -99,8 +100,9 @@ def remember(catalog: Catalog, photo_id: int, source: Path) -> None:
     catalog.set_xmp_state(source, photo_id, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
-def sync_photo(catalog: Catalog, photo_id: int, paths: Sequence[Path],
-               listing: FolderListing | None = None) -> ReadBack | None:
+def sync_photo(
+    catalog: Catalog, photo_id: int, paths: Sequence[Path], listing: FolderListing | None = None
+) -> ReadBack | None:
     """Bring the catalog up to date with the photo's XMP when the file changed since it was last read.
 
     Never silent: every decision taken from disk, and every conflict, comes back as a ReadBack.
@@ -137,8 +139,9 @@ def sync_photo(catalog: Catalog, photo_id: int, paths: Sequence[Path],
     return result
 
 
-def sync_photos(catalog: Catalog, photos: Sequence[tuple[int, Sequence[Path]]]
-                ) -> tuple[list[ReadBack], list[tuple[Path, str]]]:
+def sync_photos(
+    catalog: Catalog, photos: Sequence[tuple[int, Sequence[Path]]]
+) -> tuple[list[ReadBack], list[tuple[Path, str]]]:
     """sync_photo for each (photo id, paths); returns (what changed, (file, reason) for unreadable XMP)."""
     changes, errors = [], []
     listing = FolderListing()
@@ -154,4 +157,3 @@ def sync_photos(catalog: Catalog, photos: Sequence[tuple[int, Sequence[Path]]]
         if change is not None:
             changes.append(change)
     return changes, errors
-

@@ -1,4 +1,5 @@
 """Find a shoot's photos on disk: supported files, RAW+JPEG twins as one photo, content fingerprints."""
+
 from __future__ import annotations
 
 import errno

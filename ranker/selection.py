@@ -1,12 +1,14 @@
 """Which ranked photos count as selects: picks, a minimum rating, or the top K of each burst."""
+
 from __future__ import annotations
 
 from ranker.export import ExportItem
 from ranker.pipeline import ShootRanking
 
 
-def select(ranking: ShootRanking, *, picks: bool = False, min_rating: int | None = None,
-           top: int | None = None) -> list[ExportItem]:
+def select(
+    ranking: ShootRanking, *, picks: bool = False, min_rating: int | None = None, top: int | None = None
+) -> list[ExportItem]:
     """Photos matching every criterion given (none given: all but rejects), in burst then rank order.
     Rejects are never selected; brackets are kept whole under --top so HDR merges stay possible."""
     items = []
@@ -21,6 +23,7 @@ def select(ranking: ShootRanking, *, picks: bool = False, min_rating: int | None
                 continue
             if top is not None and burst.kind != "bracket" and photo.rank > top:
                 continue
-            items.append(ExportItem(photo.paths, burst.number, photo.rank, photo.score, decision,
-                                    ranking.model.get("label", "")))
+            items.append(
+                ExportItem(photo.paths, burst.number, photo.rank, photo.score, decision, ranking.model.get("label", ""))
+            )
     return items

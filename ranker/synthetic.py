@@ -1,19 +1,30 @@
 """Synthetic bursts with realistic defects (shake, defocus, high-ISO noise, exposure errors, handheld shifts),
 built from licence-clean photos: the default checkpoint's training data, the demo shoot and the benchmarks."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 #: scikit-image photographs that ship inside its wheel (everything else in skimage.data downloads).
-SKIMAGE_PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "rocket", "motorcycle_left", "motorcycle_right",
-                  "hubble_deep_field", "moon", "coins", "clock")
+SKIMAGE_PHOTOS = (
+    "astronaut",
+    "camera",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "motorcycle_left",
+    "motorcycle_right",
+    "hubble_deep_field",
+    "moon",
+    "coins",
+    "clock",
+)
 
 
 def skimage_photo(name: str) -> Image.Image:
@@ -46,14 +57,33 @@ class Defect:
 #: mild noise, half-stop exposure errors — where pixel-peeping photographers still see the difference.
 #: The benchmark's own generator (benchmarks/degrade.py) is written independently of these.
 LEVELS = {
-    "clear": {"shake": (6.0, 12.0), "defocus": (2.5, 4.0), "noise": (0.05, 0.09), "under": (1.3, 2.0), "over": (1.0, 1.6)},
-    "subtle": {"shake": (2.0, 3.5), "defocus": (1.0, 1.6), "noise": (0.02, 0.035), "under": (0.5, 0.7), "over": (0.4, 0.6)},
+    "clear": {
+        "shake": (6.0, 12.0),
+        "defocus": (2.5, 4.0),
+        "noise": (0.05, 0.09),
+        "under": (1.3, 2.0),
+        "over": (1.0, 1.6),
+    },
+    "subtle": {
+        "shake": (2.0, 3.5),
+        "defocus": (1.0, 1.6),
+        "noise": (0.02, 0.035),
+        "under": (0.5, 0.7),
+        "over": (0.4, 0.6),
+    },
 }
 #: The default checkpoint's training mix: every defect model, strengths drawn from wide ranges
 #: (the low ends are subtler than LEVELS["subtle"]), combined defects included.
 TRAINING_LEVELS = {
-    "shake": (1.5, 14.0), "defocus": (0.8, 5.0), "subject": (4.0, 18.0), "noise": (0.012, 0.1),
-    "jpeg": (0.6, 0.95), "under": (0.4, 2.2), "over": (0.3, 1.8), "tone": (0.15, 0.6), "wb": (0.6, 2.5),
+    "shake": (1.5, 14.0),
+    "defocus": (0.8, 5.0),
+    "subject": (4.0, 18.0),
+    "noise": (0.012, 0.1),
+    "jpeg": (0.6, 0.95),
+    "under": (0.4, 2.2),
+    "over": (0.3, 1.8),
+    "tone": (0.15, 0.6),
+    "wb": (0.6, 2.5),
     "flare": (0.1, 0.5),
 }
 #: Reference long side for blur strengths: a 6-px shake at 1024 px is a 3-px shake at 512 px.
@@ -121,7 +151,7 @@ def shake_kernel(length: float, rng: np.random.Generator) -> np.ndarray:
 
 def _disk_kernel(radius: float) -> np.ndarray:
     r = int(np.ceil(radius))
-    y, x = np.mgrid[-r:r + 1, -r:r + 1]
+    y, x = np.mgrid[-r : r + 1, -r : r + 1]
     kernel = (x * x + y * y <= radius * radius).astype(np.float32)
     return kernel / kernel.sum()
 
@@ -251,8 +281,9 @@ def _training_defect(rng: np.random.Generator) -> Defect:
     return Defect(kind, strength)
 
 
-def make_burst(source: Image.Image, rng: np.random.Generator, level: str = "clear", frames: int = 5,
-               size: int | None = None) -> list[SyntheticFrame]:
+def make_burst(
+    source: Image.Image, rng: np.random.Generator, level: str = "clear", frames: int = 5, size: int | None = None
+) -> list[SyntheticFrame]:
     """One clean frame plus frames-1 defective ones, in shuffled order; every frame is re-framed by hand-shake.
     `size` (long side) defaults to the source's own, capped at 1024: upscaling would soften every frame.
     `level` is a LEVELS key or "training" (TRAINING_LEVELS, combined defects, and, in half the bursts,
@@ -288,9 +319,16 @@ def exif_bytes(when: dt.datetime, exposure_bias: float | None = None, model: str
     return exif.tobytes()
 
 
-def write_shoot(dest: Path, sources: list[tuple[str, Image.Image]], rng: np.random.Generator, level: str = "clear",
-                frames: int = 5, size: int | None = None, start: dt.datetime | None = None,
-                brackets: int = 0) -> list[dict]:
+def write_shoot(
+    dest: Path,
+    sources: list[tuple[str, Image.Image]],
+    rng: np.random.Generator,
+    level: str = "clear",
+    frames: int = 5,
+    size: int | None = None,
+    start: dt.datetime | None = None,
+    brackets: int = 0,
+) -> list[dict]:
     """Write a shoot folder of bursts as JPEGs with EXIF times (0.3 s apart inside a burst, a minute
     between bursts). Returns the ground truth: one dict per burst with its files and the clean frame.
     `brackets` extra sources become -1/0/+1 EV exposure brackets."""
@@ -302,8 +340,10 @@ def write_shoot(dest: Path, sources: list[tuple[str, Image.Image]], rng: np.rand
         is_bracket = index >= len(sources) - brackets
         if is_bracket:
             frame = handheld_frame(source, rng, size or min(1024, max(source.size)), max_shift=1)
-            shots = [(apply_defect(frame, Defect("under" if ev < 0 else "over" if ev > 0 else "clean", abs(ev)), rng), ev)
-                     for ev in (-1.0, 0.0, 1.0)]
+            shots = [
+                (apply_defect(frame, Defect("under" if ev < 0 else "over" if ev > 0 else "clean", abs(ev)), rng), ev)
+                for ev in (-1.0, 0.0, 1.0)
+            ]
             burst = [(img, Defect("bracket", ev), ev) for img, ev in shots]
         else:
             burst = [(f.image, f.defect, None) for f in make_burst(source, rng, level, frames, size)]
@@ -316,8 +356,15 @@ def write_shoot(dest: Path, sources: list[tuple[str, Image.Image]], rng: np.rand
                 best = path.name
             counter += 1
             when += dt.timedelta(milliseconds=300)
-        truth.append({"source": name, "kind": "bracket" if is_bracket else "burst", "files": files, "best": best,
-                      "defects": [f"{d.kind}:{d.strength:.2f}" for _, d, _ in burst]})
+        truth.append(
+            {
+                "source": name,
+                "kind": "bracket" if is_bracket else "burst",
+                "files": files,
+                "best": best,
+                "defects": [f"{d.kind}:{d.strength:.2f}" for _, d, _ in burst],
+            }
+        )
         when += dt.timedelta(seconds=60)
     return truth
 

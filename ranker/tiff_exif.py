@@ -5,6 +5,7 @@ entries pointing at each other keeps them busy for minutes. This reader visits I
 sub-IFD only, refuses IFDs with implausibly many entries, reads only the tags it is asked for with
 capped value sizes, and never revisits an offset, so its work is bounded by a few kilobytes.
 """
+
 from __future__ import annotations
 
 import struct
@@ -21,8 +22,19 @@ MAX_VALUES = 8
 MAX_HEADERS = 4
 
 EXIF_POINTER = 0x8769
-_TYPES = {1: ("B", 1), 2: ("s", 1), 3: ("H", 2), 4: ("I", 4), 5: ("II", 8), 7: ("B", 1), 8: ("h", 2),
-          9: ("i", 4), 10: ("ii", 8), 11: ("f", 4), 12: ("d", 8)}
+_TYPES = {
+    1: ("B", 1),
+    2: ("s", 1),
+    3: ("H", 2),
+    4: ("I", 4),
+    5: ("II", 8),
+    7: ("B", 1),
+    8: ("h", 2),
+    9: ("i", 4),
+    10: ("ii", 8),
+    11: ("f", 4),
+    12: ("d", 8),
+}
 
 
 def read_tiff_tags(data: bytes, start: int, wanted: frozenset[int]) -> dict[int, Any]:
@@ -31,7 +43,7 @@ def read_tiff_tags(data: bytes, start: int, wanted: frozenset[int]) -> dict[int,
     Values are str for ASCII, else a list of int / Fraction / float. Garbage yields fewer tags,
     never an exception and never more than two IFDs of work."""
     tags: dict[int, Any] = {}
-    order = {b"II": "<", b"MM": ">"}.get(data[start:start + 2])
+    order = {b"II": "<", b"MM": ">"}.get(data[start : start + 2])
     if order is None or len(data) < start + 8:
         return tags
     (ifd,) = struct.unpack_from(order + "I", data, start + 4)
@@ -43,8 +55,9 @@ def read_tiff_tags(data: bytes, start: int, wanted: frozenset[int]) -> dict[int,
     return tags
 
 
-def _read_ifd(data: bytes, base: int, order: str, offset: int, wanted: frozenset[int],
-              tags: dict[int, Any], visited: set[int]) -> Any:
+def _read_ifd(
+    data: bytes, base: int, order: str, offset: int, wanted: frozenset[int], tags: dict[int, Any], visited: set[int]
+) -> Any:
     where = base + offset
     if offset in visited or where + 2 > len(data):
         return None
@@ -74,7 +87,7 @@ def _value(data: bytes, base: int, order: str, field: int, kind: int, n: int) ->
     if at < 0 or at + span > len(data):
         return None
     if kind == 2:
-        return data[at:at + span].split(b"\x00", 1)[0].decode("latin-1").strip()
+        return data[at : at + span].split(b"\x00", 1)[0].decode("latin-1").strip()
     values = list(struct.unpack_from(order + fmt * n, data, at))
     if kind in (5, 10):
         pairs = zip(values[::2], values[1::2])

@@ -1,4 +1,5 @@
 """Margin-ranking training over cached features: one loop shared by `train` and personal fine-tuning."""
+
 from __future__ import annotations
 
 import threading
@@ -83,18 +84,27 @@ def fit_normalization(model: MultiFeaturePairwiseRanker, features: np.ndarray) -
     model.set_normalization(torch.as_tensor(features.mean(axis=0)), torch.as_tensor(features.std(axis=0)))
 
 
-def _loss(model: MultiFeaturePairwiseRanker, features: torch.Tensor, pairs: PairSet, index: np.ndarray,
-          margin: float) -> torch.Tensor:
+def _loss(
+    model: MultiFeaturePairwiseRanker, features: torch.Tensor, pairs: PairSet, index: np.ndarray, margin: float
+) -> torch.Tensor:
     scores = model(features)
     winner, loser = scores[pairs.winners[index]], scores[pairs.losers[index]]
-    per_pair = nn.functional.margin_ranking_loss(winner, loser, torch.ones_like(winner), margin=margin,
-                                                 reduction="none")
+    per_pair = nn.functional.margin_ranking_loss(
+        winner, loser, torch.ones_like(winner), margin=margin, reduction="none"
+    )
     weights = torch.as_tensor(pairs.weights[index])
     return (per_pair * weights).sum() / weights.sum()
 
 
-def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet | None, config: TrainConfig,
-                progress: bool = True, desc: str = "train", cancel: threading.Event | None = None) -> TrainResult:
+def train_pairs(
+    model: MultiFeaturePairwiseRanker,
+    train: PairSet,
+    val: PairSet | None,
+    config: TrainConfig,
+    progress: bool = True,
+    desc: str = "train",
+    cancel: threading.Event | None = None,
+) -> TrainResult:
     """AdamW + margin ranking loss, early stopping on validation accuracy; restores the best weights.
     `cancel` is checked before every batch (raises ranker.progress.Cancelled) so front ends can stop it.
 
@@ -118,23 +128,31 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
         batches = range(0, len(order), config.batch_size)
         for start in tqdm(batches, desc=f"{desc} epoch {epoch}/{config.max_epochs}", leave=False, disable=not progress):
             check_cancel(cancel)
-            index = order[start:start + config.batch_size]
+            index = order[start : start + config.batch_size]
             rows = np.unique(np.concatenate([train.winners[index], train.losers[index]]))
-            remap = PairSet(train.features, np.searchsorted(rows, train.winners[index]),
-                            np.searchsorted(rows, train.losers[index]), train.weights[index])
+            remap = PairSet(
+                train.features,
+                np.searchsorted(rows, train.winners[index]),
+                np.searchsorted(rows, train.losers[index]),
+                train.weights[index],
+            )
             loss = _loss(model, features[rows], remap, np.arange(len(index)), config.margin)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total += loss.item() * len(index)
             count += len(index)
-        record = {"epoch": epoch, "train_loss": total / max(count, 1),
-                  "train_accuracy": pairwise_accuracy(model, train)}
+        record = {
+            "epoch": epoch,
+            "train_loss": total / max(count, 1),
+            "train_accuracy": pairwise_accuracy(model, train),
+        }
         if val is not None and len(val):
             model.eval()
             with torch.no_grad():
-                record["val_loss"] = float(_loss(model, torch.as_tensor(val.features), val, np.arange(len(val)),
-                                                 config.margin))
+                record["val_loss"] = float(
+                    _loss(model, torch.as_tensor(val.features), val, np.arange(len(val)), config.margin)
+                )
             record["val_accuracy"] = pairwise_accuracy(model, val)
         history.append(record)
         if progress:
@@ -151,5 +169,6 @@ def train_pairs(model: MultiFeaturePairwiseRanker, train: PairSet, val: PairSet 
         model.load_state_dict(best_state)
     model.requires_grad_(True)
     model.eval()
-    return TrainResult(best_epoch, best_acc if val is not None and len(val) else None, history,
-                       time.perf_counter() - started)
+    return TrainResult(
+        best_epoch, best_acc if val is not None and len(val) else None, history, time.perf_counter() - started
+    )

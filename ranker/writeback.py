@@ -1,4 +1,5 @@
 """Live write-back: every decision merge-written to the sidecars beside the originals, off the caller's thread."""
+
 from __future__ import annotations
 
 import errno
@@ -39,8 +40,9 @@ def targets(paths: tuple[Path, ...], style: XmpStyle) -> list[Path]:
     return out
 
 
-def write_decision(catalog: Catalog | None, photo_id: int, paths: tuple[Path, ...], decision: Decision,
-                   style: XmpStyle) -> list[Path]:
+def write_decision(
+    catalog: Catalog | None, photo_id: int, paths: tuple[Path, ...], decision: Decision, style: XmpStyle
+) -> list[Path]:
     """Merge `decision` into every sidecar of the photo now (a decision that is empty creates no new
     file); records what was written so read-back does not mistake it for another tool's edit."""
     written = []
@@ -64,10 +66,15 @@ class SidecarWriter:
     reports problems, each folder's read-only state once. Call `close()` (or `flush()`) before exit.
     """
 
-    def __init__(self, catalog: Catalog | None, style: XmpStyle, paths_of: Callable[[int], tuple[Path, ...]],
-                 on_message: Callable[[str, str], None] | None = None,
-                 enabled_for: Callable[[Path], bool] | None = None,
-                 delay: float = BATCH_DELAY_S):
+    def __init__(
+        self,
+        catalog: Catalog | None,
+        style: XmpStyle,
+        paths_of: Callable[[int], tuple[Path, ...]],
+        on_message: Callable[[str, str], None] | None = None,
+        enabled_for: Callable[[Path], bool] | None = None,
+        delay: float = BATCH_DELAY_S,
+    ):
         self.catalog = catalog
         self.style = style
         self._paths_of = paths_of
@@ -141,17 +148,27 @@ class SidecarWriter:
         try:
             return WriteResult(photo_id, tuple(write_decision(self.catalog, photo_id, paths, decision, self.style)))
         except XmpError as exc:
-            self._warn(str(exc.path), "warning", f"{exc.path}: sidecar left unchanged ({exc.reason}); "
-                                                  "the decision is kept in the catalog")
+            self._warn(
+                str(exc.path),
+                "warning",
+                f"{exc.path}: sidecar left unchanged ({exc.reason}); the decision is kept in the catalog",
+            )
             return WriteResult(photo_id, (), exc.reason)
         except OSError as exc:
             folder = str(paths[0].parent)
             if exc.errno in _READ_ONLY:
-                self._warn(folder, "warning", f"Sidecars cannot be written in {folder} (read-only); "
-                                              "decisions stay in the catalog.")
+                self._warn(
+                    folder,
+                    "warning",
+                    f"Sidecars cannot be written in {folder} (read-only); decisions stay in the catalog.",
+                )
             else:
-                self._warn(folder, "warning", f"Sidecar for {paths[0].name} not written: {exc.strerror or exc}; "
-                                              "the decision is kept in the catalog.")
+                self._warn(
+                    folder,
+                    "warning",
+                    f"Sidecar for {paths[0].name} not written: {exc.strerror or exc}; "
+                    "the decision is kept in the catalog.",
+                )
             return WriteResult(photo_id, (), exc.strerror or str(exc))
         except Exception as exc:  # noqa: BLE001 - the writer thread must survive any one bad file
             self._warn(str(paths[0]), "error", f"Sidecar for {paths[0]} not written: {exc}")
@@ -164,9 +181,13 @@ class SidecarWriter:
         self._on_message(level, text)
 
 
-def write_back(catalog: Catalog, changes: dict[int, Decision], style: XmpStyle,
-               on_message: Callable[[str, str], None] | None = None,
-               enabled_for: Callable[[Path], bool] | None = None) -> list[WriteResult]:
+def write_back(
+    catalog: Catalog,
+    changes: dict[int, Decision],
+    style: XmpStyle,
+    on_message: Callable[[str, str], None] | None = None,
+    enabled_for: Callable[[Path], bool] | None = None,
+) -> list[WriteResult]:
     """Write these decisions now (the CLI's `cull`, read-back conflicts we won) and wait for them."""
     writer = SidecarWriter(catalog, style, lambda pid: catalog.photo(pid).paths, on_message, enabled_for, delay=0)
     try:

@@ -1,4 +1,5 @@
 """Culling decisions in XMP: read every tool's convention, merge-write sidecars without losing foreign fields."""
+
 from __future__ import annotations
 
 import contextlib
@@ -101,6 +102,7 @@ class RankInfo:
 
 # ----------------------------------------------------------------------------- paths
 
+
 def sidecar_path(photo: Path, style: str = "adobe") -> Path:
     """`IMG_1.xmp` (Adobe, shared by a RAW+JPEG pair) or `IMG_1.CR2.xmp` (darktable, digiKam)."""
     photo = Path(photo)
@@ -145,6 +147,7 @@ def find_sidecar(photo: Path) -> Path | None:
 
 # ----------------------------------------------------------------------------- parsing
 
+
 @dataclass
 class _Attr:
     uri: str
@@ -184,8 +187,7 @@ class _Node:
 
 _NAME = rb"[^\s=/>\"'<]+"
 _ATTR_RE = re.compile(rb"(\s+)(" + _NAME + rb")(\s*=\s*)(\"[^\"]*\"|'[^']*')")
-_START_RE = re.compile(
-    rb"<(" + _NAME + rb")((?:\s+" + _NAME + rb"\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)(\s*)(/?)>")
+_START_RE = re.compile(rb"<(" + _NAME + rb")((?:\s+" + _NAME + rb"\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)(\s*)(/?)>")
 _END_RE = re.compile(rb"</(" + _NAME + rb")\s*>")
 _ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)[\"']")
 
@@ -250,14 +252,23 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
         attrs = []
         for i, am in enumerate(raw_attrs):
             a_uri, a_local, _ = _split_name(attributes[2 * i])
-            attrs.append(_Attr(a_uri, a_local, attributes[2 * i + 1], (am.start(1), am.end(4)),
-                               (am.start(4) + 1, am.end(4) - 1), am.group(4)[:1]))
+            attrs.append(
+                _Attr(
+                    a_uri,
+                    a_local,
+                    attributes[2 * i + 1],
+                    (am.start(1), am.end(4)),
+                    (am.start(4) + 1, am.end(4) - 1),
+                    am.group(4)[:1],
+                )
+            )
         parent = stack[-1] if stack else None
         decls = dict(pending_decls)
         pending_decls.clear()
         scope = {**(parent.scope if parent else {}), **decls}
-        node = _Node(uri, local, qname, pos, m.end(), m.end(2), bool(m.group(4)), attrs, decls,
-                     scope, parent, attr_sep=sep)
+        node = _Node(
+            uri, local, qname, pos, m.end(), m.end(2), bool(m.group(4)), attrs, decls, scope, parent, attr_sep=sep
+        )
         if parent is not None:
             parent.children.append(node)
         else:
@@ -305,8 +316,9 @@ def _properties(doc: _Doc) -> dict[tuple[str, str], list]:
                 props.setdefault((a.uri, a.local), []).append(a.value)
         for child in desc.children:
             arrays = [c for c in child.children if c.uri == NS_RDF and c.local in ("Seq", "Bag", "Alt")]
-            value = ([li.simple_text for li in arrays[0].children if li.is_(NS_RDF, "li")]
-                     if arrays else child.simple_text)
+            value = (
+                [li.simple_text for li in arrays[0].children if li.is_(NS_RDF, "li")] if arrays else child.simple_text
+            )
             props.setdefault((child.uri, child.local), []).append(value)
     return props
 
@@ -342,6 +354,7 @@ def read_xmp(xmp_file: Path) -> tuple[Decision | None, RankInfo | None]:
 
 # ----------------------------------------------------------------------------- embedded XMP
 
+
 def _jpeg_xmp(f) -> bytes | None:
     f.seek(2)
     while True:
@@ -363,7 +376,7 @@ def _jpeg_xmp(f) -> bytes | None:
         length = struct.unpack(">H", raw_len)[0]
         payload = f.read(max(length - 2, 0))
         if marker == 0xE1 and payload.startswith(_JPEG_XMP_HEADER):
-            return payload[len(_JPEG_XMP_HEADER):]
+            return payload[len(_JPEG_XMP_HEADER) :]
 
 
 def _tiff_xmp(f, order: str) -> bytes | None:
@@ -405,7 +418,7 @@ def _scan_packets(data: bytes):
             if all(e == -1 for e in next_end.values()):
                 return
             continue
-        yield data[m.start():end + len(end_tag)]
+        yield data[m.start() : end + len(end_tag)]
 
 
 def read_embedded_xmp(photo: Path) -> bytes | None:
@@ -498,9 +511,9 @@ def exif_rating(photo: Path) -> int:
         at = head.find(b"\xff\xe1")
         while at != -1:
             (length,) = struct.unpack_from(">H", head, at + 2) if at + 4 <= len(head) else (0,)
-            body = head[at + 4:at + 2 + length]
+            body = head[at + 4 : at + 2 + length]
             if body.startswith(_EXIF_HEADER):
-                head = body[len(_EXIF_HEADER):]
+                head = body[len(_EXIF_HEADER) :]
                 break
             at = head.find(b"\xff\xe1", at + 2 + max(length, 2))
         else:
@@ -510,6 +523,7 @@ def exif_rating(photo: Path) -> int:
 
 
 # ----------------------------------------------------------------------------- writing
+
 
 def _fmt_score(score: float) -> str:
     return repr(float(score))
@@ -554,7 +568,7 @@ class _Editor:
 def _line_start(data: bytes, pos: int) -> int:
     """Start of the whitespace run before `pos` (so removing an element takes its indentation)."""
     i = pos
-    while i > 0 and data[i - 1:i] in (b" ", b"\t", b"\n", b"\r"):
+    while i > 0 and data[i - 1 : i] in (b" ", b"\t", b"\n", b"\r"):
         i -= 1
     return i
 
@@ -631,8 +645,15 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         want[(NS_PHOTOTRIAGE, "Rank")] = str(int(rank.rank))
         want[(NS_PHOTOTRIAGE, "Score")] = _fmt_score(rank.score)
         want[(NS_PHOTOTRIAGE, "Model")] = str(rank.model)
-    return _Fields(want, only, remove, e.label, max(e.rating or 0, 0), decision.flag,
-                   style.sidecar == "darktable" and e.label is not None)
+    return _Fields(
+        want,
+        only,
+        remove,
+        e.label,
+        max(e.rating or 0, 0),
+        decision.flag,
+        style.sidecar == "darktable" and e.label is not None,
+    )
 
 
 def _pm_prefs(value: str, f: _Fields) -> str:
@@ -732,8 +753,7 @@ def _set_colorlabels(el: _Node, label: str | None, ed: _Editor) -> None:
     rdf_prefix = _prefix_for(el, NS_RDF) or "rdf"
     if not seqs:
         wanted = [] if label is None else [LABELS.index(label)]
-        ed.replace(el.start, el.end, f"<{el.qname}>".encode() + _li_seq(wanted, rdf_prefix)
-                   + f"</{el.qname}>".encode())
+        ed.replace(el.start, el.end, f"<{el.qname}>".encode() + _li_seq(wanted, rdf_prefix) + f"</{el.qname}>".encode())
         return
     seq = seqs[0]
     current = [li.simple_text for li in seq.children if li.is_(NS_RDF, "li")]
@@ -746,8 +766,8 @@ def _set_colorlabels(el: _Node, label: str | None, ed: _Editor) -> None:
         ed.replace(seq.start, seq.end, _li_seq(wanted, rdf_prefix))
         return
     # Only the items change; the file's own layout (one item per indented line) is kept.
-    gap = ed.data[seq.tag_end:items[0].start]
-    sep = gap[gap.rfind(b"\n"):] if b"\n" in gap else b""
+    gap = ed.data[seq.tag_end : items[0].start]
+    sep = gap[gap.rfind(b"\n") :] if b"\n" in gap else b""
     qname = items[0].qname
     ed.replace(items[0].start, items[-1].end, sep.join(f"<{qname}>{i}</{qname}>".encode() for i in wanted))
 
@@ -764,8 +784,13 @@ def _element(qname: str, ints: list[int], rdf_prefix: str) -> bytes:
     return f"<{qname}>".encode() + _li_seq(ints, rdf_prefix) + f"</{qname}>".encode()
 
 
-def _add_attributes(desc: _Node, missing: list[tuple[tuple[str, str], str]],
-                    elements: list[tuple[tuple[str, str], list[int]]], data: bytes, ed: _Editor) -> None:
+def _add_attributes(
+    desc: _Node,
+    missing: list[tuple[tuple[str, str], str]],
+    elements: list[tuple[tuple[str, str], list[int]]],
+    data: bytes,
+    ed: _Editor,
+) -> None:
     sep = desc.attr_sep if b"\n" in desc.attr_sep else b" "
     decls, attrs = [], []
     new_prefixes: dict[str, str] = {}
@@ -779,8 +804,10 @@ def _add_attributes(desc: _Node, missing: list[tuple[tuple[str, str], str]],
 
     for (uri, local), value in missing:
         attrs.append(sep + f"{prefix_of(uri)}:{local}=".encode() + b'"' + _escape(value, b'"') + b'"')
-    children = b"".join(_element(f"{prefix_of(uri)}:{local}", ints, _prefix_for(desc, NS_RDF) or "rdf")
-                        for (uri, local), ints in elements)
+    children = b"".join(
+        _element(f"{prefix_of(uri)}:{local}", ints, _prefix_for(desc, NS_RDF) or "rdf")
+        for (uri, local), ints in elements
+    )
     ed.replace(desc.attrs_end, desc.attrs_end, b"".join(decls + attrs))
     if children:
         if desc.self_closing:
@@ -789,8 +816,12 @@ def _add_attributes(desc: _Node, missing: list[tuple[tuple[str, str], str]],
             ed.replace(desc.content_end, desc.content_end, children)
 
 
-def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]],
-                     elements: list[tuple[tuple[str, str], list[int]]], ed: _Editor) -> None:
+def _add_description(
+    doc: _Doc,
+    missing: list[tuple[tuple[str, str], str]],
+    elements: list[tuple[tuple[str, str], list[int]]],
+    ed: _Editor,
+) -> None:
     rdf, data = doc.rdf, doc.data
     assert rdf is not None
     descs = doc.descriptions
@@ -813,19 +844,24 @@ def _add_description(doc: _Doc, missing: list[tuple[tuple[str, str], str]],
     newline = "\r\n" if b"\r\n" in data else "\n"  # match the file's line endings
     if elements:
         lines[-1] += ">"
-        lines += [f"{ind}   " + _element(f"{prefixes[uri]}:{local}", ints, rdf_prefix).decode()
-                  for (uri, local), ints in elements]
+        lines += [
+            f"{ind}   " + _element(f"{prefixes[uri]}:{local}", ints, rdf_prefix).decode()
+            for (uri, local), ints in elements
+        ]
         lines.append(f"{ind}</{rdf_prefix}:Description>")
         block = newline.join(lines).encode("utf-8")
     else:
         block = (newline.join(lines) + "/>").encode("utf-8")
     nl = newline.encode()
     if rdf.self_closing:
-        ed.replace(rdf.tag_end - 2, rdf.tag_end, b">" + nl + block + nl + _indent_of(data, rdf.start)
-                   + f"</{rdf.qname}>".encode())
+        ed.replace(
+            rdf.tag_end - 2,
+            rdf.tag_end,
+            b">" + nl + block + nl + _indent_of(data, rdf.start) + f"</{rdf.qname}>".encode(),
+        )
         return
     after_content = _line_start(data, rdf.content_end)
-    if b"\n" in data[after_content:rdf.content_end]:
+    if b"\n" in data[after_content : rdf.content_end]:
         # Our block goes on its own lines after the last one, leaving the `</rdf:RDF>` line as it was.
         ed.replace(after_content, after_content, nl + block)
     else:
@@ -836,13 +872,19 @@ _EMPTY_PACKET = (
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
     '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="PhotoTriage">\n'
     f' <rdf:RDF xmlns:rdf="{NS_RDF}">\n'
-    ' </rdf:RDF>\n'
-    '</x:xmpmeta>\n'
-    '<?xpacket end="w"?>\n').encode()
+    " </rdf:RDF>\n"
+    "</x:xmpmeta>\n"
+    '<?xpacket end="w"?>\n'
+).encode()
 
 
-def merged_packet(existing: bytes | None, decision: Decision, rank: RankInfo | None = None,
-                  style: XmpStyle | str | None = None, path: Path | str | None = None) -> bytes:
+def merged_packet(
+    existing: bytes | None,
+    decision: Decision,
+    rank: RankInfo | None = None,
+    style: XmpStyle | str | None = None,
+    path: Path | str | None = None,
+) -> bytes:
     """`existing` XMP (None or blank: a new packet) with `decision` merged in; checked to read back.
 
     Every field another tool wrote survives, and bytes we do not need to change stay as they were.
@@ -856,8 +898,14 @@ def merged_packet(existing: bytes | None, decision: Decision, rank: RankInfo | N
     return new
 
 
-def write_sidecar(photo: Path, decision: Decision, rank: RankInfo | None = None, *,
-                  style: XmpStyle | str | None = "adobe", target: Path | None = None) -> Path:
+def write_sidecar(
+    photo: Path,
+    decision: Decision,
+    rank: RankInfo | None = None,
+    *,
+    style: XmpStyle | str | None = "adobe",
+    target: Path | None = None,
+) -> Path:
     """Record `decision` (and `rank`) in the sidecar of `photo`, merging into one that exists.
 
     Every field another tool wrote survives, and bytes we do not need to change stay as they
@@ -885,6 +933,7 @@ def write_sidecar(photo: Path, decision: Decision, rank: RankInfo | None = None,
 
 
 # ----------------------------------------------------------------------------- files
+
 
 def temp_path(folder: Path, suffix: str = ".part") -> Path:
     """A fresh temp name in `folder` that marks its owner process, for cleanup after a kill."""
@@ -915,7 +964,7 @@ def clean_temp_files(folder: Path) -> list[Path]:
         if not entry.name.startswith(TEMP_PREFIX):
             continue
         try:
-            pid = int(entry.name[len(TEMP_PREFIX):].split("-", 1)[0])
+            pid = int(entry.name[len(TEMP_PREFIX) :].split("-", 1)[0])
         except ValueError:
             pid = -1
         try:

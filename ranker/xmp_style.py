@@ -1,4 +1,5 @@
 """How a decision is spelled in XMP for each tool (sidecar style, pick expression) and how to read it back."""
+
 from __future__ import annotations
 
 import math
@@ -46,12 +47,31 @@ PM_COLOR_NUMBER = {"red": 1, "yellow": 3, "green": 4, "blue": 5, "purple": 6}
 MS_PERCENT = {0: 0, 1: 1, 2: 25, 3: 50, 4: 75, 5: 99}
 # Label names other tools write in the user's language (Lightroom localises its label set).
 LOCAL_LABEL_NAMES = {
-    "rot": "red", "rouge": "red", "rojo": "red", "rosso": "red", "vermelho": "red",
-    "gelb": "yellow", "jaune": "yellow", "amarillo": "yellow", "giallo": "yellow", "amarelo": "yellow",
-    "grün": "green", "gruen": "green", "vert": "green", "verde": "green",
-    "blau": "blue", "bleu": "blue", "azul": "blue", "blu": "blue",
-    "lila": "purple", "violett": "purple", "violet": "purple", "púrpura": "purple", "viola": "purple",
-    "roxo": "purple", "magenta": "purple",
+    "rot": "red",
+    "rouge": "red",
+    "rojo": "red",
+    "rosso": "red",
+    "vermelho": "red",
+    "gelb": "yellow",
+    "jaune": "yellow",
+    "amarillo": "yellow",
+    "giallo": "yellow",
+    "amarelo": "yellow",
+    "grün": "green",
+    "gruen": "green",
+    "vert": "green",
+    "verde": "green",
+    "blau": "blue",
+    "bleu": "blue",
+    "azul": "blue",
+    "blu": "blue",
+    "lila": "purple",
+    "violett": "purple",
+    "violet": "purple",
+    "púrpura": "purple",
+    "viola": "purple",
+    "roxo": "purple",
+    "magenta": "purple",
 }
 
 

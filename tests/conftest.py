@@ -1,4 +1,5 @@
 """Suite-wide safety: headless Qt, app directories in tmp, and no network for any test."""
+
 import os
 import socket
 

@@ -1,4 +1,5 @@
 """Hostile files for the fault suite and the fuzz benchmark: metadata bombs, floods and odd file types."""
+
 from __future__ import annotations
 
 import io

@@ -7,6 +7,7 @@ measurably better: every series is one scene, and each photo a differently blurr
 Series 1-8 are train, 9-10 val, 11-12 test (disjoint, as in the release). Series with 4 photos have
 one ambiguous pair (P = 0.5) that the default band drops; every line has two extra columns.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

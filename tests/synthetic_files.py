@@ -1,4 +1,5 @@
 """Test-file generators: images with EXIF, a synthetic Bayer DNG, and every kind of bad input."""
+
 from __future__ import annotations
 
 import os
@@ -153,8 +154,16 @@ def write_image(
     """
     path = Path(path)
     img = image if image is not None else textured_image(size)
-    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
-           ".webp": "WEBP", ".heic": "HEIF", ".heif": "HEIF"}[path.suffix.lower()]
+    fmt = {
+        ".jpg": "JPEG",
+        ".jpeg": "JPEG",
+        ".png": "PNG",
+        ".tif": "TIFF",
+        ".tiff": "TIFF",
+        ".webp": "WEBP",
+        ".heic": "HEIF",
+        ".heif": "HEIF",
+    }[path.suffix.lower()]
     info = build_exif(exif, orientation=orientation)
     options: dict = {"quality": 90} if fmt in ("WEBP", "HEIF") else {}
     if fmt == "HEIF":

@@ -1,4 +1,5 @@
 """Qt item models over the open shoot: every photo in strip order, and the filtered view of it."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt

@@ -1,4 +1,5 @@
 """The shoot as the GUI sees it: photos in strip order, grouped into bursts, before and after ranking (no Qt)."""
+
 from __future__ import annotations
 
 import os
@@ -89,9 +90,21 @@ def ranked_shoot(ranking, previous: Shoot | None = None) -> Shoot:
         for ranked in burst.photos:
             key = _key(ranked.paths[0])
             keys.append(key)
-            photos.append(PhotoItem(key, tuple(ranked.paths), decode_paths.get(key, _decode_path(ranked.paths)),
-                                    ranked.photo_id, index, ranked.rank, ranked.score, dict(ranked.signals),
-                                    dict(ranked.metadata), tuple(f.to_json() for f in ranked.faces), ranked.quality))
+            photos.append(
+                PhotoItem(
+                    key,
+                    tuple(ranked.paths),
+                    decode_paths.get(key, _decode_path(ranked.paths)),
+                    ranked.photo_id,
+                    index,
+                    ranked.rank,
+                    ranked.score,
+                    dict(ranked.signals),
+                    dict(ranked.metadata),
+                    tuple(f.to_json() for f in ranked.faces),
+                    ranked.quality,
+                )
+            )
         bursts.append(Burst(burst.number, burst.kind, tuple(keys), burst.confidence))
     return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
 

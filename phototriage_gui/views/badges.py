@@ -1,4 +1,5 @@
 """Decision badges drawn as shapes (flags, stars, colour labels, rank): the same marks everywhere, no font glyphs."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,13 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 
 from ranker.decisions import Decision
 
-LABEL_COLOURS = {"red": QColor("#e5484d"), "yellow": QColor("#f5d90a"), "green": QColor("#46a758"),
-                 "blue": QColor("#3e63dd"), "purple": QColor("#8e4ec6")}
+LABEL_COLOURS = {
+    "red": QColor("#e5484d"),
+    "yellow": QColor("#f5d90a"),
+    "green": QColor("#46a758"),
+    "blue": QColor("#3e63dd"),
+    "purple": QColor("#8e4ec6"),
+}
 PICK = QColor("#46a758")
 REJECT = QColor("#e5484d")
 BEST = QColor("#46a758")

@@ -1,4 +1,5 @@
 """Compare: two photos of a burst side by side, zoomed and panned together; Q/W says which is better."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
@@ -25,8 +26,9 @@ class PhotoHeader(QWidget):
         self.bracket = False  # show the frame's EV instead of a rank: bracket frames are not rivals
         self.setFixedHeight(30)
 
-    def show_photo(self, photo: PhotoItem | None, decision: Decision, active: bool, side: str = "",
-                   bracket: bool = False) -> None:
+    def show_photo(
+        self, photo: PhotoItem | None, decision: Decision, active: bool, side: str = "", bracket: bool = False
+    ) -> None:
         self.photo, self.decision, self.active, self.side, self.bracket = photo, decision, active, side, bracket
         self.update()
 
@@ -43,16 +45,22 @@ class PhotoHeader(QWidget):
             x = badges.draw_pill(painter, QRectF(x, 6, 0, 0), ev, badges.BRACKET, 11).right() + 8
         elif self.photo.rank is not None:
             best = self.photo.rank == 1
-            pill = badges.draw_pill(painter, QRectF(x, 6, 0, 0), "#1 best" if best else f"#{self.photo.rank}",
-                                    badges.BEST if best else QColor("#444"), 11)
+            pill = badges.draw_pill(
+                painter,
+                QRectF(x, 6, 0, 0),
+                "#1 best" if best else f"#{self.photo.rank}",
+                badges.BEST if best else QColor("#444"),
+                11,
+            )
             x = pill.right() + 8
         font = QFont(painter.font())
         font.setPixelSize(12)
         painter.setFont(font)
         painter.setPen(QColor("#eee"))
         score = f"   quality {self.photo.quality:.0f}/100" if self.photo.quality is not None else ""
-        painter.drawText(QRectF(x, 0, self.width() - x - 130, self.height()), Qt.AlignmentFlag.AlignVCenter,
-                         self.photo.name + score)
+        painter.drawText(
+            QRectF(x, 0, self.width() - x - 130, self.height()), Qt.AlignmentFlag.AlignVCenter, self.photo.name + score
+        )
         badges.draw_decision(painter, QRectF(self.width() - 124, 4, 120, self.height() - 2), self.decision, 12)
 
 
@@ -117,8 +125,13 @@ class CompareView(QWidget):
             photo = shoot.by_key[pair[side]]
             active = len(pair) > 1 and side == session.active
             sides = ("Q  champion", "W  challenger") if session.champion_mode else ("Q  left", "W  right")
-            pane.header.show_photo(photo, session.decision(photo.key), active, sides[side] if len(pair) > 1 else "",
-                                   bracket=shoot.bursts[photo.burst].kind == "bracket")
+            pane.header.show_photo(
+                photo,
+                session.decision(photo.key),
+                active,
+                sides[side] if len(pair) > 1 else "",
+                bracket=shoot.bursts[photo.burst].kind == "bracket",
+            )
             pane.view.highlight = active
             pane.view.set_photo(photo.key, photo_size(photo), faces=photo.faces)
         self.hint.setText(self._hint())
@@ -130,21 +143,32 @@ class CompareView(QWidget):
             if burst is not None and burst.kind == "pending":
                 return "Ranking the shoot… pairs appear when its bursts are ready."
             if burst is not None and burst.kind == "bracket":
-                return ("An exposure bracket: its frames belong together (merge them to HDR), so there is no "
-                        "better one to choose.  ↓ next burst")
+                return (
+                    "An exposure bracket: its frames belong together (merge them to HDR), so there is no "
+                    "better one to choose.  ↓ next burst"
+                )
             return "Nothing to compare: this photo has no burst mates.  ↓ next burst"
         if session.champion_mode:
             if session.exhausted:
-                return ("Every challenger has met the champion: it is the best of this burst.  P picks it"
-                        "   ·   ↓ next burst   ·   K leaves champion mode")
-            left = sum(1 for k in session.current_burst().keys
-                       if session.visible(k) and k not in session.faced and k not in session.pair)
-            return (f"Champion mode: Q keeps the champion, W crowns the challenger   ·   {left} challenger(s) after "
-                    f"this one   ·   Z 100%   ·   K leaves")
+                return (
+                    "Every challenger has met the champion: it is the best of this burst.  P picks it"
+                    "   ·   ↓ next burst   ·   K leaves champion mode"
+                )
+            left = sum(
+                1
+                for k in session.current_burst().keys
+                if session.visible(k) and k not in session.faced and k not in session.pair
+            )
+            return (
+                f"Champion mode: Q keeps the champion, W crowns the challenger   ·   {left} challenger(s) after "
+                f"this one   ·   Z 100%   ·   K leaves"
+            )
         if session.exhausted:
             return "Every pair in this burst has been judged.  ↓ next burst   ·   P pick  X reject"
-        return ("Which is better?   Q left  ·  W right      Tab switches the side P/X/0-5 act on   ·   Z 100%   ·   "
-                "K champion mode   ·   N survey")
+        return (
+            "Which is better?   Q left  ·  W right      Tab switches the side P/X/0-5 act on   ·   Z 100%   ·   "
+            "K champion mode   ·   N survey"
+        )
 
 
 def photo_size(photo: PhotoItem) -> tuple[int, int] | None:

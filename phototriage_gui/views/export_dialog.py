@@ -1,4 +1,5 @@
 """File ▸ Export: copy, move or link the selects with their sidecars, with progress; the window stays live."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,10 +27,16 @@ from ranker.export import MODES
 from ranker.export_job import ExportOutcome, ExportRequest
 from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
 
-_MODE_TEXT = {"copy": "Copy (originals stay)", "move": "Move (each original removed once its copy is verified)",
-              "link": "Link (hard link; symbolic across disks)"}
-_STYLE_TEXT = {"adobe": "adobe: IMG.xmp (Lightroom, Capture One, Bridge, Photo Mechanic)",
-               "darktable": "darktable: IMG.CR2.xmp", "digikam": "digikam: IMG.CR2.xmp"}
+_MODE_TEXT = {
+    "copy": "Copy (originals stay)",
+    "move": "Move (each original removed once its copy is verified)",
+    "link": "Link (hard link; symbolic across disks)",
+}
+_STYLE_TEXT = {
+    "adobe": "adobe: IMG.xmp (Lightroom, Capture One, Bridge, Photo Mechanic)",
+    "darktable": "darktable: IMG.CR2.xmp",
+    "digikam": "digikam: IMG.CR2.xmp",
+}
 
 
 class ExportDialog(QDialog):
@@ -97,11 +104,19 @@ class ExportDialog(QDialog):
 
     def request(self) -> ExportRequest:
         prefs_style = self.session.prefs.xmp_style()
-        style = XmpStyle(self.style.currentData(), prefs_style.pick_as, prefs_style.pick_label,
-                         prefs_style.pick_min_rating)
-        return ExportRequest(Path(self.dest.text()).expanduser(), self.mode.currentData(), self.picks.isChecked(),
-                             self.min_rating.value() or None, self.top.value() or None, style,
-                             self.sidecars.isChecked(), self.embed.isChecked())
+        style = XmpStyle(
+            self.style.currentData(), prefs_style.pick_as, prefs_style.pick_label, prefs_style.pick_min_rating
+        )
+        return ExportRequest(
+            Path(self.dest.text()).expanduser(),
+            self.mode.currentData(),
+            self.picks.isChecked(),
+            self.min_rating.value() or None,
+            self.top.value() or None,
+            style,
+            self.sidecars.isChecked(),
+            self.embed.isChecked(),
+        )
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into", self.dest.text())

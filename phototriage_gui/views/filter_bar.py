@@ -1,4 +1,5 @@
 """The filter bar: all / picks / rejects / unflagged, and a minimum rating, with live counts."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -47,8 +48,13 @@ class FilterBar(QWidget):
 
     def _changed(self, **change) -> None:
         current = self.session.filter
-        self.session.set_filter(Filter(change.get("flag", current.flag), change.get("min_rating", current.min_rating),
-                                       change.get("faces", current.faces)))
+        self.session.set_filter(
+            Filter(
+                change.get("flag", current.flag),
+                change.get("min_rating", current.min_rating),
+                change.get("faces", current.faces),
+            )
+        )
 
     def refresh(self, *args) -> None:
         counts = dict.fromkeys(FLAG_FILTERS, 0)

@@ -1,4 +1,5 @@
 """The ? overlay: every shortcut from the actions table, grouped by menu, over the photos."""
+
 from __future__ import annotations
 
 import html
@@ -21,14 +22,18 @@ def help_html() -> str:
             rows.append(f"<tr><td colspan=2 style='padding-top:10px'><b style='color:#8fb3ff'>{menu}</b></td></tr>")
             for entry in ACTIONS:
                 if entry.menu == menu and entry.keys:
-                    rows.append(f"<tr><td style='padding-right:14px; color:#ffd23f'><b>"
-                                f"{html.escape(shortcut_text(entry))}</b></td>"
-                                f"<td>{html.escape(entry.text.replace('&', ''))}</td></tr>")
+                    rows.append(
+                        f"<tr><td style='padding-right:14px; color:#ffd23f'><b>"
+                        f"{html.escape(shortcut_text(entry))}</b></td>"
+                        f"<td>{html.escape(entry.text.replace('&', ''))}</td></tr>"
+                    )
         columns.append(f"<td valign=top style='padding-right:36px'><table>{''.join(rows)}</table></td>")
-    note = ("<p style='color:#aaa'>Decisions are saved the moment you make them. Shift+P/X/U decide and move on; "
-            "turn on auto-advance (Ctrl+Shift+A) to move on after every flag or rating.<br>"
-            "Mouse: wheel zooms at the cursor, drag pans (both sides of compare together), double-click is 100%. "
-            "Press ? or Esc to close.</p>")
+    note = (
+        "<p style='color:#aaa'>Decisions are saved the moment you make them. Shift+P/X/U decide and move on; "
+        "turn on auto-advance (Ctrl+Shift+A) to move on after every flag or rating.<br>"
+        "Mouse: wheel zooms at the cursor, drag pans (both sides of compare together), double-click is 100%. "
+        "Press ? or Esc to close.</p>"
+    )
     return f"<h2>Keyboard shortcuts</h2><table><tr>{''.join(columns)}</tr></table>{note}"
 
 

@@ -1,4 +1,5 @@
 """A zoomable, pannable photo; views sharing one ZoomState zoom and pan together (compare)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSizeF, Qt, Signal
@@ -7,7 +8,6 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from phototriage_gui.image_cache import FULL, ImageCache
 from phototriage_gui.views import badges
-from ranker.preview import DRAFT_SLACK
 
 MAX_SCALE = 8.0  # 800%: enough to judge eyelashes, past it is only pixels
 WHEEL_STEP = 1.25
@@ -55,8 +55,13 @@ class ImageView(QWidget):
         zoom.changed.connect(self._zoom_changed)
         cache.ready.connect(self._image_ready)
 
-    def set_photo(self, key: str | None, full_size: tuple[int, int] | None = None, placeholder: str = "",
-                  faces: tuple[dict, ...] = ()) -> None:
+    def set_photo(
+        self,
+        key: str | None,
+        full_size: tuple[int, int] | None = None,
+        placeholder: str = "",
+        faces: tuple[dict, ...] = (),
+    ) -> None:
         self.key, self.size_hint, self.placeholder, self.faces = key, full_size, placeholder, tuple(faces)
         if key is not None:
             self.cache.request(key, self.cache.preview_size, urgent=True)
@@ -118,8 +123,10 @@ class ImageView(QWidget):
         anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
         point = self.photo_point(anchor) or QPointF(0.5, 0.5)
         scale = min(MAX_SCALE, scale)
-        centre = QPointF(point.x() + (self.width() / 2 - anchor.x()) / (full.width() * scale),
-                         point.y() + (self.height() / 2 - anchor.y()) / (full.height() * scale))
+        centre = QPointF(
+            point.x() + (self.width() / 2 - anchor.x()) / (full.width() * scale),
+            point.y() + (self.height() / 2 - anchor.y()) / (full.height() * scale),
+        )
         self.zoom.set(fit=False, scale=scale, centre=self._clamped(centre, scale))
 
     def toggle_100(self, anchor: QPointF | None = None) -> None:
@@ -142,7 +149,7 @@ class ImageView(QWidget):
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
-            self.zoom_at(self.scale() * WHEEL_STEP ** steps, event.position())
+            self.zoom_at(self.scale() * WHEEL_STEP**steps, event.position())
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -157,8 +164,10 @@ class ImageView(QWidget):
         self._drag = event.position()
         self._dragged = True
         s = self.zoom.scale
-        centre = QPointF(self.zoom.centre.x() - delta.x() / (full.width() * s),
-                         self.zoom.centre.y() - delta.y() / (full.height() * s))
+        centre = QPointF(
+            self.zoom.centre.x() - delta.x() / (full.width() * s),
+            self.zoom.centre.y() - delta.y() / (full.height() * s),
+        )
         self.zoom.set(fit=False, centre=self._clamped(centre, s))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -199,15 +208,18 @@ class ImageView(QWidget):
             # Previews are made to fit the view (ImageCache.fit_box) up to preview_size: only a view
             # larger than that cap needs the full decode to fit (one made for a smaller view is re-made).
             on_screen_long = max(full.width(), full.height()) * self.scale()
-            return self.cache.get(self.key, self.cache.preview_size) is not None and \
-                on_screen_long > self.cache.preview_size * 1.01
+            return (
+                self.cache.get(self.key, self.cache.preview_size) is not None
+                and on_screen_long > self.cache.preview_size * 1.01
+            )
         image = self.image()
         return image is not None and on_screen > image.width() * 1.01
 
     def loading_full(self) -> bool:
         """Zoomed in, but the full-resolution pixels are not on screen yet: the view must say so."""
-        return (not self.zoom.fit and self.key is not None and self.needs_full()
-                and self.cache.get(self.key, FULL) is None)
+        return (
+            not self.zoom.fit and self.key is not None and self.needs_full() and self.cache.get(self.key, FULL) is None
+        )
 
     def resizeEvent(self, event) -> None:
         self._ensure_resolution()
@@ -247,8 +259,12 @@ class ImageView(QWidget):
         painter.setFont(font)
         for face in self.faces:
             x0, y0, x1, y1 = face["box"]
-            box = QRectF(rect.left() + x0 * rect.width(), rect.top() + y0 * rect.height(),
-                         (x1 - x0) * rect.width(), (y1 - y0) * rect.height())
+            box = QRectF(
+                rect.left() + x0 * rect.width(),
+                rect.top() + y0 * rect.height(),
+                (x1 - x0) * rect.width(),
+                (y1 - y0) * rect.height(),
+            )
             problems = [text for text, key in (("eyes closed", "eyes_closed"), ("face soft", "soft")) if face.get(key)]
             colour = QColor("#ff6b6b") if problems else QColor("#7fd18b")
             painter.setPen(QPen(colour, 2))
@@ -258,7 +274,9 @@ class ImageView(QWidget):
                 label = QRectF(box.left(), box.bottom() + 2, max(box.width(), 90), 16)
                 painter.fillRect(label, QColor(0, 0, 0, 170))
                 painter.setPen(colour)
-                painter.drawText(label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, " " + ", ".join(problems))
+                painter.drawText(
+                    label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, " " + ", ".join(problems)
+                )
 
     def _zoom_label(self, painter: QPainter) -> None:
         """The scale, and only once the pixels behind it are the file's: an enlarged preview is never
@@ -284,8 +302,11 @@ class ImageView(QWidget):
         if damaged:
             pill = badges.draw_pill(painter, QRectF(8, 8, 0, 0), "DAMAGED FILE", badges.REJECT, 13)
             painter.setPen(QColor("#ffd7d7"))
-            painter.drawText(QRectF(pill.right() + 8, pill.top(), self.width() - pill.right() - 16, pill.height()),
-                             Qt.AlignmentFlag.AlignVCenter, damaged)
+            painter.drawText(
+                QRectF(pill.right() + 8, pill.top(), self.width() - pill.right() - 16, pill.height()),
+                Qt.AlignmentFlag.AlignVCenter,
+                damaged,
+            )
 
     def zoom_text(self) -> str:
         """What the zoom label says (tests and the benchmark read it)."""

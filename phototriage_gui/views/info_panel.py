@@ -1,4 +1,5 @@
 """The info panel: capture details, exposure, and the quality signals behind the photo's rank."""
+
 from __future__ import annotations
 
 import html
@@ -41,9 +42,12 @@ class InfoPanel(QScrollArea):
         burst = self.session.shoot.burst_of(photo.key)
         rows = [("File", html.escape(" + ".join(p.name for p in photo.paths)))]
         if meta:
-            rows += [("Captured", formatting.capture_line(meta)), ("Camera", html.escape(formatting.camera_line(meta))),
-                     ("Lens", html.escape(meta.get("lens") or "not recorded")),
-                     ("Exposure", html.escape(formatting.exposure_line(meta)))]
+            rows += [
+                ("Captured", formatting.capture_line(meta)),
+                ("Camera", html.escape(formatting.camera_line(meta))),
+                ("Lens", html.escape(meta.get("lens") or "not recorded")),
+                ("Exposure", html.escape(formatting.exposure_line(meta))),
+            ]
             if meta.get("width"):
                 rows.append(("Size", f"{meta['width']} × {meta['height']} px"))
         parts = [_table(rows)]
@@ -52,40 +56,57 @@ class InfoPanel(QScrollArea):
             return "".join(parts)
         parts.append(f"<h4 style='margin-bottom:2px'>{html.escape(burst_title(burst))}</h4>")
         if burst.kind == "bracket":
-            parts.append("<p>An exposure bracket: its frames belong together (HDR), so auto cull keeps them all "
-                         "and compare offers no pair.</p>")
+            parts.append(
+                "<p>An exposure bracket: its frames belong together (HDR), so auto cull keeps them all "
+                "and compare offers no pair.</p>"
+            )
             return "".join(parts)
-        best, runner_up = (self.session.shoot.by_key[k] for k in (burst.keys[0], burst.keys[min(1, len(burst.keys) - 1)]))
+        best, runner_up = (
+            self.session.shoot.by_key[k] for k in (burst.keys[0], burst.keys[min(1, len(burst.keys) - 1)])
+        )
         reference = runner_up if photo.rank == 1 else best
         lead = f" — {html.escape(burst.confidence)}" if burst.confidence and photo.rank == 1 else ""
-        parts.append(f"<p><b>Rank {photo.rank} of {len(burst.keys)}</b>{lead}"
-                     + formatting.quality_text(photo.quality, best.quality if photo.rank != 1 else None) + "</p>")
-        parts.append(f"<p>{html.escape(formatting.why(photo.rank, len(burst.keys), photo.signals, best.signals, runner_up.signals))}</p>")
+        parts.append(
+            f"<p><b>Rank {photo.rank} of {len(burst.keys)}</b>{lead}"
+            + formatting.quality_text(photo.quality, best.quality if photo.rank != 1 else None)
+            + "</p>"
+        )
+        parts.append(
+            "<p>"
+            + html.escape(formatting.why(photo.rank, len(burst.keys), photo.signals, best.signals, runner_up.signals))
+            + "</p>"
+        )
         parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
         if photo.faces:
             parts.append(self._faces(photo))
         model = self.session.shoot.model
         if model:
             # The label already names the features, e.g. "default (iqa)"; add why it is the active one.
-            parts.append(f"<p style='color:#999'>Model: {html.escape(str(model.get('label')))} — "
-                         f"{html.escape(str(model.get('why', '')))}</p>")
+            parts.append(
+                f"<p style='color:#999'>Model: {html.escape(str(model.get('label')))} — "
+                f"{html.escape(str(model.get('why', '')))}</p>"
+            )
         return "".join(parts)
 
     def _signals(self, photo, reference, name: str) -> str:
         compare = reference is not photo
         rows = formatting.signal_rows(photo.signals, reference.signals if compare else None)
-        head = "<tr><th align=left>Signal</th><th align=right>this</th>" + (
-            f"<th align=right>vs {name}</th><th></th>" if compare else "") + "</tr>"
+        head = (
+            "<tr><th align=left>Signal</th><th align=right>this</th>"
+            + (f"<th align=right>vs {name}</th><th></th>" if compare else "")
+            + "</tr>"
+        )
         body = []
         for label, value, diff, verdict in rows:
             colour = VERDICT_COLOURS[formatting.verdict_tone(verdict)]
             cells = f"<td>{label}</td><td align=right>{formatting.signal_value(label, value)}</td>"
             if compare:
-                cells += (f"<td align=right>{formatting.signal_value(label, diff, signed=True)}</td>"
-                          f"<td style='color:{colour}'>{html.escape(verdict)}</td>")
+                cells += (
+                    f"<td align=right>{formatting.signal_value(label, diff, signed=True)}</td>"
+                    f"<td style='color:{colour}'>{html.escape(verdict)}</td>"
+                )
             body.append(f"<tr>{cells}</tr>")
         return f"<table cellspacing=4>{head}{''.join(body)}</table>"
-
 
     def _faces(self, photo) -> str:
         """One row per face: how open its eyes are against the same person's best frame, and its focus."""
@@ -95,8 +116,10 @@ class InfoPanel(QScrollArea):
             eyes = "eyes not readable" if ratio is None else f"eyes {min(ratio, 1.0) * 100:.0f}% of best"
             tone = "bad" if face.get("eyes_closed") or face.get("soft") else ""
             verdicts = [t for t, k in (("eyes closed", "eyes_closed"), ("face soft", "soft")) if face.get(k)]
-            rows.append(f"<tr><td>Face {number}</td><td>{eyes}</td>"
-                        f"<td style='color:{VERDICT_COLOURS[tone]}'>{html.escape(', '.join(verdicts))}</td></tr>")
+            rows.append(
+                f"<tr><td>Face {number}</td><td>{eyes}</td>"
+                f"<td style='color:{VERDICT_COLOURS[tone]}'>{html.escape(', '.join(verdicts))}</td></tr>"
+            )
         return f"<p style='margin-bottom:0'><b>Faces</b> (F shows them)</p><table cellspacing=4>{''.join(rows)}</table>"
 
 

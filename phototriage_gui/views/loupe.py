@@ -1,4 +1,5 @@
 """Loupe: one photo, fit or 100% (Z), with its rank and decision above it."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget

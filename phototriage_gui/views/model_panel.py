@@ -1,4 +1,5 @@
 """The models panel: the active model and why, feature extractors with Download, learning from your choices."""
+
 from __future__ import annotations
 
 import html
@@ -42,15 +43,25 @@ def inspect_models(cancel=None) -> dict:
     """Extractor readiness and personal models; importing the registry loads torch, so this runs in a pool."""
     from ranker.features.registry import all_specs
 
-    specs = [{"name": s.name, "dim": s.dim, "description": s.description, "ready": s.is_ready(),
-              "downloadable": s.weights is not None, "mb": s.weights.size_bytes / 1e6 if s.weights else 0}
-             for s in all_specs()]
+    specs = [
+        {
+            "name": s.name,
+            "dim": s.dim,
+            "description": s.description,
+            "ready": s.is_ready(),
+            "downloadable": s.weights is not None,
+            "mb": s.weights.size_bytes / 1e6 if s.weights else 0,
+        }
+        for s in all_specs()
+    ]
     try:
         from ranker import personal_models
     except ImportError:
         return {"specs": specs, "personal": None}
-    personal = [{"id": m.id, "active": m.active, "describe": m.describe(), "usable": m.error is None}
-                for m in personal_models.list_models()]
+    personal = [
+        {"id": m.id, "active": m.active, "describe": m.describe(), "usable": m.error is None}
+        for m in personal_models.list_models()
+    ]
     return {"specs": specs, "personal": personal}
 
 
@@ -62,6 +73,7 @@ def download_job(name: str):
         spec = get_spec(name)
         # A generator: the worker forwards its byte-count Progress to the status bar's progress and ETA.
         return (yield from download_steps(spec.weights, validate=spec.validate, cancel=cancel))
+
     return job
 
 
@@ -71,6 +83,7 @@ def learn_job(catalog):
 
         pairs, problems = collect_pairs(catalog)
         return (yield from fine_tune(catalog, pairs, problems=problems, cancel=cancel))
+
     return job
 
 
@@ -134,9 +147,11 @@ class ModelPanel(QWidget):
         self.active.setText(
             f"<b>Ranking with {'the model learned from your choices' if personal else 'the built-in model'}</b>"
             f"<br><span style='color:#aaa'>{html.escape(str(model.get('why')))}</span><br>"
-            f"It looks at: {html.escape('; '.join(looks_at))}.<br>{self._choices_text()}")
-        self.active.setToolTip(f"{model.get('label')}\n{', '.join(model.get('features', []))}\n"
-                               f"{model.get('architecture') or ''}")
+            f"It looks at: {html.escape('; '.join(looks_at))}.<br>{self._choices_text()}"
+        )
+        self.active.setToolTip(
+            f"{model.get('label')}\n{', '.join(model.get('features', []))}\n{model.get('architecture') or ''}"
+        )
         self.refresh()
 
     def _choices_text(self) -> str:
@@ -149,10 +164,14 @@ class ModelPanel(QWidget):
         except Exception:  # noqa: BLE001 - a locked catalog must not break the panel; the count is a hint
             return ""
         if choices == 0:
-            return ("You have made no choices yet: in Compare, Q or W says which photo is better, "
-                    "and the model learns your taste from them.")
-        return (f"You have made <b>{choices}</b> choice{'s' if choices != 1 else ''} "
-                f"(Q/W in Compare); picks, rejects and stars inside a burst count too.")
+            return (
+                "You have made no choices yet: in Compare, Q or W says which photo is better, "
+                "and the model learns your taste from them."
+            )
+        return (
+            f"You have made <b>{choices}</b> choice{'s' if choices != 1 else ''} "
+            f"(Q/W in Compare); picks, rejects and stars inside a burst count too."
+        )
 
     def refresh(self) -> None:
         worker = Worker(inspect_models, self)
@@ -167,8 +186,11 @@ class ModelPanel(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         for row, spec in enumerate(info["specs"]):
-            name = QLabel(f"<b>{html.escape(plain_feature(spec['name']).capitalize())}</b><br>"
-                          f"<span style='color:#999'>{html.escape(spec['name'])}</span>", self)
+            name = QLabel(
+                f"<b>{html.escape(plain_feature(spec['name']).capitalize())}</b><br>"
+                f"<span style='color:#999'>{html.escape(spec['name'])}</span>",
+                self,
+            )
             name.setToolTip(f"{spec['description']} ({spec['dim']} numbers)")
             name.setWordWrap(True)
             self.features.addWidget(name, row, 0)
@@ -211,7 +233,8 @@ class ModelPanel(QWidget):
             f"Learned from {result.train_pairs} of your choices and decisions, then tested on {result.held_out} "
             f"choices it had not seen: it agrees with you on <b>{result.after:.0%}</b> of them (before: "
             f"{result.before:.0%}). Held-out agreement: {result.before:.0%} → {result.after:.0%}."
-            f"<br>{html.escape(result.verdict)}")
+            f"<br>{html.escape(result.verdict)}"
+        )
         self._done("Learning finished.")
         if result.activated:
             self.modelChanged.emit()

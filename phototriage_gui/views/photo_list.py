@@ -1,4 +1,5 @@
 """The burst strip and the grid: list views over the filtered photos that follow and set the current photo."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
@@ -59,8 +60,12 @@ class PhotoListView(QListView):
             return
         index = self.proxy.index(row, 0)
         self.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter if self.flow() == QListView.Flow.LeftToRight
-                      else QAbstractItemView.ScrollHint.EnsureVisible)
+        self.scrollTo(
+            index,
+            QAbstractItemView.ScrollHint.PositionAtCenter
+            if self.flow() == QListView.Flow.LeftToRight
+            else QAbstractItemView.ScrollHint.EnsureVisible,
+        )
 
 
 class BurstStrip(PhotoListView):
@@ -91,8 +96,12 @@ class GridView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.list)
         session.currentChanged.connect(lambda _key: self._scope())
-        for signal in (self.list.proxy.rowsInserted, self.list.proxy.rowsRemoved, self.list.proxy.modelReset,
-                       self.list.proxy.layoutChanged):
+        for signal in (
+            self.list.proxy.rowsInserted,
+            self.list.proxy.rowsRemoved,
+            self.list.proxy.modelReset,
+            self.list.proxy.layoutChanged,
+        ):
             signal.connect(self._count)
 
     def change_cell_size(self, step: int) -> None:

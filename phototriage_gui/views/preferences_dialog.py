@@ -1,4 +1,5 @@
 """The Preferences dialog: edits ranker.preferences.Preferences, nothing else."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -64,14 +65,26 @@ class PreferencesDialog(QDialog):
         form.addRow("Auto cull keeps", self.keep)
         form.addRow("Compute device", self.device)
         form.addRow("Blink check", self.blink)
-        form.addRow("", QLabel("<small>eyes open less than 45% (lenient), 60% (normal) or 75% (strict) as wide as "
-                               "in that person's best frame of the burst count as closed</small>", self))
+        form.addRow(
+            "",
+            QLabel(
+                "<small>eyes open less than 45% (lenient), 60% (normal) or 75% (strict) as wide as "
+                "in that person's best frame of the burst count as closed</small>",
+                self,
+            ),
+        )
         form.addRow(self.auto_advance)
         form.addRow(self.recursive)
         form.addRow(self.write_sidecars)
         form.addRow("Sidecar style", self.sidecar_style)
-        form.addRow("", QLabel("<small>adobe: IMG.xmp (Lightroom, Capture One, Bridge, Photo Mechanic); "
-                               "darktable, digikam: IMG.CR2.xmp</small>", self))
+        form.addRow(
+            "",
+            QLabel(
+                "<small>adobe: IMG.xmp (Lightroom, Capture One, Bridge, Photo Mechanic); "
+                "darktable, digikam: IMG.CR2.xmp</small>",
+                self,
+            ),
+        )
         form.addRow("Show picks as", self.pick_as)
         form.addRow("Pick label", self.pick_label)
         form.addRow("Pick at least", self.pick_min_rating)
@@ -81,9 +94,17 @@ class PreferencesDialog(QDialog):
         form.addRow(buttons)
 
     def preferences(self) -> Preferences:
-        return replace(self._prefs, burst_gap_seconds=self.gap.value(), keep_per_burst=self.keep.value(),
-                       device=self.device.currentText(), auto_advance=self.auto_advance.isChecked(),
-                       recursive=self.recursive.isChecked(), write_sidecars=self.write_sidecars.isChecked(),
-                       sidecar_style=self.sidecar_style.currentText(), pick_as=self.pick_as.currentText(),
-                       pick_label=self.pick_label.currentText(), pick_min_rating=self.pick_min_rating.value(),
-                       blink_strictness=self.blink.currentText())
+        return replace(
+            self._prefs,
+            burst_gap_seconds=self.gap.value(),
+            keep_per_burst=self.keep.value(),
+            device=self.device.currentText(),
+            auto_advance=self.auto_advance.isChecked(),
+            recursive=self.recursive.isChecked(),
+            write_sidecars=self.write_sidecars.isChecked(),
+            sidecar_style=self.sidecar_style.currentText(),
+            pick_as=self.pick_as.currentText(),
+            pick_label=self.pick_label.currentText(),
+            pick_min_rating=self.pick_min_rating.value(),
+            blink_strictness=self.blink.currentText(),
+        )

@@ -1,4 +1,5 @@
 """Where problems reach the user: a message bar over the photos, and the Problems list (unreadable files, catalog)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
@@ -6,8 +7,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWid
 
 from phototriage_gui.session import Session
 
-_STYLES = {"error": "background:#5c1f22; color:#ffd7d7;", "warning": "background:#5a4a12; color:#fff2c2;",
-           "info": "background:#1f3350; color:#dbe8ff;"}
+_STYLES = {
+    "error": "background:#5c1f22; color:#ffd7d7;",
+    "warning": "background:#5a4a12; color:#fff2c2;",
+    "info": "background:#1f3350; color:#dbe8ff;",
+}
 INFO_SECONDS = 6  # errors stay until closed; information fades
 
 
@@ -51,7 +55,6 @@ class MessageBar(QFrame):
         self._timer.stop()
         if level == "info":
             self._timer.start(INFO_SECONDS * 1000)
-
 
     def retract(self, *starts: str) -> None:
         """Hide the message if it is one of these (by its opening words): what it said no longer applies."""

@@ -1,4 +1,5 @@
 """The status bar's job progress: what runs, how far, roughly how long is left, and Cancel."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Survey: every shown photo of the current burst side by side (N-up), zoomed together; keys act on the current one."""
+
 from __future__ import annotations
 
 import math
@@ -41,7 +42,7 @@ class SurveyView(QWidget):
         keys = [k for k in burst.keys if self.session.visible(k)]
         if self.session.current in keys and keys.index(self.session.current) >= MAX_PANES:
             start = keys.index(self.session.current) - MAX_PANES + 1  # keep the current photo on screen
-            return keys[start:start + MAX_PANES]
+            return keys[start : start + MAX_PANES]
         return keys[:MAX_PANES]
 
     def _layout(self, count: int) -> None:
@@ -88,8 +89,10 @@ class SurveyView(QWidget):
         burst = session.current_burst()
         total = len([k for k in burst.keys if session.visible(k)]) if burst is not None else 0
         more = f"   ·   showing {len(self.keys)} of {total}" if total > len(self.keys) else ""
-        self.hint.setText(f"Survey of {len(self.keys)} photo(s): click or ←/→ chooses the one P/X/0-5 act on"
-                          f"   ·   ↓ next burst   ·   Z 100% on all   ·   Enter loupe{more}")
+        self.hint.setText(
+            f"Survey of {len(self.keys)} photo(s): click or ←/→ chooses the one P/X/0-5 act on"
+            f"   ·   ↓ next burst   ·   Z 100% on all   ·   Enter loupe{more}"
+        )
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -1,4 +1,5 @@
 """Paints one photo cell of the burst strip and the grid: thumbnail, rank, score, flag, stars, label, burst header."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
@@ -54,8 +55,15 @@ class ThumbnailDelegate(QStyledItemDelegate):
             rect.setLeft(rect.left() + BURST_GAP)
         # The band runs on through the spacing to the next cell of the same burst: one bar per group.
         reach = 0 if last or self.strip else self.view.spacing()
-        self._header(painter, QRectF(rect.left(), rect.top(), rect.width() + reach, HEADER), burst, photo, first,
-                     last, index.data(StackRole))
+        self._header(
+            painter,
+            QRectF(rect.left(), rect.top(), rect.width() + reach, HEADER),
+            burst,
+            photo,
+            first,
+            last,
+            index.data(StackRole),
+        )
         body = rect.adjusted(3, HEADER + 2, -3, -3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.fillRect(body, QColor("#2b2b2e") if not selected else QColor("#3d4a66"))
@@ -65,32 +73,50 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.fillRect(image_rect, QColor(0, 0, 0, 140))
         self._rank(painter, image_rect, photo, burst)
         if index.data(DamagedRole):
-            badges.draw_pill(painter, QRectF(image_rect.left() + 3, image_rect.bottom() - 20, 0, 0), "damaged",
-                             badges.REJECT, 10)
+            badges.draw_pill(
+                painter, QRectF(image_rect.left() + 3, image_rect.bottom() - 20, 0, 0), "damaged", badges.REJECT, 10
+            )
         stacked = index.data(StackRole)
         if stacked:
             text = f"{stacked} in stack"
             width = badges.pill_width(painter, text, 11)
-            badges.draw_pill(painter, QRectF(image_rect.right() - width - 3, image_rect.bottom() - 20, 0, 0), text,
-                             QColor("#3e63dd"), 11)
+            badges.draw_pill(
+                painter,
+                QRectF(image_rect.right() - width - 3, image_rect.bottom() - 20, 0, 0),
+                text,
+                QColor("#3e63dd"),
+                11,
+            )
         self._face_badges(painter, image_rect, photo, 18 if index.data(DamagedRole) else 0)
         badges.draw_decision(painter, QRectF(body.left(), body.top(), body.width(), body.height() - 3), decision, 11)
         if decision.label in badges.LABEL_COLOURS:
-            painter.fillRect(QRectF(body.left(), body.bottom() - 3, body.width(), 3), badges.LABEL_COLOURS[decision.label])
+            painter.fillRect(
+                QRectF(body.left(), body.bottom() - 3, body.width(), 3), badges.LABEL_COLOURS[decision.label]
+            )
         if selected:
             painter.setPen(QPen(QColor("#8fb3ff"), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(body.adjusted(1, 1, -1, -1))
         painter.restore()
 
-    def _header(self, painter: QPainter, band: QRectF, burst, photo, first: bool, last: bool,
-                stacked: int | None) -> None:
-        colour = badges.BRACKET if burst.kind == "bracket" else QColor("#555") if burst.kind == PENDING \
+    def _header(
+        self, painter: QPainter, band: QRectF, burst, photo, first: bool, last: bool, stacked: int | None
+    ) -> None:
+        colour = (
+            badges.BRACKET
+            if burst.kind == "bracket"
+            else QColor("#555")
+            if burst.kind == PENDING
             else _BAND[photo.burst % 2]
+        )
         if burst.kind == "single":
             colour = QColor("#3a3a3e")  # a single is no group: a faint band only keeps the rows even
-        bar = QRectF(band.left() + (4 if first else 0), band.bottom() - 4, band.width() - (4 if first else 0)
-                     - (4 if last else 0), 4)
+        bar = QRectF(
+            band.left() + (4 if first else 0),
+            band.bottom() - 4,
+            band.width() - (4 if first else 0) - (4 if last else 0),
+            4,
+        )
         painter.fillRect(bar, colour)
         if first and burst.kind != "single":  # the group's opening bracket
             painter.fillRect(QRectF(bar.left(), band.top() + 3, 3, band.height() - 3), colour)
@@ -111,12 +137,16 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def _thumbnail(self, painter: QPainter, rect: QRectF, image: QImage | None, error: str | None) -> None:
         if image is None or image.isNull():
             painter.setPen(QColor("#888") if error is None else badges.REJECT)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             "…" if error is None else f"unreadable\n{error}")
+            painter.drawText(
+                rect,
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "…" if error is None else f"unreadable\n{error}",
+            )
             return
         size = image.size().scaled(rect.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRectF(rect.center().x() - size.width() / 2, rect.center().y() - size.height() / 2,
-                        size.width(), size.height())
+        target = QRectF(
+            rect.center().x() - size.width() / 2, rect.center().y() - size.height() / 2, size.width(), size.height()
+        )
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, image)
 
@@ -126,15 +156,20 @@ class ThumbnailDelegate(QStyledItemDelegate):
             badges.draw_pill(painter, corner, badges.ev_text(photo.metadata.get("exposure_bias")), badges.BRACKET)
         elif photo.rank is not None:
             best = photo.rank == 1 and len(burst.keys) > 1
-            badges.draw_pill(painter, corner, "#1 best" if best else f"#{photo.rank}",
-                             badges.BEST if best else QColor(0, 0, 0, 170))
+            badges.draw_pill(
+                painter, corner, "#1 best" if best else f"#{photo.rank}", badges.BEST if best else QColor(0, 0, 0, 170)
+            )
             if photo.quality is not None:  # the 0-100 quality, never a raw (possibly negative) model score
-                badges.draw_pill(painter, QRectF(rect.right() - 34, rect.top() + 3, 0, 0), f"{photo.quality:.0f}",
-                                 QColor(0, 0, 0, 150), 10)
-
+                badges.draw_pill(
+                    painter,
+                    QRectF(rect.right() - 34, rect.top() + 3, 0, 0),
+                    f"{photo.quality:.0f}",
+                    QColor(0, 0, 0, 150),
+                    10,
+                )
 
     def _face_badges(self, painter: QPainter, rect: QRectF, photo, above: float = 0) -> None:
-        """"eyes closed" / "face soft" stacked at the thumbnail's bottom-left corner (`above` another badge)."""
+        """ "eyes closed" / "face soft" stacked at the thumbnail's bottom-left corner (`above` another badge)."""
         y = rect.bottom() - 3 - above
         for text in formatting.face_badges(photo.signals):
             y -= 16
@@ -150,4 +185,3 @@ def burst_title(burst) -> str:
     if burst.kind == "single":
         return f"Single {burst.number}"
     return f"Burst {burst.number} · {count}"
-

@@ -1,4 +1,5 @@
 """What the subcommands share: opening the catalog, progress bars, user-facing errors."""
+
 from __future__ import annotations
 
 import sys

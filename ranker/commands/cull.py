@@ -1,4 +1,5 @@
 """`phototriage cull FOLDER`: the automatic first pass — pick the best of each burst, optionally reject the rest."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,12 @@ def register(sub: Subparsers) -> None:
     add_shoot_arguments(parser)
     parser.add_argument("--keep", type=int, default=1, help="picks per burst (default %(default)s)")
     parser.add_argument("--reject-rest", action="store_true", help="mark the other frames of each burst as rejects")
-    parser.add_argument("--no-sidecars", action="store_true",
-                        help="keep the decisions in the catalog only (default: merged into the sidecars beside the "
-                             "originals, unless turned off in the preferences)")
+    parser.add_argument(
+        "--no-sidecars",
+        action="store_true",
+        help="keep the decisions in the catalog only (default: merged into the sidecars beside the "
+        "originals, unless turned off in the preferences)",
+    )
     parser.set_defaults(func=main)
 
 
@@ -36,8 +40,9 @@ def main(args: argparse.Namespace) -> int:
             prefs = preferences.load()
             written = 0
             if changed and not args.no_sidecars and prefs.writes_sidecars_in(args.folder):
-                results = write_back(catalog, changed, prefs.xmp_style(),
-                                     lambda level, text: print(f"{level}: {text}", file=sys.stderr))
+                results = write_back(
+                    catalog, changed, prefs.xmp_style(), lambda level, text: print(f"{level}: {text}", file=sys.stderr)
+                )
                 written = sum(1 for r in results if r.written)
     except USER_ERRORS as exc:
         return fail(str(exc))

@@ -1,4 +1,5 @@
 """`phototriage demo DEST`: write a demo shoot of bursts built from scikit-image's bundled photographs."""
+
 from __future__ import annotations
 
 import argparse

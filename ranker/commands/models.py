@@ -1,4 +1,5 @@
 """`phototriage models`: list backbones and their status; download or import weights explicitly."""
+
 from __future__ import annotations
 
 import argparse
@@ -73,9 +74,11 @@ def _download(name: str | None) -> int:
                 path = download(spec.weights, validate=spec.validate)
                 print(f"{spec.name}: saved to {path}")
         except (ConnectionError, WeightsVerificationError, OSError) as exc:
-            status = fail(f"{spec.name}: download failed: {exc}. On an offline machine, copy the file from "
-                          f"{spec.weights.url if spec.weights else 'pyiqa'} and run "
-                          f"`phototriage models import {spec.name} FILE`.")
+            status = fail(
+                f"{spec.name}: download failed: {exc}. On an offline machine, copy the file from "
+                f"{spec.weights.url if spec.weights else 'pyiqa'} and run "
+                f"`phototriage models import {spec.name} FILE`."
+            )
     return status
 
 

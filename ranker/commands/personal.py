@@ -1,4 +1,5 @@
 """`phototriage models personal list|activate ID|revert|export FILE|import FILE`."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,9 @@ from ranker.commands.common import fail
 
 def register_personal(actions: Subparsers) -> None:
     """Add `personal` to the `models` subcommand's actions (called by ranker.commands.models)."""
-    parser = actions.add_parser("personal", help="your personal models (from `phototriage learn`): list, "
-                                                 "activate, revert, export, import")
+    parser = actions.add_parser(
+        "personal", help="your personal models (from `phototriage learn`): list, activate, revert, export, import"
+    )
     sub = parser.add_subparsers(dest="personal_action", metavar="ACTION")
     sub.add_parser("list", help="every personal model, the active one marked (the default action)")
     activate = sub.add_parser("activate", help="rank with this personal model")
@@ -31,8 +33,10 @@ def register_personal(actions: Subparsers) -> None:
 def _list() -> int:
     models = personal_models.list_models()
     if not models:
-        print("No personal models yet: make some choices in the compare view (or write a choices file) and run "
-              "`phototriage learn`.")
+        print(
+            "No personal models yet: make some choices in the compare view (or write a choices file) and run "
+            "`phototriage learn`."
+        )
         return 0
     for model in models:
         print(f"{'*' if model.active else ' '} {model.id:<5} {model.describe()}")
@@ -48,8 +52,7 @@ def main(args: argparse.Namespace) -> int:
             return _list()
         if action == "activate":
             model = personal_models.activate(args.id)
-            print(f"Activated personal model {model.id}; folders are re-scored with it the next time they are "
-                  "ranked.")
+            print(f"Activated personal model {model.id}; folders are re-scored with it the next time they are ranked.")
         elif action == "revert":
             previous = personal_models.revert()
             print(f"Reverted to the default model{f' (personal model {previous} is kept)' if previous else ''}.")
@@ -58,9 +61,14 @@ def main(args: argparse.Namespace) -> int:
             print(f"Exported to {dest}.")
         elif action == "import":
             model = personal_models.import_model(args.file, activate_it=args.activate)
-            print(f"Imported {args.file} as personal model {model.id}"
-                  + (" and activated it." if model.active else f"; activate it with "
-                     f"`phototriage models personal activate {model.id}`."))
+            print(
+                f"Imported {args.file} as personal model {model.id}"
+                + (
+                    " and activated it."
+                    if model.active
+                    else f"; activate it with `phototriage models personal activate {model.id}`."
+                )
+            )
     except (personal_models.PersonalModelError, CheckpointError, FileNotFoundError) as exc:
         return fail(str(exc))
     return 0

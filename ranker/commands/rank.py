@@ -1,4 +1,5 @@
 """`phototriage rank FOLDER`: every burst ranked, best shot first, with the signals that explain it."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,19 +22,30 @@ def add_shoot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, help="the shoot folder")
     parser.add_argument("--recursive", action="store_true", help="include sub-folders")
     parser.add_argument("--model", type=Path, help="rank with this checkpoint instead of the active model")
-    parser.add_argument("--gap", type=float, default=GroupingOptions.gap_seconds,
-                        help="seconds between frames that still count as one burst (default %(default)s)")
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=GroupingOptions.gap_seconds,
+        help="seconds between frames that still count as one burst (default %(default)s)",
+    )
     parser.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, mps")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_engine_arguments(parser)
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, default="local",
-                        help="where photos are decoded and analysed: this process (default) or a Ray cluster")
-    parser.add_argument("--address", metavar="ADDR",
-                        help="with --engine ray: join this Ray cluster (e.g. ray://head:10001 or head:6379) "
-                             "instead of starting a local one; every node must see the photos at the same path")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where photos are decoded and analysed: this process (default) or a Ray cluster",
+    )
+    parser.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --engine ray: join this Ray cluster (e.g. ray://head:10001 or head:6379) "
+        "instead of starting a local one; every node must see the photos at the same path",
+    )
 
 
 def register(sub: Subparsers) -> None:
@@ -46,8 +58,9 @@ def register(sub: Subparsers) -> None:
 
 def rank_from_args(args: argparse.Namespace, catalog: Catalog) -> ShootRanking:
     engine = engine_for(args.engine, args.address)
-    options = PipelineOptions(recursive=args.recursive, grouping=GroupingOptions(gap_seconds=args.gap),
-                              device=args.device, engine=engine)
+    options = PipelineOptions(
+        recursive=args.recursive, grouping=GroupingOptions(gap_seconds=args.gap), device=args.device, engine=engine
+    )
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
         return run(rank_shoot(args.folder, catalog, model_path=args.model, options=options), bar)
@@ -68,8 +81,10 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
     root = ranking.root
     for burst in ranking.bursts:
         lead = f", {burst.confidence}" if burst.confidence and burst.kind == "burst" else ""
-        print(f"\nBurst {burst.number} ({burst.kind}, {len(burst.photos)} photo{'s' * (len(burst.photos) != 1)}{lead})",
-              file=out)
+        print(
+            f"\nBurst {burst.number} ({burst.kind}, {len(burst.photos)} photo{'s' * (len(burst.photos) != 1)}{lead})",
+            file=out,
+        )
         for photo in burst.photos:
             try:
                 name = printable_path(photo.path.relative_to(root))
@@ -77,8 +92,10 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
                 name = printable_path(photo.path)
             marker = "best" if photo.rank == 1 and burst.kind == "burst" else ""
             s = photo.signals
-            why = (f"sharp {s.get('sharpness', 0):.2f}  expo {s.get('exposure', 0):.2f}  "
-                   f"{s.get('brightness', 0):+.1f} EV  noise {s.get('noise', 0) * 1000:.1f}")
+            why = (
+                f"sharp {s.get('sharpness', 0):.2f}  expo {s.get('exposure', 0):.2f}  "
+                f"{s.get('brightness', 0):+.1f} EV  noise {s.get('noise', 0) * 1000:.1f}"
+            )
             if s.get("faces"):
                 people = int(s["faces"])
                 why += f"  faces {people}"
@@ -88,8 +105,11 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
             flag = photo.decision.flag or ""
             label = photo.decision.label or ""
             quality = f"Q{photo.quality:3.0f}" if photo.quality is not None else "    "
-            print(f"  {photo.rank:>3}  {quality}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
-                  f"{flag:<6} {label:<6} {why} {marker}".rstrip(), file=out)
+            print(
+                f"  {photo.rank:>3}  {quality}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
+                f"{flag:<6} {label:<6} {why} {marker}".rstrip(),
+                file=out,
+            )
     if ranking.errors:
         print(f"\n{len(ranking.errors)} file(s) could not be read:", file=out)
         for error in ranking.errors:
@@ -100,8 +120,11 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
         print(line, file=out)
     stats = ranking.stats
     if stats:
-        print(f"\n{stats.get('photos', 0)} photos: {stats.get('decoded', 0)} analysed, "
-              f"{stats.get('cached', 0)} from cache.", file=out)
+        print(
+            f"\n{stats.get('photos', 0)} photos: {stats.get('decoded', 0)} analysed, "
+            f"{stats.get('cached', 0)} from cache.",
+            file=out,
+        )
 
 
 def read_back_lines(ranking: ShootRanking) -> list[str]:
@@ -131,17 +154,49 @@ def write_json(ranking: ShootRanking, path: Path) -> None:
 
 
 def write_csv(ranking: ShootRanking, path: Path) -> None:
-    fields = ["path", "burst", "kind", "confidence", "rank", "score", "quality", "flag", "rating", "label",
-              "sharpness", "exposure", "brightness", "colorfulness", "contrast", "noise", "highlights", "shadows", "focus_peak", "luma_noise",
-              "chroma_noise", "blocking", "faces", "eyes_closed", "faces_soft", "eyes_open"]
+    fields = [
+        "path",
+        "burst",
+        "kind",
+        "confidence",
+        "rank",
+        "score",
+        "quality",
+        "flag",
+        "rating",
+        "label",
+        "sharpness",
+        "exposure",
+        "brightness",
+        "colorfulness",
+        "contrast",
+        "noise",
+        "highlights",
+        "shadows",
+        "focus_peak",
+        "luma_noise",
+        "chroma_noise",
+        "blocking",
+        "faces",
+        "eyes_closed",
+        "faces_soft",
+        "eyes_open",
+    ]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for burst in ranking.bursts:
             for photo in burst.photos:
                 row = photo.to_json()
-                writer.writerow({**row, **row["signals"], "burst": burst.number, "kind": burst.kind,
-                                 "confidence": burst.confidence or ""})
+                writer.writerow(
+                    {
+                        **row,
+                        **row["signals"],
+                        "burst": burst.number,
+                        "kind": burst.kind,
+                        "confidence": burst.confidence or "",
+                    }
+                )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -162,6 +217,8 @@ def main(args: argparse.Namespace) -> int:
     if args.csv is not None:
         write_csv(ranking, args.csv)
     if not ranking.bursts:
-        return fail("no photo could be ranked" + (" (every file failed to load)" if ranking.errors else
-                                                  f" (no supported photos in {args.folder})"))
+        return fail(
+            "no photo could be ranked"
+            + (" (every file failed to load)" if ranking.errors else f" (no supported photos in {args.folder})")
+        )
     return 0

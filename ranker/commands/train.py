@@ -4,6 +4,7 @@ Features come from the same pipeline and cache as `rank` (frozen extractors, dec
 tower and head are trained with AdamW on a margin ranking loss, stopping early on validation accuracy.
 The output folder receives best_model.pt (load_checkpoint-compatible) and test_results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,29 +56,65 @@ def str2bool(text: str) -> bool:
 
 
 def register(sub: Subparsers) -> None:
-    parser = sub.add_parser("train", help="train the Siamese ranker on the PhotoTriage dataset",
-                            description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, required=True, metavar="DIR",
-                        help="the PhotoTriage release: train_val/ (and optionally test/) as published")
-    parser.add_argument("--output_dir", type=Path, default=Path("phototriage_train"), metavar="DIR",
-                        help="where best_model.pt and test_results.json go (default %(default)s)")
+    parser = sub.add_parser(
+        "train", help="train the Siamese ranker on the PhotoTriage dataset", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the PhotoTriage release: train_val/ (and optionally test/) as published",
+    )
+    parser.add_argument(
+        "--output_dir",
+        type=Path,
+        default=Path("phototriage_train"),
+        metavar="DIR",
+        help="where best_model.pt and test_results.json go (default %(default)s)",
+    )
     features = parser.add_argument_group("features")
-    for flag, what in (("--use_clip", "CLIP ViT-B/32 embedding (512)"),
-                       ("--use_cnn_features", "ResNet-50 layer3 (1024)"),
-                       ("--use_iqa_features", "hand-crafted quality features (4)")):
-        features.add_argument(flag, type=str2bool, nargs="?", const=True, default=True, metavar="true|false",
-                              help=f"{what}; default true")
-    features.add_argument("--extra_features", nargs="*", default=[], metavar="NAME",
-                          help="more extractors appended after the seed's three, e.g. noise pyiqa:piqe")
-    features.add_argument("--burst_context", type=str2bool, nargs="?", const=True, default=False,
-                          metavar="true|false", help="also feed each photo's exposure (brightness, well-exposedness, "
-                          "clipping) relative to its series' median, as the shipped default does; default false")
-    features.add_argument("--feature_cache", type=Path, metavar="FILE",
-                          help=f"feature cache catalog (default: {FEATURE_CACHE_NAME} in the cache folder)")
+    for flag, what in (
+        ("--use_clip", "CLIP ViT-B/32 embedding (512)"),
+        ("--use_cnn_features", "ResNet-50 layer3 (1024)"),
+        ("--use_iqa_features", "hand-crafted quality features (4)"),
+    ):
+        features.add_argument(
+            flag, type=str2bool, nargs="?", const=True, default=True, metavar="true|false", help=f"{what}; default true"
+        )
+    features.add_argument(
+        "--extra_features",
+        nargs="*",
+        default=[],
+        metavar="NAME",
+        help="more extractors appended after the seed's three, e.g. noise pyiqa:piqe",
+    )
+    features.add_argument(
+        "--burst_context",
+        type=str2bool,
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="true|false",
+        help="also feed each photo's exposure (brightness, well-exposedness, "
+        "clipping) relative to its series' median, as the shipped default does; default false",
+    )
+    features.add_argument(
+        "--feature_cache",
+        type=Path,
+        metavar="FILE",
+        help=f"feature cache catalog (default: {FEATURE_CACHE_NAME} in the cache folder)",
+    )
     features.add_argument("--device", default="auto", help="extraction device: auto (CUDA, MPS, CPU), cpu, cuda, mps")
     model = parser.add_argument_group("model")
-    model.add_argument("--mlp_hidden_dims", type=int, nargs="+", default=[512, 256], metavar="N",
-                       help="Siamese tower widths; the last is the embedding size (default 512 256)")
+    model.add_argument(
+        "--mlp_hidden_dims",
+        type=int,
+        nargs="+",
+        default=[512, 256],
+        metavar="N",
+        help="Siamese tower widths; the last is the embedding size (default 512 256)",
+    )
     model.add_argument("--dropout", type=float, default=0.3)
     model.add_argument("--use_layernorm", type=str2bool, nargs="?", const=True, default=True, metavar="true|false")
     training = parser.add_argument_group("training")
@@ -86,16 +123,27 @@ def register(sub: Subparsers) -> None:
     training.add_argument("--learning_rate", type=float, default=1e-3)
     training.add_argument("--weight_decay", type=float, default=1e-4)
     training.add_argument("--margin", type=float, default=0.5, help="margin of the ranking loss")
-    training.add_argument("--patience", type=int, default=5,
-                          help="epochs without a better validation accuracy before stopping")
-    training.add_argument("--seed", type=int, default=0,
-                          help="seeds the quick-experiment draw, initialisation and shuffling")
+    training.add_argument(
+        "--patience", type=int, default=5, help="epochs without a better validation accuracy before stopping"
+    )
+    training.add_argument(
+        "--seed", type=int, default=0, help="seeds the quick-experiment draw, initialisation and shuffling"
+    )
     data = parser.add_argument_group("pairs")
-    data.add_argument("--quick_experiment", type=float, metavar="FRACTION",
-                      help="use a seeded fraction (0-1] of each split's SERIES, for quick runs")
-    data.add_argument("--ambiguity_band", type=float, nargs=2, default=list(DEFAULT_AMBIGUITY_BAND),
-                      metavar=("LOW", "HIGH"), help="drop pairs with LOW <= P <= HIGH (default 0.3 0.7, as in "
-                      "the paper; '0.5 0.5' keeps all but exact ties)")
+    data.add_argument(
+        "--quick_experiment",
+        type=float,
+        metavar="FRACTION",
+        help="use a seeded fraction (0-1] of each split's SERIES, for quick runs",
+    )
+    data.add_argument(
+        "--ambiguity_band",
+        type=float,
+        nargs=2,
+        default=list(DEFAULT_AMBIGUITY_BAND),
+        metavar=("LOW", "HIGH"),
+        help="drop pairs with LOW <= P <= HIGH (default 0.3 0.7, as in the paper; '0.5 0.5' keeps all but exact ties)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     parser.set_defaults(func=main)
 
@@ -110,8 +158,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
         (args.patience >= 1, "--patience must be at least 1"),
         (0 <= args.dropout < 1, "--dropout must be in [0, 1)"),
         (all(d >= 1 for d in args.mlp_hidden_dims), "--mlp_hidden_dims must be positive widths"),
-        (args.quick_experiment is None or 0 < args.quick_experiment <= 1,
-         "--quick_experiment must be a fraction in (0, 1]"),
+        (
+            args.quick_experiment is None or 0 < args.quick_experiment <= 1,
+            "--quick_experiment must be a fraction in (0, 1]",
+        ),
     ]
     for ok, message in checks:
         if not ok:
@@ -122,11 +172,16 @@ def _model_config(args: argparse.Namespace) -> MultiFeatureConfig:
     from ranker.model import MultiFeatureConfig
 
     try:
-        return MultiFeatureConfig(use_clip=args.use_clip, use_cnn_features=args.use_cnn_features,
-                                  use_iqa_features=args.use_iqa_features, extra_features=tuple(args.extra_features),
-                                  mlp_hidden_dims=tuple(args.mlp_hidden_dims), dropout=args.dropout,
-                                  use_layernorm=args.use_layernorm,
-                                  burst_context=("exposure_profile",) if args.burst_context else ())
+        return MultiFeatureConfig(
+            use_clip=args.use_clip,
+            use_cnn_features=args.use_cnn_features,
+            use_iqa_features=args.use_iqa_features,
+            extra_features=tuple(args.extra_features),
+            mlp_hidden_dims=tuple(args.mlp_hidden_dims),
+            dropout=args.dropout,
+            use_layernorm=args.use_layernorm,
+            burst_context=("exposure_profile",) if args.burst_context else (),
+        )
     except KeyError as exc:  # an unknown extractor name: the registry's message suggests the closest
         raise ValueError(exc.args[0]) from None
 
@@ -143,15 +198,19 @@ def _require_extractors(names: list[str], device: str) -> None:
         except ModelMissingError as exc:
             problems.append(str(exc))
     if problems:
-        raise ModelMissingError("cannot train: weights are missing for the requested features (nothing was "
-                                "decoded):\n  " + "\n  ".join(problems))
+        raise ModelMissingError(
+            "cannot train: weights are missing for the requested features (nothing was "
+            "decoded):\n  " + "\n  ".join(problems)
+        )
 
 
 def _count_line(split: SplitPairs, band: tuple[float, float]) -> str:
     c = split.counts
-    text = (f"{split.name:<5}: {c.lines} pairs in {c.series} series → {c.used} used; "
-            f"{c.ambiguous} dropped as ambiguous ({band[0]:g} <= P <= {band[1]:g}); "
-            f"{c.missing_image} skipped (missing image); {c.unreadable_image} skipped (unreadable image)")
+    text = (
+        f"{split.name:<5}: {c.lines} pairs in {c.series} series → {c.used} used; "
+        f"{c.ambiguous} dropped as ambiguous ({band[0]:g} <= P <= {band[1]:g}); "
+        f"{c.missing_image} skipped (missing image); {c.unreadable_image} skipped (unreadable image)"
+    )
     if c.outside_selection or c.series_selected != c.series:
         text += f"; {c.outside_selection} outside the --quick_experiment draw ({c.series_selected} series)"
     return text
@@ -159,13 +218,15 @@ def _count_line(split: SplitPairs, band: tuple[float, float]) -> str:
 
 def _print_examples(split: SplitPairs, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    for label, examples in (("missing image", split.missing_examples),
-                            ("unreadable image", split.unreadable_examples)):
+    for label, examples in (("missing image", split.missing_examples), ("unreadable image", split.unreadable_examples)):
         for example in examples[:QUOTE_LIMIT]:
             print(f"  skipped ({label}) {example}", file=out)
         if len(examples) > QUOTE_LIMIT:
-            print(f"  ... and {len(examples) - QUOTE_LIMIT} more pairs skipped ({label}); "
-                  f"all are listed in {RESULTS_NAME}", file=out)
+            print(
+                f"  ... and {len(examples) - QUOTE_LIMIT} more pairs skipped ({label}); "
+                f"all are listed in {RESULTS_NAME}",
+                file=out,
+            )
 
 
 def _require_training_splits(splits: dict[str, SplitPairs]) -> None:
@@ -193,13 +254,20 @@ def _scan_folder(image_dir: Path, names: set[str], staged: bool, tmp: Path) -> t
         for name in sorted(names):
             os.symlink((image_dir / name).resolve(), folder / name)
     except OSError as exc:  # no symlinks here (e.g. Windows without developer mode): scan everything
-        return image_dir, (f"note: cannot link the drawn photos ({exc.strerror or exc}); analysing all of "
-                           f"{image_dir} instead")
+        return image_dir, (
+            f"note: cannot link the drawn photos ({exc.strerror or exc}); analysing all of {image_dir} instead"
+        )
     return folder, None
 
 
-def extract_features(splits: dict[str, SplitPairs], config: MultiFeatureConfig, catalog: Catalog, device: str,
-                     staged: bool, progress: bool) -> tuple[dict[tuple[Path, str], str], dict[str, Any]]:
+def extract_features(
+    splits: dict[str, SplitPairs],
+    config: MultiFeatureConfig,
+    catalog: Catalog,
+    device: str,
+    staged: bool,
+    progress: bool,
+) -> tuple[dict[tuple[Path, str], str], dict[str, Any]]:
     """Features for every photo the pairs use, through the ranking pipeline and its cache.
 
     Returns ({(image_dir, name): fingerprint}, stats). Pairs naming photos that failed to decode are
@@ -212,8 +280,14 @@ def extract_features(splits: dict[str, SplitPairs], config: MultiFeatureConfig, 
     for split in splits.values():
         by_dir.setdefault(split.image_dir, set()).update(split.images)
     fingerprints: dict[tuple[Path, str], str] = {}
-    stats = {"images": sum(len(n) for n in by_dir.values()), "decoded": 0, "cached": 0, "unreadable": 0,
-             "other_files_unreadable": 0, "seconds": 0.0}
+    stats = {
+        "images": sum(len(n) for n in by_dir.values()),
+        "decoded": 0,
+        "cached": 0,
+        "unreadable": 0,
+        "other_files_unreadable": 0,
+        "seconds": 0.0,
+    }
     started = time.perf_counter()
     options = PipelineOptions(device=device, import_sidecars=False)
     with tempfile.TemporaryDirectory(prefix="phototriage-train-") as tmp:
@@ -253,8 +327,12 @@ def extract_features(splits: dict[str, SplitPairs], config: MultiFeatureConfig, 
     return fingerprints, stats
 
 
-def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict[tuple[Path, str], str], catalog: Catalog,
-                    config: MultiFeatureConfig) -> dict[str, PairSet]:
+def build_pair_sets(
+    splits: dict[str, SplitPairs],
+    fingerprints: dict[tuple[Path, str], str],
+    catalog: Catalog,
+    config: MultiFeatureConfig,
+) -> dict[str, PairSet]:
     """One PairSet per split over the distinct photos its pairs use. A series is the dataset's burst:
     burst-relative features are taken against the other photos of the same series in the split."""
     import numpy as np
@@ -270,12 +348,16 @@ def build_pair_sets(splits: dict[str, SplitPairs], fingerprints: dict[tuple[Path
         for image, row in index.items():
             series.setdefault(series_of(image), []).append(row)
         try:
-            features = model_inputs(catalog, [fingerprints[(split.image_dir, i)] for i in images], config,
-                                    series.values())
+            features = model_inputs(
+                catalog, [fingerprints[(split.image_dir, i)] for i in images], config, series.values()
+            )
         except LookupError as exc:
             raise RuntimeError(f"the feature cache {catalog.path} lost features during training ({exc})") from exc
-        sets[name] = PairSet(features, np.array([index[w] for w, _, _ in split.pairs], dtype=np.int64),
-                             np.array([index[loser] for _, loser, _ in split.pairs], dtype=np.int64))
+        sets[name] = PairSet(
+            features,
+            np.array([index[w] for w, _, _ in split.pairs], dtype=np.int64),
+            np.array([index[loser] for _, loser, _ in split.pairs], dtype=np.int64),
+        )
     return sets
 
 
@@ -298,8 +380,10 @@ def _train(args: argparse.Namespace) -> int:
     band = (args.ambiguity_band[0], args.ambiguity_band[1])
     release, splits = load_pairs(args.dataset, args.quick_experiment, args.seed, band)
 
-    print(f"Dataset {release.root}: splits {', '.join(splits)}"
-          + ("" if "test" in splits else " (no test/ folder: test accuracy is not measured)"))
+    print(
+        f"Dataset {release.root}: splits {', '.join(splits)}"
+        + ("" if "test" in splits else " (no test/ folder: test accuracy is not measured)")
+    )
     _report_splits(splits, band)
     if "test" in splits and not splits["test"].pairs:
         print(f"warning: {empty_split_message(splits['test'])}; test accuracy is not measured")
@@ -324,22 +408,32 @@ def _train(args: argparse.Namespace) -> int:
         for notice in catalog.notices:
             print(f"note: {notice}", file=sys.stderr)
         fingerprints, extraction = extract_features(splits, config, catalog, args.device, staged, progress)
-        print(f"Features ({'+'.join(config.extractor_names)}): {extraction['images']} photos, "
-              f"{extraction['decoded']} analysed, {extraction['cached']} from cache {cache_path} "
-              f"({extraction['seconds']:.1f} s)")
+        print(
+            f"Features ({'+'.join(config.extractor_names)}): {extraction['images']} photos, "
+            f"{extraction['decoded']} analysed, {extraction['cached']} from cache {cache_path} "
+            f"({extraction['seconds']:.1f} s)"
+        )
         if extraction["unreadable"]:
             print(f"warning: {extraction['unreadable']} photo(s) could not be read; their pairs are skipped:")
             _report_splits(splits, band)  # a split may have lost all its pairs
         sets = build_pair_sets(splits, fingerprints, catalog, config)
 
-    train_config = TrainConfig(max_epochs=args.max_epochs, batch_size=args.batch_size,
-                               learning_rate=args.learning_rate, weight_decay=args.weight_decay, margin=args.margin,
-                               patience=args.patience, seed=args.seed)
+    train_config = TrainConfig(
+        max_epochs=args.max_epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        weight_decay=args.weight_decay,
+        margin=args.margin,
+        patience=args.patience,
+        seed=args.seed,
+    )
     torch.manual_seed(args.seed)  # the initial weights, too, follow --seed
     model = MultiFeaturePairwiseRanker(config)
     fit_normalization(model, sets["train"].features)
-    print(f"Training {model.get_architecture_metadata()['architecture_summary']} on {len(sets['train'])} pairs, "
-          f"validating on {len(sets['val'])}")
+    print(
+        f"Training {model.get_architecture_metadata()['architecture_summary']} on {len(sets['train'])} pairs, "
+        f"validating on {len(sets['val'])}"
+    )
     result = train_pairs(model, sets["train"], sets["val"], train_config, progress=progress, desc="train")
     accuracy = {name: _finite(pairwise_accuracy(model, pairs)) for name, pairs in sets.items()}
     accuracy.setdefault("test", None)
@@ -362,8 +456,7 @@ def _train(args: argparse.Namespace) -> int:
         "pairwise_accuracy": accuracy,
         "best_epoch": result.best_epoch,
     }
-    checkpoint_path = save_checkpoint(output_dir / CHECKPOINT_NAME, model,
-                                      {**train_config.to_dict(), **options}, info)
+    checkpoint_path = save_checkpoint(output_dir / CHECKPOINT_NAME, model, {**train_config.to_dict(), **options}, info)
     architecture = model.get_architecture_metadata()
     total = time.perf_counter() - started
     results = {
@@ -382,24 +475,32 @@ def _train(args: argparse.Namespace) -> int:
         "pairs_used": {name: c["used"] for name, c in counts.items()},
         "pairs_dropped_ambiguous": sum(c["ambiguous"] for c in counts.values()),
         "pairs_skipped": sum(c["missing_image"] + c["unreadable_image"] for c in counts.values()),
-        "skipped_pairs": {name: {"missing_image": split.missing_examples, "unreadable_image": split.unreadable_examples}
-                          for name, split in splits.items()},
+        "skipped_pairs": {
+            name: {"missing_image": split.missing_examples, "unreadable_image": split.unreadable_examples}
+            for name, split in splits.items()
+        },
         "extraction": extraction,
-        "timing": {"extraction_seconds": extraction["seconds"], "training_seconds": round(result.seconds, 3),
-                   "total_seconds": round(total, 3)},
+        "timing": {
+            "extraction_seconds": extraction["seconds"],
+            "training_seconds": round(result.seconds, 3),
+            "total_seconds": round(total, 3),
+        },
         "checkpoint": str(checkpoint_path),
     }
     results_path = output_dir / RESULTS_NAME
-    results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                            encoding="utf-8")
+    results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
 
     def fmt(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.4f}"
 
-    print(f"Best epoch {result.best_epoch} of {len(result.history)}; pairwise accuracy: "
-          + ", ".join(f"{name} {fmt(value)}" for name, value in accuracy.items()))
-    print(f"Pairs used {results['pairs_used']}, dropped as ambiguous {results['pairs_dropped_ambiguous']}, "
-          f"skipped {results['pairs_skipped']}")
+    print(
+        f"Best epoch {result.best_epoch} of {len(result.history)}; pairwise accuracy: "
+        + ", ".join(f"{name} {fmt(value)}" for name, value in accuracy.items())
+    )
+    print(
+        f"Pairs used {results['pairs_used']}, dropped as ambiguous {results['pairs_dropped_ambiguous']}, "
+        f"skipped {results['pairs_skipped']}"
+    )
     print(f"Wrote {checkpoint_path} and {results_path} ({total:.1f} s)")
     return 0
 

@@ -4,6 +4,7 @@ Layout (as in ../shared/data/clive_dev): DIR/labels.csv (`image,mos,mos_std`), D
 DIR/README.txt with the UT Austin copyright notice, which must travel with any copy of the images.
 Nothing of the set is copied into this repository; code that uses it skips cleanly when it is absent.
 """
+
 from __future__ import annotations
 
 import csv

@@ -15,6 +15,7 @@ Following the paper, pairs whose preference lies in the ambiguity band (0.3 <= P
 Every line ends up in exactly one bucket of `SplitCounts`: used, outside the quick-experiment
 selection, ambiguous, naming a missing image, or (after extraction) naming an unreadable one.
 """
+
 from __future__ import annotations
 
 import math
@@ -139,8 +140,10 @@ def parse_pairlist(path: Path | str) -> list[PairLine]:
             pairs.append(pair)
     if problems:
         more = f"\n  ... and {len(problems) - QUOTE_LIMIT} more" if len(problems) > QUOTE_LIMIT else ""
-        raise DatasetError(f"{path}: {len(problems)} malformed line(s); each must read 'SERIES A B P ...' "
-                           "with whole numbers and 0 <= P <= 1:\n  " + "\n  ".join(problems[:QUOTE_LIMIT]) + more)
+        raise DatasetError(
+            f"{path}: {len(problems)} malformed line(s); each must read 'SERIES A B P ...' "
+            "with whole numbers and 0 <= P <= 1:\n  " + "\n  ".join(problems[:QUOTE_LIMIT]) + more
+        )
     return pairs
 
 
@@ -174,11 +177,16 @@ def open_release(root: Path | str) -> Release:
         image_dir, list_path = root / images, root / pairlist
         if name not in REQUIRED_SPLITS and not image_dir.exists() and not list_path.exists():
             continue  # the test split is optional; absent as a whole is fine
-        missing = [str(p) for p, is_dir in ((image_dir, True), (list_path, False))
-                   if not (p.is_dir() if is_dir else p.is_file())]
+        missing = [
+            str(p)
+            for p, is_dir in ((image_dir, True), (list_path, False))
+            if not (p.is_dir() if is_dir else p.is_file())
+        ]
         if missing:
-            raise DatasetError(f"{root}: the {name} split is incomplete: missing {' and '.join(missing)} "
-                               f"(expected the published layout {images}/ + {pairlist})")
+            raise DatasetError(
+                f"{root}: the {name} split is incomplete: missing {' and '.join(missing)} "
+                f"(expected the published layout {images}/ + {pairlist})"
+            )
         splits[name] = SplitSource(name, image_dir, list_path, parse_pairlist(list_path))
     return Release(root, splits)
 
@@ -253,12 +261,16 @@ def list_images(image_dir: Path) -> dict[str, str]:
     return found
 
 
-def resolve_pairs(split: SplitSource, selected: set[int] | None, band: tuple[float, float],
-                  available: dict[str, str] | None = None) -> SplitPairs:
+def resolve_pairs(
+    split: SplitSource, selected: set[int] | None, band: tuple[float, float], available: dict[str, str] | None = None
+) -> SplitPairs:
     """Orient each pair winner-first and sort every line into a bucket of SplitCounts."""
     available = list_images(split.image_dir) if available is None else available
-    counts = SplitCounts(lines=len(split.lines), series=len(split.series),
-                         series_selected=len(split.series) if selected is None else len(selected))
+    counts = SplitCounts(
+        lines=len(split.lines),
+        series=len(split.series),
+        series_selected=len(split.series) if selected is None else len(selected),
+    )
     result = SplitPairs(split.name, split.image_dir, split.pairlist, counts)
     for pair in split.lines:
         if selected is not None and pair.series not in selected:
@@ -285,8 +297,9 @@ def validate_band(band: tuple[float, float]) -> tuple[float, float]:
     return low, high
 
 
-def load_pairs(root: Path | str, fraction: float | None = None, seed: int = 0,
-               band: tuple[float, float] = DEFAULT_AMBIGUITY_BAND) -> tuple[Release, dict[str, SplitPairs]]:
+def load_pairs(
+    root: Path | str, fraction: float | None = None, seed: int = 0, band: tuple[float, float] = DEFAULT_AMBIGUITY_BAND
+) -> tuple[Release, dict[str, SplitPairs]]:
     """Open the release and resolve every split's pairs (before any image is decoded)."""
     band = validate_band(band)
     release = open_release(root)
@@ -306,9 +319,12 @@ def empty_split_message(split: SplitPairs) -> str:
     if c.lines == 0:
         return f"the {split.name} split is empty: {split.pairlist} lists no pairs"
     parts = [f"{c.lines} lines"]
-    for key, label in (("outside_selection", "outside the --quick_experiment selection"),
-                       ("ambiguous", "ambiguous (inside --ambiguity_band)"),
-                       ("missing_image", "naming missing images"), ("unreadable_image", "naming unreadable images")):
+    for key, label in (
+        ("outside_selection", "outside the --quick_experiment selection"),
+        ("ambiguous", "ambiguous (inside --ambiguity_band)"),
+        ("missing_image", "naming missing images"),
+        ("unreadable_image", "naming unreadable images"),
+    ):
         if getattr(c, key):
             parts.append(f"{getattr(c, key)} {label}")
     hint = ""

@@ -1,10 +1,12 @@
 """The seam between the pipeline and whatever computes features: jobs in, analysed photos out, in batches."""
+
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -42,8 +44,12 @@ class FeatureEngine(Protocol):
     """Turns jobs into outcomes. The pipeline stays the one writer: it commits each yielded batch in
     one transaction as it arrives, so a batch is either wholly in the catalog or not at all."""
 
-    def analyse(self, jobs: Iterable[Job], extractors: Sequence[FeatureExtractor], decode_size: int,
-                ) -> Iterator[list[tuple[Job, Outcome]]]: ...
+    def analyse(
+        self,
+        jobs: Iterable[Job],
+        extractors: Sequence[FeatureExtractor],
+        decode_size: int,
+    ) -> Iterator[list[tuple[Job, Outcome]]]: ...
 
     def close(self) -> None: ...
 

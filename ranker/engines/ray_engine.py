@@ -6,14 +6,15 @@ mount: NFS, SMB, or an object store mounted with s3fs/gcsfuse/rclone) and have t
 installed; backbone weights come from each node's model cache (PHOTOTRIAGE_CACHE_DIR, which may be a
 shared mount too).
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import math
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -50,8 +51,13 @@ class RayEngine:
     running at once (default: as many as the cluster has CPUs for); `cpu_batch` is photos per task.
     A Ray this engine did not start (the caller's, or a test's) is used as it is and left running."""
 
-    def __init__(self, address: str | None = None, num_cpus: int | None = None, cpu_tasks: int | None = None,
-                 cpu_batch: int = CPU_BATCH):
+    def __init__(
+        self,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        cpu_tasks: int | None = None,
+        cpu_batch: int = CPU_BATCH,
+    ):
         self.address = address
         self.num_cpus = num_cpus
         self.cpu_tasks = cpu_tasks
@@ -67,16 +73,23 @@ class RayEngine:
 
         # Workers run the driver's own ranker code (shipped by Ray), so the versions stamped on the
         # features are true; the libraries under it (numpy, Pillow, torch...) come from each node.
-        options = {"runtime_env": {"py_modules": [os.path.dirname(ranker.__file__)]},
-                   "logging_level": logging.WARNING, "log_to_driver": False}
+        options = {
+            "runtime_env": {"py_modules": [os.path.dirname(ranker.__file__)]},
+            "logging_level": logging.WARNING,
+            "log_to_driver": False,
+        }
         if self.address:
             ray.init(address=self.address, **options)
         else:
             ray.init(num_cpus=self.num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
         self._started = True
 
-    def analyse(self, jobs: Iterable[Job], extractors: Sequence[FeatureExtractor], decode_size: int,
-                ) -> Iterator[list[tuple[Job, Outcome]]]:
+    def analyse(
+        self,
+        jobs: Iterable[Job],
+        extractors: Sequence[FeatureExtractor],
+        decode_size: int,
+    ) -> Iterator[list[tuple[Job, Outcome]]]:
         todo = list(jobs)  # the driver's scan (walk, stat, fingerprint) finishes before the job starts
         if not todo:
             return
@@ -87,8 +100,10 @@ class RayEngine:
         wanted = {name for job in todo for name in job.missing}
         cpu = [e for e in extractors if not uses_model(e) and e.name in wanted]
         models = [e for e in extractors if uses_model(e) and e.name in wanted]
-        rows = [{"index": i, "path": os.fsencode(job.decode_path), "missing": ",".join(job.missing)}
-                for i, job in enumerate(todo)]
+        rows = [
+            {"index": i, "path": os.fsencode(job.decode_path), "missing": ",".join(job.missing)}
+            for i, job in enumerate(todo)
+        ]
         blocks = math.ceil(len(rows) / self.cpu_batch)
         dataset = ray.data.from_items(rows, override_num_blocks=blocks)
         # A bounded task pool (every CPU unless capped; Ray Data spreads the tasks over the nodes). Its
@@ -96,12 +111,21 @@ class RayEngine:
         # actors, which would leave one decoder per actor instead of one per CPU.
         tasks = min(blocks, self.cpu_tasks or max(1, int(ray.cluster_resources().get("CPU", 1))))
         dataset = dataset.map_batches(
-            decode_batch, batch_size=self.cpu_batch, batch_format="numpy", num_cpus=1,
+            decode_batch,
+            batch_size=self.cpu_batch,
+            batch_format="numpy",
+            num_cpus=1,
             compute=ray.data.TaskPoolStrategy(size=tasks),
-            fn_kwargs={"extractors": cpu, "decode_size": decode_size, "model_names": [e.name for e in models]})
+            fn_kwargs={"extractors": cpu, "decode_size": decode_size, "model_names": [e.name for e in models]},
+        )
         if models:
-            dataset = dataset.map_batches(ModelStage, batch_size=MODEL_BATCH, batch_format="numpy",
-                                          fn_constructor_kwargs={"extractors": models}, **_model_pool())
+            dataset = dataset.map_batches(
+                ModelStage,
+                batch_size=MODEL_BATCH,
+                batch_format="numpy",
+                fn_constructor_kwargs={"extractors": models},
+                **_model_pool(),
+            )
         names = [e.name for e in cpu + models]
         try:
             for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
@@ -120,7 +144,7 @@ class RayEngine:
             ray.shutdown()
             self._started = False
 
-    def __enter__(self) -> "RayEngine":
+    def __enter__(self) -> RayEngine:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -171,7 +195,10 @@ def _outcomes(batch: dict[str, np.ndarray], names: Sequence[str]) -> Iterator[tu
             yield index, str(error)
             continue
         missing = str(batch["missing"][row]).split(",")
-        vectors = {name: np.asarray(batch[vector_column(name)][row], dtype=np.float32)
-                   for name in names if name in missing}
-        yield index, Analysed(metadata_from_dict(json.loads(batch["meta"][row])), json.loads(batch["signals"][row]),
-                              vectors)
+        vectors = {
+            name: np.asarray(batch[vector_column(name)][row], dtype=np.float32) for name in names if name in missing
+        }
+        yield (
+            index,
+            Analysed(metadata_from_dict(json.loads(batch["meta"][row])), json.loads(batch["signals"][row]), vectors),
+        )

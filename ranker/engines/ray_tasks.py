@@ -6,12 +6,13 @@ Batches are dicts of numpy columns (Ray Data's "numpy" format). A row is one pho
 (float32, one column per extractor) out. Rows the backbones still need carry `pixels` (the decoded
 RGB image, exactly what the local engine would hand its extractors) until the model stage drops them.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import platform
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -36,14 +37,15 @@ def _needs(missing: str, name: str) -> bool:
     return name in missing.split(",")
 
 
-def decode_batch(batch: dict[str, np.ndarray], extractors: Sequence[FeatureExtractor], decode_size: int,
-                 model_names: Sequence[str]) -> dict[str, np.ndarray]:
+def decode_batch(
+    batch: dict[str, np.ndarray], extractors: Sequence[FeatureExtractor], decode_size: int, model_names: Sequence[str]
+) -> dict[str, np.ndarray]:
     """Decode each photo once at `decode_size`, then the signals and every CPU extractor on the batch.
 
     A file this worker cannot read becomes an `error` naming the node and the path; the batch goes on."""
     count = len(batch["index"])
     errors, metas, signals, images = [""] * count, ["{}"] * count, ["{}"] * count, [None] * count
-    for row, (raw_path, missing) in enumerate(zip(batch["path"], batch["missing"])):
+    for row, (raw_path, _missing) in enumerate(zip(batch["path"], batch["missing"])):
         path = os.fsdecode(bytes(raw_path))
         try:
             image, meta = load_photo(path, max_size=decode_size)
@@ -53,13 +55,20 @@ def decode_batch(batch: dict[str, np.ndarray], extractors: Sequence[FeatureExtra
         images[row] = image
         metas[row] = json.dumps(meta.as_dict())
         signals[row] = json.dumps(quality_signals(image))
-    out = {"index": batch["index"], "missing": batch["missing"], "error": np.array(errors, dtype=object),
-           "meta": np.array(metas, dtype=object), "signals": np.array(signals, dtype=object)}
+    out = {
+        "index": batch["index"],
+        "missing": batch["missing"],
+        "error": np.array(errors, dtype=object),
+        "meta": np.array(metas, dtype=object),
+        "signals": np.array(signals, dtype=object),
+    }
     for extractor in extractors:
         out[vector_column(extractor.name)] = _extract(extractor, images, batch["missing"])
     if model_names:
-        pixels = [b"" if image is None or not any(_needs(m, n) for n in model_names) else _pack(image)
-                  for image, m in zip(images, batch["missing"])]
+        pixels = [
+            b"" if image is None or not any(_needs(m, n) for n in model_names) else _pack(image)
+            for image, m in zip(images, batch["missing"])
+        ]
         out["pixels"] = np.array(pixels, dtype=object)
     return out
 

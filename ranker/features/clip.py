@@ -1,4 +1,5 @@
 """CLIP image embeddings (open_clip), L2-normalised: what the photo shows, not how well it is exposed."""
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,16 @@ __all__ = ["OPENAI_MEAN", "OPENAI_STD", "ClipExtractor"]
 class ClipExtractor(TorchBackboneExtractor):
     """open_clip `arch` with its image tower only; `dim` must match the architecture's embed_dim."""
 
-    def __init__(self, name: str, arch: str, dim: int, version: str, weights: WeightsSpec,
-                 preprocess: Preprocess, device: str = "auto"):
+    def __init__(
+        self,
+        name: str,
+        arch: str,
+        dim: int,
+        version: str,
+        weights: WeightsSpec,
+        preprocess: Preprocess,
+        device: str = "auto",
+    ):
         super().__init__(weights, preprocess, device)
         self.name, self.arch, self.dim, self.version = name, arch, dim, version
 

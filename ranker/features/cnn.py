@@ -1,4 +1,5 @@
 """ResNet-50 layer3 features (torchvision), global-average-pooled: mid-level texture and structure."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,8 +20,15 @@ class ResNetLayer3Extractor(TorchBackboneExtractor):
 
     dim = 1024
 
-    def __init__(self, name: str, version: str, weights: WeightsSpec, preprocess: Preprocess,
-                 blocks: Sequence[int] = (3, 4, 6, 3), device: str = "auto"):
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        weights: WeightsSpec,
+        preprocess: Preprocess,
+        blocks: Sequence[int] = (3, 4, 6, 3),
+        device: str = "auto",
+    ):
         super().__init__(weights, preprocess, device)
         self.name, self.version, self.blocks = name, version, tuple(blocks)
 

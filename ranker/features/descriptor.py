@@ -1,7 +1,8 @@
 """A cheap appearance descriptor for burst grouping when CLIP is not available."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageFilter

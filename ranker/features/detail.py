@@ -1,4 +1,5 @@
 """Detail as a photographer checks it at 100%: a tile focus map, luma and chroma noise where flat, JPEG blocking."""
+
 from __future__ import annotations
 
 import numpy as np

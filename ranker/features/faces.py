@@ -1,9 +1,10 @@
 """Per-face signals (box, eye openness per eye, face and eye sharpness, face exposure) as one cached feature."""
+
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -16,8 +17,20 @@ MAX_FACES = 6
 #: Per face: box x0 y0 x1 y1 (0-1 of the image), detector score, eye aspect ratio of the image-left and
 #: image-right eye, eyes readable (1/0), face sharpness, eye sharpness, face brightness (EV), face
 #: well-exposedness.
-FIELDS = ("x0", "y0", "x1", "y1", "score", "eye_left", "eye_right", "eyes_valid",
-          "face_sharpness", "eye_sharpness", "face_brightness", "face_exposure")
+FIELDS = (
+    "x0",
+    "y0",
+    "x1",
+    "y1",
+    "score",
+    "eye_left",
+    "eye_right",
+    "eyes_valid",
+    "face_sharpness",
+    "eye_sharpness",
+    "face_brightness",
+    "face_exposure",
+)
 PER_FACE = len(FIELDS)
 DIM = 1 + MAX_FACES * PER_FACE  # the first value is how many faces were found (before the cap)
 
@@ -49,8 +62,17 @@ class Face:
         return 0.25 * min(self.eye_left, self.eye_right) + 0.75 * max(self.eye_left, self.eye_right)
 
     def to_row(self) -> list[float]:
-        return [*self.box, self.score, self.eye_left, self.eye_right, float(self.eyes_valid),
-                self.face_sharpness, self.eye_sharpness, self.face_brightness, self.face_exposure]
+        return [
+            *self.box,
+            self.score,
+            self.eye_left,
+            self.eye_right,
+            float(self.eyes_valid),
+            self.face_sharpness,
+            self.eye_sharpness,
+            self.face_brightness,
+            self.face_exposure,
+        ]
 
 
 def unpack(vector: np.ndarray) -> list[Face]:
@@ -59,9 +81,20 @@ def unpack(vector: np.ndarray) -> list[Face]:
     count = min(int(round(vector[0])), MAX_FACES)
     faces = []
     for i in range(count):
-        row = vector[1 + i * PER_FACE: 1 + (i + 1) * PER_FACE]
-        faces.append(Face(tuple(float(v) for v in row[:4]), float(row[4]), float(row[5]), float(row[6]),
-                          bool(row[7] > 0.5), float(row[8]), float(row[9]), float(row[10]), float(row[11])))
+        row = vector[1 + i * PER_FACE : 1 + (i + 1) * PER_FACE]
+        faces.append(
+            Face(
+                tuple(float(v) for v in row[:4]),
+                float(row[4]),
+                float(row[5]),
+                float(row[6]),
+                bool(row[7] > 0.5),
+                float(row[8]),
+                float(row[9]),
+                float(row[10]),
+                float(row[11]),
+            )
+        )
     return faces
 
 
@@ -69,7 +102,7 @@ def pack(faces: Sequence[Face], found: int | None = None) -> np.ndarray:
     vector = np.zeros(DIM, dtype=np.float32)
     vector[0] = len(faces) if found is None else found
     for i, face in enumerate(faces[:MAX_FACES]):
-        vector[1 + i * PER_FACE: 1 + (i + 1) * PER_FACE] = face.to_row()
+        vector[1 + i * PER_FACE : 1 + (i + 1) * PER_FACE] = face.to_row()
     return vector
 
 
@@ -138,18 +171,20 @@ def analyse(image: Image.Image) -> list[Face]:
         eye_sharp = -9.0
         if face.left_eye is not None and face.right_eye is not None:
             eye_sharp = local_sharpness(_resample(luma, _eyes_box(face), FACE_NORM, FACE_NORM // 3))
-        crop = rgb[max(0, int(y0)):max(1, int(np.ceil(y1))), max(0, int(x0)):max(1, int(np.ceil(x1)))]
-        faces.append(Face(
-            box=(x0 / w, y0 / h, x1 / w, y1 / h),
-            score=face.score,
-            eye_left=face.left_eye.aspect_ratio if left_ok else 0.0,
-            eye_right=face.right_eye.aspect_ratio if right_ok else 0.0,
-            eyes_valid=valid,
-            face_sharpness=local_sharpness(face_luma),
-            eye_sharpness=eye_sharp,
-            face_brightness=brightness(crop) if crop.size else 0.0,
-            face_exposure=exposure(luminance(crop)) if crop.size else 0.0,
-        ))
+        crop = rgb[max(0, int(y0)) : max(1, int(np.ceil(y1))), max(0, int(x0)) : max(1, int(np.ceil(x1)))]
+        faces.append(
+            Face(
+                box=(x0 / w, y0 / h, x1 / w, y1 / h),
+                score=face.score,
+                eye_left=face.left_eye.aspect_ratio if left_ok else 0.0,
+                eye_right=face.right_eye.aspect_ratio if right_ok else 0.0,
+                eyes_valid=valid,
+                face_sharpness=local_sharpness(face_luma),
+                eye_sharpness=eye_sharp,
+                face_brightness=brightness(crop) if crop.size else 0.0,
+                face_exposure=exposure(luminance(crop)) if crop.size else 0.0,
+            )
+        )
     return faces
 
 

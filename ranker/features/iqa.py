@@ -1,9 +1,10 @@
 """Hand-crafted image-quality features (no weights): the seed's four, noise, clipping, brightness, detail and NSS."""
+
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -13,7 +14,6 @@ from ranker.features.base import FeatureExtractor
 #: Features are measured at this long side: large enough to see missed focus and shake at
 #: screen size, small enough that JPEG draft decoding plus every filter stays a few milliseconds.
 ANALYSIS_SIZE = 512
-
 
 
 def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:

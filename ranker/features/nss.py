@@ -1,4 +1,5 @@
 """Natural-scene statistics (BRISQUE, Mittal et al. 2012): 36 MSCN shape/spread numbers at two scales."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -14,8 +15,11 @@ _C = 1.0 / 255.0
 FEATURE_NAMES = tuple(
     f"s{scale}_{name}"
     for scale in (1, 2)
-    for name in ("ggd_shape", "ggd_var",
-                 *(f"{d}_{p}" for d in ("h", "v", "d1", "d2") for p in ("shape", "mean", "lvar", "rvar")))
+    for name in (
+        "ggd_shape",
+        "ggd_var",
+        *(f"{d}_{p}" for d in ("h", "v", "d1", "d2") for p in ("shape", "mean", "lvar", "rvar")),
+    )
 )
 
 
@@ -40,9 +44,9 @@ def _blur(a: np.ndarray) -> np.ndarray:
     k = _window()
     p = np.pad(a, 3, mode="reflect")
     w = a.shape[1]
-    rows = sum(k[i] * p[:, i:i + w] for i in range(7))
+    rows = sum(k[i] * p[:, i : i + w] for i in range(7))
     h = a.shape[0]
-    return sum(k[i] * rows[i:i + h] for i in range(7))
+    return sum(k[i] * rows[i : i + h] for i in range(7))
 
 
 def mscn(luma: np.ndarray) -> np.ndarray:
@@ -75,8 +79,12 @@ def fit_aggd(x: np.ndarray) -> tuple[float, float, float, float]:
     r_hat = float(np.mean(np.abs(x))) ** 2 / max(float(np.mean(square)), 1e-12)
     r_norm = r_hat * (g**3 + 1) * (g + 1) / (g * g + 1) ** 2
     shape = float(shapes[np.argmin(np.abs(ratio - r_norm))])
-    mean = (right_sigma - left_sigma) * gamma_fn(2 / shape) / gamma_fn(1 / shape) * np.sqrt(
-        gamma_fn(1 / shape) / gamma_fn(3 / shape))
+    mean = (
+        (right_sigma - left_sigma)
+        * gamma_fn(2 / shape)
+        / gamma_fn(1 / shape)
+        * np.sqrt(gamma_fn(1 / shape) / gamma_fn(3 / shape))
+    )
     return shape, float(mean), left_sigma**2, right_sigma**2
 
 

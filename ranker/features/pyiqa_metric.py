@@ -1,4 +1,5 @@
 """Any pyiqa no-reference metric as one extra feature dimension, loaded without ever downloading implicitly."""
+
 from __future__ import annotations
 
 import contextlib
@@ -81,9 +82,7 @@ class PyiqaMetricExtractor(FeatureExtractor):
     def check_available(self) -> None:
         # A marker check, not an import: `import pyiqa` alone takes ~5 s.
         if not metric_is_ready(self.metric):
-            raise ModelMissingError(
-                f"{self.name}: weights not cached. Run `phototriage models download {self.name}`."
-            )
+            raise ModelMissingError(f"{self.name}: weights not cached. Run `phototriage models download {self.name}`.")
 
     def _metric(self) -> Any:  # a pyiqa metric module (pyiqa ships no type information)
         if self._model is None:

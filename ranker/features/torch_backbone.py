@@ -1,4 +1,5 @@
 """Shared machinery for frozen torch backbones: lazy load, preprocessing from the spec, batched inference."""
+
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -61,7 +62,7 @@ class TorchBackboneExtractor(FeatureExtractor):
         assert device is not None  # module() chose it
         outputs = []
         for start in range(0, len(images), self.batch_size):
-            batch = torch.stack([self.preprocess(image) for image in images[start:start + self.batch_size]])
+            batch = torch.stack([self.preprocess(image) for image in images[start : start + self.batch_size]])
             with autocast(device):
                 features = self.forward(module, batch.to(device))
             outputs.append(features.float().cpu().numpy())

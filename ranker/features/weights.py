@@ -1,4 +1,5 @@
 """Backbone weights: a typed spec per file, cached in the user cache dir, downloaded only on request, verified."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,16 @@ from ranker.errors import ModelMissingError, WeightsVerificationError
 from ranker.paths import cache_dir
 from ranker.progress import Progress, check_cancel
 
-__all__ = ["ModelMissingError", "WeightsSpec", "WeightsVerificationError", "download", "download_steps",
-           "import_file", "sha256_of", "verify"]
+__all__ = [
+    "ModelMissingError",
+    "WeightsSpec",
+    "WeightsVerificationError",
+    "download",
+    "download_steps",
+    "import_file",
+    "sha256_of",
+    "verify",
+]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """The benchmarks run end to end with a tiny configuration. Structure only: timings are never asserted."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,20 @@ from benchmarks.baselines import Scorers
 @pytest.mark.timeout(60)
 def test_ranking_benchmark_runs(tmp_path, capsys):
     out = tmp_path / "ranking.json"
-    results = ranking.main(["--quick", "--sources", "2", "--bursts-per-source", "1", "--json", str(out),
-                            "--work", str(tmp_path / "work"), "--no-clive"])
+    results = ranking.main(
+        [
+            "--quick",
+            "--sources",
+            "2",
+            "--bursts-per-source",
+            "1",
+            "--json",
+            str(out),
+            "--work",
+            str(tmp_path / "work"),
+            "--no-clive",
+        ]
+    )
     assert json.loads(out.read_text())["levels"].keys() == {"clear", "subtle"}
     assert results["generators"].keys() == {"independent", "training"}
     assert results["generators"]["training"]["clear"]["pairs"] == 2 * (ranking.FRAMES - 1)
@@ -39,14 +52,17 @@ def test_ranking_benchmark_runs(tmp_path, capsys):
 def test_ranking_metrics_on_known_scores():
     from pathlib import Path
 
-    burst = ranking.Burst("clear", "x", Path("."), [Path("a"), Path("b"), Path("c")], Path("b"),
-                          ["noise:0.1", "clean:0.00", "shake:8"])
+    burst = ranking.Burst(
+        "clear", "x", Path("."), [Path("a"), Path("b"), Path("c")], Path("b"), ["noise:0.1", "clean:0.00", "shake:8"]
+    )
     perfect = ranking.evaluate([burst], {Path("a"): 0.0, Path("b"): 1.0, Path("c"): 0.5}, seed=0)
     assert perfect["top1"] == 1.0 and perfect["pairwise"] == 1.0
     tied = ranking.evaluate([burst], {Path("a"): 1.0, Path("b"): 1.0, Path("c"): 0.0}, seed=0)
     assert tied["top1"] == 0.5 and tied["pairwise"] == 0.75
-    assert tied["pairwise_by_defect"] == {"noise": {"accuracy": 0.5, "pairs": 1},
-                                          "shake": {"accuracy": 1.0, "pairs": 1}}
+    assert tied["pairwise_by_defect"] == {
+        "noise": {"accuracy": 0.5, "pairs": 1},
+        "shake": {"accuracy": 1.0, "pairs": 1},
+    }
 
 
 def test_phototriage_pairlist_parsing(tmp_path):
@@ -55,10 +71,13 @@ def test_phototriage_pairlist_parsing(tmp_path):
     for name in ("000001-01.JPG", "000001-02.JPG", "000002-01.JPG", "000002-03.JPG"):
         (images / name).write_bytes(b"x")
     (tmp_path / "train_val" / "val_pairlist.txt").write_text(
-        "1 1 2 0.9 1 2\n1 2 1 0.5 1 1\n2 1 3 0.1 1 2\n2 1 9 0.95 1 2\nnonsense\n")
+        "1 1 2 0.9 1 2\n1 2 1 0.5 1 1\n2 1 3 0.1 1 2\n2 1 9 0.95 1 2\nnonsense\n"
+    )
     pairs, stats = ranking.phototriage_pairs(tmp_path)
-    assert [(w.name, l.name) for w, l, _ in pairs] == [("000001-02.JPG", "000001-01.JPG"),
-                                                        ("000002-01.JPG", "000002-03.JPG")]
+    assert [(w.name, loser.name) for w, loser, _ in pairs] == [
+        ("000001-02.JPG", "000001-01.JPG"),
+        ("000002-01.JPG", "000002-03.JPG"),
+    ]
     assert stats == {"lines": 5, "ambiguous_dropped": 1, "missing_images": 1, "malformed": 1}
 
 
@@ -68,8 +87,7 @@ def test_phototriage_validation_pairs_are_scored_by_every_method(tmp_path):
 
     release = write_mini_dataset(tmp_path / "phototriage")
     checkpoints, _ = ranking.find_checkpoints([])
-    result = ranking.run_phototriage(release.root, checkpoints, Scorers(0, "cpu", False, None),
-                                     None, "cpu", 0)
+    result = ranking.run_phototriage(release.root, checkpoints, Scorers(0, "cpu", False, None), None, "cpu", 0)
     assert result["pairs"] > 0 and result["ambiguous_dropped"] > 0
     methods = result["methods"]
     assert {"random", "sharpness (Laplacian var.)", ranking.DEFAULT_NAME} <= set(methods)
@@ -82,10 +100,32 @@ def test_phototriage_validation_pairs_are_scored_by_every_method(tmp_path):
 @pytest.mark.timeout(90)
 def test_speed_benchmark_runs(tmp_path, capsys):
     out = tmp_path / "speed.json"
-    results = speed.main(["--quick", "--sizes", "10,20", "--repeats", "1", "--sources", "2", "--long-sides", "640",
-                          "--sample", "4", "--extractors", "iqa,noise,descriptor,clip", "--in-process",
-                          "--dng-size", "640x480", "--grouping-sizes", "200,1000",
-                          "--cache-dir", str(tmp_path / "photos"), "--json", str(out)])
+    results = speed.main(
+        [
+            "--quick",
+            "--sizes",
+            "10,20",
+            "--repeats",
+            "1",
+            "--sources",
+            "2",
+            "--long-sides",
+            "640",
+            "--sample",
+            "4",
+            "--extractors",
+            "iqa,noise,descriptor,clip",
+            "--in-process",
+            "--dng-size",
+            "640x480",
+            "--grouping-sizes",
+            "200,1000",
+            "--cache-dir",
+            str(tmp_path / "photos"),
+            "--json",
+            str(out),
+        ]
+    )
     assert json.loads(out.read_text())["config"]["sizes"] == [10, 20]
     for key in ("cpu", "cores", "ram_gib", "torch", "device"):
         assert key in results["machine"]

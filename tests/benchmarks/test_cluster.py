@@ -1,4 +1,5 @@
 """benchmarks/cluster.py's arithmetic and its writer measurement (the Ray runs are the benchmark's own job)."""
+
 from benchmarks import cluster
 
 

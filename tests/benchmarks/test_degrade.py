@@ -1,4 +1,5 @@
 """The benchmark's independent degradation generator (benchmarks/degrade.py) and its separation from training."""
+
 from __future__ import annotations
 
 import ast
@@ -13,14 +14,24 @@ from ranker.synthetic import skimage_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 #: every module the default checkpoint's training path runs
-TRAINING_MODULES = ("ranker.default_model", "ranker.synthetic", "ranker.training", "ranker.pipeline",
-                    "ranker.features.registry", "ranker.datasets.clive", "ranker.quality")
+TRAINING_MODULES = (
+    "ranker.default_model",
+    "ranker.synthetic",
+    "ranker.training",
+    "ranker.pipeline",
+    "ranker.features.registry",
+    "ranker.datasets.clive",
+    "ranker.quality",
+)
 
 
 def test_training_modules_never_import_the_benchmark_generator():
-    code = ("import sys\n" + "".join(f"import {m}\n" for m in TRAINING_MODULES)
-            + "bad = [m for m in sys.modules if m == 'benchmarks' or m.startswith('benchmarks.')]\n"
-            + "print(bad); sys.exit(1 if bad else 0)\n")
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in TRAINING_MODULES)
+        + "bad = [m for m in sys.modules if m == 'benchmarks' or m.startswith('benchmarks.')]\n"
+        + "print(bad); sys.exit(1 if bad else 0)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     # And no ranker source mentions it, even in a function-level import.

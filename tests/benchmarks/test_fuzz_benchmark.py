@@ -1,4 +1,5 @@
 """The fuzz benchmark's worker: a hung file is counted as hung and the run goes on; bombs are handled."""
+
 from __future__ import annotations
 
 import os

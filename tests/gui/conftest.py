@@ -1,4 +1,5 @@
 """GUI fixtures: a small synthetic shoot, windows with synchronous pools, screenshots under test-artifacts/gui."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Open a shoot, cull it with the keyboard, undo/redo, and find every decision again after a restart."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -45,7 +46,7 @@ def test_cull_with_keys_then_restart(make_window, qtbot, shoot):
     with Catalog() as catalog:
         choices = catalog.choices()
     ids = {k: session.shoot.by_key[k].photo_id for k in (left, right)}
-    assert [(w, l) for _, w, l, _, _ in choices] == [(ids[left], ids[right])]
+    assert [(w, loser) for _, w, loser, _, _ in choices] == [(ids[left], ids[right])]
     assert set(session.pair) != {left, right}  # the next pair came up
 
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the choice
@@ -83,4 +84,5 @@ def test_cull_with_keys_then_restart(make_window, qtbot, shoot):
     assert again.session.decision(second) == Decision("reject", 3, "red")
     row = again.photo_model.row_of(second)
     from phototriage_gui.models.photo_model import DecisionRole
+
     assert again.photo_model.index(row).data(DecisionRole) == Decision("reject", 3, "red")

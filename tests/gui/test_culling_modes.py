@@ -1,4 +1,5 @@
 """Culling as a photographer expects: filter keys, hidden photos, singles, undo that shows, survey, champion, 100%."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -67,8 +68,14 @@ def test_down_goes_from_burst_to_burst_past_the_singles(make_window, qtbot, tmp_
     parts = [("astronaut", 3, 10), ("chelsea", 1, 11), ("rocket", 1, 12), ("coffee", 3, 13)]
     for number, (name, frames, hour) in enumerate(parts):
         part = tmp_path / f"part{number}"
-        write_shoot(part, list(iter_sources((name,))), np.random.default_rng(number), frames=frames, size=200,
-                    start=dt.datetime(2024, 6, 1, hour, 0, 0))
+        write_shoot(
+            part,
+            list(iter_sources((name,))),
+            np.random.default_rng(number),
+            frames=frames,
+            size=200,
+            start=dt.datetime(2024, 6, 1, hour, 0, 0),
+        )
         for file in sorted(part.glob("*.JPG")):
             shutil.move(file, folder / f"P{number}_{file.name}")
     window = make_window(folder)

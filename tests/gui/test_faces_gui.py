@@ -1,4 +1,5 @@
 """Faces in the app: badges, the face filter, face boxes on F, and the why-text naming blinks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,7 +40,9 @@ def test_face_text():
     assert formatting.face_issues({"faces": 1.0, "eyes_closed": 1.0}) == ["eyes closed"]
     assert formatting.face_badges(signals) == ["eyes closed", "face soft"]
     assert formatting.face_badges({"faces": 0.0}) == []
-    why = formatting.why(2, 3, {"faces": 3.0, "eyes_closed": 2.0, "sharpness": -2.0}, {"faces": 3.0, "sharpness": -2.0}, None)
+    why = formatting.why(
+        2, 3, {"faces": 3.0, "eyes_closed": 2.0, "sharpness": -2.0}, {"faces": 3.0, "sharpness": -2.0}, None
+    )
     assert why == "Ranked 2 of 3: eyes closed (2 of 3 people)."
     best = formatting.why(1, 3, {"faces": 1.0, "eyes_closed": 0.0}, None, {"faces": 1.0, "eyes_closed": 1.0})
     assert best.startswith("Suggested best of its burst: eyes open where #2 is not")

@@ -1,4 +1,5 @@
 """ImageCache: decodes off the UI thread into an LRU with a byte budget; unreadable files report why."""
+
 from __future__ import annotations
 
 from phototriage_gui.image_cache import THUMB, ImageCache
@@ -17,7 +18,7 @@ def test_lru_budget_and_errors(qtbot, shoot):
     qtbot.waitUntil(cache.idle)
     kept = [p for p in files if cache.get(str(p), 320) is not None]
     # 320×320 RGB ≈ 300 kB: a 1 MB budget keeps the last few, oldest evicted first
-    assert 1 <= len(kept) < len(files) and kept == files[-len(kept):]
+    assert 1 <= len(kept) < len(files) and kept == files[-len(kept) :]
     assert cache.full_size(str(files[0])) in ((320, 320), (320, 213))
     assert cache.error(str(bad), THUMB) and cache.get(str(bad), THUMB) is None
 

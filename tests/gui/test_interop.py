@@ -1,4 +1,5 @@
 """Decisions reach other tools from the app: live sidecars, edits made elsewhere read back, File ▸ Export."""
+
 from __future__ import annotations
 
 import os
@@ -108,5 +109,9 @@ def test_preferences_dialog_sets_the_sidecar_style(qtbot):
     dialog.write_sidecars.setChecked(False)
     prefs = dialog.preferences()
     assert (prefs.sidecar_style, prefs.pick_as, prefs.pick_label, prefs.write_sidecars) == (
-        "darktable", "label", "purple", False)
+        "darktable",
+        "label",
+        "purple",
+        False,
+    )
     assert prefs.xmp_style().sidecar == "darktable"

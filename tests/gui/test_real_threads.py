@@ -1,4 +1,5 @@
 """The real thing: ranking and decoding in thread pools while the window stays live."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,6 @@ from PySide6.QtCore import Qt
 
 from phototriage_gui.main_window import Pools
 from tests.gui.conftest import press, screenshot
-
 
 
 def test_shoot_shows_at_once_then_ranking_streams_in(make_window, qtbot, shoot):

@@ -1,4 +1,5 @@
 """phototriage_gui.shoot_cache: an unchanged shoot reopens ranked at once; any change ranks it again."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,11 @@ def test_model_files_are_where_active_model_looks():
 
     bases = {"data": data_dir(), "resources": resources_dir()}
     files = [bases[base] / name for base, name in shoot_cache.MODEL_FILES]
-    assert files == [active_model.personal_dir() / "active.json",
-                     data_dir() / "models" / active_model.FULL_CHECKPOINT_NAME,
-                     active_model.default_checkpoint_path()]
+    assert files == [
+        active_model.personal_dir() / "active.json",
+        data_dir() / "models" / active_model.FULL_CHECKPOINT_NAME,
+        active_model.default_checkpoint_path(),
+    ]
 
 
 def test_an_unchanged_shoot_is_not_ranked_again_and_a_changed_one_is(make_window, qtbot, shoot):

@@ -1,4 +1,5 @@
 """Pure helpers behind the views: exposure text, rank explanations, ETA, and which pair to compare."""
+
 from __future__ import annotations
 
 from phototriage_gui import formatting, pairs
@@ -33,8 +34,11 @@ def test_brightness_is_stated_as_a_fact_in_stops_never_as_better_or_worse():
     assert formatting.why(1, 5, best, best, bright) == "Suggested best of its burst."  # darker is no merit
     rows = {label: (value, diff, verdict) for label, value, diff, verdict in formatting.signal_rows(bright, best)}
     assert rows["Brightness"][2] == "1.2 EV brighter" and rows["Exposure"][2] == "better exposed"
-    assert [formatting.verdict_tone(rows[k][2]) for k in ("Brightness", "Exposure", "Sharpness")] == \
-        ["neutral", "good", ""]
+    assert [formatting.verdict_tone(rows[k][2]) for k in ("Brightness", "Exposure", "Sharpness")] == [
+        "neutral",
+        "good",
+        "",
+    ]
     assert formatting.verdict_tone("noisier") == "bad"
     assert formatting.signal_value("Brightness", -0.4) == "-0.4 EV"
     assert formatting.signal_value("Brightness", 1.2, signed=True) == "+1.2 EV"

@@ -1,4 +1,5 @@
 """Views and panels: synchronised zoom, filters, auto-advance, problems, catalog errors, auto cull, models."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,16 @@ Key = Qt.Key
 
 
 def _wheel(widget, pos: QPointF, steps: int) -> None:
-    event = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
-                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        pos,
+        widget.mapToGlobal(pos),
+        QPoint(),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -30,7 +39,7 @@ def test_compare_zoom_and_pan_stay_in_step(make_window, qtbot, shoot):
     anchor = QPointF(left.width() * 0.6, left.height() * 0.45)
     before = left.photo_point(anchor)
     _wheel(left, anchor, 4)  # 1.25**4 ≈ 2.4×: larger than the pane, so zooming at the cursor matters
-    assert left.zoom.scale == pytest.approx(1.25 ** 4)
+    assert left.zoom.scale == pytest.approx(1.25**4)
     after = left.photo_point(anchor)
     assert (after.x(), after.y()) == pytest.approx((before.x(), before.y()), abs=0.01)
     assert left.image_rect().size() == right.image_rect().size() or right.full_size() != left.full_size()
@@ -42,7 +51,7 @@ def test_compare_zoom_and_pan_stay_in_step(make_window, qtbot, shoot):
     qtbot.waitUntil(window.cache.idle)
     screenshot(window, "05-compare-zoomed")
     press(qtbot, window, Key.Key_Right)  # zoom stays put while stepping through the burst
-    assert not left.zoom.fit and left.zoom.scale == pytest.approx(1.25 ** 4)
+    assert not left.zoom.fit and left.zoom.scale == pytest.approx(1.25**4)
     press(qtbot, window, Key.Key_Z)  # from any zoom, Z goes to 100%, then back to fit
     assert left.zoom.scale == 1.0 and not left.zoom.fit
     press(qtbot, window, Key.Key_Z)
@@ -129,8 +138,9 @@ def test_drop_a_folder_to_open_it(make_window, qtbot, shoot):
     window = make_window()
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(shoot / "IMG_0001.JPG"))])
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     settle(qtbot, window)
     assert window.session.shoot.root == shoot
@@ -154,7 +164,7 @@ def test_learn_from_choices_reports_held_out_agreement(make_window, qtbot, shoot
     window = make_window(shoot)
     settle(qtbot, window)
     session = window.session
-    for burst in range(3):
+    for _burst in range(3):
         for _ in range(6):
             if session.exhausted:
                 break
@@ -179,8 +189,9 @@ def test_brackets_are_shown_as_brackets_and_not_compared(make_window, qtbot, tmp
     from ranker.synthetic import iter_sources, write_shoot
 
     folder = tmp_path / "bracketed"
-    write_shoot(folder, list(iter_sources(("chelsea", "coffee"))), np.random.default_rng(1), frames=3, size=240,
-                brackets=1)
+    write_shoot(
+        folder, list(iter_sources(("chelsea", "coffee"))), np.random.default_rng(1), frames=3, size=240, brackets=1
+    )
     window = make_window(folder)
     settle(qtbot, window)
     session = window.session
@@ -282,8 +293,11 @@ def test_grid_is_a_contact_sheet_with_bursts_as_groups(make_window, qtbot, shoot
     window.show_view("compare")
     QApplication.processEvents()
     strip = window.strip
-    opener = next(strip.proxy.index(row, 0) for row in range(1, strip.proxy.rowCount())
-                  if strip.proxy.index(row, 0).data(FirstInBurstRole))
+    opener = next(
+        strip.proxy.index(row, 0)
+        for row in range(1, strip.proxy.rowCount())
+        if strip.proxy.index(row, 0).data(FirstInBurstRole)
+    )
     strip.scrollTo(opener)
     rect = strip.visualRect(opener)
     qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.right() - 3, rect.center().y()))

@@ -1,4 +1,5 @@
 """workers.Worker: generators run off the UI thread, progress is coalesced, results, errors and cancel arrive."""
+
 from __future__ import annotations
 
 import threading
@@ -17,6 +18,7 @@ def _count(n: int, seen_threads: list):
             check_cancel(cancel)
             yield Progress("scan", i + 1, n, f"{i + 1}")
         return "done"
+
     return job
 
 

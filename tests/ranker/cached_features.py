@@ -1,4 +1,5 @@
 """Plausible cached features for a model, written straight into a catalog: learning tests need no decoding."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from ranker.features.registry import get_extractor
 from ranker.model import MultiFeaturePairwiseRanker
 
 
-def put_plausible_features(catalog: Catalog, fingerprint: str, model: MultiFeaturePairwiseRanker,
-                           rng: np.random.Generator, spread: float = 0.5) -> np.ndarray:
+def put_plausible_features(
+    catalog: Catalog, fingerprint: str, model: MultiFeaturePairwiseRanker, rng: np.random.Generator, spread: float = 0.5
+) -> np.ndarray:
     """Per-photo features drawn around the model's training statistics (returned, in input order);
     burst-context extractors get raw values that differ a little from frame to frame."""
     config = model.config
@@ -18,7 +20,7 @@ def put_plausible_features(catalog: Catalog, fingerprint: str, model: MultiFeatu
     vector = (mean + spread * std * rng.normal(size=width)).astype(np.float32)
     rows, start = [], 0
     for name, dim in config.feature_layout:
-        rows.append((fingerprint, name, get_extractor(name).version, vector[start:start + dim]))
+        rows.append((fingerprint, name, get_extractor(name).version, vector[start : start + dim]))
         start += dim
     for name, dim in config.context_layout:
         if name not in config.feature_names:

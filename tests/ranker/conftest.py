@@ -1,4 +1,5 @@
 """Fixtures shared by the ranker tests: the miniature PhotoTriage release and single-threaded training."""
+
 from __future__ import annotations
 
 import shutil

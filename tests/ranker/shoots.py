@@ -1,4 +1,5 @@
 """Small generated shoots with a known best frame per burst, for pipeline and CLI tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,14 +12,20 @@ from ranker.synthetic import Defect, apply_defect, exif_bytes, handheld_frame, s
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "motorcycle_left")
 #: defects the default model must rank below the clean frame (blur in px at 1024 px long side: 9 px and
 #: 3 px of blur on these 384-px frames, as before blur strengths became resolution-relative)
-DEFECTS = (Defect("shake", 24.0), Defect("defocus", 8.0), Defect("noise", 0.07), Defect("under", 1.5),
-           Defect("over", 1.2))
+DEFECTS = (
+    Defect("shake", 24.0),
+    Defect("defocus", 8.0),
+    Defect("noise", 0.07),
+    Defect("under", 1.5),
+    Defect("over", 1.2),
+)
 #: frames per burst of a known shoot: the clean one and one per defect
 FRAMES = len(DEFECTS) + 1
 
 
-def write_known_shoot(dest: Path, sources=SOURCES, size: int = 384, seed: int = 0,
-                      start: dt.datetime = dt.datetime(2024, 5, 4, 9, 0, 0)) -> dict[str, str]:
+def write_known_shoot(
+    dest: Path, sources=SOURCES, size: int = 384, seed: int = 0, start: dt.datetime = dt.datetime(2024, 5, 4, 9, 0, 0)
+) -> dict[str, str]:
     """One burst per source: the clean frame plus each defect, shuffled, 0.3 s apart; bursts a minute apart.
     Returns {burst's first file name: best file name}."""
     rng = np.random.default_rng(seed)

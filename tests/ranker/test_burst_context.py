@@ -1,4 +1,5 @@
 """Burst-relative features: deviations from the burst's median, and a ranker that uses them."""
+
 import numpy as np
 import pytest
 import torch
@@ -34,8 +35,9 @@ def test_the_median_ignores_one_wild_frame():
 
 
 def test_config_with_burst_context_widens_the_input_and_says_so():
-    config = MultiFeatureConfig(use_clip=False, use_cnn_features=False, burst_context=("exposure_profile",),
-                                mlp_hidden_dims=(16, 8))
+    config = MultiFeatureConfig(
+        use_clip=False, use_cnn_features=False, burst_context=("exposure_profile",), mlp_hidden_dims=(16, 8)
+    )
     assert config.context_layout == [("exposure_profile", 4)]
     assert config.feature_names == ["iqa"] and config.extractor_names == ["iqa", "exposure_profile"]
     assert config.input_dim == 4 + 2 * 4

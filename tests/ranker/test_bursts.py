@@ -1,4 +1,5 @@
 """Burst grouping: time gaps refined by similarity, slow series, brackets, linear cost."""
+
 import numpy as np
 
 from ranker.bursts import GroupingOptions, Shot, group_shots

@@ -1,4 +1,5 @@
 """Catalog: decisions committed at once, migrations with backup, clear errors, corrupt files set aside."""
+
 import os
 import signal
 import sqlite3
@@ -113,6 +114,7 @@ def test_locked_catalog_gives_a_clear_error(tmp_path):
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
+
         def impatient(database, **kwargs):
             db = sqlite3.connect(database, **{**kwargs, "timeout": 0.1})
             return db
@@ -132,7 +134,9 @@ def test_migration_backs_up_before_upgrading(tmp_path, monkeypatch):
         pid = _photo(catalog)
         catalog.set_decision(pid, Decision("pick"))
     current = catalog_module.SCHEMA_VERSION
-    monkeypatch.setattr(catalog_module, "MIGRATIONS", [*catalog_module.MIGRATIONS, "ALTER TABLE photos ADD COLUMN note TEXT"])
+    monkeypatch.setattr(
+        catalog_module, "MIGRATIONS", [*catalog_module.MIGRATIONS, "ALTER TABLE photos ADD COLUMN note TEXT"]
+    )
     monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", len(catalog_module.MIGRATIONS))
     with Catalog(path) as catalog:
         assert catalog.decision(pid) == Decision("pick")
@@ -162,8 +166,12 @@ def _v1_catalog(path):
         db.execute("PRAGMA user_version = 1")
         db.execute("INSERT INTO photos VALUES (1, 'same', 1000.0, 'exif', '{\"make\": \"X\"}', '{\"sharpness\": 2.0}')")
         db.execute("INSERT INTO photos VALUES (2, 'other', 1001.0, 'exif', '{}', '{}')")
-        for name, pid, primary in (("/card/IMG_1.CR2", 1, 1), ("/card/IMG_1.JPG", 1, 0),
-                                   ("/backup/IMG_1.CR2", 1, 0), ("/card/IMG_2.JPG", 2, 1)):
+        for name, pid, primary in (
+            ("/card/IMG_1.CR2", 1, 1),
+            ("/card/IMG_1.JPG", 1, 0),
+            ("/backup/IMG_1.CR2", 1, 0),
+            ("/card/IMG_2.JPG", 2, 1),
+        ):
             db.execute("INSERT INTO files VALUES (?, ?, 10, 20, ?)", (name, pid, primary))
         db.execute("INSERT INTO decisions VALUES (1, 'pick', 4, 'red', 'user', 'now')")
         db.execute("INSERT INTO choices VALUES (1, 1, 2, 'compare', 'now')")
@@ -249,4 +257,3 @@ def test_a_failed_commit_reports_the_real_error(tmp_path):
 
     with Catalog(path, connect=connect) as catalog, pytest.raises(CatalogError, match="disk is full"):
         _photo(catalog)
-

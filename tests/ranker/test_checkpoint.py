@@ -1,4 +1,5 @@
 """Checkpoints: an exact round trip, and a clear refusal of anything that cannot be trusted."""
+
 import pytest
 import torch
 
@@ -10,8 +11,13 @@ from ranker.checkpoint import (
 )
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
 
-CONFIG = {"use_clip": False, "use_cnn_features": False, "use_iqa_features": True, "extra_features": ("noise",),
-          "mlp_hidden_dims": (16, 8)}
+CONFIG = {
+    "use_clip": False,
+    "use_cnn_features": False,
+    "use_iqa_features": True,
+    "extra_features": ("noise",),
+    "mlp_hidden_dims": (16, 8),
+}
 
 
 @pytest.fixture
@@ -73,11 +79,14 @@ def test_save_is_atomic_and_leaves_no_temp_files(saved):
     assert sorted(p.name for p in saved.parent.iterdir()) == ["best_model.pt"]
 
 
-@pytest.mark.parametrize("payload", [
-    {"model_state_dict": {"fc.weight": torch.zeros(1, 4)}},  # the old plain MLP: no architecture at all
-    {"model_state_dict": {"fc.weight": torch.zeros(1, 4)}, "architecture_type": "mlp"},
-    {"model_state_dict": {}, "architecture": {"architecture_type": "mlp"}},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"model_state_dict": {"fc.weight": torch.zeros(1, 4)}},  # the old plain MLP: no architecture at all
+        {"model_state_dict": {"fc.weight": torch.zeros(1, 4)}, "architecture_type": "mlp"},
+        {"model_state_dict": {}, "architecture": {"architecture_type": "mlp"}},
+    ],
+)
 def test_plain_mlp_checkpoint_is_refused_with_retrain_hint(tmp_path, payload):
     path = tmp_path / "old.pt"
     torch.save(payload, path)
@@ -92,8 +101,7 @@ def test_feature_set_that_disagrees_with_the_architecture_is_refused(saved):
     _rewrite(saved, feature_set=[{"name": "iqa", "dim": 4, "version": "1"}])  # noise dropped
     with pytest.raises(CheckpointError, match="does not match its architecture"):
         load_checkpoint(saved)
-    _rewrite(saved, feature_set=[{**f, "name": "clip"} if f["name"] == "noise" else f
-                                 for f in payload["feature_set"]])
+    _rewrite(saved, feature_set=[{**f, "name": "clip"} if f["name"] == "noise" else f for f in payload["feature_set"]])
     with pytest.raises(CheckpointError, match="retrain"):
         load_checkpoint(saved)
 

@@ -1,4 +1,5 @@
 """The default checkpoint's build (ranker/default_model.py): one feature list, a list of pair sources, calibration."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,8 +44,9 @@ def test_sources_carry_equal_weight_whatever_their_size():
 
 
 def test_clive_source_skips_cleanly_without_the_data(tmp_path):
-    ctx = default_model.BuildContext(default_model.default_config(), tmp_path, 0, True, None,
-                                     {"clive_root": tmp_path / "absent"})
+    ctx = default_model.BuildContext(
+        default_model.default_config(), tmp_path, 0, True, None, {"clive_root": tmp_path / "absent"}
+    )
     assert default_model.clive_photos(ctx) is None
 
 
@@ -55,14 +57,19 @@ def test_build_from_a_custom_source_list_saves_a_calibrated_checkpoint(tmp_path,
         features = rng.normal(size=(60, ctx.config.input_dim)).astype(np.float32)
         mos = features[:, 0] * 20 + 50  # quality lives in the first input
         train, val = np.arange(40), np.arange(40, 60)
-        part = default_model.SourcePairs("scored", features, default_model.mos_pairs(mos, train),
-                                         default_model.mos_pairs(mos, val), {"_mos": mos, "_train": train,
-                                                                              "_val": val})
+        part = default_model.SourcePairs(
+            "scored",
+            features,
+            default_model.mos_pairs(mos, train),
+            default_model.mos_pairs(mos, val),
+            {"_mos": mos, "_train": train, "_val": val},
+        )
         return part
 
     out = tmp_path / "default.pt"
-    report = default_model.build(out, tmp_path, photos_dir=tmp_path, bursts_per_photo=0, seed=0, quiet=True,
-                                 sources=[scored_photos])
+    report = default_model.build(
+        out, tmp_path, photos_dir=tmp_path, bursts_per_photo=0, seed=0, quiet=True, sources=[scored_photos]
+    )
     assert report["sources"]["scored"]["val_spearman"] > 0.6  # chance is 0
     loaded = load_checkpoint(out)
     calibration = loaded.info["quality_calibration"]

@@ -1,4 +1,5 @@
 """Tests ranker/embed.py: a JPEG copy carries XMP inside; everything outside its XMP segment stays the same."""
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,16 @@ def test_refusals(jpeg):
 def test_exiftool_validates_the_embedded_copy(jpeg, tmp_path):
     out = tmp_path / "b.jpg"
     out.write_bytes(with_xmp(jpeg.read_bytes(), merged_packet(None, Decision("pick"))))
+
     def check(path):
-        return json.loads(subprocess.run(["exiftool", "-j", "-n", "-validate", "-warning", "-a", "-XMP:Rating",
-                                          "-XMP:Label", str(path)], capture_output=True, text=True, timeout=60).stdout)[0]
+        return json.loads(
+            subprocess.run(
+                ["exiftool", "-j", "-n", "-validate", "-warning", "-a", "-XMP:Rating", "-XMP:Label", str(path)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout
+        )[0]
 
     info, before = check(out), check(jpeg)
     assert info["Rating"] == 1 and info["Label"] == "Green"
@@ -76,6 +84,13 @@ def test_tiff_and_dng_copies_carry_xmp(tmp_path, with_packet):
     assert same_image(data, out.read_bytes()) and not same_image(data, data[:-2] + b"xx")
     assert np.array_equal(tifffile.imread(out), pixels)
     if shutil.which("exiftool"):
-        info = json.loads(subprocess.run(["exiftool", "-j", "-n", "-XMP:Rating", "-XMP:Label", str(out)],
-                                         capture_output=True, text=True, timeout=60, check=True).stdout)[0]
+        info = json.loads(
+            subprocess.run(
+                ["exiftool", "-j", "-n", "-XMP:Rating", "-XMP:Label", str(out)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout
+        )[0]
         assert (info["Rating"], info["Label"]) == (4, "Blue")

@@ -1,4 +1,5 @@
 """Tests ranker/export.py: copy/move/link selects with sidecars, collisions, faults, and a kill mid-move."""
+
 from __future__ import annotations
 
 import csv
@@ -21,9 +22,9 @@ import pytest
 from PIL import Image
 
 from ranker import export, xmp
+from ranker.embed import same_image
 from ranker.export import ExportItem, plan_export, run_export, write_report
 from ranker.progress import Progress
-from ranker.embed import same_image
 from ranker.xmp import Decision, RankInfo, embedded_decision, read_xmp
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "xmp"
@@ -51,8 +52,11 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
     """Every file under `folder` with its content hash and mtime."""
     if not folder.exists():
         return {}
-    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def drain(gen) -> tuple[list[Progress], export.ExportReport]:
@@ -82,12 +86,15 @@ def shoot(tmp_path):
     shutil.copy(DATA / "lightroom.xmp", src / "IMG_0001.xmp")
     shutil.copy(DATA / "darktable.xmp", src / "IMG_0001.JPG.xmp")
     lone = make_jpeg(src / "IMG_0002.JPG", 2)
-    items = [ExportItem((raw, jpg), burst_id=3, rank=1, score=0.91, decision=PICK, model="default-v1"),
-             ExportItem((lone,), burst_id=3, rank=2, score=0.42, decision=Decision("reject", 0, None))]
+    items = [
+        ExportItem((raw, jpg), burst_id=3, rank=1, score=0.91, decision=PICK, model="default-v1"),
+        ExportItem((lone,), burst_id=3, rank=2, score=0.42, decision=Decision("reject", 0, None)),
+    ]
     return src, items
 
 
 # ----------------------------------------------------------------------------- copy
+
 
 def test_copy_pair_with_sidecars(shoot, tmp_path):
     src, items = shoot
@@ -96,7 +103,13 @@ def test_copy_pair_with_sidecars(shoot, tmp_path):
     report = run(plan_export(items, dest))
     assert snapshot(src) == before  # originals: same bytes, same mtimes, sidecars untouched
     assert sorted(p.name for p in dest.iterdir()) == [
-        "IMG_0001.CR2", "IMG_0001.JPG", "IMG_0001.JPG.xmp", "IMG_0001.xmp", "IMG_0002.JPG", "IMG_0002.xmp"]
+        "IMG_0001.CR2",
+        "IMG_0001.JPG",
+        "IMG_0001.JPG.xmp",
+        "IMG_0001.xmp",
+        "IMG_0002.JPG",
+        "IMG_0002.xmp",
+    ]
     assert (dest / "IMG_0001.CR2").read_bytes() == (src / "IMG_0001.CR2").read_bytes()
     for name, decision in (("IMG_0001.JPG", PICK), ("IMG_0002.JPG", Decision("reject", 0, None))):
         # The JPEG copies carry the decision inside (Lightroom reads no sidecar for a JPEG); the image is the same.
@@ -161,6 +174,7 @@ def test_rerun_resumes_without_duplicates(shoot, tmp_path):
 
 # ----------------------------------------------------------------------------- collisions
 
+
 def test_collision_suffix_keeps_pair_and_sidecars_on_one_stem(shoot, tmp_path):
     src, items = shoot
     dest = tmp_path / "out"
@@ -170,8 +184,17 @@ def test_collision_suffix_keeps_pair_and_sidecars_on_one_stem(shoot, tmp_path):
     before = snapshot(dest)
     plan = plan_export(items, dest)
     photo_dests = [op.dest.name for op in plan.ops if op.item == 0]
-    assert photo_dests == ["IMG_0001-2.CR2", "IMG_0001-2.JPG", "IMG_0001-2.xmp", "IMG_0001-2.JPG.xmp",
-                           "IMG_0001-2.xmp", "IMG_0001-2.JPG.xmp"][:len(photo_dests)]
+    assert (
+        photo_dests
+        == [
+            "IMG_0001-2.CR2",
+            "IMG_0001-2.JPG",
+            "IMG_0001-2.xmp",
+            "IMG_0001-2.JPG.xmp",
+            "IMG_0001-2.xmp",
+            "IMG_0001-2.JPG.xmp",
+        ][: len(photo_dests)]
+    )
     assert {op.status for op in plan.ops if op.item == 0 and op.kind != "xmp"} == {"renamed"}
     run(plan)
     for name, value in before.items():
@@ -209,6 +232,7 @@ def test_collision_skip(shoot, tmp_path):
 
 
 # ----------------------------------------------------------------------------- move and link
+
 
 @pytest.mark.parametrize("cross_fs", [False, True], ids=["same-fs", "cross-fs"])
 def test_move(shoot, tmp_path, monkeypatch, cross_fs):
@@ -270,6 +294,7 @@ def test_link(shoot, tmp_path, monkeypatch, cross_fs):
 
 # ----------------------------------------------------------------------------- faults
 
+
 def _three_items(tmp_path):
     src = tmp_path / "src"
     items = [ExportItem(make_pair(src, f"IMG_{i}", i), 1, i, 0.5, PICK) for i in range(3)]
@@ -292,21 +317,31 @@ def test_destination_full_fails_one_photo_and_goes_on(tmp_path, monkeypatch):
     dest = tmp_path / "out"
     report = run(plan_export(items, dest, mode="move"))
     assert [(e.source.name, e.detail) for e in report.failed] == [
-        ("IMG_1.JPG", "destination full (no space left on device)")]
+        ("IMG_1.JPG", "destination full (no space left on device)")
+    ]
     # The pair stays together: IMG_1.CR2 was placed, then rolled back, and both sources remain.
     assert (src / "IMG_1.CR2").exists() and (src / "IMG_1.JPG").exists()
     assert not (dest / "IMG_1.CR2").exists() and not (dest / "IMG_1.JPG").exists()
     assert any(e.source.name == "IMG_1.CR2" and "IMG_1.JPG failed" in e.detail for e in report.skipped)
-    assert sorted(p.name for p in dest.iterdir()) == ["IMG_0.CR2", "IMG_0.JPG", "IMG_0.xmp",
-                                                      "IMG_2.CR2", "IMG_2.JPG", "IMG_2.xmp"]
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "IMG_0.CR2",
+        "IMG_0.JPG",
+        "IMG_0.xmp",
+        "IMG_2.CR2",
+        "IMG_2.JPG",
+        "IMG_2.xmp",
+    ]
     assert {k: v for k, v in before.items() if k.startswith("IMG_1")} == snapshot(src)
     assert not temp_files(dest)
 
 
-@pytest.mark.parametrize("error, reason", [
-    (OSError(errno.EROFS, "Read-only file system"), "destination is read-only"),
-    (PermissionError(errno.EACCES, "Permission denied", "/out/x"), "permission denied"),
-])
+@pytest.mark.parametrize(
+    "error, reason",
+    [
+        (OSError(errno.EROFS, "Read-only file system"), "destination is read-only"),
+        (PermissionError(errno.EACCES, "Permission denied", "/out/x"), "permission denied"),
+    ],
+)
 def test_unwritable_destination_reports_every_file(tmp_path, monkeypatch, error, reason):
     src, items = _three_items(tmp_path)
     before = snapshot(src)
@@ -332,7 +367,9 @@ def test_source_vanishing_mid_export(tmp_path):
     assert step.item.source.name == "IMG_0.CR2"
     (src / "IMG_2.JPG").unlink()
     _, report = drain(gen)
-    assert [(e.source.name, e.detail) for e in report.failed] == [("IMG_2.JPG", f"source vanished: {src / 'IMG_2.JPG'}")]
+    assert [(e.source.name, e.detail) for e in report.failed] == [
+        ("IMG_2.JPG", f"source vanished: {src / 'IMG_2.JPG'}")
+    ]
     assert not (dest / "IMG_2.CR2").exists() and (src / "IMG_2.CR2").exists()
     assert (dest / "IMG_1.JPG").exists()
 
@@ -406,8 +443,13 @@ def test_kill_during_move_loses_nothing(tmp_path, seed):
         if i % 3 == 0:
             shutil.copy(DATA / "lightroom.xmp", src / f"IMG_{i:03d}.xmp")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SNIPPET, str(src), str(dest)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_SNIPPET, str(src), str(dest)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 30)
         assert ready, "the export subprocess did not start"
@@ -454,16 +496,31 @@ def test_kill_during_move_loses_nothing(tmp_path, seed):
 
 # ----------------------------------------------------------------------------- report file
 
+
 def test_write_report_csv_and_json(shoot, tmp_path):
     _, items = shoot
     with write_report(items, tmp_path / "r.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    assert rows[0] == {"path": str(items[0].files[0]), "burst": "3", "rank": "1", "score": "0.91",
-                       "flag": "pick", "rating": "4", "label": "green"}
+    assert rows[0] == {
+        "path": str(items[0].files[0]),
+        "burst": "3",
+        "rank": "1",
+        "score": "0.91",
+        "flag": "pick",
+        "rating": "4",
+        "label": "green",
+    }
     assert rows[1]["flag"] == "reject" and rows[1]["label"] == ""
     data = json.loads((write_report(items, tmp_path / "r.json")).read_text())
-    assert data[1] == {"path": str(items[1].files[0]), "burst": 3, "rank": 2, "score": 0.42,
-                       "flag": "reject", "rating": 0, "label": None}
+    assert data[1] == {
+        "path": str(items[1].files[0]),
+        "burst": 3,
+        "rank": 2,
+        "score": 0.42,
+        "flag": "reject",
+        "rating": 0,
+        "label": None,
+    }
     with pytest.raises(ValueError):
         write_report(items, tmp_path / "r.txt")
 

@@ -1,4 +1,5 @@
 """Tests ranker/export_job.py: an export from a ranking on screen re-reads sidecars first (issue 14 case 2)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Face training bursts: synthetic blinks and soft faces on licence-clean portraits, written as shoots."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,9 @@ def test_no_eyes_to_close_is_said_not_faked():
 
 def test_half_closed_is_between_open_and_shut():
     astronaut = skimage_photo("astronaut")
-    openness = [analyse(im)[0].eye_openness for im in (astronaut, close_eyes(astronaut, 0.5), close_eyes(astronaut, 1.0))]
+    openness = [
+        analyse(im)[0].eye_openness for im in (astronaut, close_eyes(astronaut, 0.5), close_eyes(astronaut, 1.0))
+    ]
     assert openness[0] > openness[1] > openness[2]
 
 

@@ -1,4 +1,5 @@
 """Faces against their burst: people matched across frames, eyes judged against each person's best frame."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,9 @@ from ranker.preferences import BLINK_LEVELS
 
 
 def face(x: float, eyes: float = 0.3, sharp: float = -1.5, valid: bool = True, y: float = 0.2, w: float = 0.2) -> Face:
-    return Face((x, y, x + w, y + w * 1.3), 0.95, eyes if valid else 0.0, eyes if valid else 0.0, valid,
-                sharp, sharp, 0.0, 0.6)
+    return Face(
+        (x, y, x + w, y + w * 1.3), 0.95, eyes if valid else 0.0, eyes if valid else 0.0, valid, sharp, sharp, 0.0, 0.6
+    )
 
 
 def column(name: str) -> int:
@@ -42,7 +44,11 @@ def test_a_newcomer_is_a_new_person():
 
 def test_eyes_are_judged_against_the_same_persons_best_frame():
     # the second person squints in every frame: never a blink; the first blinks in frame 1
-    frames = [[face(0.1, 0.30), face(0.6, 0.19)], [face(0.1, 0.08), face(0.6, 0.18)], [face(0.1, 0.29), face(0.6, 0.19)]]
+    frames = [
+        [face(0.1, 0.30), face(0.6, 0.19)],
+        [face(0.1, 0.08), face(0.6, 0.18)],
+        [face(0.1, 0.29), face(0.6, 0.19)],
+    ]
     verdicts = judge_burst(frames)
     closed = [[v.eyes_closed for v in row] for row in verdicts]
     assert closed == [[False, False], [True, False], [False, False]]
@@ -73,8 +79,9 @@ def test_a_soft_face_is_soft_against_the_same_persons_sharpest_frame():
 
 
 def test_model_context_rows():
-    vectors = np.stack([pack([face(0.1, 0.3)]), pack([face(0.1, 0.08)]), pack([]), pack([face(0.1, 0.3)]),
-                        pack([]), pack([])])
+    vectors = np.stack(
+        [pack([face(0.1, 0.3)]), pack([face(0.1, 0.08)]), pack([]), pack([face(0.1, 0.3)]), pack([]), pack([])]
+    )
     out = burst_face_context(vectors, [[0, 1, 2], [3], [4, 5]])
     assert out.shape == (6, CONTEXT_DIM)
     assert out[1, column("eyes_deficit_max")] == pytest.approx(1 - 0.08 / 0.3, abs=1e-5)
@@ -85,13 +92,17 @@ def test_model_context_rows():
 
 
 def test_faces_enter_the_model_as_their_per_person_summary():
-    config = MultiFeatureConfig(use_clip=False, use_cnn_features=False, burst_context=("exposure_profile", "faces"),
-                                mlp_hidden_dims=(8,))
+    config = MultiFeatureConfig(
+        use_clip=False, use_cnn_features=False, burst_context=("exposure_profile", "faces"), mlp_hidden_dims=(8,)
+    )
     assert context_width("faces", 73) == CONTEXT_DIM and context_width("exposure_profile", 4) == 8
     assert config.input_dim == 4 + 8 + CONTEXT_DIM
     rng = np.random.default_rng(0)
-    store = {"iqa": rng.random((3, 4)), "exposure_profile": rng.random((3, 4)),
-             "faces": np.stack([pack([face(0.1, 0.3)]), pack([face(0.1, 0.05)]), pack([face(0.1, 0.3)])])}
+    store = {
+        "iqa": rng.random((3, 4)),
+        "exposure_profile": rng.random((3, 4)),
+        "faces": np.stack([pack([face(0.1, 0.3)]), pack([face(0.1, 0.05)]), pack([face(0.1, 0.3)])]),
+    }
     rows = model_rows(config, lambda layout: np.concatenate([store[n] for n, _ in layout], axis=1), [[0, 1, 2]])
     assert rows.shape == (3, config.input_dim)
     assert rows[1, 12 + column("eyes_closed_share")] == 1.0
@@ -99,8 +110,12 @@ def test_faces_enter_the_model_as_their_per_person_summary():
 
 def test_face_signals_for_the_output():
     verdicts = judge_burst([[face(0.1, 0.3), face(0.6, 0.3)], [face(0.1, 0.05), face(0.6, 0.3)]])
-    assert face_signals(verdicts[1]) == {"faces": 2.0, "eyes_closed": 1.0, "faces_soft": 0.0,
-                                         "eyes_open": pytest.approx(0.05 / 0.3)}
+    assert face_signals(verdicts[1]) == {
+        "faces": 2.0,
+        "eyes_closed": 1.0,
+        "faces_soft": 0.0,
+        "eyes_open": pytest.approx(0.05 / 0.3),
+    }
     assert face_signals([]) == {"faces": 0.0}
     assert face_signals(None) == {}
     assert verdicts[1][0].to_json()["eyes_closed"] is True

@@ -1,6 +1,7 @@
 """Faults a careful user or an adversary meets: each is built here, and each must end in a clear
 message naming the file (or correct behaviour), without hanging, with the good photos processed
 and every byte the user owns unchanged."""
+
 from __future__ import annotations
 
 import hashlib
@@ -165,8 +166,9 @@ def test_a_flipped_byte_in_catalog_rows_is_recomputed_or_reported(tmp_path):
         signals = db.execute("SELECT signals FROM photos WHERE id = ?", (victim,)).fetchone()[0]
         db.execute("UPDATE photos SET signals = ? WHERE id = ?", (signals.replace(":", ";", 1), victim))
         db.execute("UPDATE decisions SET flag = 'pigk' WHERE photo_id = ?", (decided,))
-        db.execute("UPDATE features SET vector = x'00' WHERE fingerprint = ? AND extractor = 'descriptor'",
-                   (fingerprint,))
+        db.execute(
+            "UPDATE features SET vector = x'00' WHERE fingerprint = ? AND extractor = 'descriptor'", (fingerprint,)
+        )
         assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     db.close()
     with Catalog(path) as catalog:

@@ -6,6 +6,7 @@ The oracle for "bad" is load_photo itself at the pipeline's decode size: a damag
 decodes (a lossy decoder shrugging off a flipped bit, a PNG wearing a .jpg name) is a good file, and
 must then be ranked. Files that cannot possibly decode (empty, a few header bytes, text) must be bad.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,9 @@ def _encode(suffix: str, index: int, tmp: Path) -> bytes:
     path = tmp / f"_src{index}{suffix}"
     if suffix == ".dng":
         w, h = 64 + 2 * (index % 7), 48 + 2 * (index % 5)
-        write_dng(path, size=(w, h), capture_time=datetime(2024, 1, 1) + timedelta(seconds=index),
-                  model=f"Fuzz {index}")
+        write_dng(
+            path, size=(w, h), capture_time=datetime(2024, 1, 1) + timedelta(seconds=index), model=f"Fuzz {index}"
+        )
     else:
         write_image(path, textured_image((72 + index % 9, 48 + index % 7), seed=index))
     data = path.read_bytes()
@@ -115,8 +117,7 @@ def classify(files: dict[Path, str]) -> tuple[set[Path], set[Path], dict[Path, s
                     bad.add(path)
                     reasons[path] = exc.reason
             except Exception as exc:  # pragma: no cover - the failure message is the point
-                pytest.fail(f"load_photo({path.name}, max_size={size}) on {how} raised "
-                            f"{type(exc).__name__}: {exc}")
+                pytest.fail(f"load_photo({path.name}, max_size={size}) on {how} raised {type(exc).__name__}: {exc}")
             assert time.monotonic() - started < 10, f"{how} took too long to load"
     return good, bad, reasons
 
@@ -161,8 +162,7 @@ def test_rank_reports_every_bad_file_and_ranks_every_good_one(corpus, tmp_path):
             "good files reported as errors": sorted(f"{files[p]}: {errors[p]}" for p in set(errors) - bad),
         }
         assert all(isinstance(r, str) and r for r in errors.values())
-        assert len(ranked) == len(set(ranked)) and set(ranked) == good, \
-            sorted(files[p] for p in good ^ set(ranked))
+        assert len(ranked) == len(set(ranked)) and set(ranked) == good, sorted(files[p] for p in good ^ set(ranked))
         assert ranking.stats["decoded"] == len(good)
         # A second run: every good photo from the cache, every bad one reported again.
         again = run(rank_shoot(folder, catalog, options=PipelineOptions(device="cpu")))
@@ -180,9 +180,16 @@ def test_export_copies_every_file_whatever_its_content(corpus, tmp_path):
     digests = {p: _sha(p) for p in files}
     rng = np.random.default_rng(SEED + 1)
     flags = ("pick", "reject", None)
-    items = [export.ExportItem((p,), 1 + i // 5, 1 + i % 5, float(rng.normal()),
-                               Decision(flags[i % 3], int(rng.integers(0, 6)) if i % 3 != 1 else 0))
-             for i, p in enumerate(sorted(files))]
+    items = [
+        export.ExportItem(
+            (p,),
+            1 + i // 5,
+            1 + i % 5,
+            float(rng.normal()),
+            Decision(flags[i % 3], int(rng.integers(0, 6)) if i % 3 != 1 else 0),
+        )
+        for i, p in enumerate(sorted(files))
+    ]
     dest = tmp_path / "export"
     plan = export.plan_export(items, dest, mode="copy")
     report = run(export.run_export(plan))
@@ -194,6 +201,7 @@ def test_export_copies_every_file_whatever_its_content(corpus, tmp_path):
     for source, target in copied.items():
         # A JPEG/TIFF copy may carry the decision in its own XMP: every other byte is the original's.
         assert _sha(target) == digests[source] or (
-            can_embed(target) and same_image(source.read_bytes(), target.read_bytes())), f"export altered {files[source]}"
+            can_embed(target) and same_image(source.read_bytes(), target.read_bytes())
+        ), f"export altered {files[source]}"
     assert {p: _sha(p) for p in files} == digests, "export changed a source file"
     assert len(report.sidecars_written) == len(files)

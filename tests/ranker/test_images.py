@@ -1,4 +1,5 @@
 """Tests for ranker/images.py: formats, orientation, reduced decoding, metadata and bad inputs."""
+
 from __future__ import annotations
 
 import errno
@@ -58,8 +59,22 @@ def grey(img: Image.Image, size=(64, 48)) -> np.ndarray:
 
 def test_supported_and_raw_extensions():
     assert images.SUPPORTED_EXTENSIONS == {
-        ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif",
-        ".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".heic",
+        ".heif",
+        ".cr2",
+        ".cr3",
+        ".nef",
+        ".arw",
+        ".dng",
+        ".raf",
+        ".orf",
+        ".rw2",
     }
     assert images.RAW_EXTENSIONS <= images.SUPPORTED_EXTENSIONS
     assert images.is_supported("a/IMG_1.JPG") and images.is_supported(b"x.heic")
@@ -317,8 +332,9 @@ def raw_spy(monkeypatch):
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_synthetic_dng_every_orientation(tmp_path, orientation, raw_spy):
-    path = write_dng(tmp_path / "o.dng", size=(256, 192), orientation=orientation,
-                     capture_time=datetime(2024, 1, 2, 3, 4, 5))
+    path = write_dng(
+        tmp_path / "o.dng", size=(256, 192), orientation=orientation, capture_time=datetime(2024, 1, 2, 3, 4, 5)
+    )
     expected = (256, 192) if orientation <= 4 else (192, 256)
     img, meta = load_photo(path)
     assert img.size == expected and corner_colours(img) == UPRIGHT
@@ -591,8 +607,11 @@ def test_tiff_variants_beyond_pillow_decode_at_their_own_scale(tmp_path, kind):
         "float64 rgb": (np.full((48, 64, 3), 0.5), {"photometric": "rgb"}, 128),
         "cmyk": (np.full((48, 64, 4), 60, np.uint8), {"photometric": "separated"}, 149),
         "planar rgb": (np.full((3, 48, 64), 200, np.uint8), {"planarconfig": "separate", "photometric": "rgb"}, 200),
-        "five channels": (np.full((48, 64, 5), 100, np.uint8),
-                          {"photometric": "rgb", "planarconfig": "contig", "extrasamples": (0, 0)}, 100),
+        "five channels": (
+            np.full((48, 64, 5), 100, np.uint8),
+            {"photometric": "rgb", "planarconfig": "contig", "extrasamples": (0, 0)},
+            100,
+        ),
     }[kind]
     path = tmp_path / "variant.tif"
     tifffile.imwrite(path, data, **options)

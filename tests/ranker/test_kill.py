@@ -1,5 +1,6 @@
 """Kill test: SIGKILL `rank` (and export) at seeded random moments in a subprocess, then check that the
 catalog opens and passes integrity_check, no decision was lost and no source photo changed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -59,8 +60,7 @@ sys.exit(code)
 def _env(data: Path) -> dict:
     env = dict(os.environ)
     path = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    env.update(PHOTOTRIAGE_DATA_DIR=str(data), HF_HUB_OFFLINE="1", PYTHONPATH=path,
-               PHOTOTRIAGE_TORCH_THREADS="1")
+    env.update(PHOTOTRIAGE_DATA_DIR=str(data), HF_HUB_OFFLINE="1", PYTHONPATH=path, PHOTOTRIAGE_TORCH_THREADS="1")
     return env
 
 
@@ -71,8 +71,14 @@ def _hashes(folder: Path) -> dict[str, str]:
 def _kill_after(script: str, args: list[str], env: dict, delay: float | None, start: str = "ready") -> str | float:
     """Start the child, wait for its `start` line, sleep `delay`, SIGKILL it; returns how it ended.
     With delay None the child runs to completion and the seconds from `start` to "done" are returned."""
-    child = subprocess.Popen([sys.executable, "-c", script, *args], env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for line in child.stdout:
             if line.strip() == start:
@@ -189,8 +195,9 @@ def elsewhere(tmp_path):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.parametrize("mode,across", [("copy", False), ("move", False), ("move", True)],
-                         ids=["copy", "move", "move-across-filesystems"])
+@pytest.mark.parametrize(
+    "mode,across", [("copy", False), ("move", False), ("move", True)], ids=["copy", "move", "move-across-filesystems"]
+)
 def test_killed_export_loses_and_corrupts_nothing(tmp_path, env, elsewhere, mode, across):
     pytest.importorskip("ranker.export")
     from ranker import cli
@@ -206,8 +213,13 @@ def test_killed_export_loses_and_corrupts_nothing(tmp_path, env, elsewhere, mode
     start = datetime(2024, 6, 1, 10, 0, 0)
     scenes = [textured_image((1600, 1200), seed=int(rng.integers(1 << 30))) for _ in range(4)]
     for i in range(48):
-        write_jpeg(source / f"IMG_{i + 1:04d}.JPG", scenes[(i // 4) % len(scenes)], quality=95,
-                   capture_time=start + timedelta(seconds=60 * (i // 4)), subsec=f"{(i % 4) * 30:02d}")
+        write_jpeg(
+            source / f"IMG_{i + 1:04d}.JPG",
+            scenes[(i // 4) % len(scenes)],
+            quality=95,
+            capture_time=start + timedelta(seconds=60 * (i // 4)),
+            subsec=f"{(i % 4) * 30:02d}",
+        )
     originals = _hashes(source)
     contents = {name: (source / name).read_bytes() for name in originals}
     dest = (elsewhere if across else tmp_path) / "export"
@@ -226,14 +238,20 @@ def test_killed_export_loses_and_corrupts_nothing(tmp_path, env, elsewhere, mode
     for name in originals:
         (probe / name).write_bytes((source / name).read_bytes())
     (tmp_path / "probe-data").mkdir()
-    window = _kill_after(EXPORT_CHILD, [str(probe), str((elsewhere if across else tmp_path) / "probe-dest"), mode],
-                         _env(tmp_path / "probe-data"), None, "exporting")
+    window = _kill_after(
+        EXPORT_CHILD,
+        [str(probe), str((elsewhere if across else tmp_path) / "probe-dest"), mode],
+        _env(tmp_path / "probe-data"),
+        None,
+        "exporting",
+    )
     outcomes = []
     for share in delays:
         if not list(source.glob("*.JPG")):
             break  # a move that finished before its kill leaves nothing to export
-        outcomes.append(_kill_after(EXPORT_CHILD, [str(source), str(dest), mode], child_env,
-                                    float(share * window), "exporting"))
+        outcomes.append(
+            _kill_after(EXPORT_CHILD, [str(source), str(dest), mode], child_env, float(share * window), "exporting")
+        )
         # Every photo is whole somewhere: at its source, at the destination, or both; never half-written.
         for name, digest in originals.items():
             places = [p for p in (source / name, dest / name) if p.exists()]
@@ -242,11 +260,13 @@ def test_killed_export_loses_and_corrupts_nothing(tmp_path, env, elsewhere, mode
                 data = place.read_bytes()
                 # A copy may carry the decision in its own XMP: every other byte is the original's.
                 assert hashlib.sha256(data).hexdigest() == digest or (
-                    place.parent == dest and mode == "copy" and same_image(contents[name], data)), f"{place} is damaged"
+                    place.parent == dest and mode == "copy" and same_image(contents[name], data)
+                ), f"{place} is damaged"
         if mode == "copy":
             assert _hashes(source) == originals, "copy changed a source file"
-        stray = [p.name for p in dest.iterdir() if p.suffix == ".JPG" and p.name not in originals] \
-            if dest.exists() else []
+        stray = (
+            [p.name for p in dest.iterdir() if p.suffix == ".JPG" and p.name not in originals] if dest.exists() else []
+        )
         assert not stray, f"unexpected files at the destination: {stray}"
         _check_catalog(catalog_path, decisions)
     assert "killed" in outcomes, outcomes

@@ -1,5 +1,6 @@
 """Training pairs, fine-tuning with the held-out gate, cancellation and next_pairs — on synthetic
 cached features (no decoding), so every test takes well under a second or two."""
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,7 @@ def make_catalog(path: Path, default, photos: int = 60, bursts: int = 0, seed: i
         ids.append(catalog.upsert_photo(fp, 1000.0 + index, "exif", {}, {}, [(file, 100, 1)]))
         put_plausible_features(catalog, fp, default.model, rng)
     if bursts:
-        catalog.replace_bursts("shoot-key", [("burst", ids[i:i + 5]) for i in range(0, bursts * 5, 5)])
+        catalog.replace_bursts("shoot-key", [("burst", ids[i : i + 5]) for i in range(0, bursts * 5, 5)])
     return catalog, ids
 
 
@@ -86,23 +87,29 @@ def agreement(model, catalog, ids, default) -> float:
 
     x = features_of(catalog, ids, default)
     scores = score_features(model, x)
-    wins = [(scores[i] > scores[j]) == (x[i, COLOURFULNESS] > x[j, COLOURFULNESS])
-            for i in range(len(ids)) for j in range(i + 1, len(ids))]
+    wins = [
+        (scores[i] > scores[j]) == (x[i, COLOURFULNESS] > x[j, COLOURFULNESS])
+        for i in range(len(ids))
+        for j in range(i + 1, len(ids))
+    ]
     return float(np.mean(wins))
 
 
 # -- pairs -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("a, b, expected", [
-    (Decision("pick"), Decision("reject"), (1, 2, "pick>reject")),
-    (Decision("reject"), Decision("pick"), (2, 1, "pick>reject")),
-    (Decision("pick"), Decision(), (1, 2, "pick>unflagged")),
-    (Decision(rating=2), Decision(rating=4), (2, 1, "rating")),
-    (Decision("pick", 1), Decision(None, 5), (1, 2, "pick>unflagged")),  # flags before stars
-    (Decision("reject", 5), Decision(None, 2), None),  # a reject never wins on stars
-    (Decision(rating=3), Decision(), None),  # unrated says nothing
-    (Decision("pick"), Decision("pick"), None),
-    (Decision(), Decision("reject"), None),
-])
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        (Decision("pick"), Decision("reject"), (1, 2, "pick>reject")),
+        (Decision("reject"), Decision("pick"), (2, 1, "pick>reject")),
+        (Decision("pick"), Decision(), (1, 2, "pick>unflagged")),
+        (Decision(rating=2), Decision(rating=4), (2, 1, "rating")),
+        (Decision("pick", 1), Decision(None, 5), (1, 2, "pick>unflagged")),  # flags before stars
+        (Decision("reject", 5), Decision(None, 2), None),  # a reject never wins on stars
+        (Decision(rating=3), Decision(), None),  # unrated says nothing
+        (Decision("pick"), Decision("pick"), None),
+        (Decision(), Decision("reject"), None),
+    ],
+)
 def test_implied_pair_rules(a, b, expected):
     assert implied_pair(1, 2, {1: a, 2: b}) == expected
 
@@ -163,7 +170,10 @@ def test_choices_file_reports_bad_lines_by_number(tmp_path, default):
     file.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n\n# comment\n")
     pairs, problems = read_choices_file(file, catalog, base=shoot)
     assert [(p.winner, p.loser, p.origin) for p in pairs] == [
-        (ids[0], ids[1], "picks.jsonl:1"), (ids[2], ids[3], "picks.jsonl:2"), (ids[1], ids[0], "picks.jsonl:7")]
+        (ids[0], ids[1], "picks.jsonl:1"),
+        (ids[2], ids[3], "picks.jsonl:2"),
+        (ids[1], ids[0], "picks.jsonl:7"),
+    ]
     by_line = {p.where: p.reason for p in problems}
     assert set(by_line) == {"picks.jsonl:3", "picks.jsonl:4", "picks.jsonl:5", "picks.jsonl:6", "picks.jsonl:8"}
     assert "not in the catalog" in by_line["picks.jsonl:3"] and "rank its folder first" in by_line["picks.jsonl:3"]

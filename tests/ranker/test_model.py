@@ -1,4 +1,5 @@
 """The Siamese ranker: architecture metadata (all of the seed's keys), parameters, shapes, exports."""
+
 import subprocess
 import sys
 
@@ -9,8 +10,19 @@ from torch import nn
 import ranker
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
 
-SEED_METADATA_KEYS = {"architecture_type", "embedding_dim", "input_dim", "clip_dim", "cnn_dim", "iqa_dim",
-                      "mlp_hidden_dims", "total_parameters", "architecture_summary", "use_layernorm", "dropout"}
+SEED_METADATA_KEYS = {
+    "architecture_type",
+    "embedding_dim",
+    "input_dim",
+    "clip_dim",
+    "cnn_dim",
+    "iqa_dim",
+    "mlp_hidden_dims",
+    "total_parameters",
+    "architecture_summary",
+    "use_layernorm",
+    "dropout",
+}
 
 
 def expected_parameter_count(input_dim: int, hidden: tuple[int, ...], layernorm: bool = True) -> int:
@@ -40,8 +52,14 @@ def test_seed_default_metadata_has_every_seed_key():
 
 
 def test_iqa_only_metadata_and_extra_features():
-    config = MultiFeatureConfig(use_clip=False, use_cnn_features=False, extra_features=("noise",),
-                                mlp_hidden_dims=(8,), dropout=0.1, use_layernorm=False)
+    config = MultiFeatureConfig(
+        use_clip=False,
+        use_cnn_features=False,
+        extra_features=("noise",),
+        mlp_hidden_dims=(8,),
+        dropout=0.1,
+        use_layernorm=False,
+    )
     meta = MultiFeaturePairwiseRanker(config).get_architecture_metadata()
     assert (meta["clip_dim"], meta["cnn_dim"], meta["iqa_dim"], meta["input_dim"]) == (0, 0, 4, 5)
     assert meta["extra_features"] == {"noise": 1}
@@ -52,8 +70,9 @@ def test_iqa_only_metadata_and_extra_features():
 
 
 def test_tower_and_head_are_trainable_and_the_model_holds_no_backbone():
-    model = MultiFeaturePairwiseRanker(MultiFeatureConfig(use_clip=False, use_cnn_features=False,
-                                                          mlp_hidden_dims=(16, 8)))
+    model = MultiFeaturePairwiseRanker(
+        MultiFeatureConfig(use_clip=False, use_cnn_features=False, mlp_hidden_dims=(16, 8))
+    )
     tower = sum(p.numel() for p in model.siamese_tower.parameters())
     head = sum(p.numel() for p in model.comparison_head.parameters())
     assert tower == (4 * 16 + 16) + (16 * 8 + 8)
@@ -63,8 +82,11 @@ def test_tower_and_head_are_trainable_and_the_model_holds_no_backbone():
     meta = model.get_architecture_metadata()
     assert meta["trainable_parameters"] == meta["total_parameters"] == tower + head + 2 * 4  # + LayerNorm
     # the frozen backbones are separate extractors: every parameter here belongs to norm, tower or head
-    assert {name.split(".")[0] for name, _ in model.named_parameters()} == {"input_norm", "siamese_tower",
-                                                                           "comparison_head"}
+    assert {name.split(".")[0] for name, _ in model.named_parameters()} == {
+        "input_norm",
+        "siamese_tower",
+        "comparison_head",
+    }
     # normalisation statistics are buffers (saved with the weights), never trained
     assert {name for name, _ in model.named_buffers()} == {"feature_mean", "feature_std"}
 
@@ -133,6 +155,11 @@ def test_ranker_package_reexports_the_model_lazily():
     assert {"MultiFeatureConfig", "MultiFeaturePairwiseRanker"} <= set(dir(ranker))
     with pytest.raises(AttributeError):
         ranker.NoSuchThing  # noqa: B018
-    light = subprocess.run([sys.executable, "-c", "import sys, ranker; print('torch' in sys.modules)"],
-                           capture_output=True, text=True, timeout=60, check=True)
+    light = subprocess.run(
+        [sys.executable, "-c", "import sys, ranker; print('torch' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert light.stdout.strip() == "False"

@@ -1,4 +1,5 @@
 """ranker/ must never import Qt: import every module in a fresh interpreter and look."""
+
 import pkgutil
 import subprocess
 import sys

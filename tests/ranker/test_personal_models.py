@@ -1,4 +1,5 @@
 """Personal models: versioned saving, list, activate, revert, export, import, and re-scoring on activation."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def nudged(default, amount: float):
 
 def test_save_list_activate_revert(default):
     assert personal_models.list_models() == []
-    first = personal_models.save_personal(nudged(default, 0.1), {"lr": 1}, {"held_out_before": 0.5,
-                                                                            "held_out_after": 0.8, "held_out": 20})
+    first = personal_models.save_personal(
+        nudged(default, 0.1), {"lr": 1}, {"held_out_before": 0.5, "held_out_after": 0.8, "held_out": 20}
+    )
     second = personal_models.save_personal(nudged(default, 0.2))
     assert (first.id, second.id) == ("v1", "v2")
     assert [m.id for m in personal_models.list_models()] == ["v1", "v2"]
@@ -154,8 +156,9 @@ def test_scores_of_a_model_without_burst_context_are_cached_per_model(tmp_path):
 def test_cli_personal_commands(tmp_path, default, capsys):
     assert cli.main(["models", "personal", "list"]) == 0
     assert "No personal models yet" in capsys.readouterr().out
-    personal_models.save_personal(nudged(default, 0.1), {}, {"held_out_before": 0.5, "held_out_after": 0.75,
-                                                              "held_out": 8})
+    personal_models.save_personal(
+        nudged(default, 0.1), {}, {"held_out_before": 0.5, "held_out_after": 0.75, "held_out": 8}
+    )
     assert cli.main(["models", "personal", "activate", "v1"]) == 0
     assert "Activated personal model v1" in capsys.readouterr().out
     assert cli.main(["models", "personal"]) == 0  # list is the default action

@@ -1,4 +1,5 @@
 """The culling pipeline end to end on generated shoots: ranking quality, caching, renames, bad files."""
+
 import shutil
 from pathlib import Path
 
@@ -274,7 +275,14 @@ def test_rank_puts_the_open_eyed_frame_first_and_says_why_in_the_json(tmp_path):
     assert first["signals"]["faces"] == 1 and first["signals"]["eyes_closed"] == 0
     assert [p["signals"]["eyes_closed"] for p in rest] == [1, 1]
     face = first["faces"][0]
-    assert set(face) >= {"box", "eye_openness", "eyes_open_vs_best", "eyes_closed", "face_sharpness", "eye_sharpness",
-                         "soft"}
+    assert set(face) >= {
+        "box",
+        "eye_openness",
+        "eyes_open_vs_best",
+        "eyes_closed",
+        "face_sharpness",
+        "eye_sharpness",
+        "soft",
+    }
     assert face["eyes_open_vs_best"] == 1.0 and not face["eyes_closed"]
     assert all(p["faces"][0]["eyes_closed"] for p in rest)

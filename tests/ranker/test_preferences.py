@@ -1,4 +1,5 @@
 """ranker.preferences (written for the GUI): defaults, JSON round trip, one bad field never loses the others."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,18 @@ def test_recent_folders_move_to_the_top_and_are_capped(tmp_path):
 
 def test_bad_values_fall_back_field_by_field():
     path = preferences.preferences_path()
-    path.write_text(json.dumps({"burst_gap_seconds": "soon", "auto_advance": 1, "device": "tpu",
-                                "keep_per_burst": 3, "unknown": True, "recent_folders": "x"}))
+    path.write_text(
+        json.dumps(
+            {
+                "burst_gap_seconds": "soon",
+                "auto_advance": 1,
+                "device": "tpu",
+                "keep_per_burst": 3,
+                "unknown": True,
+                "recent_folders": "x",
+            }
+        )
+    )
     loaded = preferences.load()
     assert loaded == replace(Preferences(), keep_per_burst=3)
 

@@ -1,4 +1,5 @@
 """ranker.preview: nearest-scale JPEG previews, one rendering of a RAW at every size, damaged JPEGs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,10 @@ from ranker import preview
 from tests.synthetic_files import corner_colours, make_truncated, textured_image, write_dng, write_jpeg
 
 # ../shared beside the checkout (or beside the worktrees' folder)
-SHARED = next((p / "shared" / "photos" for p in Path(__file__).resolve().parents[3:5] if (p / "shared").is_dir()),
-              Path("shared/photos"))
+SHARED = next(
+    (p / "shared" / "photos" for p in Path(__file__).resolve().parents[3:5] if (p / "shared").is_dir()),
+    Path("shared/photos"),
+)
 CORRUPTED = SHARED / "exif_samples" / "corrupted.jpg"
 
 

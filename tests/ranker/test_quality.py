@@ -1,4 +1,5 @@
 """Readable scores (ranker/quality.py): a monotone 0-100 quality calibrated to MOS, and the burst lead verdict."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Tests ranker/readback.py: sidecars changed by other tools after a scan come in; conflicts are never silent."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,11 @@ from ranker.decisions import Decision
 from ranker.readback import remember, sync_photo
 from ranker.xmp import write_sidecar
 
-LIGHTROOM = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-             b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" xmp:Label="Red"/>'
-             b'</rdf:RDF></x:xmpmeta>')
+LIGHTROOM = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" xmp:Label="Red"/>'
+    b"</rdf:RDF></x:xmpmeta>"
+)
 
 
 def _photo(tmp_path, catalog, name="ac_0.JPG"):

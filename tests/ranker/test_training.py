@@ -1,4 +1,5 @@
 """The shared margin-ranking loop on synthetic features: it learns, stops early, trains what it should."""
+
 import numpy as np
 import pytest
 import torch
@@ -30,9 +31,11 @@ def separable_pairs(n_photos: int, n_pairs: int, seed: int) -> PairSet:
 
 def small_model(seed: int = 0, layernorm: bool = True) -> MultiFeaturePairwiseRanker:
     torch.manual_seed(seed)
-    return MultiFeaturePairwiseRanker(MultiFeatureConfig(use_clip=False, use_cnn_features=False,
-                                                         mlp_hidden_dims=(16, 8), dropout=0.0,
-                                                         use_layernorm=layernorm))
+    return MultiFeaturePairwiseRanker(
+        MultiFeatureConfig(
+            use_clip=False, use_cnn_features=False, mlp_hidden_dims=(16, 8), dropout=0.0, use_layernorm=layernorm
+        )
+    )
 
 
 def test_pairset_defaults_and_subset():

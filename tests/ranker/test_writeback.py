@@ -1,4 +1,5 @@
 """Tests ranker/writeback.py: decisions reach the sidecars beside the originals, merged, batched, never the photo."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,13 @@ def _shoot(tmp_path, catalog, n=3):
 
 
 def _writer(catalog, messages=None, **kw):
-    return SidecarWriter(catalog, XmpStyle(), lambda pid: catalog.photo(pid).paths,
-                         (lambda level, text: messages.append(text)) if messages is not None else None, **kw)
+    return SidecarWriter(
+        catalog,
+        XmpStyle(),
+        lambda pid: catalog.photo(pid).paths,
+        (lambda level, text: messages.append(text)) if messages is not None else None,
+        **kw,
+    )
 
 
 def test_every_decision_merged_into_the_sidecar_photos_untouched(tmp_path):
@@ -61,7 +67,7 @@ def test_every_decision_merged_into_the_sidecar_photos_untouched(tmp_path):
 def test_other_existing_sidecars_are_kept_in_step(tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
         _, ids = _shoot(tmp_path, catalog, 1)
-        (pid, photo), = ids.items()
+        ((pid, photo),) = ids.items()
         shutil.copy(DATA / "darktable.xmp", photo.with_name(photo.name + ".xmp"))
         write_back(catalog, {pid: Decision(None, 5, None)}, XmpStyle("adobe"))
         assert read_xmp(photo.with_suffix(".xmp"))[0] == Decision(None, 5, None)
@@ -91,10 +97,11 @@ def test_read_only_folder_says_so_once_and_keeps_the_catalog(tmp_path, monkeypat
 def test_writes_are_off_the_calling_thread(tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
         _, ids = _shoot(tmp_path, catalog, 1)
-        (pid, _), = ids.items()
+        ((pid, _),) = ids.items()
         threads = []
-        writer = SidecarWriter(catalog, XmpStyle(), lambda p: (threads.append(threading.current_thread()),
-                                                               catalog.photo(p).paths)[1])
+        writer = SidecarWriter(
+            catalog, XmpStyle(), lambda p: (threads.append(threading.current_thread()), catalog.photo(p).paths)[1]
+        )
         writer.submit(pid, Decision(None, 1, None))
         assert writer.close()
         assert threads and threads[0] is not threading.current_thread()
@@ -105,23 +112,49 @@ def test_writes_are_off_the_calling_thread(tmp_path):
 def test_exiftool_and_exiv2_read_the_same_values(tmp_path, style):
     with Catalog(tmp_path / "c.db") as catalog:
         _, ids = _shoot(tmp_path, catalog, 4)
-        decisions = dict(zip(ids, [Decision("pick"), Decision("reject"), Decision(None, 4, "blue"),
-                                   Decision("pick", 3, "red")]))
+        decisions = dict(
+            zip(ids, [Decision("pick"), Decision("reject"), Decision(None, 4, "blue"), Decision("pick", 3, "red")])
+        )
         write_back(catalog, decisions, XmpStyle(style))
         for pid, decision in decisions.items():
             photo = ids[pid]
             side = photo.with_suffix(".xmp") if style == "adobe" else photo.with_name(photo.name + ".xmp")
-            tool = json.loads(subprocess.run([EXIFTOOL, "-j", "-n", "-XMP:Rating", "-XMP:Label",
-                                              "-XMP-digiKam:PickLabel", str(side)],
-                                             capture_output=True, text=True, check=True, timeout=60).stdout)[0]
-            out = subprocess.run([EXIV2, "-q", "-K", "Xmp.xmp.Rating", "-K", "Xmp.xmp.Label", "-K",
-                                  "Xmp.digiKam.PickLabel", "-Pkv", "pr", str(side)],
-                                 capture_output=True, text=True, timeout=60).stdout
-            exiv = {line.split(None, 1)[0].split(".")[-1]: line.split(None, 1)[1].strip()
-                    for line in out.splitlines() if len(line.split(None, 1)) == 2}
+            tool = json.loads(
+                subprocess.run(
+                    [EXIFTOOL, "-j", "-n", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(side)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=60,
+                ).stdout
+            )[0]
+            out = subprocess.run(
+                [
+                    EXIV2,
+                    "-q",
+                    "-K",
+                    "Xmp.xmp.Rating",
+                    "-K",
+                    "Xmp.xmp.Label",
+                    "-K",
+                    "Xmp.digiKam.PickLabel",
+                    "-Pkv",
+                    "pr",
+                    str(side),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout
+            exiv = {
+                line.split(None, 1)[0].split(".")[-1]: line.split(None, 1)[1].strip()
+                for line in out.splitlines()
+                if len(line.split(None, 1)) == 2
+            }
             assert {k: str(v) for k, v in tool.items() if k != "SourceFile"} == exiv
-            assert int(tool["Rating"]) == (-1 if decision.flag == "reject" else max(decision.rating, 1
-                                           if decision.flag == "pick" else 0))
+            assert int(tool["Rating"]) == (
+                -1 if decision.flag == "reject" else max(decision.rating, 1 if decision.flag == "pick" else 0)
+            )
             if decision.flag == "reject":
                 assert tool["PickLabel"] == 1
             if decision.flag == "pick" and style != "darktable":

@@ -1,4 +1,5 @@
 """Tests ranker/xmp.py: reading every tool's decision convention and merge-writing sidecars safely."""
+
 from __future__ import annotations
 
 import difflib
@@ -28,13 +29,22 @@ from ranker.xmp import (
 DATA = Path(__file__).resolve().parents[1] / "data" / "xmp"
 EXIFTOOL = shutil.which("exiftool")
 needs_exiftool = pytest.mark.skipif(
-    EXIFTOOL is None, reason="exiftool not on PATH: apt-get install -y libimage-exiftool-perl (CI installs it)")
+    EXIFTOOL is None, reason="exiftool not on PATH: apt-get install -y libimage-exiftool-perl (CI installs it)"
+)
 
 RANK = RankInfo(burst_id=7, rank=1, score=0.8731, model="default-v1")
 # Tags our writer owns (or keeps consistent); everything else exiftool sees must survive a merge.
-MANAGED_TAGS = {"XMP-xmp:Rating", "XMP-xmp:Label", "XMP-digiKam:PickLabel", "XMP-digiKam:ColorLabel",
-                "XMP-darktable:Colorlabels", "XMP-photomech:Tagged", "XMP-photomech:ColorClass",
-                "XMP-photomech:Prefs", "XMP-microsoft:RatingPercent"}
+MANAGED_TAGS = {
+    "XMP-xmp:Rating",
+    "XMP-xmp:Label",
+    "XMP-digiKam:PickLabel",
+    "XMP-digiKam:ColorLabel",
+    "XMP-darktable:Colorlabels",
+    "XMP-photomech:Tagged",
+    "XMP-photomech:ColorClass",
+    "XMP-photomech:Prefs",
+    "XMP-microsoft:RatingPercent",
+}
 
 # What each hand-written fixture records, in our vocabulary.
 FIXTURES = {
@@ -53,9 +63,13 @@ def exiftool_json(path: Path, *tags: str) -> dict:
 
 
 def foreign_tags(info: dict) -> dict:
-    return {k: v for k, v in info.items()
-            if k != "SourceFile" and not k.startswith(("System:", "ExifTool:", "File:", "XMP-phototriage:"))
-            and k not in MANAGED_TAGS}
+    return {
+        k: v
+        for k, v in info.items()
+        if k != "SourceFile"
+        and not k.startswith(("System:", "ExifTool:", "File:", "XMP-phototriage:"))
+        and k not in MANAGED_TAGS
+    }
 
 
 def make_xmp(body_attrs: str = "", body_elements: str = "") -> bytes:
@@ -67,10 +81,11 @@ def make_xmp(body_attrs: str = "", body_elements: str = "") -> bytes:
         '    xmlns:digiKam="http://www.digikam.org/ns/1.0/"\n'
         '    xmlns:darktable="http://darktable.sf.net/"\n'
         '    xmlns:photomechanic="http://ns.camerabits.com/photomechanic/1.0/"\n'
-        f'   {body_attrs}>\n{body_elements}'
-        '  </rdf:Description>\n'
-        ' </rdf:RDF>\n'
-        '</x:xmpmeta>\n').encode()
+        f"   {body_attrs}>\n{body_elements}"
+        "  </rdf:Description>\n"
+        " </rdf:RDF>\n"
+        "</x:xmpmeta>\n"
+    ).encode()
 
 
 @pytest.fixture
@@ -81,6 +96,7 @@ def fixtures(tmp_path) -> Path:
 
 
 # ----------------------------------------------------------------------------- paths
+
 
 def test_sidecar_path_styles():
     assert sidecar_path(Path("/a/IMG_0001.CR2")) == Path("/a/IMG_0001.xmp")
@@ -104,6 +120,7 @@ def test_find_sidecar_either_style_and_case(tmp_path):
 
 # ----------------------------------------------------------------------------- reading
 
+
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_read_each_tool_convention(fixtures, name):
     photo = fixtures / "IMG_0001.CR2"
@@ -112,27 +129,39 @@ def test_read_each_tool_convention(fixtures, name):
     assert read_decision(photo) == FIXTURES[name]
 
 
-@pytest.mark.parametrize("attrs, elements, expected", [
-    ('xmp:Rating="-1"', "", Decision("reject", 0, None)),
-    ('xmp:Rating="3" digiKam:PickLabel="1"', "", Decision("reject", 3, None)),
-    ('xmp:Rating="3" digiKam:PickLabel="2"', "", Decision(None, 3, None)),  # pending is not a flag
-    ('digiKam:PickLabel="3"', "", Decision("pick", 0, None)),
-    ('xmp:Rating="7"', "", Decision(None, 5, None)),
-    ('xmp:Rating="-5"', "", Decision(None, 0, None)),
-    ('xmp:Rating="3.0"', "", Decision(None, 3, None)),
-    ('xmp:Rating="lots"', "", Decision(None, 0, None)),
-    ('xmp:Label="GREEN"', "", Decision(None, 0, "green")),
-    ('xmp:Label="Approved"', "", Decision(None, 0, None)),
-    ('photomechanic:Tagged="True"', "", Decision("pick", 0, None)),
-    ('digiKam:ColorLabel="5"', "", Decision(None, 0, "blue")),
-    ("", "   <xmp:Rating>2</xmp:Rating>\n   <xmp:Label>Yellow</xmp:Label>\n", Decision(None, 2, "yellow")),
-    ("", ("   <darktable:colorlabels><rdf:Seq><rdf:li>4</rdf:li><rdf:li>0</rdf:li></rdf:Seq>"
-          "</darktable:colorlabels>\n"), Decision(None, 0, "purple")),
-    # xmp:Label, when present, is the label; darktable's own list is the fallback.
-    ('xmp:Label="Red"', "   <darktable:colorlabels><rdf:Seq><rdf:li>2</rdf:li></rdf:Seq></darktable:colorlabels>\n",
-     Decision(None, 0, "red")),
-    ('xmp:CreatorTool="x"', "", None),  # nothing recorded
-])
+@pytest.mark.parametrize(
+    "attrs, elements, expected",
+    [
+        ('xmp:Rating="-1"', "", Decision("reject", 0, None)),
+        ('xmp:Rating="3" digiKam:PickLabel="1"', "", Decision("reject", 3, None)),
+        ('xmp:Rating="3" digiKam:PickLabel="2"', "", Decision(None, 3, None)),  # pending is not a flag
+        ('digiKam:PickLabel="3"', "", Decision("pick", 0, None)),
+        ('xmp:Rating="7"', "", Decision(None, 5, None)),
+        ('xmp:Rating="-5"', "", Decision(None, 0, None)),
+        ('xmp:Rating="3.0"', "", Decision(None, 3, None)),
+        ('xmp:Rating="lots"', "", Decision(None, 0, None)),
+        ('xmp:Label="GREEN"', "", Decision(None, 0, "green")),
+        ('xmp:Label="Approved"', "", Decision(None, 0, None)),
+        ('photomechanic:Tagged="True"', "", Decision("pick", 0, None)),
+        ('digiKam:ColorLabel="5"', "", Decision(None, 0, "blue")),
+        ("", "   <xmp:Rating>2</xmp:Rating>\n   <xmp:Label>Yellow</xmp:Label>\n", Decision(None, 2, "yellow")),
+        (
+            "",
+            (
+                "   <darktable:colorlabels><rdf:Seq><rdf:li>4</rdf:li><rdf:li>0</rdf:li></rdf:Seq>"
+                "</darktable:colorlabels>\n"
+            ),
+            Decision(None, 0, "purple"),
+        ),
+        # xmp:Label, when present, is the label; darktable's own list is the fallback.
+        (
+            'xmp:Label="Red"',
+            "   <darktable:colorlabels><rdf:Seq><rdf:li>2</rdf:li></rdf:Seq></darktable:colorlabels>\n",
+            Decision(None, 0, "red"),
+        ),
+        ('xmp:CreatorTool="x"', "", None),  # nothing recorded
+    ],
+)
 def test_read_mappings(tmp_path, attrs, elements, expected):
     side = tmp_path / "IMG_1.xmp"
     side.write_bytes(make_xmp(attrs, elements))
@@ -144,12 +173,14 @@ def test_read_mappings(tmp_path, attrs, elements, expected):
 
 def test_read_across_multiple_descriptions(tmp_path):
     side = tmp_path / "a.xmp"
-    side.write_bytes(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-                     b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2"/>'
-                     b'<rdf:Description rdf:about="" xmlns:d="http://www.digikam.org/ns/1.0/"><d:PickLabel>3</d:PickLabel>'
-                     b'</rdf:Description>'
-                     b'<rdf:Description rdf:about="" xmlns:xap="http://ns.adobe.com/xap/1.0/"><xap:Label>Blue</xap:Label>'
-                     b'</rdf:Description></rdf:RDF></x:xmpmeta>')
+    side.write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2"/>'
+        b'<rdf:Description rdf:about="" xmlns:d="http://www.digikam.org/ns/1.0/"><d:PickLabel>3</d:PickLabel>'
+        b"</rdf:Description>"
+        b'<rdf:Description rdf:about="" xmlns:xap="http://ns.adobe.com/xap/1.0/"><xap:Label>Blue</xap:Label>'
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
     assert read_xmp(side)[0] == Decision("pick", 2, "blue")
 
 
@@ -161,10 +192,12 @@ def _jpeg_with_xmp(path: Path, packet: bytes) -> None:
     path.write_bytes(data[:2] + segment + data[2:])
 
 
-PACKET = (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-          b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-          b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" xmp:Label="Yellow"/>'
-          b'</rdf:RDF></x:xmpmeta>' + b" " * 200 + b'<?xpacket end="w"?>')
+PACKET = (
+    b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" xmp:Label="Yellow"/>'
+    b"</rdf:RDF></x:xmpmeta>" + b" " * 200 + b'<?xpacket end="w"?>'
+)
 
 
 def test_read_embedded_jpeg_app1(tmp_path):
@@ -213,6 +246,7 @@ def test_darktable_style_names(tmp_path):
 
 # ----------------------------------------------------------------------------- writing
 
+
 def test_new_sidecar_has_packet_wrapper_and_round_trips(tmp_path):
     photo = tmp_path / "IMG_1.CR2"
     photo.write_bytes(b"raw bytes")
@@ -227,19 +261,27 @@ def test_new_sidecar_has_packet_wrapper_and_round_trips(tmp_path):
 
 
 @needs_exiftool
-@pytest.mark.parametrize("decision, rating, label, pick", [
-    (Decision("pick", 4, "green"), 4, "Green", 3),
-    (Decision("reject", 3, "red"), -1, "Red", 1),
-    (Decision(None, 0, None), None, None, None),  # undecided: no misleading Rating 0 or PickLabel
-    (Decision(None, 5, "purple"), 5, "Purple", None),
-    (Decision("pick", 0, None), 1, "Green", 3),  # the default pick expression: Green and at least one star
-    (Decision("pick", 2, "red"), 2, "Red", 3),  # the user's own label and stars win
-])
+@pytest.mark.parametrize(
+    "decision, rating, label, pick",
+    [
+        (Decision("pick", 4, "green"), 4, "Green", 3),
+        (Decision("reject", 3, "red"), -1, "Red", 1),
+        (Decision(None, 0, None), None, None, None),  # undecided: no misleading Rating 0 or PickLabel
+        (Decision(None, 5, "purple"), 5, "Purple", None),
+        (Decision("pick", 0, None), 1, "Green", 3),  # the default pick expression: Green and at least one star
+        (Decision("pick", 2, "red"), 2, "Red", 3),  # the user's own label and stars win
+    ],
+)
 def test_exiftool_reads_what_we_wrote(tmp_path, decision, rating, label, pick):
     out = write_sidecar(tmp_path / "IMG_1.CR2", decision, RANK)
     # The exact command from the interop checklist, without -n: exiftool's printed values.
-    res = subprocess.run([EXIFTOOL, "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(out)],
-                         capture_output=True, text=True, timeout=60, check=True)
+    res = subprocess.run(
+        [EXIFTOOL, "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     info = json.loads(res.stdout)[0]
     assert info.get("Rating") == rating
     assert info.get("Label") == label
@@ -295,21 +337,33 @@ def test_exiftool_reads_foreign_values_after_merge(fixtures):
 
 # Blocks of each fixture that contain nothing we manage: they must come back byte for byte.
 FOREIGN_BLOCKS = {
-    "lightroom.xmp": [(b'   tiff:Make=', b'crs:CameraProfile="Adobe Standard">'), (b"   <xmpMM:History>", b"</dc:creator>")],
-    "darktable.xmp": [(b"   <darktable:masks_history>", b"   </darktable:history>"),
-                      (b"   xmpMM:DerivedFrom", b'history_current_hash="c27bd9bb4b8b8e1a0df0bd1b1e3f8a42">')],
-    "digikam.xmp": [(b"   <digiKam:TagsList>", b"   </dc:subject>"), (b"   acdsee:categories", b"Categories&gt;\">"),
-                    (b"</x:xmpmeta>", b'<?xpacket end="w"?>')],  # the padding too
-    "captureone.xmp": [(b'      <rdf:Description rdf:about=""\n            xmlns:photoshop', b"</Iptc4xmpCore:Location>")],
-    "photomechanic.xmp": [(b"  photomechanic:PMVersion", b"PMVersion='PM6'>\n</rdf:Description>"),
-                          (b"<?xpacket begin=", b"x:xmptk='Photo Mechanic 6'>")],
+    "lightroom.xmp": [
+        (b"   tiff:Make=", b'crs:CameraProfile="Adobe Standard">'),
+        (b"   <xmpMM:History>", b"</dc:creator>"),
+    ],
+    "darktable.xmp": [
+        (b"   <darktable:masks_history>", b"   </darktable:history>"),
+        (b"   xmpMM:DerivedFrom", b'history_current_hash="c27bd9bb4b8b8e1a0df0bd1b1e3f8a42">'),
+    ],
+    "digikam.xmp": [
+        (b"   <digiKam:TagsList>", b"   </dc:subject>"),
+        (b"   acdsee:categories", b'Categories&gt;">'),
+        (b"</x:xmpmeta>", b'<?xpacket end="w"?>'),
+    ],  # the padding too
+    "captureone.xmp": [
+        (b'      <rdf:Description rdf:about=""\n            xmlns:photoshop', b"</Iptc4xmpCore:Location>")
+    ],
+    "photomechanic.xmp": [
+        (b"  photomechanic:PMVersion", b"PMVersion='PM6'>\n</rdf:Description>"),
+        (b"<?xpacket begin=", b"x:xmptk='Photo Mechanic 6'>"),
+    ],
 }
 MANAGED_LINE = re.compile(rb"(Rating|Label|PickLabel|ColorLabel|ColorClass|Prefs|Tagged)\b|<rdf:li>\d</rdf:li>")
 
 
 def _block(data: bytes, start: bytes, end: bytes) -> bytes:
     i = data.index(start)
-    return data[i:data.index(end, i) + len(end)]
+    return data[i : data.index(end, i) + len(end)]
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
@@ -326,7 +380,7 @@ def test_merge_is_byte_minimal(fixtures, name):
         if tag in ("replace", "delete"):
             for line in old_lines[i1:i2]:
                 assert MANAGED_LINE.search(line), line
-    assert merged.startswith(original[:original.index(b"<rdf:Description")])
+    assert merged.startswith(original[: original.index(b"<rdf:Description")])
 
 
 def test_merge_twice_is_stable_and_updates_in_place(fixtures):
@@ -368,12 +422,15 @@ def test_unparsable_sidecar_is_refused_and_untouched(fixtures):
         read_decision(photo)
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x:xmpmeta xmlns:x="adobe:ns:meta/"/>', "DTD"),
-    (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>', "rdf:RDF"),
-    ('<?xml version="1.0" encoding="UTF-16"?><a/>'.encode("utf-16"), "UTF-16"),
-    (b"\x89PNG not xml at all", "well-formed"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x:xmpmeta xmlns:x="adobe:ns:meta/"/>', "DTD"),
+        (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>', "rdf:RDF"),
+        ('<?xml version="1.0" encoding="UTF-16"?><a/>'.encode("utf-16"), "UTF-16"),
+        (b"\x89PNG not xml at all", "well-formed"),
+    ],
+)
 def test_other_unusable_sidecars_are_refused(tmp_path, content, reason):
     target = tmp_path / "a.xmp"
     target.write_bytes(content)
@@ -423,17 +480,22 @@ def test_empty_sidecar_is_replaced_and_oddly_formatted_ones_merged(tmp_path):
     write_sidecar(tmp_path / "e.jpg", Decision(None, 2, None), target=empty)
     assert read_xmp(empty)[0] == Decision(None, 2, None)
     bare = tmp_path / "b.xmp"
-    bare.write_bytes(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
-                     b"</x:xmpmeta>")
+    bare.write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+        b"</x:xmpmeta>"
+    )
     write_sidecar(tmp_path / "b.jpg", Decision("pick", 2, "red"), RANK, target=bare)
     assert read_xmp(bare) == (Decision("pick", 2, "red"), RANK)
     # rdf bound to another prefix, attributes in single quotes, an escaped model name.
     odd = tmp_path / "o.xmp"
-    odd.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><R:RDF xmlns:R='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
-                    b"<R:Description R:about='' xmlns:a='http://ns.adobe.com/xap/1.0/' a:Rating='1' a:Nickname='x'/>"
-                    b"</R:RDF></x:xmpmeta>")
-    write_sidecar(tmp_path / "o.jpg", Decision(None, 4, None), RankInfo(1, 2, 0.5, 'a "quoted" & <odd> model'),
-                  target=odd)
+    odd.write_bytes(
+        b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><R:RDF xmlns:R='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
+        b"<R:Description R:about='' xmlns:a='http://ns.adobe.com/xap/1.0/' a:Rating='1' a:Nickname='x'/>"
+        b"</R:RDF></x:xmpmeta>"
+    )
+    write_sidecar(
+        tmp_path / "o.jpg", Decision(None, 4, None), RankInfo(1, 2, 0.5, 'a "quoted" & <odd> model'), target=odd
+    )
     assert b"a:Rating='4'" in odd.read_bytes()
     assert read_xmp(odd) == (Decision(None, 4, None), RankInfo(1, 2, 0.5, 'a "quoted" & <odd> model'))
 

@@ -1,4 +1,5 @@
 """Tests ranker/xmp_style.py: how a decision is spelled per style, and what another tool changed since we wrote."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,15 +9,18 @@ from ranker.xmp import read_xmp, write_sidecar
 from ranker.xmp_style import XmpStyle, express
 
 
-@pytest.mark.parametrize("style, decision, rating, label, pick", [
-    (XmpStyle(), Decision("pick"), 1, "green", 3),  # the default: a Lightroom user filters on Green or ★
-    (XmpStyle(pick_as="label", pick_label="purple"), Decision("pick"), None, "purple", 3),
-    (XmpStyle(pick_as="stars", pick_min_rating=3), Decision("pick", 1, None), 3, None, 3),
-    (XmpStyle(), Decision("pick", 4, "red"), 4, "red", 3),  # the user's own stars and label win
-    (XmpStyle(), Decision("reject", 3, "blue"), -1, "blue", 1),
-    (XmpStyle(), Decision(None, 0, "yellow"), None, "yellow", None),  # no misleading Rating 0
-    (XmpStyle("darktable"), Decision(None, 0, "yellow"), 0, "yellow", None),  # darktable needs the 0
-])
+@pytest.mark.parametrize(
+    "style, decision, rating, label, pick",
+    [
+        (XmpStyle(), Decision("pick"), 1, "green", 3),  # the default: a Lightroom user filters on Green or ★
+        (XmpStyle(pick_as="label", pick_label="purple"), Decision("pick"), None, "purple", 3),
+        (XmpStyle(pick_as="stars", pick_min_rating=3), Decision("pick", 1, None), 3, None, 3),
+        (XmpStyle(), Decision("pick", 4, "red"), 4, "red", 3),  # the user's own stars and label win
+        (XmpStyle(), Decision("reject", 3, "blue"), -1, "blue", 1),
+        (XmpStyle(), Decision(None, 0, "yellow"), None, "yellow", None),  # no misleading Rating 0
+        (XmpStyle("darktable"), Decision(None, 0, "yellow"), 0, "yellow", None),  # darktable needs the 0
+    ],
+)
 def test_express(style, decision, rating, label, pick):
     e = express(decision, style)
     assert (e.rating, e.label, e.pick_label) == (rating, label, pick)
@@ -40,8 +44,15 @@ def _edit(path, old: bytes, new: bytes):
 
 @pytest.mark.parametrize("style", ["adobe", "darktable", "digikam"])
 def test_our_own_file_reads_back_exactly(tmp_path, style):
-    for i, decision in enumerate([Decision("pick"), Decision("pick", 2, "red"), Decision("reject", 4, None),
-                                  Decision(None, 5, "purple"), Decision(None, 0, "green")]):
+    for i, decision in enumerate(
+        [
+            Decision("pick"),
+            Decision("pick", 2, "red"),
+            Decision("reject", 4, None),
+            Decision(None, 5, "purple"),
+            Decision(None, 0, "green"),
+        ]
+    ):
         out = write_sidecar(tmp_path / f"IMG_{i}.CR2", decision, style=XmpStyle(style))
         assert read_xmp(out)[0] == decision
 
@@ -72,13 +83,18 @@ def test_darktable_label_list_changes(tmp_path):
     assert read_xmp(out)[0] == Decision(None, 2, "blue")
 
 
-@pytest.mark.parametrize("name, label", [("Rot", "red"), ("Rouge", "red"), ("Grün", "green"), ("Bleu", "blue"),
-                                         ("Approved", None), ("Select", None)])
+@pytest.mark.parametrize(
+    "name, label",
+    [("Rot", "red"), ("Rouge", "red"), ("Grün", "green"), ("Bleu", "blue"), ("Approved", None), ("Select", None)],
+)
 def test_localised_and_unknown_label_names(tmp_path, name, label):
     side = tmp_path / "a.xmp"
-    side.write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-                    f'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2" xmp:Label="{name}"/>'
-                    '</rdf:RDF></x:xmpmeta>', encoding="utf-8")
+    side.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2" xmp:Label="{name}"/>'
+        "</rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
     assert read_xmp(side)[0] == Decision(None, 2, label)
     write_sidecar(tmp_path / "a.CR2", Decision(None, 3, None), target=side)
     if label is None:  # a name outside our five is the user's: never removed

@@ -1,4 +1,5 @@
 """`phototriage learn` end to end on a small generated shoot: rank, learn a taste, rank again."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,18 +59,24 @@ def rank_json(folder: Path, out: Path) -> dict:
 def top_is_most_muted(ranking: dict, levels: dict[str, float]) -> int:
     bursts = [b for b in ranking["bursts"] if len(b["photos"]) > 1]
     assert len(bursts) == 12
-    return sum(levels[Path(b["photos"][0]["path"]).name] == min(levels[Path(p["path"]).name] for p in b["photos"])
-               for b in bursts)
+    return sum(
+        levels[Path(b["photos"][0]["path"]).name] == min(levels[Path(p["path"]).name] for p in b["photos"])
+        for b in bursts
+    )
 
 
 def write_choices(path: Path, levels: dict[str, float], relative: bool, folder: Path) -> int:
     names = sorted(levels)
     lines = []
     for start in range(0, len(names), 4):
-        for a, b in combinations(names[start:start + 4], 2):
+        for a, b in combinations(names[start : start + 4], 2):
             winner, loser = (a, b) if levels[a] < levels[b] else (b, a)
-            lines.append({"winner": winner if relative else str(folder / winner),
-                          "loser": loser if relative else str(folder / loser)})
+            lines.append(
+                {
+                    "winner": winner if relative else str(folder / winner),
+                    "loser": loser if relative else str(folder / loser),
+                }
+            )
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return len(lines)
 
@@ -96,8 +103,9 @@ def test_learn_then_rank_puts_the_users_taste_first(shoot, tmp_path, capsys):
     assert cli.main(["models", "personal", "revert"]) == 0
     again = rank_json(folder, tmp_path / "again.json")
     assert again["model"]["key"] == before["model"]["key"]
-    assert [[p["path"] for p in b["photos"]] for b in again["bursts"]] == \
-        [[p["path"] for p in b["photos"]] for b in before["bursts"]]
+    assert [[p["path"] for p in b["photos"]] for b in again["bursts"]] == [
+        [p["path"] for p in b["photos"]] for b in before["bursts"]
+    ]
 
 
 def test_learn_from_the_catalogs_choices_and_decisions(shoot, tmp_path, capsys):
@@ -106,7 +114,7 @@ def test_learn_from_the_catalogs_choices_and_decisions(shoot, tmp_path, capsys):
     catalog = Catalog()
     names = sorted(levels)
     for start in range(0, len(names), 4):
-        burst = names[start:start + 4]
+        burst = names[start : start + 4]
         ids = {n: catalog.photo_for_path(folder / n) for n in burst}
         for a, b in combinations(burst, 2):
             winner, loser = (a, b) if levels[a] < levels[b] else (b, a)

@@ -1,4 +1,5 @@
 """The headless commands a photographer runs: rank, cull, demo, export — through the real CLI."""
+
 import hashlib
 import json
 import shutil
@@ -102,14 +103,25 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
     assert len(report) == 3 if isinstance(report, list) else report
     if shutil.which("exiftool"):
         sidecar = next(dest.glob("*.xmp"))
-        out = subprocess.run(["exiftool", "-j", "-XMP-digiKam:PickLabel", "-XMP:Rating", str(sidecar)],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["exiftool", "-j", "-XMP-digiKam:PickLabel", "-XMP:Rating", str(sidecar)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert json.loads(out)[0]["PickLabel"] == 3
         photo = dest / sidecar.name.replace(".xmp", ".JPG")  # its JPEG carries the same XMP inside
-        out = subprocess.run(["exiftool", "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(photo)],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["exiftool", "-j", "-XMP:Rating", "-XMP:Label", "-XMP-digiKam:PickLabel", str(photo)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert {k: v for k, v in json.loads(out)[0].items() if k != "SourceFile"} == {
-            "Rating": 1, "Label": "Green", "PickLabel": 3}
+            "Rating": 1,
+            "Label": "Green",
+            "PickLabel": 3,
+        }
 
 
 def test_export_dry_run_touches_nothing(shoot, tmp_path, capsys):
@@ -133,8 +145,10 @@ def test_demo_writes_a_shoot_that_ranks(tmp_path, capsys):
 
 def test_entry_point_runs_headless_without_qt(shoot):
     folder, _ = shoot
-    code = ("import sys; from phototriage_gui.__main__ import main; rc = main(['rank', sys.argv[1], '--quiet']);"
-            "assert not any(m.startswith('PySide6') for m in sys.modules); sys.exit(rc)")
+    code = (
+        "import sys; from phototriage_gui.__main__ import main; rc = main(['rank', sys.argv[1], '--quiet']);"
+        "assert not any(m.startswith('PySide6') for m in sys.modules); sys.exit(rc)"
+    )
     result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Burst 1" in result.stdout
@@ -151,9 +165,11 @@ def test_rating_written_by_another_tool_after_the_scan_is_never_lost(shoot, tmp_
     data = _json(capsys, str(folder))
     photo = folder / os.path.basename(data["bursts"][0]["photos"][0]["path"])
     sidecar = photo.with_suffix(".xmp")
-    sidecar.write_bytes(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-                        b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" '
-                        b'xmp:Label="Red"/></rdf:RDF></x:xmpmeta>')
+    sidecar.write_bytes(
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4" '
+        b'xmp:Label="Red"/></rdf:RDF></x:xmpmeta>'
+    )
     later = time.time() + 5
     os.utime(sidecar, (later, later))
     data = _json(capsys, str(folder))  # rank --json shows what Lightroom wrote

@@ -1,4 +1,5 @@
 """`phototriage train --dataset DIR` end to end on a miniature PhotoTriage release."""
+
 import json
 import os
 import shutil
@@ -25,10 +26,31 @@ IQA_ONLY = ["--use_clip", "false", "--use_cnn_features", "false", "--use_iqa_fea
 #: the seed's IQA-only command, verbatim apart from --dataset and --output_dir
 SEED_IQA_COMMAND = [*IQA_ONLY, "--mlp_hidden_dims", "8", "--max_epochs", "3", "--quick_experiment", "0.05"]
 #: a full (miniature) run that learns: every series, a few more epochs
-FULL_RUN = [*IQA_ONLY, "--mlp_hidden_dims", "16", "--max_epochs", "20", "--batch_size", "8",
-            "--learning_rate", "0.01", "--quiet"]
-SEED_METADATA_KEYS = {"architecture_type", "embedding_dim", "input_dim", "clip_dim", "cnn_dim", "iqa_dim",
-                      "mlp_hidden_dims", "total_parameters", "architecture_summary", "use_layernorm", "dropout"}
+FULL_RUN = [
+    *IQA_ONLY,
+    "--mlp_hidden_dims",
+    "16",
+    "--max_epochs",
+    "20",
+    "--batch_size",
+    "8",
+    "--learning_rate",
+    "0.01",
+    "--quiet",
+]
+SEED_METADATA_KEYS = {
+    "architecture_type",
+    "embedding_dim",
+    "input_dim",
+    "clip_dim",
+    "cnn_dim",
+    "iqa_dim",
+    "mlp_hidden_dims",
+    "total_parameters",
+    "architecture_summary",
+    "use_layernorm",
+    "dropout",
+}
 #: how the seed loaded a trained model
 SEED_LOADING_SNIPPET = """
 import torch
@@ -66,10 +88,25 @@ def photo_count(expected: dict) -> int:
 def test_seed_iqa_command_runs_through_the_entry_point(pristine, tmp_path):
     out = tmp_path / "run"
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "ranker", "train", "--dataset", str(pristine.root),
-                           "--output_dir", str(out), *SEED_IQA_COMMAND],
-                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})  # see one_thread
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ranker",
+            "train",
+            "--dataset",
+            str(pristine.root),
+            "--output_dir",
+            str(out),
+            *SEED_IQA_COMMAND,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # see one_thread
     assert proc.returncode == 0, proc.stderr
     assert time.perf_counter() - started < 60
     results = results_of(out)
@@ -82,8 +119,14 @@ def test_seed_iqa_command_runs_through_the_entry_point(pristine, tmp_path):
     # the seeded 5% draw still keeps whole series, at least one per split
     for counts in results["counts"].values():
         assert counts["series_selected"] == 1
-        assert counts["used"] + counts["ambiguous"] + counts["outside_selection"] + counts["missing_image"] \
-            + counts["unreadable_image"] == counts["lines"]
+        assert (
+            counts["used"]
+            + counts["ambiguous"]
+            + counts["outside_selection"]
+            + counts["missing_image"]
+            + counts["unreadable_image"]
+            == counts["lines"]
+        )
     assert "outside the --quick_experiment draw" in proc.stdout
     assert "train epoch 1" in proc.stdout  # one line per epoch; tqdm's bar goes to stderr
     loaded = load_checkpoint(out / CHECKPOINT_NAME)
@@ -159,8 +202,20 @@ def test_all_features_stop_at_once_with_the_download_hint(pristine, tmp_path, ca
     monkeypatch.setattr(ranker.pipeline, "load_photo", no_decoding)
     out = tmp_path / "run"
     started = time.perf_counter()
-    code, stdout, stderr = train(capsys, pristine.root, out, "--use_clip", "true", "--use_cnn_features", "true",
-                                 "--use_iqa_features", "true", "--mlp_hidden_dims", "512", "256")
+    code, stdout, stderr = train(
+        capsys,
+        pristine.root,
+        out,
+        "--use_clip",
+        "true",
+        "--use_cnn_features",
+        "true",
+        "--use_iqa_features",
+        "true",
+        "--mlp_hidden_dims",
+        "512",
+        "256",
+    )
     assert time.perf_counter() - started < 5
     assert code != 0
     assert "phototriage models download clip" in stderr and "phototriage models download cnn" in stderr
@@ -170,8 +225,7 @@ def test_all_features_stop_at_once_with_the_download_hint(pristine, tmp_path, ca
 
 
 def test_extra_features_flag():
-    args = build_parser().parse_args(["train", "--dataset", "d", *IQA_ONLY, "--extra_features", "noise",
-                                      "pyiqa:piqe"])
+    args = build_parser().parse_args(["train", "--dataset", "d", *IQA_ONLY, "--extra_features", "noise", "pyiqa:piqe"])
     assert _model_config(args).feature_names == ["iqa", "noise", "pyiqa:piqe"]
     defaults = build_parser().parse_args(["train", "--dataset", "d"])
     assert (defaults.use_clip, defaults.use_cnn_features, defaults.use_iqa_features) == (True, True, True)
@@ -180,8 +234,18 @@ def test_extra_features_flag():
 
 
 def test_extra_feature_trains_end_to_end(pristine, tmp_path, capsys):
-    code, _, err = train(capsys, pristine.root, tmp_path / "run", *FULL_RUN, "--max_epochs", "1",
-                         "--extra_features", "noise", "--quick_experiment", "0.3")
+    code, _, err = train(
+        capsys,
+        pristine.root,
+        tmp_path / "run",
+        *FULL_RUN,
+        "--max_epochs",
+        "1",
+        "--extra_features",
+        "noise",
+        "--quick_experiment",
+        "0.3",
+    )
     assert code == 0, err
     results = results_of(tmp_path / "run")
     assert [f["name"] for f in results["feature_set"]] == ["iqa", "noise"]
@@ -202,12 +266,15 @@ def test_burst_context_trains_end_to_end_against_each_series(pristine, tmp_path,
         return sets
 
     monkeypatch.setattr(train_module, "build_pair_sets", spy)
-    code, _, err = train(capsys, pristine.root, tmp_path / "run", *FULL_RUN, "--max_epochs", "1",
-                         "--burst_context", "true")
+    code, _, err = train(
+        capsys, pristine.root, tmp_path / "run", *FULL_RUN, "--max_epochs", "1", "--burst_context", "true"
+    )
     assert code == 0, err
     results = results_of(tmp_path / "run")
-    assert [(f["name"], bool(f.get("burst_context"))) for f in results["feature_set"]] == \
-        [("iqa", False), ("exposure_profile", True)]
+    assert [(f["name"], bool(f.get("burst_context"))) for f in results["feature_set"]] == [
+        ("iqa", False),
+        ("exposure_profile", True),
+    ]
     assert results["architecture"]["input_dim"] == 4 + 8
     for images, features in seen.values():  # each photo's deviation is from its own series' median
         for series in {series_of(image) for image in images}:
@@ -216,13 +283,16 @@ def test_burst_context_trains_end_to_end_against_each_series(pristine, tmp_path,
     assert build_parser().parse_args(["train", "--dataset", "d"]).burst_context is False
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--quick_experiment", "0"], "--quick_experiment must be a fraction"),
-    (["--ambiguity_band", "0.8", "0.2"], "0 <= LOW <= HIGH <= 1"),
-    (["--max_epochs", "0"], "--max_epochs must be at least 1"),
-    (["--extra_features", "nois"], "Did you mean 'noise'"),
-    (["--use_iqa_features", "false"], "feature set is empty"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--quick_experiment", "0"], "--quick_experiment must be a fraction"),
+        (["--ambiguity_band", "0.8", "0.2"], "0 <= LOW <= HIGH <= 1"),
+        (["--max_epochs", "0"], "--max_epochs must be at least 1"),
+        (["--extra_features", "nois"], "Did you mean 'noise'"),
+        (["--use_iqa_features", "false"], "feature set is empty"),
+    ],
+)
 def test_bad_options_give_a_message(pristine, tmp_path, capsys, flags, message):
     code, _, stderr = train(capsys, pristine.root, tmp_path / "run", *FULL_RUN, *flags)
     assert code == 1

@@ -1,4 +1,5 @@
 """CLIVE reader (ranker/datasets/clive.py): a deterministic, disjoint split by file name; clean skips when absent."""
+
 from __future__ import annotations
 
 import pytest

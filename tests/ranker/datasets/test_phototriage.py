@@ -1,4 +1,5 @@
 """Reading the PhotoTriage release: pair-list format, ambiguity band, series draw, and every bad input."""
+
 import shutil
 
 import pytest
@@ -34,17 +35,20 @@ def test_parse_line_reads_series_a_b_p_and_ignores_extra_columns():
     assert parse_line("7\t2\t4\t1", 1).preference == 1.0
 
 
-@pytest.mark.parametrize("text, message", [
-    ("7 2 4", "at least 4 columns"),
-    ("x 2 4 0.5", "SERIES 'x' is not a whole number"),
-    ("7 2.5 4 0.5", "A '2.5'"),
-    ("7 2 -4 0.5", "B -4 is negative"),
-    ("7 2 4 high", "P 'high' is not a number"),
-    ("7 2 4 1.5", "between 0 and 1"),
-    ("7 2 4 nan", "between 0 and 1"),
-    ("7 3 3 0.9", "the same photo"),
-    ("7 2 100 0.9", "2 digits"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("7 2 4", "at least 4 columns"),
+        ("x 2 4 0.5", "SERIES 'x' is not a whole number"),
+        ("7 2.5 4 0.5", "A '2.5'"),
+        ("7 2 -4 0.5", "B -4 is negative"),
+        ("7 2 4 high", "P 'high' is not a number"),
+        ("7 2 4 1.5", "between 0 and 1"),
+        ("7 2 4 nan", "between 0 and 1"),
+        ("7 3 3 0.9", "the same photo"),
+        ("7 2 100 0.9", "2 digits"),
+    ],
+)
 def test_parse_line_rejects_malformed_lines(text, message):
     with pytest.raises(ValueError, match=message):
         parse_line(text, 1)
@@ -111,8 +115,11 @@ def test_quick_experiment_draws_whole_series_with_a_seed(pristine):
     draws = {frozenset(select_series(release, 0.5, seed=s)["train"]) for s in range(6)}
     assert len(draws) > 1  # the seed matters
     assert select_series(release, 0.01, seed=0)["train"]  # never an empty draw
-    assert select_series(release, None, seed=0) == select_series(release, 1.0, seed=0) == {
-        "train": None, "val": None, "test": None}
+    assert (
+        select_series(release, None, seed=0)
+        == select_series(release, 1.0, seed=0)
+        == {"train": None, "val": None, "test": None}
+    )
 
     _, splits = load_pairs(pristine.root, fraction=0.5, seed=1)
     train = splits["train"]
@@ -131,9 +138,10 @@ def test_missing_images_are_skipped_counted_and_named(mini):
     train = splits["train"]
     assert train.counts.missing_image == 2  # series 1 has 3 photos: pairs (1,2) and (2,3)
     assert train.counts.used == train.counts.lines - train.counts.ambiguous - 2
-    assert any(example.endswith("000001-02.JPG") and "train_pairlist.txt:" in example
-               for example in train.missing_examples)
-    assert all("000001-02.JPG" not in (w, l) for w, l, _ in train.pairs)
+    assert any(
+        example.endswith("000001-02.JPG") and "train_pairlist.txt:" in example for example in train.missing_examples
+    )
+    assert all("000001-02.JPG" not in (w, loser) for w, loser, _ in train.pairs)
 
 
 def test_image_names_match_case_insensitively(mini):

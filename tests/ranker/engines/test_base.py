@@ -1,4 +1,5 @@
 """The engine seam (ranker/engines/base.py): choosing an engine, and Ray never loaded unless asked."""
+
 import subprocess
 import sys
 

@@ -1,6 +1,7 @@
 """The Ray engine (ranker/engines/ray_engine.py) on a local two-CPU Ray cluster started once for the module:
 same scores as the local engine, the same cache, unreadable files reported with their node, a worker
 killed mid-run and a cancelled job losing nothing, the backbone actor pool, and the CLI joining a cluster."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,13 @@ def cluster(tmp_path_factory):
     """A local Ray with 2 CPUs; its workers share one model cache (for the tiny backbone) and this repo."""
     cache = tmp_path_factory.mktemp("ray-cache")
     env = {"PHOTOTRIAGE_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT), "PHOTOTRIAGE_TORCH_THREADS": "1"}
-    info = ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False,
-                    runtime_env={"env_vars": env})
+    info = ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=False,
+        runtime_env={"env_vars": env},
+    )
     yield info.address_info["gcs_address"], cache
     ray.shutdown()
 
@@ -46,8 +52,9 @@ def archive(tmp_path_factory):
     """Two shoots under one folder, and a file no worker can decode."""
     root = tmp_path_factory.mktemp("archive")
     write_known_shoot(root / "wedding", sources=("astronaut", "chelsea"), size=320, seed=1)
-    write_known_shoot(root / "party", sources=("coffee", "rocket"), size=320, seed=2,
-                      start=datetime(2024, 5, 4, 21, 0, 0))  # the evening after the wedding
+    write_known_shoot(
+        root / "party", sources=("coffee", "rocket"), size=320, seed=2, start=datetime(2024, 5, 4, 21, 0, 0)
+    )  # the evening after the wedding
     (root / "party" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     return root
 
@@ -74,8 +81,9 @@ def local(archive, tmp_path_factory):
 def test_same_ranking_as_the_local_engine_and_a_later_local_rank_is_all_cache(cluster, archive, local, tmp_path):
     ranked = _rank(archive, tmp_path / "catalog.db", RayEngine(cpu_batch=4))
     assert (ranked.stats["photos"], ranked.stats["decoded"], ranked.stats["cached"]) == (25, 24, 0)
-    assert [[_key(p.path) for p in b.photos] for b in ranked.bursts] == \
-        [[_key(p.path) for p in b.photos] for b in local.bursts]
+    assert [[_key(p.path) for p in b.photos] for b in ranked.bursts] == [
+        [_key(p.path) for p in b.photos] for b in local.bursts
+    ]
     ray_scores, local_scores = _scores(ranked), _scores(local)
     assert ray_scores.keys() == local_scores.keys() and len(ray_scores) == 24
     np.testing.assert_allclose([ray_scores[k] for k in local_scores], list(local_scores.values()), atol=1e-6)
@@ -174,16 +182,26 @@ def test_backbones_run_in_the_actor_pool_with_the_local_engines_results(cluster,
     monkeypatch.setenv("PHOTOTRIAGE_CACHE_DIR", str(cache))  # the driver and the workers see one cache
     weights = fake_weights("tinycnn", "tiny-resnet.pth")
     save_state(tiny_resnet().state_dict(), weights.path)
-    cnn = ResNetLayer3Extractor("tinycnn", "tiny-1", weights, Preprocess(64, IMAGENET_MEAN, IMAGENET_STD),
-                                blocks=TINY_RESNET_BLOCKS, device="cpu")
+    cnn = ResNetLayer3Extractor(
+        "tinycnn",
+        "tiny-1",
+        weights,
+        Preprocess(64, IMAGENET_MEAN, IMAGENET_STD),
+        blocks=TINY_RESNET_BLOCKS,
+        device="cpu",
+    )
     extractors = [IqaExtractor(), cnn]
     paths = sorted((archive / "wedding").glob("*.JPG"))[:6]
     # photo 0 misses both, the others only the backbone: the actor embeds only what is missing
     jobs = [_Job(p, ["iqa", "tinycnn"] if i == 0 else ["tinycnn"]) for i, p in enumerate(paths)]
-    got = {job.decode_path: outcome for batch in RayEngine(cpu_batch=2).analyse(jobs, extractors, 256)
-           for job, outcome in batch}
-    want = {job.decode_path: outcome for batch in LocalEngine(1).analyse(jobs, extractors, 256)
-            for job, outcome in batch}
+    got = {
+        job.decode_path: outcome
+        for batch in RayEngine(cpu_batch=2).analyse(jobs, extractors, 256)
+        for job, outcome in batch
+    }
+    want = {
+        job.decode_path: outcome for batch in LocalEngine(1).analyse(jobs, extractors, 256) for job, outcome in batch
+    }
     assert got.keys() == want.keys() == set(paths)
     for path in paths:
         assert got[path].vectors.keys() == want[path].vectors.keys()
@@ -198,8 +216,13 @@ def test_a_node_without_the_backbone_weights_fails_the_job_naming_the_fix(cluste
     from ranker.features.weights import ModelMissingError
     from tests.ranker.features.tiny_models import fake_weights
 
-    cnn = ResNetLayer3Extractor("nowhere", "1", fake_weights("nowhere", "not-on-any-node.pth"),
-                                Preprocess(64, IMAGENET_MEAN, IMAGENET_STD), device="cpu")
+    cnn = ResNetLayer3Extractor(
+        "nowhere",
+        "1",
+        fake_weights("nowhere", "not-on-any-node.pth"),
+        Preprocess(64, IMAGENET_MEAN, IMAGENET_STD),
+        device="cpu",
+    )
     jobs = [_Job(p, ["nowhere"]) for p in sorted((archive / "wedding").glob("*.JPG"))[:2]]
     with pytest.raises(ModelMissingError, match="nowhere: weights not found at .*not-on-any-node.pth"):
         list(RayEngine().analyse(jobs, [cnn], 256))
@@ -207,12 +230,34 @@ def test_a_node_without_the_backbone_weights_fails_the_job_naming_the_fix(cluste
 
 def test_the_cli_joins_a_running_cluster_and_prints_the_local_ranking(cluster, archive, local, tmp_path):
     address, _ = cluster
-    env = dict(os.environ, PHOTOTRIAGE_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-               PHOTOTRIAGE_TORCH_THREADS="1")
+    env = dict(
+        os.environ, PHOTOTRIAGE_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT), PHOTOTRIAGE_TORCH_THREADS="1"
+    )
     out = tmp_path / "ranking.json"
-    result = subprocess.run([sys.executable, "-m", "ranker", "rank", str(archive), "--recursive", "--quiet",
-                             "--device", "cpu", "--engine", "ray", "--address", address, "--json", str(out)],
-                            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ranker",
+            "rank",
+            str(archive),
+            "--recursive",
+            "--quiet",
+            "--device",
+            "cpu",
+            "--engine",
+            "ray",
+            "--address",
+            address,
+            "--json",
+            str(out),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     ranked = json.loads(out.read_text())
     scores = {_key(p["path"]): p["score"] for b in ranked["bursts"] for p in b["photos"]}

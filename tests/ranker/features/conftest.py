@@ -1,4 +1,5 @@
 """Fixtures for the feature-extractor tests: photos decoded once, an isolated registry, one torch thread."""
+
 from __future__ import annotations
 
 import pytest

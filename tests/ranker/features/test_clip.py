@@ -1,5 +1,6 @@
 """ClipExtractor (ranker/features/clip.py) loading a tiny random-initialised open_clip model from a local
 weights file through the real path: open_clip.create_model(arch, pretrained=<cached file>)."""
+
 from __future__ import annotations
 
 import shutil
@@ -32,7 +33,9 @@ def tiny_clip(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tiny_clip")
     with tiny_clip_config(directory) as arch:
         model = tiny_clip_model()
-        files = {suffix: save_state(model.state_dict(), directory / f"tiny{suffix}") for suffix in (".safetensors", ".pt")}
+        files = {
+            suffix: save_state(model.state_dict(), directory / f"tiny{suffix}") for suffix in (".safetensors", ".pt")
+        }
         yield arch, model, files
 
 
@@ -105,11 +108,17 @@ def test_real_clip_spec_reports_missing_weights_fast(monkeypatch):
 def test_registered_tiny_spec_runs_through_the_registry(tiny_clip, isolated_registry, small_photos, one_thread):
     arch, _, files = tiny_clip
     weights = fake_weights("tinyclip", "tiny-clip.safetensors")
-    spec = isolated_registry.register(ExtractorSpec(
-        "tinyclip", TINY_CLIP_DIM, "toy CLIP", "test-only",
-        lambda device: ClipExtractor("tinyclip", arch, TINY_CLIP_DIM, "tiny-1", weights, PREPROCESS, device),
-        weights=weights, validate=get_spec("clip").validate,
-    ))
+    spec = isolated_registry.register(
+        ExtractorSpec(
+            "tinyclip",
+            TINY_CLIP_DIM,
+            "toy CLIP",
+            "test-only",
+            lambda device: ClipExtractor("tinyclip", arch, TINY_CLIP_DIM, "tiny-1", weights, PREPROCESS, device),
+            weights=weights,
+            validate=get_spec("clip").validate,
+        )
+    )
     assert not spec.is_ready()
     weights.path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(files[".safetensors"], weights.path)

@@ -1,5 +1,6 @@
 """ResNetLayer3Extractor (ranker/features/cnn.py) on a tiny random-initialised Bottleneck ResNet
 (blocks (1, 1, 1, 1): still 1024 channels at layer3), loaded from a torch.save file with weights_only=True."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """The burst-grouping appearance descriptor (ranker/features/descriptor.py)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Near-native detail (ranker/features/detail.py): focus map, noise where flat, chroma noise, JPEG blocking."""
+
 from __future__ import annotations
 
 import io

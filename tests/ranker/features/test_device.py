@@ -1,5 +1,6 @@
 """Device and thread selection for the backbones (ranker/device.py).
 (Kept beside the extractors that call it: this suite owns tests/ranker/features/.)"""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The face extractor: shipped models, boxes, eye openness per eye, face and eye sharpness, caching."""
+
 from __future__ import annotations
 
 import sys

@@ -1,5 +1,6 @@
 """Hand-crafted quality features (ranker/features/iqa.py): shapes, determinism, and that each signal
 means what its name says on real photos (scikit-image's bundled ones and tests/data JPEGs)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """`phototriage models` (ranker/commands/models.py): listing offline, explicit download, import with checks.
 (Here rather than under tests/ranker/commands/ because it exercises the feature registry and weights cache.)"""
+
 from __future__ import annotations
 
 import os
@@ -75,8 +76,14 @@ def test_list_shows_a_cached_model_as_ready(capsys):
 def test_models_command_in_a_fresh_process_loads_no_backbone(app_dirs):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "ranker", "models"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=50)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ranker", "models"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
     elapsed = time.perf_counter() - start
     print(f"`python -m ranker models` answered in {elapsed:.2f} s")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -134,11 +141,14 @@ def test_import_refusal_keeps_the_cached_file(tiny_resnet_file, capsys):
     assert weights.path.read_bytes() == b"the real weights" and models_files() == [weights.filename]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["models", "import", "clp", "x.pth"], "Did you mean 'clip'?"),
-    (["models", "import", "iqa", "x.pth"], "iqa has no weights file to import"),
-    (["models", "import", "clip", "/nonexistent/x.safetensors"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["models", "import", "clp", "x.pth"], "Did you mean 'clip'?"),
+        (["models", "import", "iqa", "x.pth"], "iqa has no weights file to import"),
+        (["models", "import", "clip", "/nonexistent/x.safetensors"], "no such file"),
+    ],
+)
 def test_import_errors_are_messages(args, message, capsys):
     assert main(args) != 0
     assert message in capsys.readouterr().err
@@ -148,8 +158,17 @@ def test_import_installs_a_good_file(tiny_resnet_file, isolated_registry, tmp_pa
     """A spec without a published digest: the validator alone decides; a bad file is refused."""
     cnn = get_spec("cnn")
     weights = fake_weights("toycnn", "toy-resnet.pth")
-    isolated_registry.register(ExtractorSpec("toycnn", 256, "toy", "test-only", lambda device: DescriptorExtractor(),
-                                             weights=weights, validate=cnn.validate))
+    isolated_registry.register(
+        ExtractorSpec(
+            "toycnn",
+            256,
+            "toy",
+            "test-only",
+            lambda device: DescriptorExtractor(),
+            weights=weights,
+            validate=cnn.validate,
+        )
+    )
     not_weights = tmp_path / "notes.pth"
     not_weights.write_bytes(b"not a checkpoint")
     assert main(["models", "import", "toycnn", str(not_weights)]) != 0
@@ -168,8 +187,17 @@ def test_downloaded_file_is_verified_and_installed(tiny_resnet_file, isolated_re
     import urllib.response
 
     weights = fake_weights("toycnn", "toy-resnet.pth")
-    isolated_registry.register(ExtractorSpec("toycnn", 256, "toy", "test-only", lambda device: DescriptorExtractor(),
-                                             weights=weights, validate=get_spec("cnn").validate))
+    isolated_registry.register(
+        ExtractorSpec(
+            "toycnn",
+            256,
+            "toy",
+            "test-only",
+            lambda device: DescriptorExtractor(),
+            weights=weights,
+            validate=get_spec("cnn").validate,
+        )
+    )
 
     def fake_urlopen(url, *args, **kwargs):
         assert url == weights.url

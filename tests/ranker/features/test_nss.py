@@ -1,4 +1,5 @@
 """BRISQUE natural-scene statistics (ranker/features/nss.py): 36 finite numbers that move the way the paper says."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """pyiqa metrics as features (ranker/features/pyiqa_metric.py): PIQE offline, and weight-needing metrics
 that fail at once instead of downloading or retrying an unreachable host."""
+
 from __future__ import annotations
 
 import os

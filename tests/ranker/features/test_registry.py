@@ -1,4 +1,5 @@
 """The typed extractor table (ranker/features/registry.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -83,8 +84,9 @@ def test_get_extractor_keeps_one_instance_per_name_and_device(isolated_registry)
 
 
 def test_register_adds_to_the_table(isolated_registry):
-    spec = isolated_registry.register(ExtractorSpec("toy", 256, "a toy", "test-only",
-                                                    lambda device: DescriptorExtractor()))
+    spec = isolated_registry.register(
+        ExtractorSpec("toy", 256, "a toy", "test-only", lambda device: DescriptorExtractor())
+    )
     assert get_spec("toy") is spec and spec in all_specs()
     assert spec.is_ready()
     with pytest.raises(KeyError, match="Did you mean 'toy'"):
@@ -104,9 +106,11 @@ def test_each_spec_states_the_version_its_extractor_computes():
 def test_the_registry_is_data_until_an_extractor_is_created():
     from tests.ranker.test_cli import loaded_after
 
-    code = ("import ranker.features as f\n"
-            "print(sorted(s.name for s in f.all_specs()), [f.get_spec(n).feature_version() for n in ('clip', 'cnn')])\n"
-            "print('MODULES', sorted(m for m in sys.modules if m.startswith('ranker.features.')))\n")
+    code = (
+        "import ranker.features as f\n"
+        "print(sorted(s.name for s in f.all_specs()), [f.get_spec(n).feature_version() for n in ('clip', 'cnn')])\n"
+        "print('MODULES', sorted(m for m in sys.modules if m.startswith('ranker.features.')))\n"
+    )
     probe = loaded_after(code)
     assert probe["loaded"] == []
     modules = next(line for line in probe["stdout"].splitlines() if line.startswith("MODULES"))

@@ -1,5 +1,6 @@
 """Weights cache (ranker/features/weights.py): download (urlopen served from memory, never the network),
 verification, import, and that a failure never leaves a partial or temporary file in the cache."""
+
 from __future__ import annotations
 
 import hashlib
@@ -62,7 +63,9 @@ def unreachable(monkeypatch) -> list[float]:
     return calls
 
 
-@pytest.mark.parametrize("digest", [{"sha256": DIGEST}, {"sha256_prefix": DIGEST[:8]}, {}], ids=["full", "prefix", "none"])
+@pytest.mark.parametrize(
+    "digest", [{"sha256": DIGEST}, {"sha256_prefix": DIGEST[:8]}, {}], ids=["full", "prefix", "none"]
+)
 @pytest.mark.parametrize("content_length", [True, False])
 def test_download_verifies_and_moves_into_the_cache(monkeypatch, digest, content_length):
     spec = fake_weights("toy", "toy.bin", **digest)

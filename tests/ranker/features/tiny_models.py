@@ -3,12 +3,13 @@
 The real weights (hundreds of MB) are never present in tests: these stand-ins are built with the
 same architectures at toy size, saved in the same file formats, and loaded through the real code.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
