@@ -43,7 +43,9 @@ def fit_calibration(scores: np.ndarray, mos: np.ndarray | None) -> dict:
 
 
 def _logistic(s, low, high, centre, scale):
-    return low + (high - low) / (1.0 + np.exp(-(s - centre) / scale))
+    from scipy.special import expit  # saturates quietly where 1 / (1 + exp(-x)) overflows
+
+    return low + (high - low) * expit((s - centre) / scale)
 
 
 def quality_of(score: float, calibration: dict | None) -> float:
