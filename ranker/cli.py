@@ -62,8 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ranker.logs import log_unexpected, setup_logging
+
+    setup_logging(f"phototriage {command}")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes a message plus a logged traceback
+        print(f"phototriage: {log_unexpected(f'phototriage {command}', exc)}", file=sys.stderr)
+        return 1

@@ -20,3 +20,11 @@ class CheckpointError(RuntimeError):
         super().__init__(f"{path}: {reason}")
         self.path = Path(path)
         self.reason = reason
+
+
+class UsageError(ValueError):
+    """An option, setting or input the user gave that cannot be used; the message says which and why.
+
+    The commands print it without a traceback. Any other ValueError is a bug and is logged with its
+    traceback (ranker.logs), so a programming error is never passed off as the user's mistake.
+    """

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ranker.errors import UsageError
+
 
 @dataclass
 class MultiFeatureConfig:
@@ -39,7 +41,7 @@ class MultiFeatureConfig:
             self.extra_dims = tuple(get_spec(name).dim for name in self.extra_features)
         self.extra_dims = tuple(self.extra_dims)
         if len(self.extra_dims) != len(self.extra_features):
-            raise ValueError("extra_dims must give one dimension per extra feature")
+            raise UsageError("extra_dims must give one dimension per extra feature")
         self.burst_context = tuple(self.burst_context)
         if not self.context_dims and self.burst_context:
             from ranker.features.registry import get_spec
@@ -47,11 +49,11 @@ class MultiFeatureConfig:
             self.context_dims = tuple(get_spec(name).dim for name in self.burst_context)
         self.context_dims = tuple(int(d) for d in self.context_dims)
         if len(self.context_dims) != len(self.burst_context):
-            raise ValueError("context_dims must give one dimension per burst_context feature")
+            raise UsageError("context_dims must give one dimension per burst_context feature")
         if not self.mlp_hidden_dims:
-            raise ValueError("mlp_hidden_dims needs at least one layer (its last entry is the embedding size)")
+            raise UsageError("mlp_hidden_dims needs at least one layer (its last entry is the embedding size)")
         if not self.feature_names:
-            raise ValueError("the feature set is empty: enable at least one of clip, cnn, iqa or an extra feature")
+            raise UsageError("the feature set is empty: enable at least one of clip, cnn, iqa or an extra feature")
 
     @property
     def feature_layout(self) -> list[tuple[str, int]]:

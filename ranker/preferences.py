@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ranker.errors import UsageError
 from ranker.paths import config_dir
 
 if TYPE_CHECKING:
@@ -45,13 +46,13 @@ class Preferences:
 
     def __post_init__(self) -> None:
         if not 0.1 <= float(self.burst_gap_seconds) <= 600:
-            raise ValueError(f"burst_gap_seconds must be 0.1-600, not {self.burst_gap_seconds!r}")
+            raise UsageError(f"burst_gap_seconds must be 0.1-600, not {self.burst_gap_seconds!r}")
         if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {DEVICES}, not {self.device!r}")
+            raise UsageError(f"device must be one of {DEVICES}, not {self.device!r}")
         if self.blink_strictness not in BLINK_LEVELS:
-            raise ValueError(f"blink_strictness must be one of {BLINK_LEVELS}, not {self.blink_strictness!r}")
+            raise UsageError(f"blink_strictness must be one of {BLINK_LEVELS}, not {self.blink_strictness!r}")
         if not 1 <= int(self.keep_per_burst) <= 99:
-            raise ValueError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
+            raise UsageError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
         self.xmp_style()  # validates the sidecar style and pick expression
 
     def xmp_style(self) -> XmpStyle:

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from ranker.catalog import Catalog, CatalogError
-from ranker.errors import CheckpointError, ModelMissingError
+from ranker.errors import CheckpointError, ModelMissingError, UsageError
 from ranker.progress import Progress
 
-#: errors that are the user's to fix: print the message, no traceback
-USER_ERRORS = (CatalogError, CheckpointError, ModelMissingError, NotADirectoryError, FileNotFoundError, ValueError)
+#: errors that are the user's to fix: print the message, no traceback (anything else is a bug: ranker.cli logs it)
+USER_ERRORS = (CatalogError, CheckpointError, ModelMissingError, NotADirectoryError, FileNotFoundError, UsageError)
 
 
 class ProgressBar:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ranker.errors import UsageError
 from ranker.features.base import FeatureExtractor
 from ranker.images import PhotoMetadata
 
@@ -59,12 +60,12 @@ def engine_for(name: str, address: str | None = None) -> FeatureEngine | None:
     only when asked for: the desktop app and every other command never load it."""
     if name == "local":
         if address:
-            raise ValueError("--address needs --engine ray")
+            raise UsageError("--address needs --engine ray")
         return None
     if name == "ray":
         if importlib.util.find_spec("ray") is None:
-            raise ValueError("--engine ray needs Ray: pip install 'phototriage[cluster]'")
+            raise UsageError("--engine ray needs Ray: pip install 'phototriage[cluster]'")
         from ranker.engines.ray_engine import RayEngine
 
         return RayEngine(address=address)
-    raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    raise UsageError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

@@ -9,20 +9,7 @@ from torch import nn
 
 import ranker
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
-
-SEED_METADATA_KEYS = {
-    "architecture_type",
-    "embedding_dim",
-    "input_dim",
-    "clip_dim",
-    "cnn_dim",
-    "iqa_dim",
-    "mlp_hidden_dims",
-    "total_parameters",
-    "architecture_summary",
-    "use_layernorm",
-    "dropout",
-}
+from tests.ranker.seed_api import SEED_METADATA_KEYS
 
 
 def expected_parameter_count(input_dim: int, hidden: tuple[int, ...], layernorm: bool = True) -> int:

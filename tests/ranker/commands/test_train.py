@@ -20,6 +20,7 @@ from ranker.commands.train import (
     RESULTS_NAME,
     _model_config,
 )
+from tests.ranker.seed_api import SEED_METADATA_KEYS
 
 REPO = Path(__file__).resolve().parents[3]
 IQA_ONLY = ["--use_clip", "false", "--use_cnn_features", "false", "--use_iqa_features", "true"]
@@ -38,19 +39,6 @@ FULL_RUN = [
     "0.01",
     "--quiet",
 ]
-SEED_METADATA_KEYS = {
-    "architecture_type",
-    "embedding_dim",
-    "input_dim",
-    "clip_dim",
-    "cnn_dim",
-    "iqa_dim",
-    "mlp_hidden_dims",
-    "total_parameters",
-    "architecture_summary",
-    "use_layernorm",
-    "dropout",
-}
 #: how the seed loaded a trained model
 SEED_LOADING_SNIPPET = """
 import torch
