@@ -237,21 +237,7 @@ def report(results: dict) -> str:
         "Projection: min(N x per-worker rate, driver scan, writer):",
         "",
     ]
-    lines.append(
-        markdown_table(
-            ["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
-            [
-                [
-                    p["workers"],
-                    f"{p['workers_photos_per_s']:.0f}",
-                    f"{p['photos_per_s']:.0f}",
-                    p["limited_by"],
-                    f"{p['writer_busy']:.0%}",
-                ]
-                for p in results["projection"]
-            ],
-        )
-    )
+    lines.append(_projection_table(results["projection"]))
     lines += [
         "",
         "The same on dedicated cores (every rate from CPU time, so what the load here took away is "
@@ -259,22 +245,25 @@ def report(results: dict) -> str:
         f"{results['core_scan_saturates_at']:.0f}):",
         "",
     ]
-    lines.append(
-        markdown_table(
-            ["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
-            [
-                [
-                    p["workers"],
-                    f"{p['workers_photos_per_s']:.0f}",
-                    f"{p['photos_per_s']:.0f}",
-                    p["limited_by"],
-                    f"{p['writer_busy']:.0%}",
-                ]
-                for p in results["core_projection"]
-            ],
-        )
-    )
+    lines.append(_projection_table(results["core_projection"]))
     return "\n".join(lines)
+
+
+def _projection_table(projection: list[dict]) -> str:
+    """One markdown row per worker count: the predicted rate and what limits it."""
+    return markdown_table(
+        ["workers", "workers' photos/s", "predicted photos/s", "limited by", "writer busy"],
+        [
+            [
+                p["workers"],
+                f"{p['workers_photos_per_s']:.0f}",
+                f"{p['photos_per_s']:.0f}",
+                p["limited_by"],
+                f"{p['writer_busy']:.0%}",
+            ]
+            for p in projection
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
