@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,7 @@ import numpy as np
 
 from ranker import torch_file
 from ranker.errors import CheckpointError
+from ranker.files import replacing
 from ranker.model_config import MultiFeatureConfig
 from ranker.numpy_ranker import NumpyRanker, check_state
 
@@ -124,14 +123,8 @@ def save_checkpoint(
         "training_config": dict(training_config or {}),
         "info": {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **(info or {})},
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -4,16 +4,15 @@ active.json {"active": "v2"} naming the one `rank` uses (see ranker.active_model
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ranker.active_model import personal_dir
 from ranker.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ranker.files import atomic_write_text
 
 if TYPE_CHECKING:
     from ranker.model import MultiFeaturePairwiseRanker
@@ -95,10 +94,7 @@ def _write_pointer(model_id: str | None) -> None:
     if model_id is None:
         pointer.unlink(missing_ok=True)
         return
-    fd, tmp = tempfile.mkstemp(dir=pointer.parent, prefix=".active.")
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"active": model_id}, fh)
-    os.replace(tmp, pointer)
+    atomic_write_text(pointer, json.dumps({"active": model_id}))
 
 
 def _ids() -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ranker.errors import UsageError
+from ranker.files import atomic_write_text
 from ranker.paths import config_dir
 
 if TYPE_CHECKING:
@@ -124,12 +124,5 @@ def save(prefs: Preferences, path: Path | None = None) -> Path:
     data = asdict(prefs)
     data["recent_folders"] = list(prefs.recent_folders)
     data["sidecars_off_folders"] = list(prefs.sidecars_off_folders)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".preferences-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_text(path, json.dumps(data, indent=2))
     return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ranker.errors import ModelMissingError, WeightsVerificationError
+from ranker.files import replacing, sha256_of
 from ranker.paths import cache_dir
 from ranker.progress import Progress, check_cancel
 
@@ -24,7 +24,7 @@ __all__ = [
     "download",
     "download_steps",
     "import_file",
-    "sha256_of",
+    "sha256_of",  # re-exported: ranker.files is its home
     "verify",
 ]
 
@@ -59,14 +59,6 @@ class WeightsSpec:
         return self.path
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(spec: WeightsSpec, path: Path) -> str:
     """Check a file against the spec's digest; returns the sha256. Raises WeightsVerificationError."""
     digest = sha256_of(path)
@@ -88,17 +80,11 @@ def _install(spec: WeightsSpec, source: Path, validate: Callable[[Path], None] |
         except Exception as exc:  # any load failure means the file is not what it claims
             raise WeightsVerificationError(f"{source}: not loadable as {spec.name} weights ({exc})") from exc
     spec.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=spec.path.parent, prefix=".import-")
-    os.close(fd)
-    try:
+    with replacing(spec.path) as tmp:
         if move:
             shutil.move(str(source), tmp)
         else:
             shutil.copyfile(source, tmp)
-        os.replace(tmp, spec.path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return spec.path
 
 
