@@ -6,12 +6,13 @@ import dataclasses
 import datetime as dt
 import os
 import threading
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -550,12 +551,17 @@ def rank_shoot(
     return ranking
 
 
-def run(generator: Generator[Progress, None, object], on_progress=None):
+_Result = TypeVar("_Result")
+
+
+def run(
+    generator: Generator[Progress, None, _Result], on_progress: Callable[[Progress], object] | None = None
+) -> _Result:
     """Drive a pipeline generator to the end (for the CLI and tests) and return its result."""
     while True:
         try:
             progress = next(generator)
         except StopIteration as stop:
-            return stop.value
+            return cast(_Result, stop.value)  # the StopIteration of a Generator[..., _Result] carries its _Result
         if on_progress is not None:
             on_progress(progress)
