@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 from PIL import Image
@@ -269,6 +270,16 @@ def handheld_frame(image: Image.Image, rng: np.random.Generator, size: int, max_
 class SyntheticFrame:
     image: Image.Image
     defect: Defect
+
+
+class BurstTruth(TypedDict):
+    """The ground truth of one written burst: its files in shooting order and the clean frame."""
+
+    source: str  # the photo (or video) it was made from
+    kind: str  # "burst" or "bracket"
+    files: list[str]  # file names in the shoot folder (absolute paths in training_face_shoot's)
+    best: str | None  # the clean frame's file; None for a bracket (no frame is clean)
+    defects: list[str]  # "kind:strength" per file
 
 
 def _training_defect(rng: np.random.Generator) -> Defect:
