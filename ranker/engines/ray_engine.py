@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -109,7 +109,7 @@ class RayEngine:
         jobs: Iterable[Job],
         extractors: Sequence[FeatureExtractor],
         decode_size: int,
-    ) -> Iterator[list[tuple[Job, Outcome]]]:
+    ) -> Generator[list[tuple[Job, Outcome]], None, None]:
         todo = list(jobs)  # the driver's scan (walk, stat, fingerprint) finishes before the job starts
         if not todo:
             return
