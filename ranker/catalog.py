@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -32,8 +33,8 @@ class PhotoRecord:
     paths: tuple[Path, ...]  # primary first (RAW before its JPEG twin)
     capture_ts: float  # seconds since epoch; file mtime when EXIF has no time
     time_source: str  # "exif" | "file"
-    metadata: dict
-    signals: dict
+    metadata: dict[str, Any]  # PhotoMetadata.as_dict()
+    signals: dict[str, float]
     damaged: bool = False  # the stored analysis did not parse: recompute it
     sidecars_read: bool = True
 
@@ -179,7 +180,7 @@ class Catalog:
             finally:
                 self._batch_depth -= 1
 
-    def _read(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
 
@@ -190,7 +191,7 @@ class Catalog:
     def __enter__(self) -> Catalog:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- photos and files -------------------------------------------------------------------
@@ -206,7 +207,7 @@ class Catalog:
         this folder (`in_scope` of its last path) is that photo renamed or moved: it keeps its id and
         decisions without a byte being read. Anything else is a new photo, not analysed yet, that can
         already hold a decision."""
-        ids = []
+        ids: list[int] = []
         with self._write() as db:
             for files in groups:
                 keys = [db_path(path) for path, _, _ in files]
@@ -215,11 +216,15 @@ class Catalog:
                 _, size, mtime_ns = files[0]
                 photo_id = known_ids[0] if known_ids else self._renamed(db, files[0], in_scope)
                 if photo_id is None:
-                    photo_id = db.execute(
-                        "INSERT INTO photos (capture_ts, time_source, last_path, last_size, last_mtime_ns) "
-                        "VALUES (?, 'file', ?, ?, ?)",
-                        (mtime_ns / 1e9, keys[0], size, mtime_ns),
-                    ).lastrowid
+                    # sqlite3 types lastrowid Optional; after an INSERT it is the new row's id
+                    photo_id = cast(
+                        int,
+                        db.execute(
+                            "INSERT INTO photos (capture_ts, time_source, last_path, last_size, last_mtime_ns) "
+                            "VALUES (?, 'file', ?, ?, ?)",
+                            (mtime_ns / 1e9, keys[0], size, mtime_ns),
+                        ).lastrowid,
+                    )
                 # A file new to this photo (a twin that appeared) is marked unanalysed (-1).
                 adopted = not known_ids
                 for index, ((_path, size, mtime_ns), key, row) in enumerate(zip(files, keys, known)):
@@ -237,8 +242,11 @@ class Catalog:
                 ids.append(photo_id)
         return ids
 
-    def _renamed(self, db: sqlite3.Connection, primary: tuple[Path, int, int], in_scope) -> int | None:
+    def _renamed(
+        self, db: sqlite3.Connection, primary: tuple[Path, int, int], in_scope: Callable[[Path], bool]
+    ) -> int | None:
         _, size, mtime_ns = primary
+        photo_id: int  # photos.id is INTEGER PRIMARY KEY
         for photo_id, last in db.execute(
             "SELECT id, last_path FROM photos WHERE last_size = ? AND last_mtime_ns = ? AND last_path IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
@@ -285,8 +293,8 @@ class Catalog:
         fingerprint: str,
         capture_ts: float,
         time_source: str,
-        metadata: dict,
-        signals: dict,
+        metadata: dict[str, Any],
+        signals: dict[str, float],
         files: Sequence[tuple[Path, int, int]],
     ) -> None:
         """Store what analysing the photo's content found, and the file states it was found in."""
@@ -320,8 +328,8 @@ class Catalog:
         fingerprint: str,
         capture_ts: float,
         time_source: str,
-        metadata: dict,
-        signals: dict,
+        metadata: dict[str, Any],
+        signals: dict[str, float],
         files: list[tuple[Path, int, int]],
     ) -> int:
         """Record an analysed photo and its files (primary first), for tools and tests: a known path
@@ -389,7 +397,7 @@ class Catalog:
             for r in self._read("SELECT path FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (photo_id,))
         )
 
-    def _record(self, row) -> PhotoRecord:
+    def _record(self, row: tuple[Any, ...]) -> PhotoRecord:
         """A photo row, validated: a damaged analysis (a flipped byte, a wrong type) reads as
         damaged and empty, so the scan recomputes it instead of every run dying on it."""
         photo_id, fingerprint, capture_ts, time_source = row[0], row[1], row[2], row[3]
@@ -567,10 +575,14 @@ class Catalog:
         if winner_id == loser_id:
             raise ValueError("a photo cannot be chosen over itself")
         with self._write() as db:
-            return db.execute(
-                "INSERT INTO choices (winner_id, loser_id, source, created) VALUES (?,?,?,?)",
-                (winner_id, loser_id, source, _now()),
-            ).lastrowid
+            # sqlite3 types lastrowid Optional; after an INSERT it is the new row's id
+            return cast(
+                int,
+                db.execute(
+                    "INSERT INTO choices (winner_id, loser_id, source, created) VALUES (?,?,?,?)",
+                    (winner_id, loser_id, source, _now()),
+                ).lastrowid,
+            )
 
     def remove_choice(self, choice_id: int) -> None:
         with self._write() as db:
@@ -618,7 +630,7 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     return "not a database" in message or "malformed" in message or "corrupt" in message
 
 
-def _json_dict(text) -> dict | None:
+def _json_dict(text: str | bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
     except (TypeError, ValueError):

@@ -10,7 +10,7 @@ from pathlib import Path
 from ranker.images import is_raw
 
 
-def db_path(path: os.PathLike | str) -> str | bytes:
+def db_path(path: os.PathLike[str] | str) -> str | bytes:
     """A path as the catalog stores it: text when it is valid UTF-8, else its raw bytes (a BLOB).
 
     A name that is not UTF-8 (a card written by another OS) reaches Python as a str with surrogates,
@@ -95,13 +95,13 @@ def _split(db: sqlite3.Connection, photo_id: int) -> None:
     rows = db.execute(
         "SELECT path, is_primary FROM files WHERE photo_id = ? ORDER BY is_primary DESC, path", (photo_id,)
     ).fetchall()
-    groups: dict[tuple[Path, str], list] = {}
+    groups: dict[tuple[Path, str], list[str | bytes]] = {}
     for value, _ in rows:
         path = from_db(value)
         groups.setdefault((path.parent, path.stem.lower()), []).append(value)
     for number, values in enumerate(groups.values()):
         values.sort(key=lambda v: (not is_raw(from_db(v)), from_db(v)))  # RAW first, as scan lists twins
-        target = photo_id
+        target: int | None = photo_id  # sqlite3 types lastrowid Optional; after an INSERT it is the new id
         if number:
             target = db.execute(
                 "INSERT INTO photos (fingerprint, capture_ts, time_source, metadata, signals, sidecars_read) "

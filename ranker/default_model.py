@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -28,7 +29,7 @@ from ranker.checkpoint import save_checkpoint
 from ranker.face_bursts import HELD_OUT_FACES, training_face_shoot
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
 from ranker.pipeline import PipelineOptions, model_inputs, run, scan_shoot
-from ranker.synthetic import Defect, apply_defect, skimage_photo, training_photos_dir, write_shoot
+from ranker.synthetic import BurstTruth, Defect, apply_defect, skimage_photo, training_photos_dir, write_shoot
 from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
 
 #: The default's per-photo features, as ONE list (registered extractor names, input order):
@@ -68,7 +69,7 @@ class SourcePairs:
     features: np.ndarray
     train: tuple[list[int], list[int], list[float]]
     val: tuple[list[int], list[int], list[float]]
-    info: dict = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)  # JSON-able provenance; "_" keys carry arrays
 
 
 @dataclass
@@ -78,7 +79,7 @@ class BuildContext:
     seed: int
     quiet: bool
     catalog: Catalog
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # build()'s keyword options
 
 
 #: A source: BuildContext → SourcePairs (or None when its data is absent, e.g. no ../shared).
@@ -88,7 +89,7 @@ Source = Callable[[BuildContext], "SourcePairs | None"]
 # ----------------------------------------------------------------------------- synthetic bursts
 
 
-def synthetic_pairs(truth: list[dict], index_of: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
+def synthetic_pairs(truth: Sequence[BurstTruth], index_of: dict[str, int]) -> tuple[list[int], list[int], list[float]]:
     """Clean frame beats every defective one (weight 1); a milder defect beats a stronger one of the
     same kind (weight 0.5) so the model learns degrees, not just clean-vs-not."""
     winners, losers, weights = [], [], []
@@ -101,11 +102,15 @@ def synthetic_pairs(truth: list[dict], index_of: dict[str, int]) -> tuple[list[i
         clean = [f for f in frames if f[1] == "clean"]
         for name, kind, _strength in frames:
             if kind != "clean" and clean:
-                winners.append(index_of[clean[0][0]]), losers.append(index_of[name]), weights.append(1.0)
+                winners.append(index_of[clean[0][0]])
+                losers.append(index_of[name])
+                weights.append(1.0)
         for a in frames:
             for b in frames:
                 if a[1] == b[1] != "clean" and "+" not in a[1] and a[2] < b[2] * 0.8:
-                    winners.append(index_of[a[0]]), losers.append(index_of[b[0]]), weights.append(0.5)
+                    winners.append(index_of[a[0]])
+                    losers.append(index_of[b[0]])
+                    weights.append(0.5)
     return winners, losers, weights
 
 
@@ -149,7 +154,8 @@ def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
         if failures:
             raise SystemExit(f"could not read synthetic frames: {failures[:3]}")
         paths.extend(str(catalog.photo(pid).path) for pid in ids)
-    fingerprints = [catalog.photo(catalog.photo_for_path(Path(p))).fingerprint for p in paths]
+    # every path was just scanned, so it has a photo and that photo its fingerprint
+    fingerprints = [cast(str, catalog.photo(cast(int, catalog.photo_for_path(Path(p)))).fingerprint) for p in paths]
     index_of = {p: i for i, p in enumerate(paths)}
     # Each frame is set against its true burst, as `rank` sets it against the burst it groups.
     bursts = [[index_of[f] for f in burst["files"] if f in index_of] for burst in truth]
@@ -168,7 +174,8 @@ def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
         },
     )
     pairs.info["_val_bursts"] = [[index_of[f] for f in b["files"] if f in index_of] for b in val]
-    pairs.info["_val_best"] = [index_of[next(f for f in b["files"] if f.endswith(b["best"]))] for b in val]
+    # write_shoot without brackets and training_face_shoot give every burst its clean frame
+    pairs.info["_val_best"] = [index_of[next(f for f in b["files"] if f.endswith(cast(str, b["best"])))] for b in val]
     return pairs
 
 
@@ -255,7 +262,12 @@ def combine(parts: Sequence[SourcePairs]) -> tuple[np.ndarray, dict[str, PairSet
             winners += [i + offset for i in w]
             losers += [i + offset for i in loser]
             weights += [x * scale for x in g]
-        sets[split] = PairSet(features, winners, losers, weights)
+        sets[split] = PairSet(
+            features,
+            np.asarray(winners, dtype=np.int64),
+            np.asarray(losers, dtype=np.int64),
+            np.asarray(weights, dtype=np.float32),
+        )  # the arrays PairSet.__post_init__ would make of the lists
     return features, sets, offsets.tolist()
 
 
@@ -268,8 +280,8 @@ def build(
     seed: int,
     quiet: bool = False,
     sources: Sequence[Source] = (),
-    **options,
-) -> dict:
+    **options: Any,
+) -> dict[str, Any]:
     from ranker.quality import fit_calibration
 
     config = default_config()
@@ -293,7 +305,7 @@ def build(
     from ranker.training import score_features
 
     scores = score_features(model, features)
-    info: dict = {
+    info: dict[str, Any] = {
         "name": "default",
         "built_by": "python -m ranker.default_model",
         "seed": seed,

@@ -25,7 +25,8 @@ def _segments(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
     """(marker, start, end) of every segment before the image data, and where the image data starts."""
     if not data.startswith(b"\xff\xd8"):
         raise EmbedError("not a JPEG (no SOI marker)")
-    pos, out = 2, []
+    pos = 2
+    out: list[tuple[int, int, int]] = []
     while True:
         if pos + 4 > len(data) or data[pos] != 0xFF:
             raise EmbedError(f"damaged JPEG header at byte {pos}")

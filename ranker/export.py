@@ -14,6 +14,7 @@ import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ranker.embed import EmbedError, can_embed, same_image, with_xmp
 from ranker.progress import Cancelled, Progress, check_cancel
@@ -141,7 +142,7 @@ class ExportReport:
             f"{len(self.sidecars_written)} sidecar(s) written"
         )
         lines = [head + (" (cancelled)" if self.cancelled else "")]
-        links = {}
+        links: dict[str, int] = {}
         for e in self.linked:
             links[e.detail] = links.get(e.detail, 0) + 1
         if links:
@@ -184,7 +185,7 @@ def _reason(exc: BaseException) -> str:
             return f"destination appeared after planning: {exc.filename}"
         if code == errno.EDQUOT:
             return "destination quota exceeded"
-        return f"{exc.strerror or exc} ({errno.errorcode.get(code, code)})"
+        return f"{exc.strerror or exc} ({errno.errorcode.get(code, code) if code is not None else code})"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -233,7 +234,7 @@ def _identical(a: Path, b: Path) -> bool:
 
 def _targets(
     item: ExportItem, sidecars: list[tuple[Path, Path, str]], n: int, dest: Path, write_sidecars: bool, style: str
-):
+) -> tuple[list[Path], list[tuple[Path, Path]], list[Path]]:
     """Destination paths of an item's photo files, travelling sidecars and decision sidecars."""
     photo_dest = [dest / _suffixed(f.name, n) for f in item.files]
     by_source = dict(zip(item.files, photo_dest))
@@ -277,7 +278,7 @@ def _source_sidecars(files: tuple[Path, ...]) -> list[tuple[Path, Path, str]]:
 def _duplicate_sidecars(photo: Path) -> list[tuple[Path, str]]:
     """darktable's duplicates of `photo`: (IMG_1_01.CR2.xmp, "_01"), in number order."""
     prefix, suffix = f"{photo.stem}_".casefold(), f"{photo.suffix}.xmp".casefold()
-    found = []
+    found: list[tuple[Path, str]] = []
     try:
         entries = os.listdir(photo.parent)
     except OSError:
@@ -407,7 +408,13 @@ def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> 
             )
 
 
-def _check_targets(files, photo_dest, side, xmp, claimed):
+def _check_targets(
+    files: tuple[Path, ...],
+    photo_dest: list[Path],
+    side: list[tuple[Path, Path]],
+    xmp: list[Path],
+    claimed: set[str],
+) -> tuple[list[str | None], list[str | None]] | None:
     """Per-file statuses when this set of names is usable, else None.
 
     A name is usable when it is free, or — to resume an interrupted export — when it already
@@ -415,7 +422,7 @@ def _check_targets(files, photo_dest, side, xmp, claimed):
     """
     if any(p.name.casefold() in claimed for p in [*photo_dest, *(d for _, d in side), *xmp]):
         return None
-    photo_status = []
+    photo_status: list[str | None] = []  # None: the name is free
     for src, d in zip(files, photo_dest):
         if not os.path.lexists(d):
             photo_status.append(None)
@@ -424,7 +431,7 @@ def _check_targets(files, photo_dest, side, xmp, claimed):
         else:
             return None
     resumed = "exists" in photo_status
-    side_status = []
+    side_status: list[str | None] = []
     for _src, d in side:
         if not os.path.lexists(d):
             side_status.append(None)
@@ -445,7 +452,7 @@ def _same_filesystem(source: Path, dest_dir: Path) -> bool:
     return os.stat(source).st_dev == os.stat(dest_dir).st_dev
 
 
-def _copy_data(fsrc, fdst, digest) -> int:
+def _copy_data(fsrc: BinaryIO, fdst: BinaryIO, digest: hashlib._Hash) -> int:
     """Stream `fsrc` into `fdst`, hashing what was read; returns the byte count."""
     total = 0
     while chunk := fsrc.read(_CHUNK):
@@ -693,7 +700,9 @@ def _refresh_embedded(plan: ExportPlan, item: ExportItem, op: FileOp) -> None:
     fsync_dir(op.dest.parent)
 
 
-def _export_item(plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], report: ExportReport):
+def _export_item(
+    plan: ExportPlan, item: ExportItem | None, ops: list[FileOp], report: ExportReport
+) -> Generator[ReportEntry, None, None]:
     files = [op for op in ops if op.kind != "xmp"]
     placed: list[_Placed] = []
     failure: tuple[FileOp, str] | None = None

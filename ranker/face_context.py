@@ -51,7 +51,7 @@ class FaceVerdict:
     eyes_closed: bool
     soft: bool
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         f = self.face
         return {
             "box": [round(v, 4) for v in f.box],

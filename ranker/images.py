@@ -16,13 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
+import numpy.typing as npt
 import rawpy
 from PIL import Image, UnidentifiedImageError
 
 from ranker.tiff_exif import find_tiff_headers, raw_damage, read_tiff_tags
+
+#: a file name as the loaders take it: text, bytes (any name survives, even one not UTF-8) or a path object
+AnyPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
 RAW_EXTENSIONS: frozenset[str] = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"})
 SUPPORTED_EXTENSIONS: frozenset[str] = (
@@ -90,12 +94,12 @@ class ImageLoadError(Exception):
     "bad\\xff.jpg"), so the message can always be printed or logged.
     """
 
-    def __init__(self, path: str | os.PathLike | bytes, reason: str):
+    def __init__(self, path: AnyPath, reason: str):
         self.path = _as_path(path)
         self.reason = reason
         super().__init__(f"{_printable(self.path)}: {reason}")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[ImageLoadError], tuple[Path, str]]:
         # The default pickling passes only the message back to __init__; process pools need both.
         return (type(self), (self.path, self.reason))
 
@@ -117,31 +121,31 @@ class PhotoMetadata:
     height: int = 0
     damage: str = ""  # decodable, but not whole (a RAW whose own data is cut: the preview was used)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["capture_time"] = self.capture_time.isoformat() if self.capture_time else None
         return d
 
 
-def is_supported(path: str | os.PathLike | bytes) -> bool:
+def is_supported(path: AnyPath) -> bool:
     return _as_path(path).suffix.lower() in SUPPORTED_EXTENSIONS
 
 
-def is_raw(path: str | os.PathLike | bytes) -> bool:
+def is_raw(path: AnyPath) -> bool:
     return _as_path(path).suffix.lower() in RAW_EXTENSIONS
 
 
-def read_metadata(path: str | os.PathLike | bytes) -> PhotoMetadata:
+def read_metadata(path: AnyPath) -> PhotoMetadata:
     """EXIF and full-resolution size, without decoding pixels."""
     return _read(path, max_size=None, want_pixels=False)[1]
 
 
-def load_image(path: str | os.PathLike | bytes, max_size: int | None = None) -> Image.Image:
+def load_image(path: AnyPath, max_size: int | None = None) -> Image.Image:
     """Upright RGB pixels, long side at most `max_size` (never upscaled), decoded at reduced size."""
-    return _read(path, max_size, want_pixels=True)[0]
+    return cast(Image.Image, _read(path, max_size, want_pixels=True)[0])  # want_pixels: the image is decoded
 
 
-def load_photo(path: str | os.PathLike | bytes, max_size: int | None = None) -> tuple[Image.Image, PhotoMetadata]:
+def load_photo(path: AnyPath, max_size: int | None = None) -> tuple[Image.Image, PhotoMetadata]:
     """Pixels (as load_image) and metadata from one read of the file."""
     image, meta = _read(path, max_size, want_pixels=True)
     assert image is not None
@@ -151,12 +155,12 @@ def load_photo(path: str | os.PathLike | bytes, max_size: int | None = None) -> 
 # --- file access ---------------------------------------------------------------------------
 
 
-def _as_path(path: str | os.PathLike | bytes) -> Path:
+def _as_path(path: AnyPath) -> Path:
     # os.fsdecode keeps undecodable bytes as surrogates, so the path still opens the same file.
     return Path(os.fsdecode(os.fspath(path)))
 
 
-def printable_path(path: str | os.PathLike) -> str:
+def printable_path(path: str | os.PathLike[str]) -> str:
     """The path as text any terminal or JSON file takes: bytes that are not UTF-8 shown escaped."""
     return _printable(Path(os.fspath(path)))
 
@@ -170,7 +174,7 @@ def _printable(path: Path) -> str:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
-_ERRNO_REASONS = {
+_ERRNO_REASONS: dict[int | None, str] = {  # an OSError's errno may be None: no reason found
     errno.ENOENT: "file not found",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
@@ -208,7 +212,7 @@ def _open_regular_file(path: Path) -> BinaryIO:
         raise
 
 
-def _read(path, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
+def _read(path: AnyPath, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
     if max_size is not None and (not isinstance(max_size, int) or max_size < 1):
         raise ValueError(f"max_size must be a positive int or None, not {max_size!r}")
     p = _as_path(path)
@@ -302,7 +306,7 @@ def _open_pillow(fp: BinaryIO) -> Image.Image:
     return img
 
 
-def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool):
+def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
     img = _open_pillow(fp)
     stored = _stored_size(img)
     # EXIF comes from the header, before any decoder rotates pixels and drops the tag. A PNG's
@@ -374,7 +378,7 @@ def _pillow_exif(img: Image.Image) -> dict[str, Any]:
 # --- TIFF variants Pillow cannot open ----------------------------------------------------
 
 
-def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool):
+def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
     """The first page through tifffile: any bit depth, float, planar, CMYK or extra channels, scaled
     by its own BitsPerSample (a 12-bit file is not 16x too dark)."""
     import tifffile
@@ -400,6 +404,7 @@ def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool):
         axes, bits, photometric = page.axes, int(page.bitspersample), int(page.photometric)
     if "S" in axes and pixels.ndim == 3:
         pixels = np.moveaxis(pixels, axes.index("S"), -1)  # planar (samples first) -> samples last
+    scaled: npt.NDArray[np.floating[Any]]  # 0-1
     if np.issubdtype(pixels.dtype, np.floating):
         pixels = np.nan_to_num(pixels.astype(np.float32))
         peak = float(pixels.max()) if pixels.size else 1.0
@@ -435,7 +440,9 @@ def _libraw_source(f: BinaryIO, path: Path) -> str | BinaryIO:
     return io.BytesIO(f.read())
 
 
-def _decode_raw(f: BinaryIO, path: Path, max_size: int | None, want_pixels: bool):
+def _decode_raw(
+    f: BinaryIO, path: Path, max_size: int | None, want_pixels: bool
+) -> tuple[Image.Image | None, PhotoMetadata]:
     head = f.read(_RAW_EXIF_SPAN)
     get = _raw_exif(head)
     damage = raw_damage(head, os.fstat(f.fileno()).st_size)
@@ -466,9 +473,9 @@ def _raw_preview(raw: rawpy.RawPy, sensor: tuple[int, int], max_size: int) -> Im
     try:
         thumb = raw.extract_thumb()
         if thumb.format == rawpy.ThumbFormat.JPEG:
-            img = _open_pillow(io.BytesIO(thumb.data))
+            img = _open_pillow(io.BytesIO(cast(bytes, thumb.data)))  # a JPEG thumb's data is its bytes
         elif thumb.format == rawpy.ThumbFormat.BITMAP:
-            img = Image.fromarray(thumb.data)
+            img = Image.fromarray(cast(np.ndarray, thumb.data))  # a BITMAP thumb's data is an RGB array
         else:
             return None
         # A letterboxed, cropped or pre-rotated preview would not match the RAW; demosaic instead.
@@ -625,7 +632,8 @@ def _capture_time(when: Any, subsec: Any, offset: Any) -> datetime | None:
     if not match:
         return None
     try:
-        time = datetime(*(int(g) for g in match.groups()))
+        # _DATETIME_RE has six groups: year, month, day, hour, minute, second
+        time = datetime(*cast("tuple[int, int, int, int, int, int]", tuple(int(g) for g in match.groups())))
     except ValueError:  # "0000:00:00 00:00:00" and friends
         return None
     digits = re.match(r"\s*(\d+)", _text(subsec) or "")

@@ -6,22 +6,23 @@ import dataclasses
 import datetime as dt
 import os
 import threading
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import numpy as np
 
 from ranker.active_model import model_key, resolve_model
 from ranker.burst_context import model_rows
 from ranker.bursts import GroupingOptions, Shot, group_shots
-from ranker.catalog import Catalog
+from ranker.catalog import Catalog, PhotoRecord
 from ranker.checkpoint import LoadedCheckpoint
 from ranker.decisions import Decision
-from ranker.engines.base import Analysed, FeatureEngine, Outcome
+from ranker.engines.base import Analysed, FeatureEngine, Job, Outcome
 from ranker.face_context import BLINK_STRICTNESS, FaceVerdict, face_signals, judge_burst
 from ranker.features.base import FeatureExtractor
 from ranker.features.faces import face_vector, unpack
@@ -32,8 +33,11 @@ from ranker.listing import ListedPhoto, list_shoot
 from ranker.model_config import MultiFeatureConfig
 from ranker.progress import Progress, check_cancel
 from ranker.quality import DEFAULT_MARGIN, burst_lead, quality_of
-from ranker.readback import sync_photos
+from ranker.readback import ReadBack, sync_photos
 from ranker.scan import PhotoFiles, fingerprint
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: Photos decoded and extracted together: bounds memory (decoded images) while batching the backbones.
 WINDOW = 32
@@ -67,9 +71,9 @@ class RankedPhoto:
     paths: tuple[Path, ...]
     rank: int  # 1 = best of its burst
     score: float
-    signals: dict
+    signals: dict[str, float]
     decision: Decision
-    metadata: dict
+    metadata: dict[str, Any]  # PhotoMetadata.as_dict()
     capture_ts: float
     #: each face judged against the same person in the rest of the burst, largest first
     faces: tuple[FaceVerdict, ...] = ()
@@ -80,7 +84,7 @@ class RankedPhoto:
     def path(self) -> Path:
         return self.paths[0]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "path": printable_path(self.path),
             "files": [printable_path(p) for p in self.paths],
@@ -104,7 +108,7 @@ class RankedBurst:
     confidence: str | None = None
     lead: float | None = None  # score of #1 minus #2
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.number,
             "kind": self.kind,
@@ -117,13 +121,13 @@ class RankedBurst:
 @dataclass(frozen=True)
 class ShootRanking:
     root: Path
-    model: dict  # label, path, why, key, features
+    model: dict[str, Any]  # label, path, why, key, features
     bursts: tuple[RankedBurst, ...]
     errors: tuple[LoadFailure, ...] = field(default=())
-    stats: dict = field(default_factory=dict)  # decoded / cached / photos counts, for the CLI summary
+    stats: dict[str, Any] = field(default_factory=dict)  # ScanStats: counts for the CLI summary, XMP changes
     notices: tuple[str, ...] = ()  # catalog problems met on the way (a damaged decision row), each naming its file
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "bursts": [b.to_json() for b in self.bursts],
@@ -136,6 +140,18 @@ class ShootRanking:
                 if photo.photo_id == photo_id:
                     return photo
         raise KeyError(photo_id)
+
+
+class ScanStats(TypedDict, total=False):
+    """What scan_shoot counted and met: photos listed, decoded and taken from the cache, notices to
+    show (each naming its file), and, when sidecars are imported, what the XMP read-back changed."""
+
+    photos: int
+    decoded: int
+    cached: int
+    notices: list[str]
+    xmp_changes: list[ReadBack]
+    xmp_errors: list[tuple[Path, str]]  # (file, why its XMP could not be read)
 
 
 def shoot_key(root: Path, recursive: bool) -> str:
@@ -168,7 +184,7 @@ class _Pending:
         return self.listed.files.decode_path
 
 
-def _decode(pending: _Pending, max_size: int):
+def _decode(pending: Job, max_size: int) -> tuple[tuple[Image.Image, PhotoMetadata] | None, str | None]:
     """Runs in the decode pool: decoding, the hand-crafted signals and face analysis (numpy, scipy and
     LiteRT release the GIL) use every core; both are cached on the image, so extractors reuse them."""
     try:
@@ -189,15 +205,20 @@ class LocalEngine:
 
     def analyse(
         self,
-        jobs: Iterable[_Pending],
+        jobs: Iterable[Job],
         extractors: Sequence[FeatureExtractor],
         decode_size: int,
-    ) -> Iterator[list[tuple[_Pending, Outcome]]]:
+    ) -> Generator[list[tuple[Job, Outcome]], None, None]:
         jobs = iter(jobs)
         while window := list(islice(jobs, WINDOW)):
             with ThreadPoolExecutor(max_workers=self.decode_workers) as pool:
                 decoded = list(pool.map(lambda p: _decode(p, decode_size), window))
-            ready = [(item, *result) for item, (result, failure) in zip(window, decoded) if failure is None]
+            # _decode gives a result exactly when it gives no failure
+            ready = [
+                (item, *cast("tuple[Image.Image, PhotoMetadata]", result))
+                for item, (result, failure) in zip(window, decoded)
+                if failure is None
+            ]
             images = [image for _, image, _ in ready]
             vectors: dict[str, dict[int, np.ndarray]] = {}
             for extractor in extractors:
@@ -210,7 +231,8 @@ class LocalEngine:
                 )
                 for i, (item, image, meta) in enumerate(ready)
             }
-            yield [(item, outcomes.get(id(item)) or failure) for item, (_, failure) in zip(window, decoded)]
+            # a job without an outcome is one that failed to decode: it has its failure
+            yield [(item, outcomes.get(id(item)) or cast(str, failure)) for item, (_, failure) in zip(window, decoded)]
 
     def close(self) -> None:
         pass
@@ -254,7 +276,7 @@ def scan_shoot(
     extractor_names: Sequence[str],
     options: PipelineOptions,
     cancel: threading.Event | None = None,
-) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], dict]]:
+) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], ScanStats]]:
     """Bring the catalog up to date for `root`: decode only new or changed photos, extract only
     missing features. Yields Progress("list", item=ShootListing) as soon as the folder is listed
     (every photo already has its id), then Progress(stage="scan"); returns (photo ids, failures, stats)."""
@@ -266,14 +288,15 @@ def scan_shoot(
     versions = {spec.name: (spec.feature_version(), spec.dim) for spec in specs}
     ids: list[int] = []
     failures: list[LoadFailure] = []
-    stats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
+    stats: ScanStats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
     to_sync: list[tuple[int, tuple[Path, ...]]] = []  # every photo's XMP is checked for outside changes
     yield Progress("scan", 0, total, f"{total} photos found")
 
-    def write(batch: list[tuple[_Pending, Outcome]], extractors: Sequence[FeatureExtractor]) -> Progress:
+    def write(batch: list[tuple[Job, Outcome]], extractors: Sequence[FeatureExtractor]) -> Progress:
         """The one writer: a batch of results from the engine in one transaction."""
         with catalog.batch():
-            for item, outcome in batch:
+            for job, outcome in batch:
+                item = cast(_Pending, job)  # an engine hands back the jobs it was given: ours are _Pending
                 listed = item.listed
                 if not isinstance(outcome, Analysed):
                     failures.append(LoadFailure(listed.files.primary, outcome))
@@ -313,7 +336,8 @@ def scan_shoot(
                 path: (size, mtime_ns) for path, size, mtime_ns in listed.states
             }
             try:  # first: it refuses what is not a regular file (a FIFO) before anything else opens it
-                fp = record.fingerprint if current else fingerprint(listed.files.primary)
+                # current: the photo was analysed, so it has its fingerprint
+                fp = cast(str, record.fingerprint) if current else fingerprint(listed.files.primary)
             except OSError as exc:
                 failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
                 continue
@@ -405,7 +429,8 @@ def photo_inputs(
         groups = [list(g) for g in found if wanted.intersection(g)]
     every = list(dict.fromkeys([*ids, *(pid for group in groups for pid in group)]))
     row = {pid: i for i, pid in enumerate(every)}
-    fingerprints = [catalog.photo(pid).fingerprint for pid in every]
+    # photos with cached features were analysed: each has its fingerprint
+    fingerprints = [cast(str, catalog.photo(pid).fingerprint) for pid in every]
     inputs = model_inputs(catalog, fingerprints, config, [[row[pid] for pid in group] for group in groups])
     return inputs[: len(ids)]
 
@@ -435,24 +460,34 @@ def score_photos(
     return scores
 
 
-def _grouping_vectors(catalog: Catalog, records) -> dict[int, np.ndarray]:
+def _grouping_vectors(catalog: Catalog, records: Collection[PhotoRecord]) -> dict[int, np.ndarray]:
     """CLIP embeddings when every photo has one (they know scenes), else the cheap descriptor."""
     for name in ("clip", "descriptor"):
         version = feature_version(name)
-        vectors = {r.id: catalog.get_features(r.fingerprint, name, version) for r in records}
+        # scanned photos were analysed: each has its fingerprint
+        vectors = {r.id: catalog.get_features(cast(str, r.fingerprint), name, version) for r in records}
         if all(v is not None for v in vectors.values()):
-            return vectors
+            return cast("dict[int, np.ndarray]", vectors)  # none is None (checked just above)
     raise LookupError("no appearance vectors cached for grouping")
 
 
-def _face_verdicts(catalog: Catalog, records: dict, grouping, blink_ratio: float) -> dict[int, list[FaceVerdict]]:
+def _face_verdicts(
+    catalog: Catalog,
+    records: dict[int, PhotoRecord],
+    grouping: Sequence[tuple[int, str, list[int]]],
+    blink_ratio: float,
+) -> dict[int, list[FaceVerdict]]:
     """Each photo's faces judged within its burst; photos analysed without faces are left out."""
     version = get_extractor("faces").version
-    vectors = {pid: catalog.get_features(r.fingerprint, "faces", version) for pid, r in records.items()}
+    # scanned photos were analysed: each has its fingerprint
+    vectors = {pid: catalog.get_features(cast(str, r.fingerprint), "faces", version) for pid, r in records.items()}
     verdicts: dict[int, list[FaceVerdict]] = {}
     for _, _, members in grouping:
         members = [pid for pid in members if vectors.get(pid) is not None]
-        for pid, row in zip(members, judge_burst([unpack(vectors[pid]) for pid in members], blink_ratio)):
+        # members keeps only the photos whose vector is not None
+        for pid, row in zip(
+            members, judge_burst([unpack(cast(np.ndarray, vectors[pid])) for pid in members], blink_ratio)
+        ):
             verdicts[pid] = row
     return verdicts
 
@@ -465,7 +500,7 @@ def assemble(
     photo_ids: Sequence[int],
     failures: Sequence[LoadFailure],
     options: PipelineOptions,
-    stats: dict | None = None,
+    stats: ScanStats | None = None,
     regroup: bool = True,
 ) -> ShootRanking:
     """Group (or reuse the stored grouping), score, and order each burst best first."""
@@ -550,12 +585,17 @@ def rank_shoot(
     return ranking
 
 
-def run(generator: Generator[Progress, None, object], on_progress=None):
+_Result = TypeVar("_Result")
+
+
+def run(
+    generator: Generator[Progress, None, _Result], on_progress: Callable[[Progress], object] | None = None
+) -> _Result:
     """Drive a pipeline generator to the end (for the CLI and tests) and return its result."""
     while True:
         try:
             progress = next(generator)
         except StopIteration as stop:
-            return stop.value
+            return cast(_Result, stop.value)  # the StopIteration of a Generator[..., _Result] carries its _Result
         if on_progress is not None:
             on_progress(progress)

@@ -8,6 +8,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import rawpy
@@ -36,7 +37,7 @@ class Rendition:
     damaged: str | None = None  # why the file decoded with errors (grey or smeared rows), else None
 
 
-def render(path: str | os.PathLike, max_size: int | None = None, thumbnail: bool = False) -> Rendition:
+def render(path: str | os.PathLike[str], max_size: int | None = None, thumbnail: bool = False) -> Rendition:
     """The photo at long side `max_size` (None: full resolution). RAWs always come from one rendering
     (see EMBEDDED_FULL_FRACTION), except `thumbnail`s, for which any embedded preview is good enough;
     JPEGs are decoded at the nearest DCT scale and then resized cheaply."""
@@ -90,12 +91,13 @@ def _cheap_fit(image: Image.Image, max_size: int | None) -> Image.Image:
     if max_size is None or max(image.size) <= max_size:
         return image
     target = images._target_size(image.size, max_size)
+    assert target is not None  # the long side exceeds max_size, so a downscale is needed
     return image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 # --- RAW -------------------------------------------------------------------------------------
 
-_renders: collections.OrderedDict[tuple, Image.Image] = collections.OrderedDict()
+_renders: collections.OrderedDict[tuple[str, int, int], Image.Image] = collections.OrderedDict()
 _renders_lock = threading.Lock()
 
 
@@ -123,10 +125,10 @@ def _embedded_full(data: bytes) -> Image.Image | None:
             return None
     try:
         if thumb.format == rawpy.ThumbFormat.JPEG:
-            img = images._open_pillow(io.BytesIO(thumb.data))
+            img = images._open_pillow(io.BytesIO(cast(bytes, thumb.data)))  # a JPEG thumb's data is its bytes
             img.load()
         elif thumb.format == rawpy.ThumbFormat.BITMAP:
-            img = Image.fromarray(thumb.data)
+            img = Image.fromarray(cast(np.ndarray, thumb.data))  # a BITMAP thumb's data is an RGB array
         else:
             return None
     except Exception:  # noqa: BLE001 - a bad preview is not a bad RAW: LibRaw renders it

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict, cast
 
 import numpy as np
+import numpy.typing as npt
 
 #: A lead at least this large (model-score units) is a "clear pick": the margin the ranker was trained to
 #: put between a better and a worse frame (TrainConfig.margin). Below it the model itself is unsure.
@@ -14,7 +16,18 @@ CLEAR_PICK = "clear pick"
 CLOSE_CALL = "close call"
 
 
-def fit_calibration(scores: np.ndarray, mos: np.ndarray | None) -> dict:
+class Calibration(TypedDict):
+    """A logistic from model score to 0-100, as a checkpoint's info carries it (JSON)."""
+
+    low: float
+    high: float
+    centre: float
+    scale: float
+    kind: NotRequired[str]  # "logistic"
+    fitted_to: NotRequired[str]  # "MOS" or "scores"
+
+
+def fit_calibration(scores: np.ndarray, mos: np.ndarray | None) -> Calibration:
     """A monotone map from model score to 0-100: a logistic fitted to human opinion scores (MOS 0-100),
     the standard mapping of objective to subjective quality (VQEG); without MOS, a logistic centred on
     the scores' median with their spread as its scale, so scores still read as 0-100 percent-like."""
@@ -42,13 +55,16 @@ def fit_calibration(scores: np.ndarray, mos: np.ndarray | None) -> dict:
     }
 
 
-def _logistic(s, low, high, centre, scale):
+def _logistic(
+    s: npt.NDArray[np.float64] | float, low: float, high: float, centre: float, scale: float
+) -> npt.NDArray[np.float64] | float:
     from scipy.special import expit  # saturates quietly where 1 / (1 + exp(-x)) overflows
 
-    return low + (high - low) * expit((s - centre) / scale)
+    # scipy ships no types here; expit is a ufunc: an array for an array, a float64 for a float
+    return cast("npt.NDArray[np.float64] | float", low + (high - low) * expit((s - centre) / scale))
 
 
-def quality_of(score: float, calibration: dict | None) -> float:
+def quality_of(score: float, calibration: Calibration | None) -> float:
     """0-100 technical quality of one model score (higher is better), clipped to the scale."""
     if not calibration:
         calibration = {"low": 0.0, "high": 100.0, "centre": 0.0, "scale": 1.0}

@@ -59,7 +59,7 @@ def _walk(root: Path, recursive: bool) -> list[Path]:
     if not recursive:
         # Anything but a folder: a FIFO or dangling link named *.jpg is listed and then reported.
         return sorted(p for p in root.iterdir() if not p.is_dir())
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # skip .thumbnails, .git, ...
         found.extend(Path(folder) / name for name in files)

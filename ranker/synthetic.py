@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, cast
 
 import numpy as np
 from PIL import Image
@@ -31,7 +32,8 @@ def skimage_photo(name: str) -> Image.Image:
     from skimage import data
 
     if name.startswith("motorcycle_"):  # a stereo pair: two real views of one scene
-        array = data.stereo_motorcycle()[0 if name.endswith("left") else 1]
+        # scikit-image leaves stereo_motorcycle unannotated (its siblings are typed)
+        array = data.stereo_motorcycle()[0 if name.endswith("left") else 1]  # type: ignore[no-untyped-call]
     else:
         array = getattr(data, name)()
     return Image.fromarray(array).convert("RGB")
@@ -106,12 +108,14 @@ _SRGB_OF_16BIT = _to_srgb(np.arange(65536, dtype=np.float64) / 65535.0).astype(n
 
 
 def _linear_of(image: Image.Image) -> np.ndarray:
-    return _LINEAR_OF_8BIT[np.asarray(image.convert("RGB"))]
+    # numpy types fancy indexing Any: the float32 table per pixel
+    return cast(np.ndarray, _LINEAR_OF_8BIT[np.asarray(image.convert("RGB"))])
 
 
 def _srgb8_of(linear: np.ndarray) -> np.ndarray:
     index = (np.clip(linear, 0.0, 1.0) * 65535 + 0.5).astype(np.uint16)
-    return (_SRGB_OF_16BIT[index] * 255 + 0.5).astype(np.uint8)
+    # numpy types fancy indexing Any: uint8 pixels
+    return cast(np.ndarray, (_SRGB_OF_16BIT[index] * 255 + 0.5).astype(np.uint8))
 
 
 def _motion_kernel(length: float, angle: float) -> np.ndarray:
@@ -121,7 +125,8 @@ def _motion_kernel(length: float, angle: float) -> np.ndarray:
     for t in np.linspace(-length / 2, length / 2, num=max(2, int(length * 3))):
         x, y = centre + t * np.cos(angle), centre + t * np.sin(angle)
         kernel[int(round(y)) % size, int(round(x)) % size] += 1.0
-    return kernel / kernel.sum()
+    # numpy types .sum() Any: the float32 kernel over its sum
+    return cast(np.ndarray, kernel / kernel.sum())
 
 
 def shake_kernel(length: float, rng: np.random.Generator) -> np.ndarray:
@@ -146,14 +151,16 @@ def shake_kernel(length: float, rng: np.random.Generator) -> np.ndarray:
         kernel[y0, x0 + 1] += fx * (1 - fy)
         kernel[y0 + 1, x0] += (1 - fx) * fy
         kernel[y0 + 1, x0 + 1] += fx * fy
-    return kernel / kernel.sum()
+    # numpy types .sum() Any: the float32 kernel over its sum
+    return cast(np.ndarray, kernel / kernel.sum())
 
 
 def _disk_kernel(radius: float) -> np.ndarray:
     r = int(np.ceil(radius))
     y, x = np.mgrid[-r : r + 1, -r : r + 1]
     kernel = (x * x + y * y <= radius * radius).astype(np.float32)
-    return kernel / kernel.sum()
+    # numpy types .sum() Any: the float32 kernel over its sum
+    return cast(np.ndarray, kernel / kernel.sum())
 
 
 def _convolve(linear: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -161,7 +168,8 @@ def _convolve(linear: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
     pad = max(kernel.shape) // 2 + 1
     padded = np.pad(linear, ((pad, pad), (pad, pad), (0, 0)), mode="reflect")
-    out = fftconvolve(padded, kernel[..., None].astype(np.float32), mode="same", axes=(0, 1))
+    # scipy ships no types: fftconvolve returns the convolved array
+    out: np.ndarray = fftconvolve(padded, kernel[..., None].astype(np.float32), mode="same", axes=(0, 1))
     return out[pad:-pad, pad:-pad].astype(np.float32)
 
 
@@ -172,7 +180,8 @@ def _subject_mask(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarra
     ry, rx = rng.uniform(0.18, 0.35) * h, rng.uniform(0.15, 0.35) * w
     y, x = np.mgrid[0:h, 0:w]
     d = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2
-    return np.clip(1.5 - d, 0.0, 1.0)[..., None].astype(np.float32)
+    # numpy types np.clip Any: the float32 mask
+    return cast(np.ndarray, np.clip(1.5 - d, 0.0, 1.0)[..., None].astype(np.float32))
 
 
 def _sensor_noise(linear: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
@@ -191,7 +200,8 @@ def _sensor_noise(linear: np.ndarray, sigma: float, rng: np.random.Generator) ->
 
         smoothed = ndimage.gaussian_filter(noisy, (0.5 + reduction, 0.5 + reduction, 0), truncate=3.0)
         noisy = np.float32(1 - 0.6 * reduction) * noisy + np.float32(0.6 * reduction) * smoothed
-    return noisy
+    # numpy types np.sqrt Any: noisy linear light shaped like `linear`
+    return cast(np.ndarray, noisy)
 
 
 def _jpeg(rgb8: np.ndarray, badness: float) -> np.ndarray:
@@ -203,6 +213,7 @@ def _jpeg(rgb8: np.ndarray, badness: float) -> np.ndarray:
 
 
 def _apply_linear(linear: np.ndarray, kind: str, strength: float, rng: np.random.Generator) -> np.ndarray:
+    # numpy types the results below Any (dtype-Any operands); each is linear light shaped like `linear`
     scale = max(linear.shape[:2]) / _BLUR_REFERENCE
     if kind == "shake":
         return _convolve(linear, shake_kernel(max(1.0, strength * scale), rng))
@@ -211,22 +222,22 @@ def _apply_linear(linear: np.ndarray, kind: str, strength: float, rng: np.random
     if kind == "subject":
         blurred = _convolve(linear, _motion_kernel(max(2.0, strength * scale), rng.uniform(0, np.pi)))
         mask = _subject_mask(linear.shape[:2], rng)
-        return mask * blurred + (1 - mask) * linear
+        return cast(np.ndarray, mask * blurred + (1 - mask) * linear)
     if kind in ("under", "over"):
-        return linear * 2.0 ** (strength if kind == "over" else -strength)
+        return cast(np.ndarray, linear * 2.0 ** (strength if kind == "over" else -strength))
     if kind == "noise":
         return _sensor_noise(linear, strength, rng)
     if kind == "tone":  # a wrong tone curve: washed out (gamma up) or crushed (gamma down)
         gamma = 1.0 + strength if rng.random() < 0.5 else 1.0 / (1.0 + strength)
-        return np.clip(linear, 0, 1) ** gamma
+        return cast(np.ndarray, np.clip(linear, 0, 1) ** gamma)
     if kind == "flare":  # veiling glare: stray light adds a haze over the frame and flattens its contrast
         veil = np.float32(strength) * linear.mean(axis=(0, 1), keepdims=True) * np.float32(1.5)
-        return linear * np.float32(1 - 0.5 * strength) + veil
+        return cast(np.ndarray, linear * np.float32(1 - 0.5 * strength) + veil)
     if kind == "wb":  # a white-balance error along the warm/cool axis, plus some tint
         warm = strength * (1 if rng.random() < 0.5 else -1) * 0.12
         tint = rng.uniform(-0.4, 0.4) * strength * 0.06
         gains = np.exp(np.array([warm, tint, -warm], dtype=np.float32))
-        return linear * (gains / gains.mean())
+        return cast(np.ndarray, linear * (gains / gains.mean()))
     raise ValueError(f"unknown defect {kind!r}")
 
 
@@ -269,6 +280,16 @@ def handheld_frame(image: Image.Image, rng: np.random.Generator, size: int, max_
 class SyntheticFrame:
     image: Image.Image
     defect: Defect
+
+
+class BurstTruth(TypedDict):
+    """The ground truth of one written burst: its files in shooting order and the clean frame."""
+
+    source: str  # the photo (or video) it was made from
+    kind: str  # "burst" or "bracket"
+    files: list[str]  # file names in the shoot folder (absolute paths in training_face_shoot's)
+    best: str | None  # the clean frame's file; None for a bracket (no frame is clean)
+    defects: list[str]  # "kind:strength" per file
 
 
 def _training_defect(rng: np.random.Generator) -> Defect:
@@ -328,16 +349,17 @@ def write_shoot(
     size: int | None = None,
     start: dt.datetime | None = None,
     brackets: int = 0,
-) -> list[dict]:
+) -> list[BurstTruth]:
     """Write a shoot folder of bursts as JPEGs with EXIF times (0.3 s apart inside a burst, a minute
     between bursts). Returns the ground truth: one dict per burst with its files and the clean frame.
     `brackets` extra sources become -1/0/+1 EV exposure brackets."""
     dest.mkdir(parents=True, exist_ok=True)
     when = start or dt.datetime(2024, 6, 1, 10, 0, 0)
-    truth = []
+    truth: list[BurstTruth] = []
     counter = 1
     for index, (name, source) in enumerate(sources):
         is_bracket = index >= len(sources) - brackets
+        burst: list[tuple[Image.Image, Defect, float | None]]  # (frame, defect, exposure bias in EV)
         if is_bracket:
             frame = handheld_frame(source, rng, size or min(1024, max(source.size)), max_shift=1)
             shots = [

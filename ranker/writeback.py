@@ -6,13 +6,13 @@ import errno
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ranker.catalog import Catalog, CatalogError
 from ranker.decisions import Decision
-from ranker.readback import remember
+from ranker.readback import ReadBack, remember
 from ranker.xmp import XmpError, find_sidecars, sidecar_path, write_sidecar
 from ranker.xmp_style import XmpStyle
 
@@ -198,6 +198,6 @@ def write_back(
     return list(writer.results)
 
 
-def won_here(changes) -> dict[int, Decision]:
+def won_here(changes: Iterable[ReadBack]) -> dict[int, Decision]:
     """Read-back conflicts the catalog won: their files still hold the older decision."""
     return {c.photo_id: c.catalog for c in changes if c.kept == "catalog"}

@@ -10,8 +10,10 @@ import stat
 import struct
 import time
 import xml.parsers.expat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, NoReturn, cast
 
 from ranker.decisions import Decision
 from ranker.xmp_style import (
@@ -40,6 +42,7 @@ from ranker.xmp_style import (
     PM_TAGGED,
     RATING,
     SIDECAR_STYLES,
+    Props,
     XmpStyle,
     as_style,
     decision_from_props,
@@ -228,13 +231,13 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
     pending_decls: dict[str, str] = {}
     doc = _Doc(data, None, None)
 
-    def refuse_dtd(*_args):
+    def refuse_dtd(*_args: object) -> NoReturn:
         raise XmpError(path, "a DTD is not allowed in XMP")
 
-    def on_ns(prefix, uri):
+    def on_ns(prefix: str | None, uri: str) -> None:
         pending_decls[prefix or ""] = uri
 
-    def on_start(name, attributes):
+    def on_start(name: str, attributes: list[str]) -> None:  # ordered_attributes: name, value, ...
         pos = parser.CurrentByteIndex
         m = _START_RE.match(data, pos)
         if m is None:
@@ -277,7 +280,7 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
             doc.rdf = node
         stack.append(node)
 
-    def on_end(_name):
+    def on_end(_name: str) -> None:
         node = stack.pop()
         if node.self_closing:
             node.content_end = node.end = node.tag_end
@@ -288,7 +291,7 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
             raise XmpError(path, f"cannot locate end tag of <{node.qname}> at byte {pos}")
         node.content_end, node.end = pos, m.end()
 
-    def on_text(text):
+    def on_text(text: str) -> None:
         if stack:
             stack[-1].text.append(text)
 
@@ -307,9 +310,9 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
     return doc
 
 
-def _properties(doc: _Doc) -> dict[tuple[str, str], list]:
+def _properties(doc: _Doc) -> Props:
     """Top-level property values of every rdf:Description: str, or list[str] for arrays."""
-    props: dict[tuple[str, str], list] = {}
+    props: Props = {}
     for desc in doc.descriptions:
         for a in desc.attrs:
             if a.uri not in (NS_RDF, "", "http://www.w3.org/XML/1998/namespace"):
@@ -330,7 +333,7 @@ def _decision_from(doc: _Doc) -> Decision | None:
 def _rank_from(doc: _Doc) -> RankInfo | None:
     props = _properties(doc)
 
-    def get(local):
+    def get(local: str) -> str | None:
         values = props.get((NS_PHOTOTRIAGE, local))
         return values[0] if values and isinstance(values[0], str) else None
 
@@ -355,7 +358,7 @@ def read_xmp(xmp_file: Path) -> tuple[Decision | None, RankInfo | None]:
 # ----------------------------------------------------------------------------- embedded XMP
 
 
-def _jpeg_xmp(f) -> bytes | None:
+def _jpeg_xmp(f: BinaryIO) -> bytes | None:
     f.seek(2)
     while True:
         b = f.read(1)
@@ -379,7 +382,8 @@ def _jpeg_xmp(f) -> bytes | None:
             return payload[len(_JPEG_XMP_HEADER) :]
 
 
-def _tiff_xmp(f, order: str) -> bytes | None:
+def _tiff_xmp(f: BinaryIO, order: str) -> bytes | None:
+    value: bytes  # the entry's 4-byte value field ("4s")
     f.seek(4)
     (ifd,) = struct.unpack(order + "I", f.read(4))
     f.seek(ifd)
@@ -397,7 +401,7 @@ def _tiff_xmp(f, order: str) -> bytes | None:
     return None
 
 
-def _scan_packets(data: bytes):
+def _scan_packets(data: bytes) -> Iterator[bytes]:
     """Every <x:xmpmeta>/<x:xapmeta> packet in `data`, in order, in linear time.
 
     A file of unclosed openings once made this quadratic (each opening searched to the end for its
@@ -406,7 +410,7 @@ def _scan_packets(data: bytes):
     kinds = [kind for kind in (b"ap", b"mp") if b"</x:x" + kind + b"meta>" in data]
     if not kinds:  # no packet can be complete: do not walk a flood of openings at all
         return
-    next_end: dict[bytes, int] = {kind: None for kind in kinds}
+    next_end: dict[bytes, int | None] = {kind: None for kind in kinds}  # None: not searched yet
     for m in re.finditer(rb"<x:x(" + b"|".join(kinds) + rb")meta[\s>]", data):
         kind = m.group(1)
         end_tag = b"</x:x" + kind + b"meta>"
@@ -491,9 +495,9 @@ def _ifd0_value(tiff: bytes, tag: int) -> int | None:
             t, typ, _n, raw = struct.unpack_from(order + "HHI4s", tiff, ifd + 2 + 12 * i)
             if t == tag:
                 if typ == 3:
-                    return struct.unpack(order + "H", raw[:2])[0]
+                    return cast(int, struct.unpack(order + "H", raw[:2])[0])  # "H" unpacks one int
                 if typ in (4, 9):
-                    return struct.unpack(order + ("I" if typ == 4 else "i"), raw)[0]
+                    return cast(int, struct.unpack(order + ("I" if typ == 4 else "i"), raw)[0])  # one int
                 return None
     except struct.error:
         return None
@@ -615,13 +619,12 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         want[RATING] = str(e.rating)
     else:
         remove.add(RATING)  # undecided is no rating at all, never a misleading "0"
-    label_name_value = e.label.capitalize() if e.label is not None else None
     if e.label is not None and style.sidecar != "darktable":
-        want[LABEL] = label_name_value
+        want[LABEL] = e.label.capitalize()
     elif e.label is not None:
         # darktable lets xmp:Label override its own list with one label (measured, 4.2.1): its list
         # (darktable:colorlabels) carries the colour; an xmp:Label another tool wrote is kept in step.
-        only[LABEL] = label_name_value
+        only[LABEL] = e.label.capitalize()
     if e.pick_label is not None:
         want[PICK_LABEL] = str(e.pick_label)
     else:
@@ -693,7 +696,7 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, s
     f = _fields(decision, rank, style)
     found: set[tuple[str, str]] = set()
 
-    def set_value(node_or_attr, value: str | None):
+    def set_value(node_or_attr: _Attr | _Node, value: str | None) -> None:
         if isinstance(node_or_attr, _Attr):
             a = node_or_attr
             if value is None:
@@ -710,7 +713,7 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, s
             ed.replace(el.tag_end, el.content_end, _escape(value))
 
     for desc in doc.descriptions:
-        occurrences = [(a.uri, a.local, a) for a in desc.attrs]
+        occurrences: list[tuple[str, str, _Attr | _Node]] = [(a.uri, a.local, a) for a in desc.attrs]
         occurrences += [(c.uri, c.local, c) for c in desc.children]
         for uri, local, occ in occurrences:
             key = (uri, local)
@@ -954,7 +957,7 @@ def _pid_alive(pid: int) -> bool:
 
 def clean_temp_files(folder: Path) -> list[Path]:
     """Remove temp files a killed PhotoTriage process left in `folder`; returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ranker.decisions import LABELS as DECISION_LABELS
 from ranker.decisions import Decision
+
+#: one value of an XMP property: simple text, or an rdf:Seq/Bag/Alt's items
+PropValue = str | list[str]
+#: the properties of a sidecar, by (namespace, name): one value per rdf:Description that sets it
+Props = dict[tuple[str, str], list[PropValue]]
 
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NS_XMP = "http://ns.adobe.com/xap/1.0/"
@@ -151,7 +157,7 @@ def label_name(value: object) -> str | None:
     return name if name in LABELS else LOCAL_LABEL_NAMES.get(name)
 
 
-def first_int(values: list | None) -> int | None:
+def first_int(values: Sequence[PropValue] | None) -> int | None:
     for v in values or []:
         if isinstance(v, str):
             try:
@@ -163,7 +169,7 @@ def first_int(values: list | None) -> int | None:
     return None
 
 
-def colorlabel_ints(values: list | None) -> list[int] | None:
+def colorlabel_ints(values: Sequence[PropValue] | None) -> list[int] | None:
     """darktable's colour labels (0 red .. 4 purple), in file order; None when the field is absent."""
     if values is None:
         return None
@@ -176,13 +182,13 @@ def colorlabel_ints(values: list | None) -> list[int] | None:
     return out
 
 
-def _is_true(values: list | None) -> bool | None:
+def _is_true(values: Sequence[PropValue] | None) -> bool | None:
     if not values:
         return None
     return any(isinstance(v, str) and v.strip().lower() in ("true", "1", "yes") for v in values)
 
 
-def foreign_decision(props: dict) -> Decision | None:
+def foreign_decision(props: Props) -> Decision | None:
     """The decision other tools' fields express, with no knowledge of what we wrote."""
     keys = [RATING, LABEL, PICK_LABEL, DIGIKAM_COLOR, COLORLABELS, PM_TAGGED, MS_RATING]
     if not any(k in props for k in keys):
@@ -211,16 +217,16 @@ def foreign_decision(props: dict) -> Decision | None:
         if ints:
             label = LABELS[ints[0]]
         if label is None:
-            back = {n: c for c, n in DIGIKAM_COLOR_NUMBER.items()}
+            back: dict[int | None, str] = {n: c for c, n in DIGIKAM_COLOR_NUMBER.items()}  # None finds no colour
             label = back.get(first_int(props.get(DIGIKAM_COLOR)))
     return Decision(flag, rating, label)
 
 
-def _recorded(props: dict) -> tuple[Decision, XmpStyle] | None:
+def _recorded(props: Props) -> tuple[Decision, XmpStyle] | None:
     """The decision we wrote into this file and the style we wrote it in, if we wrote one."""
     if OUR_FLAG not in props:
         return None
-    flag = (props[OUR_FLAG][0] or "").strip() if isinstance(props[OUR_FLAG][0], str) else ""
+    flag = (first or "").strip() if isinstance(first := props[OUR_FLAG][0], str) else ""
     stars = first_int(props.get(OUR_STARS)) or 0
     color = props.get(OUR_COLOR, [""])[0]
     style = XmpStyle.from_token(props.get(OUR_PICK_AS, [""])[0] or "")
@@ -231,7 +237,7 @@ def _recorded(props: dict) -> tuple[Decision, XmpStyle] | None:
     return (decision, style) if style is not None else None
 
 
-def decision_from_props(props: dict) -> Decision | None:
+def decision_from_props(props: Props) -> Decision | None:
     """What the file says now: what we recorded, with every change another tool made since applied."""
     ours = _recorded(props)
     if ours is None:
@@ -247,12 +253,13 @@ def decision_from_props(props: dict) -> Decision | None:
             decision = decision.with_(flag=flag, rating=min(max(current_rating or 0, 0), 5))
     current_pick = first_int(props.get(PICK_LABEL))
     if PICK_LABEL in props and current_pick != expected.pick_label:
-        flag = {1: "reject", 3: "pick"}.get(current_pick)
+        picks: dict[int | None, str] = {1: "reject", 3: "pick"}  # None (no PickLabel number) finds no flag
+        flag = picks.get(current_pick)
         decision = decision.with_(flag=flag, rating=0 if flag == "reject" else decision.rating)
     return decision.with_(label=_current_label(props, expected.label, decision.label))
 
 
-def _current_label(props: dict, expected: str | None, recorded: str | None) -> str | None:
+def _current_label(props: Props, expected: str | None, recorded: str | None) -> str | None:
     """The label after other tools' edits: darktable's own list first (darktable leaves xmp:Label alone),
     then xmp:Label. A name outside our five ("Approved") reads as no label; the file keeps it."""
     ints = colorlabel_ints(props.get(COLORLABELS))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -45,12 +45,13 @@ class FeatureEngine(Protocol):
     """Turns jobs into outcomes. The pipeline stays the one writer: it commits each yielded batch in
     one transaction as it arrives, so a batch is either wholly in the catalog or not at all."""
 
+    #: a generator: the pipeline closes it to stop the engine at once (on cancel or an error)
     def analyse(
         self,
         jobs: Iterable[Job],
         extractors: Sequence[FeatureExtractor],
         decode_size: int,
-    ) -> Iterator[list[tuple[Job, Outcome]]]: ...
+    ) -> Generator[list[tuple[Job, Outcome]], None, None]: ...
 
     def close(self) -> None: ...
 

@@ -13,8 +13,9 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from ranker.features.pyiqa_metric import PyiqaMetricExtractor
 from ranker.features.torch_backbone import TorchBackboneExtractor
 from ranker.features.weights import ModelMissingError
 from ranker.images import PhotoMetadata
+
+if TYPE_CHECKING:
+    import ray.data
 
 #: photos per CPU task: ~0.3 s of work on one core, long enough to hide Ray's per-task cost and short
 #: enough that results reach the catalog (one commit per batch) a few times a second
@@ -38,10 +42,26 @@ def uses_model(extractor: FeatureExtractor) -> bool:
     return isinstance(extractor, (TorchBackboneExtractor, PyiqaMetricExtractor))
 
 
-def metadata_from_dict(d: dict) -> PhotoMetadata:
+def metadata_from_dict(d: dict[str, Any]) -> PhotoMetadata:
     """The inverse of PhotoMetadata.as_dict (the capture time travels as ISO 8601, offset kept)."""
     when = d.get("capture_time")
     return PhotoMetadata(**{**d, "capture_time": datetime.fromisoformat(when) if when else None})
+
+
+class _InitOptions(TypedDict):
+    """The ray.init arguments shared by a local instance and a joined cluster."""
+
+    runtime_env: dict[str, list[str]]
+    logging_level: int
+    log_to_driver: bool
+
+
+class _ModelPool(TypedDict, total=False):
+    """The map_batches resources of the backbone stage: a GPU or a CPU per actor, and the pool."""
+
+    num_gpus: float
+    num_cpus: float
+    compute: ray.data.ActorPoolStrategy
 
 
 class RayEngine:
@@ -73,7 +93,7 @@ class RayEngine:
 
         # Workers run the driver's own ranker code (shipped by Ray), so the versions stamped on the
         # features are true; the libraries under it (numpy, Pillow, torch...) come from each node.
-        options = {
+        options: _InitOptions = {
             "runtime_env": {"py_modules": [os.path.dirname(ranker.__file__)]},
             "logging_level": logging.WARNING,
             "log_to_driver": False,
@@ -89,7 +109,7 @@ class RayEngine:
         jobs: Iterable[Job],
         extractors: Sequence[FeatureExtractor],
         decode_size: int,
-    ) -> Iterator[list[tuple[Job, Outcome]]]:
+    ) -> Generator[list[tuple[Job, Outcome]], None, None]:
         todo = list(jobs)  # the driver's scan (walk, stat, fingerprint) finishes before the job starts
         if not todo:
             return
@@ -105,13 +125,14 @@ class RayEngine:
             for i, job in enumerate(todo)
         ]
         blocks = math.ceil(len(rows) / self.cpu_batch)
-        dataset = ray.data.from_items(rows, override_num_blocks=blocks)
+        dataset: ray.data.Dataset = ray.data.from_items(rows, override_num_blocks=blocks)
         # A bounded task pool (every CPU unless capped; Ray Data spreads the tasks over the nodes). Its
         # size differing from the actor pool's also keeps Ray from fusing decoding into the backbone
         # actors, which would leave one decoder per actor instead of one per CPU.
         tasks = min(blocks, self.cpu_tasks or max(1, int(ray.cluster_resources().get("CPU", 1))))
         dataset = dataset.map_batches(
-            decode_batch,
+            # Ray's UDF type is a one-argument callable: it has no room for the fn_kwargs it passes
+            decode_batch,  # type: ignore[arg-type]
             batch_size=self.cpu_batch,
             batch_format="numpy",
             num_cpus=1,
@@ -147,11 +168,11 @@ class RayEngine:
     def __enter__(self) -> RayEngine:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _model_missing(exc: BaseException) -> ModelMissingError | None:
+def _model_missing(exc: BaseException | None) -> ModelMissingError | None:
     """The ModelMissingError a worker raised, however many Ray errors wrap it."""
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -166,7 +187,7 @@ def _model_missing(exc: BaseException) -> ModelMissingError | None:
     return None
 
 
-def _configure(context) -> None:
+def _configure(context: ray.data.DataContext) -> None:
     # Results in job order, as the local engine writes them: commits and progress follow the folder.
     # (Photo ids come from the listing, so grouping does not depend on it.) The cost is head-of-line
     # waiting on a slow batch; the stream itself keeps every CPU busy.
@@ -178,7 +199,7 @@ def _configure(context) -> None:
     logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "bars disabled": we know
 
 
-def _model_pool() -> dict:
+def _model_pool() -> _ModelPool:
     """One actor per GPU in the cluster, each pinned to its GPU; without GPUs one CPU actor."""
     import ray
 

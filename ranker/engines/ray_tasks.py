@@ -13,6 +13,7 @@ import json
 import os
 import platform
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from PIL import Image
@@ -44,7 +45,8 @@ def decode_batch(
 
     A file this worker cannot read becomes an `error` naming the node and the path; the batch goes on."""
     count = len(batch["index"])
-    errors, metas, signals, images = [""] * count, ["{}"] * count, ["{}"] * count, [None] * count
+    errors, metas, signals = [""] * count, ["{}"] * count, ["{}"] * count
+    images: list[Image.Image | None] = [None] * count
     for row, (raw_path, _missing) in enumerate(zip(batch["path"], batch["missing"])):
         path = os.fsdecode(bytes(raw_path))
         try:
@@ -73,12 +75,13 @@ def decode_batch(
     return out
 
 
-def _extract(extractor: FeatureExtractor, images: list, missing: np.ndarray) -> np.ndarray:
+def _extract(extractor: FeatureExtractor, images: Sequence[Image.Image | None], missing: np.ndarray) -> np.ndarray:
     """The extractor's vectors for the rows that decoded and miss it; zeros elsewhere (never stored)."""
     vectors = np.zeros((len(images), extractor.dim), dtype=np.float32)
     need = [i for i, image in enumerate(images) if image is not None and _needs(missing[i], extractor.name)]
     if need:
-        vectors[need] = extractor.extract([images[i] for i in need])
+        # `need` holds only rows whose image decoded, so none of these is None
+        vectors[need] = extractor.extract(cast("list[Image.Image]", [images[i] for i in need]))
     return vectors
 
 

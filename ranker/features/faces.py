@@ -5,12 +5,16 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from PIL import Image
 
 from ranker.features.base import FeatureExtractor
 from ranker.features.iqa import ANALYSIS_SIZE, _laplacian, _smooth, brightness, exposure, luminance
+
+if TYPE_CHECKING:  # the landmark models load LiteRT: imported only when a face is analysed
+    from ranker.features.face_landmarks import EyeLandmarks, FaceLandmarks
 
 #: Faces kept per photo, largest first: a group shot's background crowd adds nothing to the verdict.
 MAX_FACES = 6
@@ -84,7 +88,7 @@ def unpack(vector: np.ndarray) -> list[Face]:
         row = vector[1 + i * PER_FACE : 1 + (i + 1) * PER_FACE]
         faces.append(
             Face(
-                tuple(float(v) for v in row[:4]),
+                cast("tuple[float, float, float, float]", tuple(float(v) for v in row[:4])),  # a row is PER_FACE long
                 float(row[4]),
                 float(row[5]),
                 float(row[6]),
@@ -130,7 +134,8 @@ def local_sharpness(patch: np.ndarray) -> float:
     return float(np.log10(max(energy, 1e-9) / float(patch.var())))
 
 
-def _eyes_box(face, pad: float = 0.35) -> tuple[float, float, float, float]:
+def _eyes_box(face: FaceLandmarks, pad: float = 0.35) -> tuple[float, float, float, float]:
+    assert face.left_eye is not None and face.right_eye is not None  # analyse asks only when both were found
     points = np.concatenate([face.left_eye.lower, face.left_eye.upper, face.right_eye.lower, face.right_eye.upper])
     x0, y0 = points.min(axis=0)
     x1, y1 = points.max(axis=0)
@@ -138,7 +143,7 @@ def _eyes_box(face, pad: float = 0.35) -> tuple[float, float, float, float]:
     return float(x0 - mx), float(y0 - my), float(x1 + mx), float(y1 + my)
 
 
-def _readable(eye, luma: np.ndarray, face_level: float) -> bool:
+def _readable(eye: EyeLandmarks | None, luma: np.ndarray, face_level: float) -> bool:
     """Eyes whose lids can be judged: wide enough, and not behind dark glasses (an eye region far
     darker than the face and almost flat is a lens, where the iris model's lids mean nothing)."""
     if eye is None or eye.width < MIN_EYE_WIDTH:
@@ -176,8 +181,9 @@ def analyse(image: Image.Image) -> list[Face]:
             Face(
                 box=(x0 / w, y0 / h, x1 / w, y1 / h),
                 score=face.score,
-                eye_left=face.left_eye.aspect_ratio if left_ok else 0.0,
-                eye_right=face.right_eye.aspect_ratio if right_ok else 0.0,
+                # an eye that is readable was found (_readable is False for None)
+                eye_left=face.left_eye.aspect_ratio if left_ok and face.left_eye is not None else 0.0,
+                eye_right=face.right_eye.aspect_ratio if right_ok and face.right_eye is not None else 0.0,
                 eyes_valid=valid,
                 face_sharpness=local_sharpness(face_luma),
                 eye_sharpness=eye_sharp,

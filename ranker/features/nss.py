@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import gamma as gamma_fn
 
 #: Neighbour offsets whose MSCN products BRISQUE models: horizontal, vertical, main and anti-diagonal.
@@ -33,10 +35,11 @@ def _shape_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
-def _window() -> np.ndarray:
+def _window() -> npt.NDArray[np.float32]:
     """BRISQUE's 7-tap Gaussian window, σ = 7/6."""
     taps = np.exp(-0.5 * (np.arange(-3, 4) / (7 / 6)) ** 2)
-    return (taps / taps.sum()).astype(np.float32)
+    # numpy types np.exp's result Any; astype makes the window float32
+    return cast("npt.NDArray[np.float32]", (taps / taps.sum()).astype(np.float32))
 
 
 def _blur(a: np.ndarray) -> np.ndarray:
@@ -46,7 +49,8 @@ def _blur(a: np.ndarray) -> np.ndarray:
     w = a.shape[1]
     rows = sum(k[i] * p[:, i : i + w] for i in range(7))
     h = a.shape[0]
-    return sum(k[i] * rows[i : i + h] for i in range(7))
+    # numpy types a scalar element k[i] as Any, so the sums are Any: they are arrays shaped like `a`
+    return cast(np.ndarray, sum(k[i] * rows[i : i + h] for i in range(7)))
 
 
 def mscn(luma: np.ndarray) -> np.ndarray:
@@ -54,7 +58,7 @@ def mscn(luma: np.ndarray) -> np.ndarray:
     luma = luma.astype(np.float32, copy=False)
     mu = _blur(luma)
     var = _blur(luma * luma) - mu * mu
-    return (luma - mu) / (np.sqrt(np.abs(var)) + _C)
+    return cast(np.ndarray, (luma - mu) / (np.sqrt(np.abs(var)) + _C))  # numpy types np.sqrt's result Any
 
 
 def fit_ggd(x: np.ndarray) -> tuple[float, float]:
