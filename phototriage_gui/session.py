@@ -203,7 +203,8 @@ class Session(QObject):
         if untouched:
             self.compare.next_pair()  # start where culling starts: the first burst's most useful pair
         self.set_current(self.current)
-        shoot_cache.save(shoot, self.prefs.recursive)
+        recursive = self.prefs.recursive  # stat'ing every file of a big shoot: not on this thread
+        self.queue.submit(lambda _catalog: shoot_cache.save(shoot, recursive))
         if self._cull_when_ranked:
             self._cull_when_ranked = False
             self.auto_cull()

@@ -105,11 +105,7 @@ class DecisionStore(QObject):
     def write(self, text: str, changes: list[Change], reveal: Callable[[int], None], source: str = "user") -> None:
         """Show `changes` now and write them; once written, they are one undo step named `text`."""
         self._show([(pid, after) for pid, _, after in changes])
-        command = CatalogCommand(
-            text,
-            lambda: self._rewrite(changes, lambda c: c[2], reveal),
-            lambda: self._rewrite(changes, lambda c: c[1], reveal),
-        )
+        command = self._command(text, changes, reveal)
 
         def written(_: None) -> None:
             self._to_sidecars([(pid, after) for pid, _, after in changes])
@@ -121,17 +117,18 @@ class DecisionStore(QObject):
         """Changes a catalog job already wrote (an auto cull): shown, sent to the sidecars, undoable."""
         self._show([(pid, after) for pid, _, after in changes])
         self._to_sidecars([(pid, after) for pid, _, after in changes])
-        self.undo_stack.push(
-            CatalogCommand(
-                text,
-                lambda: self._rewrite(changes, lambda c: c[2], reveal),
-                lambda: self._rewrite(changes, lambda c: c[1], reveal),
-            )
-        )
+        self.undo_stack.push(self._command(text, changes, reveal))
 
     def resend_to_sidecars(self, photo_id: int, decision: Decision) -> None:
         """The catalog's decision was newer than a sidecar's: write it out again."""
         self._to_sidecars([(photo_id, decision)])
+
+    def _command(self, text: str, changes: list[Change], reveal: Callable[[int], None]) -> CatalogCommand:
+        return CatalogCommand(
+            text,
+            lambda: self._rewrite(changes, lambda c: c[2], reveal),
+            lambda: self._rewrite(changes, lambda c: c[1], reveal),
+        )
 
     def _rewrite(
         self, changes: list[Change], pick: Callable[[Change], Decision], reveal: Callable[[int], None]
