@@ -60,14 +60,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("PhotoTriage")
         self.pools = pools or Pools()
-        startup_error = None
         self._owns_catalog = catalog is None
-        if catalog is None:
-            try:
-                catalog = Catalog()
-            except CatalogError as exc:
-                startup_error = f"{exc} Photos can be viewed, but no decision can be saved."
-        self.catalog = catalog
         self.session = Session(catalog, self.pools.jobs, prefs, self, catalog_pool=self.pools.catalog)
         screen = QGuiApplication.primaryScreen()
         long_side = max(screen.size().width(), screen.size().height()) * screen.devicePixelRatio() if screen else 2048
@@ -91,8 +84,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._restore_geometry()
         self.show_view("compare")
-        if startup_error:
-            self.messages.show_message("error", startup_error)
+        if self._owns_catalog:  # opening may migrate it: on the catalog thread, like every catalog call
+            self.session.open_catalog(Catalog, self._catalog_failed)
+
+    def _catalog_failed(self, exc: Exception) -> None:
+        text = str(exc) if isinstance(exc, CatalogError) else f"Cannot open the catalog: {exc}"
+        self.messages.show_message("error", f"{text} Photos can be viewed, but no decision can be saved.")
 
     # -- construction ----------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -373,7 +370,7 @@ class MainWindow(QMainWindow):
         self.session.close()  # the last decisions reach their sidecars
         for pool in self.pools.all():
             pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
-        if self._owns_catalog and self.catalog is not None:
-            self.catalog.close()  # checkpoints the WAL, so the catalog is one tidy file again
-            self.catalog = self.session.catalog = self.session.queue.catalog = None
+        if self._owns_catalog and self.session.catalog is not None:
+            self.session.catalog.close()  # checkpoints the WAL, so the catalog is one tidy file again
+            self.session.catalog = self.session.queue.catalog = None
         super().closeEvent(event)

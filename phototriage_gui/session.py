@@ -4,7 +4,7 @@ compare controller and the ranking job; the window only shows it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,11 +63,9 @@ class Session(QObject):
         self._cull_when_ranked = False
         self._opening = 0  # the latest open(); a slower listing of an earlier one is dropped
         self._ranking_since = 0  # the store's mark when the running ranking started reading decisions
-        if catalog is not None:
-            self.problems.extend(Problem("catalog", notice) for notice in catalog.notices)
-        self.sidecars = self._sidecar_writer(catalog)  # live write-back; None without a catalog
-        self.queue = CatalogQueue(catalog, catalog_pool if catalog_pool is not None else jobs_pool, self)
-        self.store = DecisionStore(self.queue, self.undo_stack, self.sidecars, self)
+        self.sidecars: SidecarWriter | None = None  # live write-back; None without a catalog
+        self.queue = CatalogQueue(None, catalog_pool if catalog_pool is not None else jobs_pool, self)
+        self.store = DecisionStore(self.queue, self.undo_stack, None, self)
         self.store.changed.connect(self._decisions_changed)
         self.store.failed.connect(self.report_error)
         self.compare = CompareController(self.store, self, self)
@@ -79,13 +77,24 @@ class Session(QObject):
         self.ranking_job.cancelled.connect(
             lambda: self.message.emit("info", "Ranking cancelled: photos stay in file order. Ctrl+R ranks again.")
         )
+        if catalog is not None:
+            self.attach_catalog(catalog)
 
-    def _sidecar_writer(self, catalog: Catalog | None) -> SidecarWriter | None:
+    def open_catalog(self, factory: Callable[[], Catalog], failed: Callable[[Exception], None]) -> None:
+        """Open the catalog on the catalog thread; a folder opened meanwhile is listed once it is there."""
+        self.queue.open(factory, self.attach_catalog, failed)
+
+    def attach_catalog(self, catalog: Catalog) -> None:
+        self.catalog = self.queue.catalog = catalog
+        self.sidecars = self.store.sidecars = self._sidecar_writer(catalog)
+        if catalog.notices:
+            self.problems.extend(Problem("catalog", notice) for notice in catalog.notices)
+            self.problemsChanged.emit()
+
+    def _sidecar_writer(self, catalog: Catalog) -> SidecarWriter:
         """Every committed decision also goes, merged, into the sidecars beside the originals (off this thread)."""
         from ranker.writeback import SidecarWriter
 
-        if catalog is None:
-            return None
         return SidecarWriter(
             catalog,
             self.prefs.xmp_style(),

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from phototriage_gui.workers import Pool, Worker
-from ranker.catalog import Catalog
+from ranker.catalog import Catalog, CatalogError
 
 T = TypeVar("T")
 
@@ -25,6 +25,7 @@ class CatalogQueue(QObject):
         self.catalog = catalog
         self.pool = pool
         self._pending = 0
+        self._opening = False  # open() is running: jobs submitted meanwhile wait for it on the thread
 
     @property
     def idle(self) -> bool:
@@ -37,12 +38,14 @@ class CatalogQueue(QObject):
         on_result: Callable[[T], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> bool:
-        """False (and nothing runs) when there is no catalog."""
-        catalog = self.catalog
-        if catalog is None:
+        """False (and nothing runs) when there is no catalog and none is being opened."""
+        if self.catalog is None and not self._opening:
             return False
 
         def run(_cancel: threading.Event) -> T:
+            catalog = self.catalog  # read on the thread: an open() queued before this job has set it
+            if catalog is None:
+                raise CatalogError("the catalog could not be opened, so nothing can be read or saved")
             return job(catalog)
 
         worker = Worker(run, self)
@@ -53,6 +56,34 @@ class CatalogQueue(QObject):
         self._pending += 1
         worker.start(self.pool)
         return True
+
+    def open(
+        self,
+        factory: Callable[[], Catalog],
+        on_result: Callable[[Catalog], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        """Open the catalog on its thread (opening may migrate it); jobs submitted meanwhile run after it."""
+        self._opening = True
+
+        def run(_cancel: threading.Event) -> Catalog:
+            self.catalog = factory()
+            return self.catalog
+
+        def opened(catalog: Catalog) -> None:
+            self._opening = False
+            on_result(catalog)
+
+        def failed(exc: Exception) -> None:
+            self._opening = False
+            on_error(exc)
+
+        worker = Worker(run, self)
+        worker.result.connect(opened)
+        worker.error.connect(failed)
+        worker.finished.connect(lambda w=worker: self._done(w))
+        self._pending += 1
+        worker.start(self.pool)
 
     def _done(self, worker: Any) -> None:
         self._pending -= 1
