@@ -98,14 +98,15 @@ def spec(name: str) -> ActionSpec:
     raise KeyError(name)
 
 
-def build_actions(window: QWidget) -> dict[str, QAction]:
-    """One QAction per spec, added to `window` so its shortcuts work whichever child has focus."""
+def build_actions(window: QWidget, handlers: object) -> dict[str, QAction]:
+    """One QAction per spec, added to `window` so its shortcuts work whichever child has focus; each calls
+    the `handler` method of `handlers`."""
     actions: dict[str, QAction] = {}
     for entry in ACTIONS:
         action = QAction(entry.text, window)
         action.setShortcuts([QKeySequence(k) for k in entry.keys])
         action.setCheckable(entry.checkable)
-        handler: Callable = getattr(window, entry.handler)
+        handler: Callable[..., None] = getattr(handlers, entry.handler)
         if entry.checkable:
             action.toggled.connect(handler)
         elif entry.arg is not None or entry.handler != f"on_{entry.name}":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,12 @@ class Decoded:
     full_size: tuple[int, int]
     damaged: str | None = None
     preview: QImage | None = None  # a full decode's preview-size copy, made in the pool
+
+
+def _decode_job(
+    path: Path, size: int, preview_size: int, box: tuple[int, int] | None, _cancel: threading.Event
+) -> Decoded:
+    return _decode(path, size, preview_size, box)
 
 
 def _decode(path: Path, size: int, preview_size: int, box: tuple[int, int] | None = None) -> Decoded:
@@ -199,10 +207,7 @@ class ImageCache(QObject):
             key, size = job = self._queue.pop(0)
             if self.get(key, size) is not None:
                 continue  # a full decode that finished meanwhile brought this preview along
-            worker = Worker(
-                lambda cancel, p=self._paths[key], s=size, ps=self.preview_size, b=self.fit_box: _decode(p, s, ps, b),
-                self,
-            )
+            worker = Worker(partial(_decode_job, self._paths[key], size, self.preview_size, self.fit_box), self)
             self._running[job] = worker
             worker.result.connect(lambda decoded, job=job: self._store(job, decoded))
             worker.error.connect(lambda exc, job=job: self._fail(job, exc))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent
@@ -26,7 +26,7 @@ from phototriage_gui.views.photo_list import BurstStrip, GridView
 from phototriage_gui.views.problems import MessageBar, ProblemsList
 from phototriage_gui.views.progress import JobProgress
 from phototriage_gui.views.survey import SurveyView
-from phototriage_gui.workers import make_pool
+from phototriage_gui.workers import Pool, make_pool
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
 from ranker.paths import config_dir
@@ -43,27 +43,25 @@ FULL_PREFETCH = 4  # full-resolution decodes kept ready while zoomed: the pair a
 class Pools:
     """Executors by purpose (GUIDE §3): tests pass SyncPool for each."""
 
-    jobs: Any = field(default_factory=lambda: make_pool(1))  # ranking and learning: one owner of torch
-    decode: Any = field(default_factory=lambda: make_pool(2))  # previews: Pillow/libjpeg release the GIL
-    downloads: Any = field(default_factory=lambda: make_pool(1))  # network and model listing
+    jobs: Pool = field(default_factory=lambda: make_pool(1))  # ranking and learning: one owner of torch
+    decode: Pool = field(default_factory=lambda: make_pool(2))  # previews: Pillow/libjpeg release the GIL
+    downloads: Pool = field(default_factory=lambda: make_pool(1))  # network and model listing
+    #: every catalog read and write of the window: one thread, so they land in the order they were made
+    catalog: Pool = field(default_factory=lambda: make_pool(1))
+
+    def all(self) -> tuple[Pool, ...]:
+        return (self.jobs, self.decode, self.downloads, self.catalog)
 
 
-class MainWindow(ActionHandlers, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(
         self, catalog: Catalog | None = None, pools: Pools | None = None, prefs: preferences.Preferences | None = None
     ):
         super().__init__()
         self.setWindowTitle("PhotoTriage")
         self.pools = pools or Pools()
-        startup_error = None
         self._owns_catalog = catalog is None
-        if catalog is None:
-            try:
-                catalog = Catalog()
-            except CatalogError as exc:
-                startup_error = f"{exc} Photos can be viewed, but no decision can be saved."
-        self.catalog = catalog
-        self.session = Session(catalog, self.pools.jobs, prefs, self)
+        self.session = Session(catalog, self.pools.jobs, prefs, self, catalog_pool=self.pools.catalog)
         screen = QGuiApplication.primaryScreen()
         long_side = max(screen.size().width(), screen.size().height()) * screen.devicePixelRatio() if screen else 2048
         self.cache = ImageCache(self.pools.decode, preview_size=int(min(3072, max(1024, long_side))), parent=self)
@@ -71,9 +69,10 @@ class MainWindow(ActionHandlers, QMainWindow):
         self._build_views()
         self._build_docks()
         self._build_status()
-        self.actions = action_table.build_actions(self)
+        self.handlers = ActionHandlers(self)
+        self.actions_by_name = action_table.build_actions(self, self.handlers)
         self._build_menus()
-        self.actions["auto_advance"].setChecked(self.session.prefs.auto_advance)
+        self.actions_by_name["auto_advance"].setChecked(self.session.prefs.auto_advance)
         self.view_mode = "compare"
         self._previous_view = "compare"
         self._zoomed = False
@@ -85,8 +84,12 @@ class MainWindow(ActionHandlers, QMainWindow):
         self.setAcceptDrops(True)
         self._restore_geometry()
         self.show_view("compare")
-        if startup_error:
-            self.messages.show_message("error", startup_error)
+        if self._owns_catalog:  # opening may migrate it: on the catalog thread, like every catalog call
+            self.session.open_catalog(Catalog, self._catalog_failed)
+
+    def _catalog_failed(self, exc: Exception) -> None:
+        text = str(exc) if isinstance(exc, CatalogError) else f"Cannot open the catalog: {exc}"
+        self.messages.show_message("error", f"{text} Photos can be viewed, but no decision can be saved.")
 
     # -- construction ----------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -140,7 +143,7 @@ class MainWindow(ActionHandlers, QMainWindow):
     def _build_menus(self) -> None:
         menus = {name: self.menuBar().addMenu(name) for name in action_table.MENUS}
         for entry in action_table.ACTIONS:
-            menus[entry.menu].addAction(self.actions[entry.name])
+            menus[entry.menu].addAction(self.actions_by_name[entry.name])
             if entry.name == "open":
                 self.recent_menu = menus["File"].addMenu("Open &Recent")
                 self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -148,7 +151,7 @@ class MainWindow(ActionHandlers, QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for folder in self.session.prefs.recent_folders:
-            self.recent_menu.addAction(folder, lambda folder=folder: self.open_folder(folder))
+            self.recent_menu.addAction(folder, partial(self.open_folder, folder))
         if not self.session.prefs.recent_folders:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
@@ -165,14 +168,16 @@ class MainWindow(ActionHandlers, QMainWindow):
         session.currentChanged.connect(lambda _key: self._position_timer.start())
         session.currentChanged.connect(self._current_changed)
         session.problemsChanged.connect(self._problems_changed)
-        session.undo_stack.canUndoChanged.connect(self.actions["undo"].setEnabled)
-        session.undo_stack.canRedoChanged.connect(self.actions["redo"].setEnabled)
-        self.actions["undo"].setEnabled(False)
-        self.actions["redo"].setEnabled(False)
+        session.undo_stack.canUndoChanged.connect(self.actions_by_name["undo"].setEnabled)
+        session.undo_stack.canRedoChanged.connect(self.actions_by_name["redo"].setEnabled)
+        self.actions_by_name["undo"].setEnabled(False)
+        self.actions_by_name["redo"].setEnabled(False)
         self.models.modelChanged.connect(session.start_ranking)
         for view in (self.compare, self.loupe, self.survey):
             view.zoom.changed.connect(self._zoom_changed)
-        session.pairChanged.connect(lambda: self.actions["champion"].setChecked(session.champion_mode))
+        session.compare.changed.connect(
+            lambda: self.actions_by_name["champion"].setChecked(session.compare.champion_mode)
+        )
         self.models.jobStarted.connect(self.job_progress.attach)
         for name, dock in (
             ("show_info", self.info_dock),
@@ -182,7 +187,7 @@ class MainWindow(ActionHandlers, QMainWindow):
             dock.visibilityChanged.connect(lambda visible, n=name: self._sync_check(n, visible))
 
     def _sync_check(self, name: str, visible: bool) -> None:
-        action = self.actions[name]
+        action = self.actions_by_name[name]
         action.blockSignals(True)
         action.setChecked(visible)
         action.blockSignals(False)
@@ -230,7 +235,7 @@ class MainWindow(ActionHandlers, QMainWindow):
         ahead = [p.key for p in shoot.photos[index + 1 :] if self.session.visible(p.key)][:PREFETCH_AHEAD]
         behind = [p.key for p in reversed(shoot.photos[:index]) if self.session.visible(p.key)][:PREFETCH_BEHIND]
         survey = self.survey.keys if self.view_mode == "survey" else []
-        keys = list(dict.fromkeys([current, *(self.session.pair or ()), *survey, *ahead, *behind]))
+        keys = list(dict.fromkeys([current, *(self.session.compare.pair or ()), *survey, *ahead, *behind]))
         # Zoomed in, the next photo is judged at 100% too: its full-resolution pixels are decoded ahead,
         # and each full decode brings its preview along (so a RAW is rendered once, not twice).
         zoomed = self.view_mode != "grid" and not self.active_image_view().zoom.fit
@@ -363,9 +368,9 @@ class MainWindow(ActionHandlers, QMainWindow):
         settings.setValue("state", self.saveState())
         self.session.cancel_ranking()
         self.session.close()  # the last decisions reach their sidecars
-        for pool in (self.pools.jobs, self.pools.decode, self.pools.downloads):
+        for pool in self.pools.all():
             pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
-        if self._owns_catalog and self.catalog is not None:
-            self.catalog.close()  # checkpoints the WAL, so the catalog is one tidy file again
-            self.catalog = self.session.catalog = None
+        if self._owns_catalog and self.session.catalog is not None:
+            self.session.catalog.close()  # checkpoints the WAL, so the catalog is one tidy file again
+            self.session.catalog = self.session.queue.catalog = None
         super().closeEvent(event)

@@ -51,10 +51,11 @@ def model_signature() -> list:
     """What decides which model ranks, read without loading it (no torch): the personal-model pointer and
     the candidate checkpoints' sizes and times. Downloads and learning re-rank explicitly anyway."""
     bases = {"data": data_dir(), "resources": resources_dir()}
+    pointer = bases[MODEL_FILES[0][0]] / MODEL_FILES[0][1]
     candidates: list[Path | None] = [bases[base] / name for base, name in MODEL_FILES]
     try:
-        active = json.loads(candidates[0].read_text()).get("active")
-        candidates.append(candidates[0].parent / f"{active}.pt" if active else None)
+        active = json.loads(pointer.read_text()).get("active")
+        candidates.append(pointer.parent / f"{active}.pt" if active else None)
     except (OSError, ValueError, AttributeError):
         candidates.append(None)
     signature = []

@@ -7,7 +7,7 @@ import inspect
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
@@ -15,6 +15,14 @@ from ranker.progress import Cancelled, Progress
 
 #: main-thread time one batch of progress may take before yielding to painting (Picard's batch budget)
 BUDGET_S = 0.050
+
+
+class Pool(Protocol):
+    """A QThreadPool, or anything that runs a QRunnable the same way (tests pass SyncPool)."""
+
+    def start(self, runnable: QRunnable, priority: int = 0) -> None: ...
+
+    def waitForDone(self, msecs: int = -1) -> bool: ...
 
 
 class _Runnable(QRunnable):
@@ -56,7 +64,7 @@ class Worker(QObject):
         self._wake.connect(self._drain)
         self._done.connect(self._finish)
 
-    def start(self, pool: QThreadPool | Any) -> Worker:
+    def start(self, pool: Pool) -> Worker:
         """`pool` is a QThreadPool or anything with start(runnable) (tests pass a synchronous one)."""
         self.running = True
         pool.start(self._runnable)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from phototriage_gui.image_cache import THUMB, ImageCache
@@ -40,10 +42,11 @@ class PhotoListModel(QAbstractListModel):
     def rowCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._photos())
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._photos()):
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        shoot = self.session.shoot
+        if shoot is None or not index.isValid() or index.row() >= len(shoot.photos):
             return None
-        photo = self._photos()[index.row()]
+        photo = shoot.photos[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return photo.name
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -58,7 +61,7 @@ class PhotoListModel(QAbstractListModel):
         if role == DecisionRole:
             return self.session.decision(photo.key)
         if role == BurstRole:
-            return self.session.shoot.bursts[photo.burst]
+            return shoot.bursts[photo.burst]
         if role == ThumbErrorRole:
             return self.cache.error(photo.key, THUMB)
         if role == DamagedRole:
@@ -98,6 +101,7 @@ class FilteredPhotos(QSortFilterProxyModel):
         super().__init__(parent)
         self.session = source.session
         self.burst_only: int | None = None  # index into Shoot.bursts
+        self.source = source  # typed: sourceModel() only knows it is a QAbstractItemModel
         self.setSourceModel(source)
         self.setDynamicSortFilter(True)  # a decision that no longer matches drops out at once
         self.session.filterChanged.connect(self.refilter)  # the filter and collapsed stacks
@@ -145,7 +149,7 @@ class FilteredPhotos(QSortFilterProxyModel):
         return self.session.visible(photo.key)
 
     def row_of(self, key: str) -> int:
-        source_row = self.sourceModel().row_of(key)
+        source_row = self.source.row_of(key)
         if source_row < 0:
             return -1
-        return self.mapFromSource(self.sourceModel().index(source_row)).row()
+        return self.mapFromSource(self.source.index(source_row)).row()

@@ -62,7 +62,8 @@ class Shoot:
 
     def burst_ids(self, burst: Burst) -> list[int]:
         """Catalog ids of a burst's photos, best first (photos not analysed yet are left out)."""
-        return [self.by_key[k].photo_id for k in burst.keys if self.by_key[k].photo_id is not None]
+        ids = (self.by_key[k].photo_id for k in burst.keys)
+        return [pid for pid in ids if pid is not None]
 
 
 def _key(path: Path) -> str:

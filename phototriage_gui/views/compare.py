@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from phototriage_gui.image_cache import ImageCache
@@ -32,7 +32,7 @@ class PhotoHeader(QWidget):
         self.photo, self.decision, self.active, self.side, self.bracket = photo, decision, active, side, bracket
         self.update()
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#33415e") if self.active else QColor("#252528"))
         if self.photo is None:
@@ -80,6 +80,7 @@ class CompareView(QWidget):
     def __init__(self, session: Session, cache: ImageCache, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self.controller = session.compare
         self.zoom = ZoomState(self)  # one state for both panes: that is what keeps them in step
         self.panes = [ComparePane(cache, self.zoom, self), ComparePane(cache, self.zoom, self)]
         self.hint = QLabel(self)
@@ -94,21 +95,22 @@ class CompareView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row, 1)
         layout.addWidget(self.hint)
-        for signal in (session.pairChanged, session.shootChanged, session.currentChanged, session.decisionsChanged):
+        self.controller.changed.connect(self.refresh)
+        for signal in (session.shootChanged, session.currentChanged, session.decisionsChanged):
             signal.connect(self.refresh)
 
     def _activate(self, side: int) -> None:
-        if self.session.pair is not None:
-            self.session.set_current(self.session.pair[side])
+        if self.controller.pair is not None:
+            self.session.set_current(self.controller.pair[side])
 
     def views(self) -> list[ImageView]:
         return [pane.view for pane in self.panes]
 
     def active_view(self) -> ImageView:
-        return self.panes[self.session.active if self.session.pair else 0].view
+        return self.panes[self.controller.active if self.controller.pair else 0].view
 
-    def refresh(self, *args) -> None:
-        session, shoot = self.session, self.session.shoot
+    def refresh(self, *args: object) -> None:
+        session, shoot, controller = self.session, self.session.shoot, self.controller
         if shoot is None or session.current is None:
             for pane in self.panes:
                 pane.header.show_photo(None, Decision(), False)
@@ -116,15 +118,15 @@ class CompareView(QWidget):
             self.panes[1].hide()
             self.hint.setText("")
             return
-        pair = session.pair or (session.current,)
+        pair = controller.pair or (session.current,)
         for side, pane in enumerate(self.panes):
             if side >= len(pair):
                 pane.hide()
                 continue
             pane.show()
             photo = shoot.by_key[pair[side]]
-            active = len(pair) > 1 and side == session.active
-            sides = ("Q  champion", "W  challenger") if session.champion_mode else ("Q  left", "W  right")
+            active = len(pair) > 1 and side == controller.active
+            sides = ("Q  champion", "W  challenger") if controller.champion_mode else ("Q  left", "W  right")
             pane.header.show_photo(
                 photo,
                 session.decision(photo.key),
@@ -137,9 +139,9 @@ class CompareView(QWidget):
         self.hint.setText(self._hint())
 
     def _hint(self) -> str:
-        session = self.session
-        if session.pair is None:
-            burst = session.current_burst()
+        session, controller = self.session, self.controller
+        burst = session.current_burst()
+        if controller.pair is None:
             if burst is not None and burst.kind == "pending":
                 return "Ranking the shoot… pairs appear when its bursts are ready."
             if burst is not None and burst.kind == "bracket":
@@ -148,22 +150,19 @@ class CompareView(QWidget):
                     "better one to choose.  ↓ next burst"
                 )
             return "Nothing to compare: this photo has no burst mates.  ↓ next burst"
-        if session.champion_mode:
-            if session.exhausted:
+        if controller.champion_mode:
+            if controller.exhausted:
                 return (
                     "Every challenger has met the champion: it is the best of this burst.  P picks it"
                     "   ·   ↓ next burst   ·   K leaves champion mode"
                 )
-            left = sum(
-                1
-                for k in session.current_burst().keys
-                if session.visible(k) and k not in session.faced and k not in session.pair
-            )
+            keys = burst.keys if burst is not None else ()
+            left = sum(1 for k in keys if session.visible(k) and k not in controller.faced and k not in controller.pair)
             return (
                 f"Champion mode: Q keeps the champion, W crowns the challenger   ·   {left} challenger(s) after "
                 f"this one   ·   Z 100%   ·   K leaves"
             )
-        if session.exhausted:
+        if controller.exhausted:
             return "Every pair in this burst has been judged.  ↓ next burst   ·   P pick  X reject"
         return (
             "Which is better?   Q left  ·  W right      Tab switches the side P/X/0-5 act on   ·   Z 100%   ·   "
@@ -173,4 +172,4 @@ class CompareView(QWidget):
 
 def photo_size(photo: PhotoItem) -> tuple[int, int] | None:
     w, h = photo.metadata.get("width"), photo.metadata.get("height")
-    return (w, h) if w and h else None
+    return (int(w), int(h)) if w and h else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from phototriage_gui.workers import Worker
+from phototriage_gui.session import Session
+from phototriage_gui.workers import Pool, Worker
 from ranker.export import MODES
 from ranker.export_job import ExportOutcome, ExportRequest
 from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
@@ -42,7 +42,7 @@ _STYLE_TEXT = {
 class ExportDialog(QDialog):
     finishedExport = Signal(object)  # ExportOutcome
 
-    def __init__(self, session: Any, pool: Any, parent: QWidget | None = None):
+    def __init__(self, session: Session, pool: Pool, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export Selects")
         self.session, self.pool = session, pool
@@ -69,10 +69,10 @@ class ExportDialog(QDialog):
         self.top.setRange(0, 99)
         self.top.setSpecialValueText("all")
         self.top.setPrefix("best ")
-        self.style = QComboBox(self)
+        self.sidecar_style = QComboBox(self)
         for name in SIDECAR_STYLES:
-            self.style.addItem(_STYLE_TEXT[name], name)
-        self.style.setCurrentIndex(SIDECAR_STYLES.index(style.sidecar))
+            self.sidecar_style.addItem(_STYLE_TEXT[name], name)
+        self.sidecar_style.setCurrentIndex(SIDECAR_STYLES.index(style.sidecar))
         self.sidecars = QCheckBox("Write the decisions into the exported sidecars", self)
         self.sidecars.setChecked(True)
         self.embed = QCheckBox("JPEG copies carry the decisions inside (Lightroom reads no sidecar for JPEG)", self)
@@ -94,7 +94,7 @@ class ExportDialog(QDialog):
         form.addRow("Which photos", self.picks)
         form.addRow("Minimum rating", self.min_rating)
         form.addRow("Per burst", self.top)
-        form.addRow("Sidecar style", self.style)
+        form.addRow("Sidecar style", self.sidecar_style)
         form.addRow(self.sidecars)
         form.addRow(self.embed)
         form.addRow(self.progress)
@@ -105,7 +105,7 @@ class ExportDialog(QDialog):
     def request(self) -> ExportRequest:
         prefs_style = self.session.prefs.xmp_style()
         style = XmpStyle(
-            self.style.currentData(), prefs_style.pick_as, prefs_style.pick_label, prefs_style.pick_min_rating
+            self.sidecar_style.currentData(), prefs_style.pick_as, prefs_style.pick_label, prefs_style.pick_min_rating
         )
         return ExportRequest(
             Path(self.dest.text()).expanduser(),

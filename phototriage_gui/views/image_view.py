@@ -140,6 +140,8 @@ class ImageView(QWidget):
 
     def _clamped(self, centre: QPointF, scale: float) -> QPointF:
         full = self.full_size()
+        if full is None:
+            return centre
         half_w = self.width() / (2 * full.width() * scale)
         half_h = self.height() / (2 * full.height() * scale)
         x = 0.5 if half_w >= 0.5 else min(1 - half_w, max(half_w, centre.x()))

@@ -35,11 +35,11 @@ class InfoPanel(QScrollArea):
         self.label.setText(self.text())
 
     def text(self) -> str:
-        photo = self.session.current_photo()
-        if photo is None:
+        photo, shoot = self.session.current_photo(), self.session.shoot
+        if photo is None or shoot is None:
             return "<p style='color:#999'>No photo selected.</p>"
         meta = photo.metadata
-        burst = self.session.shoot.burst_of(photo.key)
+        burst = shoot.burst_of(photo.key)
         rows = [("File", html.escape(" + ".join(p.name for p in photo.paths)))]
         if meta:
             rows += [
@@ -61,9 +61,7 @@ class InfoPanel(QScrollArea):
                 "and compare offers no pair.</p>"
             )
             return "".join(parts)
-        best, runner_up = (
-            self.session.shoot.by_key[k] for k in (burst.keys[0], burst.keys[min(1, len(burst.keys) - 1)])
-        )
+        best, runner_up = (shoot.by_key[k] for k in (burst.keys[0], burst.keys[min(1, len(burst.keys) - 1)]))
         reference = runner_up if photo.rank == 1 else best
         lead = f" — {html.escape(burst.confidence)}" if burst.confidence and photo.rank == 1 else ""
         parts.append(
@@ -79,7 +77,7 @@ class InfoPanel(QScrollArea):
         parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
         if photo.faces:
             parts.append(self._faces(photo))
-        model = self.session.shoot.model
+        model = shoot.model
         if model:
             # The label already names the features, e.g. "default (iqa)"; add why it is the active one.
             parts.append(
@@ -101,10 +99,8 @@ class InfoPanel(QScrollArea):
             colour = VERDICT_COLOURS[formatting.verdict_tone(verdict)]
             cells = f"<td>{label}</td><td align=right>{formatting.signal_value(label, value)}</td>"
             if compare:
-                cells += (
-                    f"<td align=right>{formatting.signal_value(label, diff, signed=True)}</td>"
-                    f"<td style='color:{colour}'>{html.escape(verdict)}</td>"
-                )
+                shown = formatting.signal_value(label, diff, signed=True) if diff is not None else ""
+                cells += f"<td align=right>{shown}</td><td style='color:{colour}'>{html.escape(verdict)}</td>"
             body.append(f"<tr>{cells}</tr>")
         return f"<table cellspacing=4>{head}{''.join(body)}</table>"
 

@@ -30,11 +30,11 @@ class LoupeView(QWidget):
         return self.view
 
     def refresh(self, *args) -> None:
-        photo = self.session.current_photo()
-        if photo is None:
+        photo, shoot = self.session.current_photo(), self.session.shoot
+        if photo is None or shoot is None:
             self.header.show_photo(None, Decision(), False)
             self.view.set_photo(None, placeholder="Open a folder (Ctrl+O) or drop one here.")
             return
-        bracket = self.session.shoot.bursts[photo.burst].kind == "bracket"
+        bracket = shoot.bursts[photo.burst].kind == "bracket"
         self.header.show_photo(photo, self.session.decision(photo.key), False, bracket=bracket)
         self.view.set_photo(photo.key, photo_size(photo), faces=photo.faces)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -133,6 +134,7 @@ class ModelPanel(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self._personal_ids: list[str] = []
+        self._active_text = ""
         session.shootChanged.connect(self.show_active)
         self.show_active()
 
@@ -144,34 +146,33 @@ class ModelPanel(QWidget):
             return
         looks_at = list(dict.fromkeys(plain_feature(f) for f in model.get("features", [])))
         personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
-        self.active.setText(
+        self._active_text = (
             f"<b>Ranking with {'the model learned from your choices' if personal else 'the built-in model'}</b>"
             f"<br><span style='color:#aaa'>{html.escape(str(model.get('why')))}</span><br>"
-            f"It looks at: {html.escape('; '.join(looks_at))}.<br>{self._choices_text()}"
+            f"It looks at: {html.escape('; '.join(looks_at))}.<br>"
         )
+        self.active.setText(self._active_text)
         self.active.setToolTip(
             f"{model.get('label')}\n{', '.join(model.get('features', []))}\n{model.get('architecture') or ''}"
         )
+        # How much the model has to learn from: counted on the catalog thread. A locked catalog only
+        # loses this hint, so its error is dropped.
+        self.session.queue.submit(lambda catalog: len(catalog.choices()), self._show_choices, lambda _exc: None)
         self.refresh()
 
-    def _choices_text(self) -> str:
-        """How much the model has to learn from: the user's own Q/W choices and decisions."""
-        catalog = self.session.catalog
-        if catalog is None:
-            return ""
-        try:
-            choices = len(catalog.choices())
-        except Exception:  # noqa: BLE001 - a locked catalog must not break the panel; the count is a hint
-            return ""
+    def _show_choices(self, choices: int) -> None:
+        """The user's own Q/W choices and decisions, under the active model."""
         if choices == 0:
-            return (
+            text = (
                 "You have made no choices yet: in Compare, Q or W says which photo is better, "
                 "and the model learns your taste from them."
             )
-        return (
-            f"You have made <b>{choices}</b> choice{'s' if choices != 1 else ''} "
-            f"(Q/W in Compare); picks, rejects and stars inside a burst count too."
-        )
+        else:
+            text = (
+                f"You have made <b>{choices}</b> choice{'s' if choices != 1 else ''} "
+                f"(Q/W in Compare); picks, rejects and stars inside a burst count too."
+            )
+        self.active.setText(self._active_text + text)
 
     def refresh(self) -> None:
         worker = Worker(inspect_models, self)
@@ -183,8 +184,9 @@ class ModelPanel(QWidget):
     def _show_models(self, info: dict) -> None:
         while self.features.count():
             item = self.features.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for row, spec in enumerate(info["specs"]):
             name = QLabel(
                 f"<b>{html.escape(plain_feature(spec['name']).capitalize())}</b><br>"
@@ -240,24 +242,39 @@ class ModelPanel(QWidget):
             self.modelChanged.emit()
 
     def revert(self) -> None:
-        from ranker import personal_models
+        def job(_cancel: threading.Event) -> str | None:
+            from ranker import personal_models
 
-        previous = personal_models.revert()
-        self._done(f"Back to the default model{f' (personal {previous} kept)' if previous else ''}.")
-        self.modelChanged.emit()
+            return personal_models.revert()
+
+        worker = Worker(job, self)
+        worker.result.connect(
+            lambda previous: self._activated(
+                f"Back to the default model{f' (personal {previous} kept)' if previous else ''}."
+            )
+        )
+        worker.error.connect(lambda exc: self._failed(str(exc)))
+        self._run(worker, self.jobs_pool, "Reverting to the default model")
 
     def _use_selected(self) -> None:
-        from ranker import personal_models
-
         index = self.personal.currentIndex()
-        if 0 <= index < len(self._personal_ids):
-            try:
-                model = personal_models.activate(self._personal_ids[index])
-            except personal_models.PersonalModelError as exc:
-                self._failed(str(exc))
-                return
-            self._done(f"Using personal model {model.id}.")
-            self.modelChanged.emit()
+        if not 0 <= index < len(self._personal_ids):
+            return
+        model_id = self._personal_ids[index]
+
+        def job(_cancel: threading.Event) -> str:
+            from ranker import personal_models  # activating loads the checkpoint to check it: off the UI thread
+
+            return personal_models.activate(model_id).id
+
+        worker = Worker(job, self)
+        worker.result.connect(lambda activated: self._activated(f"Using personal model {activated}."))
+        worker.error.connect(lambda exc: self._failed(str(exc)))
+        self._run(worker, self.jobs_pool, f"Checking personal model {model_id}")
+
+    def _activated(self, text: str) -> None:
+        self._done(text)
+        self.modelChanged.emit()
 
     def _run(self, worker: Worker, pool: Any, title: str) -> None:
         self.busy.show()

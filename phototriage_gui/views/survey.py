@@ -60,7 +60,9 @@ class SurveyView(QWidget):
             else:
                 pane.hide()
                 pane.view.set_photo(None)
-        self.layout().activate()  # place the panes now: a step must not show them piled at the corner
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # place the panes now: a step must not show them piled at the corner
 
     def _clicked(self, index: int) -> None:
         if index < len(self.keys):
@@ -80,10 +82,12 @@ class SurveyView(QWidget):
             self.keys = keys
             self._layout(max(1, len(keys)))
         for key, pane in zip(self.keys, self.panes):
+            if shoot is None:
+                break
             photo = shoot.by_key[key]
             current = key == session.current
-            burst = shoot.bursts[photo.burst]
-            pane.header.show_photo(photo, session.decision(key), current, bracket=burst.kind == "bracket")
+            bracket = shoot.bursts[photo.burst].kind == "bracket"
+            pane.header.show_photo(photo, session.decision(key), current, bracket=bracket)
             pane.view.highlight = current
             pane.view.set_photo(key, photo_size(photo))
         burst = session.current_burst()

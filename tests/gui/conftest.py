@@ -36,7 +36,7 @@ def sync_pools():
     from phototriage_gui.main_window import Pools
     from phototriage_gui.workers import SyncPool
 
-    return Pools(jobs=SyncPool(), decode=SyncPool(), downloads=SyncPool())
+    return Pools(jobs=SyncPool(), decode=SyncPool(), downloads=SyncPool(), catalog=SyncPool())
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_cull_with_keys_then_restart(make_window, qtbot, shoot):
     settle(qtbot, window)
     session = window.session
     assert [b.kind for b in session.shoot.bursts] == ["burst", "burst", "burst"]
-    assert session.pair is not None and session.current in session.pair
+    assert session.compare.pair is not None and session.current in session.compare.pair
     screenshot(window, "01-compare")
 
     first = session.current
@@ -40,19 +40,19 @@ def test_cull_with_keys_then_restart(make_window, qtbot, shoot):
     assert _decision(window, second) == Decision("reject", 3, "red")
 
     press(qtbot, window, Key.Key_Down)  # next burst: a new pair of its photos
-    left, right = session.pair
+    left, right = session.compare.pair
     assert session.shoot.burst_of(left) is session.shoot.bursts[1]
     press(qtbot, window, Key.Key_Q)  # left is better
     with Catalog() as catalog:
         choices = catalog.choices()
     ids = {k: session.shoot.by_key[k].photo_id for k in (left, right)}
     assert [(w, loser) for _, w, loser, _, _ in choices] == [(ids[left], ids[right])]
-    assert set(session.pair) != {left, right}  # the next pair came up
+    assert set(session.compare.pair) != {left, right}  # the next pair came up
 
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the choice
     with Catalog() as catalog:
         assert catalog.choices() == []
-    assert set(session.pair) == {left, right}
+    assert set(session.compare.pair) == {left, right}
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     with Catalog() as catalog:
         assert len(catalog.choices()) == 1

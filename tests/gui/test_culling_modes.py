@@ -120,16 +120,16 @@ def test_champion_mode_keeps_the_winner_and_steps_the_challengers(make_window, q
     settle(qtbot, window)
     session = window.session
     press(qtbot, window, Key.Key_K)
-    assert session.champion_mode and window.view_mode == "compare"
+    assert session.compare.champion_mode and window.view_mode == "compare"
     keys = list(session.current_burst().keys)
-    assert session.pair == (keys[0], keys[1])
+    assert session.compare.pair == (keys[0], keys[1])
     press(qtbot, window, Key.Key_Q)  # the champion holds
-    assert session.pair == (keys[0], keys[2])
+    assert session.compare.pair == (keys[0], keys[2])
     press(qtbot, window, Key.Key_W)  # the challenger wins: it moves to the left
-    assert session.pair == (keys[2], keys[3])
-    assert not session.exhausted
+    assert session.compare.pair == (keys[2], keys[3])
+    assert not session.compare.exhausted
     press(qtbot, window, Key.Key_Q)
-    assert session.exhausted and session.pair[0] == keys[2]
+    assert session.compare.exhausted and session.compare.pair[0] == keys[2]
     assert "best of this burst" in window.compare.hint.text()
     ids = {k: session.shoot.by_key[k].photo_id for k in keys}
     with Catalog() as catalog:
@@ -137,9 +137,9 @@ def test_champion_mode_keeps_the_winner_and_steps_the_challengers(make_window, q
     assert pairs == [(ids[keys[0]], ids[keys[1]]), (ids[keys[2]], ids[keys[0]]), (ids[keys[2]], ids[keys[3]])]
     screenshot(window, "11-champion")
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo brings the last challenger back
-    assert session.pair == (keys[2], keys[3]) and not session.exhausted
+    assert session.compare.pair == (keys[2], keys[3]) and not session.compare.exhausted
     press(qtbot, window, Key.Key_K)
-    assert not session.champion_mode
+    assert not session.compare.champion_mode
 
 
 def test_100_percent_says_loading_until_the_file_pixels_are_shown(make_window, qtbot, tmp_path):
@@ -207,7 +207,7 @@ def test_a_folder_with_photos_only_in_sub_folders_offers_to_open_them(make_windo
 def test_models_panel_speaks_of_choices_not_layers(make_window, qtbot, shoot):
     window = make_window(shoot)
     settle(qtbot, window)
-    window.actions["show_models"].trigger()
+    window.actions_by_name["show_models"].trigger()
     text = window.models.active.text()
     assert "no choices yet" in text and "Siamese" not in text and "sharpness" in text
     press(qtbot, window, Key.Key_Q)

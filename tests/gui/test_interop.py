@@ -80,8 +80,8 @@ def test_export_dialog_copies_picks_with_embedded_xmp(make_window, qtbot, shoot,
     session = window.session
     press(qtbot, window, Key.Key_P)
     picked = session.shoot.by_key[session.current].paths[0]
-    window.on_export()
-    dialog = window.export_dialog
+    window.handlers.on_export()
+    dialog = window.handlers.export_dialog
     dialog.pool = SyncPool()
     dest = tmp_path / "selects"
     dialog.dest.setText(str(dest))

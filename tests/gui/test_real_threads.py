@@ -30,7 +30,7 @@ def test_shoot_shows_at_once_then_ranking_streams_in(make_window, qtbot, shoot):
 
 def test_prefetched_neighbour_shows_within_100ms(make_window, qtbot, shoot):
     window = make_window(shoot, pools=Pools())
-    qtbot.waitUntil(lambda: window.session.shoot.ranked, timeout=60000)
+    qtbot.waitUntil(lambda: window.session.shoot is not None and window.session.shoot.ranked, timeout=60000)
     press(qtbot, window, Qt.Key.Key_E)  # loupe
     qtbot.waitUntil(window.cache.idle, timeout=10000)
     index = window.session.shoot.index[window.session.current]

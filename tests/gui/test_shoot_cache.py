@@ -32,7 +32,7 @@ def test_an_unchanged_shoot_is_not_ranked_again_and_a_changed_one_is(make_window
     again.open_folder(shoot)
     assert again.session.shoot.ranked and [p.key for p in again.session.shoot.photos] == order
     assert started == [] and "Nothing changed" in again.messages.label.text()
-    assert again.session.pair is not None  # compare works straight away
+    assert again.session.compare.pair is not None  # compare works straight away
     again.close()
     touched = shoot / "IMG_0005.JPG"
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))

@@ -62,7 +62,7 @@ def test_filter_and_auto_advance(make_window, qtbot, shoot):
     window = make_window(shoot)
     settle(qtbot, window)
     session = window.session
-    window.actions["auto_advance"].setChecked(True)
+    window.actions_by_name["auto_advance"].setChecked(True)
     assert session.prefs.auto_advance
     first = session.current
     press(qtbot, window, Key.Key_P)
@@ -70,7 +70,7 @@ def test_filter_and_auto_advance(make_window, qtbot, shoot):
     second = session.current
     press(qtbot, window, Key.Key_P, Qt.KeyboardModifier.ShiftModifier)  # Shift+P: pick and move on, always
     assert session.decision(second).flag == "pick"
-    window.actions["auto_advance"].setChecked(False)
+    window.actions_by_name["auto_advance"].setChecked(False)
     press(qtbot, window, Key.Key_X)
     window.filter_bar.buttons["picks"].click()
     assert session.filter == Filter("picks", 0)
@@ -150,7 +150,7 @@ def test_drop_a_folder_to_open_it(make_window, qtbot, shoot):
 def test_models_panel_download_fails_fast_offline(make_window, qtbot, shoot):
     window = make_window(shoot)
     settle(qtbot, window)
-    window.actions["show_models"].trigger()
+    window.actions_by_name["show_models"].trigger()
     assert window.models_dock.isVisible()
     assert "default" in window.models.active.text()
     qtbot.waitUntil(lambda: window.models.features.count() > 0)
@@ -166,10 +166,10 @@ def test_learn_from_choices_reports_held_out_agreement(make_window, qtbot, shoot
     session = window.session
     for _burst in range(3):
         for _ in range(6):
-            if session.exhausted:
+            if session.compare.exhausted:
                 break
             # prefer the photo the model ranks better, as a photographer mostly would
-            left, right = (session.shoot.by_key[k] for k in session.pair)
+            left, right = (session.shoot.by_key[k] for k in session.compare.pair)
             press(qtbot, window, Key.Key_Q if left.rank < right.rank else Key.Key_W)
         press(qtbot, window, Key.Key_Down)
     with Catalog() as catalog:
@@ -197,7 +197,7 @@ def test_brackets_are_shown_as_brackets_and_not_compared(make_window, qtbot, tmp
     session = window.session
     assert [b.kind for b in session.shoot.bursts] == ["burst", "bracket"]
     press(qtbot, window, Key.Key_Down)
-    assert session.current_burst().kind == "bracket" and session.pair is None
+    assert session.current_burst().kind == "bracket" and session.compare.pair is None
     assert "bracket" in window.compare.hint.text()
     assert "exposure bracket" in window.info.text()
     press(qtbot, window, Key.Key_Q)  # nothing to choose: no choice recorded
