@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, QSizeF, Qt, 
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from phototriage_gui.image_cache import FULL, ImageCache
+from phototriage_gui.image_cache import FULL, THUMB, ImageCache
 from phototriage_gui.views import badges
 
 MAX_SCALE = 8.0  # 800%: enough to judge eyelashes, past it is only pixels
@@ -237,6 +237,19 @@ class ImageView(QWidget):
             not self.zoom.fit and self.key is not None and self.needs_full() and self.cache.get(self.key, FULL) is None
         )
 
+    def loading_preview(self) -> bool:
+        """At fit, only the thumbnail is in memory (drawn enlarged) while the preview is decoded: the
+        view says so, so a soft stand-in is never judged as the photo."""
+        key, cache = self.key, self.cache
+        return (
+            self.zoom.fit
+            and key is not None
+            and cache.get(key, THUMB) is not None
+            and cache.get(key, cache.preview_size) is None
+            and cache.get(key, FULL) is None
+            and cache.error(key, cache.preview_size) is None
+        )
+
     def resizeEvent(self, event) -> None:
         self._ensure_resolution()
         super().resizeEvent(event)
@@ -326,6 +339,8 @@ class ImageView(QWidget):
             text, background = f"100% unavailable: {failed}", QColor(120, 30, 34, 220)
         elif self.loading_full():
             text, background = "Loading full resolution…  (preview, enlarged)", QColor(150, 90, 10, 230)
+        elif self.loading_preview():
+            text, background = "Loading preview…  (thumbnail, enlarged)", QColor(150, 90, 10, 230)
         elif self.zoom.fit:
             text, background = f"Fit {self.scale() * 100:.0f}%", QColor(0, 0, 0, 150)
         else:
@@ -350,6 +365,6 @@ class ImageView(QWidget):
 
     def zoom_text(self) -> str:
         """What the zoom label says (tests and the benchmark read it)."""
-        if self.loading_full():
+        if self.loading_full() or self.loading_preview():
             return "loading"
         return "fit" if self.zoom.fit else f"{self.zoom.scale * 100:.0f}%"

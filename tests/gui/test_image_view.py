@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QImage
 
-from phototriage_gui.image_cache import FULL, ImageCache
+from phototriage_gui.image_cache import FULL, THUMB, ImageCache
 from phototriage_gui.views.image_view import ImageView, ZoomState
 from phototriage_gui.workers import SyncPool
 from tests.synthetic_files import textured_image, write_jpeg
@@ -68,3 +68,18 @@ def test_fit_draws_the_preview_made_for_the_view_even_with_full_pixels_in_memory
     assert (shown.width(), shown.height()) == (round(rect.width()), round(rect.height()))  # a blit
     view.toggle_100()
     assert view.image() is cache.get("p", FULL)
+
+
+def test_a_thumbnail_standing_in_at_fit_is_labelled_loading_until_the_preview_lands(qtbot, tmp_path):
+    path = write_jpeg(tmp_path / "p.jpg", textured_image((1200, 800)))
+    cache = ImageCache(SyncPool(), preview_size=1024)
+    cache.set_paths({"p": path})
+    cache.request("p", THUMB)
+    qtbot.waitUntil(cache.idle)
+    view = ImageView(cache, ZoomState())
+    qtbot.addWidget(view)
+    view.resize(500, 420)
+    view.set_photo("p")  # the preview is queued; the pool runs it from the event loop
+    assert view.image() is cache.get("p", THUMB) and view.zoom_text() == "loading"
+    qtbot.waitUntil(cache.idle)
+    assert view.image() is cache.get("p", 1024) and view.zoom_text() == "fit"
