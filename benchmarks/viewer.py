@@ -11,13 +11,20 @@ from pathlib import Path
 
 from benchmarks.common import command_line, in_work_dir, markdown_table, write_json
 
-SHARED = next(
-    (p / "shared" / "photos" for p in Path(__file__).resolve().parents[1:4] if (p / "shared").is_dir()),
-    Path("shared/photos"),
+SHARED = Path(
+    os.environ.get("PHOTOTRIAGE_SHARED_PHOTOS")
+    or next(
+        (p / "shared" / "photos" for p in Path(__file__).resolve().parents[1:4] if (p / "shared").is_dir()),
+        Path("shared/photos"),
+    )
 )
 SOURCE_JPEG = SHARED / "burst_pairs" / "ac_0.JPG"
 RAW = SHARED / "raw" / "IMG_5952.CR2"
 MP24 = (6000, 4000)
+
+
+JPEG_KIND = "24 MP JPEG"
+RAW_KIND = "CR2 (8 MP, 1728 px embedded JPEG)"
 
 
 def make_photos(folder: Path, count: int) -> dict[str, Path]:
@@ -34,7 +41,7 @@ def make_photos(folder: Path, count: int) -> dict[str, Path]:
             ImageEnhance.Brightness(base).enhance(0.9 + 0.04 * number).save(target, quality=92)
         if RAW.is_file() and not (raws / f"IMG_{number:04d}.CR2").exists():
             shutil.copy(RAW, raws / f"IMG_{number:04d}.CR2")
-    return {"24 MP JPEG": jpegs, **({"CR2 (8 MP, 1728 px embedded JPEG)": raws} if RAW.is_file() else {})}
+    return {JPEG_KIND: jpegs, **({RAW_KIND: raws} if RAW.is_file() else {})}
 
 
 class Harness:
@@ -222,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--first-only", action="store_true", help="only the 300-photo first decision and the decode paths"
     )
+    parser.add_argument(
+        "--formats", nargs="+", choices=("jpeg", "raw"), default=["jpeg", "raw"], help="which photos to step through"
+    )
+    parser.add_argument("--no-first", action="store_true", help="skip the 300-photo first decision")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not SOURCE_JPEG.is_file():
@@ -230,10 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     def body(work: Path) -> dict:
         os.environ["PHOTOTRIAGE_DATA_DIR"] = str(work / "data")
         os.environ["PHOTOTRIAGE_CONFIG_DIR"] = str(work / "config")
-        first = first_decision(work)
+        first = None if args.no_first else first_decision(work)
         print(f"first decision: {first}", flush=True)
-        folders = make_photos(work, args.steps + 2)
-        decode = decode_paths(folders["24 MP JPEG"] / "IMG_0000.JPG")
+        made = make_photos(work, args.steps + 2)
+        decode = decode_paths(made[JPEG_KIND] / "IMG_0000.JPG")
+        wanted = {{"jpeg": JPEG_KIND, "raw": RAW_KIND}[name] for name in args.formats}
+        folders = {kind: folder for kind, folder in made.items() if kind in wanted}
         print(f"decode: {decode}", flush=True)
         if args.first_only:
             return {"first_decision": first, "decode": decode}
@@ -256,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
                 for label, value in found.items():
                     rows.append((kind, preview, label, value["median_ms"], value["max_ms"]))
                 print(f"{kind} @ {preview}: {found}", flush=True)
+        report["load_after"] = os.getloadavg()
         print(markdown_table(("photos", "preview px", "what is on screen", "median ms", "max ms"), rows))
+        print(f"load average (1, 5, 15 min) before {report['load']}, after {report['load_after']}")
         write_json(args.json, report)
         return report
 
