@@ -229,7 +229,8 @@ def _recorded(props: Props) -> tuple[Decision, XmpStyle] | None:
     flag = (first or "").strip() if isinstance(first := props[OUR_FLAG][0], str) else ""
     stars = first_int(props.get(OUR_STARS)) or 0
     color = props.get(OUR_COLOR, [""])[0]
-    style = XmpStyle.from_token(props.get(OUR_PICK_AS, [""])[0] or "")
+    token = props.get(OUR_PICK_AS, [""])[0]
+    style = XmpStyle.from_token(token if isinstance(token, str) else "")  # a hand-edited Seq/Bag is no token
     try:
         decision = Decision(flag or None, stars, (color or None) if isinstance(color, str) else None)
     except ValueError:

@@ -99,3 +99,13 @@ def test_localised_and_unknown_label_names(tmp_path, name, label):
     write_sidecar(tmp_path / "a.CR2", Decision(None, 3, None), target=side)
     if label is None:  # a name outside our five is the user's: never removed
         assert f'xmp:Label="{name}"' in side.read_text(encoding="utf-8")
+
+
+def test_a_hand_edited_pick_style_list_is_ignored_not_a_crash():
+    from ranker.xmp_style import OUR_FLAG, OUR_PICK_AS, OUR_STARS, RATING, decision_from_props
+
+    # phototriage:PickAs written as an rdf:Seq reaches us as a list inside the value list
+    props = {OUR_FLAG: ["pick"], OUR_STARS: ["0"], OUR_PICK_AS: [["both", "green"]]}
+    assert decision_from_props(props) is None  # no style we wrote and no standard field: nothing to read
+    props[RATING] = ["3"]
+    assert decision_from_props(props) == Decision(None, 3, None)  # the standard fields still count
