@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from phototriage_gui import actions as action_table
@@ -19,6 +19,7 @@ from phototriage_gui.session import Session
 from phototriage_gui.views.compare import CompareView
 from phototriage_gui.views.filter_bar import FilterBar
 from phototriage_gui.views.help_overlay import HelpOverlay
+from phototriage_gui.views.image_view import ImageView
 from phototriage_gui.views.info_panel import InfoPanel
 from phototriage_gui.views.loupe import LoupeView
 from phototriage_gui.views.model_panel import ModelPanel
@@ -324,7 +325,7 @@ class MainWindow(QMainWindow):
             self.cache.set_fit_box((size.width(), size.height()))
             self._prefetch()
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_timer.start()
 
@@ -338,7 +339,7 @@ class MainWindow(QMainWindow):
             return [pane.view for pane in self.survey.panes if pane.isVisible()]
         return [self.loupe.view] if self.view_mode == "loupe" else []
 
-    def active_image_view(self):
+    def active_image_view(self) -> ImageView:
         view = self._views()[self.view_mode if self.view_mode != "grid" else "loupe"]
         return view.active_view()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Generator
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +27,7 @@ from phototriage_gui.session import Session
 from phototriage_gui.workers import Pool, Worker
 from ranker.export import MODES
 from ranker.export_job import ExportOutcome, ExportRequest
+from ranker.progress import Progress
 from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
 
 _MODE_TEXT = {
@@ -135,7 +138,7 @@ class ExportDialog(QDialog):
             session.sidecars.flush()  # the sidecars at the source hold every decision made so far
         request, catalog, ranking = self.request(), session.catalog, session.ranking
 
-        def job(cancel):
+        def job(cancel: threading.Event) -> Generator[Progress, None, ExportOutcome]:
             from ranker.export_job import export_job
 
             return export_job(catalog, ranking, request, cancel)
@@ -150,7 +153,7 @@ class ExportDialog(QDialog):
         self.status.setText(f"Exporting into {request.dest}…")
         self.worker.start(self.pool)
 
-    def _progress(self, progress) -> None:
+    def _progress(self, progress: Progress) -> None:
         if progress.total:
             self.progress.setRange(0, progress.total)
             self.progress.setValue(progress.done)
