@@ -9,9 +9,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from phototriage_gui import actions as action_table
+from phototriage_gui.diagnostics import describe_failure, log_file
 from phototriage_gui.handlers import ActionHandlers
 from phototriage_gui.image_cache import FULL, ImageCache
 from phototriage_gui.models.photo_model import PhotoListModel
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("PhotoTriage")
         self.pools = pools or Pools()
         self._owns_catalog = catalog is None
+        self.failure_details: QMessageBox | None = None  # the last unexpected error's report, when shown
         self.session = Session(catalog, self.pools.jobs, prefs, self, catalog_pool=self.pools.catalog)
         screen = QGuiApplication.primaryScreen()
         long_side = max(screen.size().width(), screen.size().height()) * screen.devicePixelRatio() if screen else 2048
@@ -89,8 +91,23 @@ class MainWindow(QMainWindow):
             self.session.open_catalog(Catalog, self._catalog_failed)
 
     def _catalog_failed(self, exc: Exception) -> None:
-        text = str(exc) if isinstance(exc, CatalogError) else f"Cannot open the catalog: {exc}"
-        self.messages.show_message("error", f"{text} Photos can be viewed, but no decision can be saved.")
+        text = " Photos can be viewed, but no decision can be saved."
+        if isinstance(exc, CatalogError):
+            self.messages.show_message("error", f"{exc}{text}")
+        else:
+            self.show_failure(f"Cannot open the catalog: {exc}{text}", describe_failure("opening the catalog", exc))
+
+    def show_failure(self, text: str, details: str) -> None:
+        """An unexpected error: the message, and its traceback one click away (it is in the log too)."""
+        self.messages.show_message("error", text, "Details…", lambda: self._show_details(text, details))
+
+    def _show_details(self, text: str, details: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "PhotoTriage: what went wrong", text, parent=self)
+        box.setInformativeText(f"The full report is also in {log_file()}.")
+        box.setDetailedText(details)
+        box.setModal(False)  # culling goes on; the report can stay open beside it
+        self.failure_details = box
+        box.show()
 
     # -- construction ----------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -159,6 +176,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         session = self.session
         session.message.connect(self.messages.show_message)
+        session.failure.connect(self.show_failure)
         session.rankingStarted.connect(lambda worker: self.job_progress.attach(worker, "Ranking"))
         session.shootChanged.connect(self._shoot_changed)
         session.offerRecursive.connect(self._offer_recursive)
