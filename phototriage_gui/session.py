@@ -1,5 +1,4 @@
-"""One open shoot: its photos, the current photo, filter and stacks, composed with the decision store, the
-compare controller and the ranking job; the window only shows it."""
+"""One open shoot: photos, current photo, filter and stacks; composes the decision store, compare and ranking."""
 
 from __future__ import annotations
 

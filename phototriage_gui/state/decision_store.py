@@ -1,5 +1,4 @@
-"""DecisionStore: the one cache of the open shoot's decisions; writes them (and choices) to the catalog off the
-UI thread, and makes the undo commands for them."""
+"""DecisionStore: the one cache of decisions; writes them and choices off the UI thread; makes their undo steps."""
 
 from __future__ import annotations
 
@@ -84,14 +83,14 @@ class DecisionStore(QObject):
             self.changed.emit(changed)
         return changed
 
-    def _adopt_quietly(self, decisions: Mapping[int, Decision], since: int) -> None:
-        self.adopt(decisions, since)
+    def _adopt_reloaded(self, decisions: Mapping[int, Decision], since: int) -> None:
+        self.adopt(decisions, since)  # a result callback: adopt()'s list of changed ids is not needed here
 
     def reload(self, photo_ids: Iterable[int]) -> None:
         """Read these photos' decisions again from the catalog (another tool changed their sidecars)."""
         ids, since = list(photo_ids), self.mark()
         if ids:
-            self.queue.submit(lambda catalog: catalog.decisions(ids), lambda found: self._adopt_quietly(found, since))
+            self.queue.submit(lambda catalog: catalog.decisions(ids), lambda found: self._adopt_reloaded(found, since))
 
     # -- writing -----------------------------------------------------------------------------
     def decide(self, text: str, photo_id: int, after: Decision, reveal: Callable[[int], None]) -> bool:
