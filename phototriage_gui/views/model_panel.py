@@ -239,7 +239,8 @@ class ModelPanel(QWidget):
         worker = Worker(learn_job(self.session.catalog), self)
         worker.result.connect(self._learned)
         worker.error.connect(lambda exc: self._failed(str(exc)))
-        self._run(worker, self.jobs_pool, "Learning from your choices")
+        # the choices just made are still on their way to the catalog: learn once they are in
+        self.session.queue.after_queued(lambda: self._run(worker, self.jobs_pool, "Learning from your choices"))
 
     def _learned(self, result: FineTuneResult) -> None:
         self.learn_result.setTextFormat(Qt.TextFormat.RichText)

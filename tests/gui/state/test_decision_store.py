@@ -108,3 +108,16 @@ def test_without_a_catalog_nothing_is_pretended_saved(qapp, photo_ids):
     store.decide("pick", photo_ids[0], PICK, lambda _pid: None)
     assert store.get(photo_ids[0]) == Decision() and not store.undo_stack.canUndo()
     assert isinstance(failures[0], CatalogError)
+
+
+def test_a_job_started_after_the_queue_sees_every_decision_made(qtbot, catalog, photo_ids):
+    pool = make_pool(1)
+    store = DecisionStore(CatalogQueue(catalog, pool), QUndoStack())
+    seen = []
+    for pid in photo_ids:
+        store.decide("pick", pid, PICK, lambda _pid: None)
+    # an export or learning starts here: it reads the catalog, not the store
+    store.queue.after_queued(lambda: seen.append([catalog.decision(pid) for pid in photo_ids]))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [[PICK] * len(photo_ids)]
+    pool.waitForDone(5000)
