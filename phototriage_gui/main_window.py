@@ -386,7 +386,8 @@ class MainWindow(QMainWindow):
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
         self.session.cancel_ranking()
-        self.session.close()  # the last decisions reach their sidecars
+        self.pools.catalog.waitForDone(5000)  # the last decisions reach the catalog and the sidecar queue
+        self.session.close()  # and their sidecars
         for pool in self.pools.all():
             pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
         if self._owns_catalog and self.session.catalog is not None:

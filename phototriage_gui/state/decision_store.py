@@ -106,11 +106,9 @@ class DecisionStore(QObject):
         self._show([(pid, after) for pid, _, after in changes])
         command = self._command(text, changes, reveal)
 
-        def written(_: None) -> None:
-            self._to_sidecars([(pid, after) for pid, _, after in changes])
-            self.undo_stack.push(command)
-
-        self._save([(pid, after) for pid, _, after in changes], source, written, changes)
+        self._save(
+            [(pid, after) for pid, _, after in changes], source, lambda _: self.undo_stack.push(command), changes
+        )
 
     def written_elsewhere(self, text: str, changes: list[Change], reveal: Callable[[int], None]) -> None:
         """Changes a catalog job already wrote (an auto cull): shown, sent to the sidecars, undoable."""
@@ -136,7 +134,7 @@ class DecisionStore(QObject):
         items = [(change[0], pick(change)) for change in changes]
         shown = [(pid, self.get(pid), decision) for pid, decision in items]
         self._show(items)
-        self._save(items, "user", lambda _: self._to_sidecars(items), shown)
+        self._save(items, "user", lambda _: None, shown)
         reveal(changes[0][0])
 
     def _show(self, items: list[tuple[int, Decision]]) -> None:
@@ -150,16 +148,18 @@ class DecisionStore(QObject):
         self,
         items: list[tuple[int, Decision]],
         source: str,
-        on_done: Callable[[None], None],
+        on_done: Callable[[None], object],
         changes: list[Change],
     ) -> None:
-        serial = self._serial
+        serial, sidecars = self._serial, self.sidecars
         saved: list[int] = []  # appended on the catalog thread, read once the job has ended
 
         def job(catalog: Catalog) -> None:
             for pid, decision in items:  # each committed on its own: a decision shown survives a kill
                 catalog.set_decision(pid, decision, source=source)
                 saved.append(pid)
+                if sidecars is not None:  # from this thread: a window closing right after still writes it
+                    sidecars.submit(pid, decision)
 
         def failed(exc: Exception) -> None:
             # Show what the catalog holds: the unsaved ones go back, unless the user changed them again since.
