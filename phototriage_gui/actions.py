@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -20,7 +20,15 @@ class ActionSpec:
     checkable: bool = False
 
 
-def _a(name, text, keys=(), menu="", handler="", arg=None, checkable=False) -> ActionSpec:
+def _a(
+    name: str,
+    text: str,
+    keys: Sequence[str] = (),
+    menu: str = "",
+    handler: str = "",
+    arg: object = None,
+    checkable: bool = False,
+) -> ActionSpec:
     return ActionSpec(name, text, tuple(keys), menu, handler or f"on_{name}", arg, checkable)
 
 

@@ -8,10 +8,11 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from phototriage_gui import actions as action_table
+from phototriage_gui.diagnostics import describe_failure, log_file
 from phototriage_gui.handlers import ActionHandlers
 from phototriage_gui.image_cache import FULL, ImageCache
 from phototriage_gui.models.photo_model import PhotoListModel
@@ -19,6 +20,7 @@ from phototriage_gui.session import Session
 from phototriage_gui.views.compare import CompareView
 from phototriage_gui.views.filter_bar import FilterBar
 from phototriage_gui.views.help_overlay import HelpOverlay
+from phototriage_gui.views.image_view import ImageView
 from phototriage_gui.views.info_panel import InfoPanel
 from phototriage_gui.views.loupe import LoupeView
 from phototriage_gui.views.model_panel import ModelPanel
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("PhotoTriage")
         self.pools = pools or Pools()
         self._owns_catalog = catalog is None
+        self.failure_details: QMessageBox | None = None  # the last unexpected error's report, when shown
         self.session = Session(catalog, self.pools.jobs, prefs, self, catalog_pool=self.pools.catalog)
         screen = QGuiApplication.primaryScreen()
         long_side = max(screen.size().width(), screen.size().height()) * screen.devicePixelRatio() if screen else 2048
@@ -88,8 +91,23 @@ class MainWindow(QMainWindow):
             self.session.open_catalog(Catalog, self._catalog_failed)
 
     def _catalog_failed(self, exc: Exception) -> None:
-        text = str(exc) if isinstance(exc, CatalogError) else f"Cannot open the catalog: {exc}"
-        self.messages.show_message("error", f"{text} Photos can be viewed, but no decision can be saved.")
+        text = " Photos can be viewed, but no decision can be saved."
+        if isinstance(exc, CatalogError):
+            self.messages.show_message("error", f"{exc}{text}")
+        else:
+            self.show_failure(f"Cannot open the catalog: {exc}{text}", describe_failure("opening the catalog", exc))
+
+    def show_failure(self, text: str, details: str) -> None:
+        """An unexpected error: the message, and its traceback one click away (it is in the log too)."""
+        self.messages.show_message("error", text, "Details…", lambda: self._show_details(text, details))
+
+    def _show_details(self, text: str, details: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "PhotoTriage: what went wrong", text, parent=self)
+        box.setInformativeText(f"The full report is also in {log_file()}.")
+        box.setDetailedText(details)
+        box.setModal(False)  # culling goes on; the report can stay open beside it
+        self.failure_details = box
+        box.show()
 
     # -- construction ----------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -158,6 +176,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         session = self.session
         session.message.connect(self.messages.show_message)
+        session.failure.connect(self.show_failure)
         session.rankingStarted.connect(lambda worker: self.job_progress.attach(worker, "Ranking"))
         session.shootChanged.connect(self._shoot_changed)
         session.offerRecursive.connect(self._offer_recursive)
@@ -324,7 +343,7 @@ class MainWindow(QMainWindow):
             self.cache.set_fit_box((size.width(), size.height()))
             self._prefetch()
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_timer.start()
 
@@ -338,7 +357,7 @@ class MainWindow(QMainWindow):
             return [pane.view for pane in self.survey.panes if pane.isVisible()]
         return [self.loupe.view] if self.view_mode == "loupe" else []
 
-    def active_image_view(self):
+    def active_image_view(self) -> ImageView:
         view = self._views()[self.view_mode if self.view_mode != "grid" else "loupe"]
         return view.active_view()
 
@@ -367,7 +386,8 @@ class MainWindow(QMainWindow):
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
         self.session.cancel_ranking()
-        self.session.close()  # the last decisions reach their sidecars
+        self.pools.catalog.waitForDone(5000)  # the last decisions reach the catalog and the sidecar queue
+        self.session.close()  # and their sidecars
         for pool in self.pools.all():
             pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
         if self._owns_catalog and self.session.catalog is not None:

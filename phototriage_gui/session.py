@@ -1,5 +1,4 @@
-"""One open shoot: its photos, the current photo, filter and stacks, composed with the decision store, the
-compare controller and the ranking job; the window only shows it."""
+"""One open shoot: photos, current photo, filter and stacks; composes the decision store, compare and ranking."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from phototriage_gui import shoot_cache
+from phototriage_gui import diagnostics, shoot_cache
 from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
 from phototriage_gui.state import catalog_jobs
 from phototriage_gui.state.catalog_queue import CatalogQueue
@@ -39,6 +38,7 @@ class Session(QObject):
     filterChanged = Signal()
     problemsChanged = Signal()
     message = Signal(str, str)  # level ("error" | "warning" | "info"), text
+    failure = Signal(str, str)  # an unexpected error: its text, and its traceback for the Details button
     offerRecursive = Signal(str, int)  # a folder with no photos of its own, and how many its sub-folders hold
 
     def __init__(
@@ -222,7 +222,7 @@ class Session(QObject):
         if isinstance(exc, CatalogError):
             self.report_catalog_error(exc)
         else:
-            self.message.emit("error", f"Ranking failed: {exc}")
+            self.report_failure(f"Ranking failed: {exc}", exc)
 
     def _sync_sidecars(self) -> None:
         if self.shoot is None:
@@ -260,7 +260,11 @@ class Session(QObject):
         if isinstance(exc, CatalogError):
             self.report_catalog_error(exc)
         else:
-            self.message.emit("error", f"Cannot use the catalog: {exc}")
+            self.report_failure(f"Cannot use the catalog: {exc}", exc)
+
+    def report_failure(self, text: str, exc: BaseException) -> None:
+        """A bug, not the user's to fix: logged with its traceback, shown with it behind Details."""
+        self.failure.emit(text, diagnostics.describe_failure(text, exc))
 
     def report_catalog_error(self, exc: CatalogError) -> None:
         self.problems.append(Problem("catalog", str(exc)))

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
@@ -25,7 +26,7 @@ def _file(root: Path, recursive: bool) -> Path:
     return data_dir() / "shoots" / f"{name}.json"
 
 
-def _states(paths) -> dict[str, list[int]] | None:
+def _states(paths: Iterable[Path]) -> dict[str, list[int]] | None:
     """(size, mtime_ns) of every file and of every XMP sidecar beside them (another tool may have
     changed a rating there: the pipeline reads it back); None when a file cannot be stat'ed."""
     paths = list(paths)

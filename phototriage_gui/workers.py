@@ -6,7 +6,7 @@ import collections
 import inspect
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
@@ -86,7 +86,7 @@ class Worker(QObject):
         else:
             self._done.emit("result", value)
 
-    def _drive(self, generator) -> Any:
+    def _drive(self, generator: Generator[Any, Any, Any]) -> Any:
         while True:
             if self.cancel_event.is_set():
                 generator.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from phototriage_gui.image_cache import THUMB, ImageCache
+from phototriage_gui.models.shoot import PhotoItem
 from phototriage_gui.session import Session
 
 PhotoRole = Qt.ItemDataRole.UserRole + 1  # PhotoItem
@@ -28,7 +29,7 @@ _ROOT = QModelIndex()  # the list's invisible root, as Qt's default argument
 class PhotoListModel(QAbstractListModel):
     """Rows are Session.shoot.photos; thumbnails are asked of the cache only when a view paints a row."""
 
-    def __init__(self, session: Session, cache: ImageCache, parent=None):
+    def __init__(self, session: Session, cache: ImageCache, parent: QObject | None = None):
         super().__init__(parent)
         self.session = session
         self.cache = cache
@@ -36,7 +37,7 @@ class PhotoListModel(QAbstractListModel):
         session.decisionsChanged.connect(self._decisions_changed)
         cache.ready.connect(self._image_ready)
 
-    def _photos(self):
+    def _photos(self) -> list[PhotoItem]:
         return self.session.shoot.photos if self.session.shoot else []
 
     def rowCount(self, parent: _Index = _ROOT) -> int:
@@ -97,7 +98,7 @@ class PhotoListModel(QAbstractListModel):
 class FilteredPhotos(QSortFilterProxyModel):
     """The photos the filter bar lets through, optionally only the current burst (the grid's toggle)."""
 
-    def __init__(self, source: PhotoListModel, parent=None):
+    def __init__(self, source: PhotoListModel, parent: QObject | None = None):
         super().__init__(parent)
         self.session = source.session
         self.burst_only: int | None = None  # index into Shoot.bursts
@@ -109,7 +110,7 @@ class FilteredPhotos(QSortFilterProxyModel):
         for signal in (self.modelReset, self.layoutChanged, self.rowsInserted, self.rowsRemoved):
             signal.connect(self._forget_places)
 
-    def _forget_places(self, *args) -> None:
+    def _forget_places(self, *args: object) -> None:
         self._places = None
 
     def _burst_places(self) -> list[tuple[int, bool]]:
@@ -124,7 +125,7 @@ class FilteredPhotos(QSortFilterProxyModel):
             self._places = places
         return self._places
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role in _PLACE_ROLES and index.isValid() and index.row() < self.rowCount():
             place, last = self._burst_places()[index.row()]
             return place == 0 if role == FirstInBurstRole else last if role == LastInBurstRole else place

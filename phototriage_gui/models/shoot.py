@@ -6,8 +6,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ranker.decisions import Decision
+
+if TYPE_CHECKING:
+    from ranker.pipeline import ShootRanking
+    from ranker.scan import PhotoFiles
 
 #: the burst kind shown while the worker is still grouping and ranking
 PENDING = "pending"
@@ -70,7 +75,7 @@ def _key(path: Path) -> str:
     return os.fsdecode(path)
 
 
-def pending_shoot(root: Path, discovered: Iterable, known_ids: dict[str, int]) -> Shoot:
+def pending_shoot(root: Path, discovered: Iterable[PhotoFiles], known_ids: dict[str, int]) -> Shoot:
     """What `ranker.scan.discover` found, shown at once as one unranked group in file order."""
     photos = []
     for files in discovered:
@@ -80,7 +85,7 @@ def pending_shoot(root: Path, discovered: Iterable, known_ids: dict[str, int]) -
     return Shoot(Path(root), photos, bursts)
 
 
-def ranked_shoot(ranking, previous: Shoot | None = None) -> Shoot:
+def ranked_shoot(ranking: ShootRanking, previous: Shoot | None = None) -> Shoot:
     """The ShootRanking as strip order: bursts by capture time, each burst best first."""
     decode_paths = {p.key: p.decode_path for p in previous.photos} if previous else {}
     ordered = sorted(ranking.bursts, key=lambda b: (min(p.capture_ts for p in b.photos), b.number))
@@ -116,5 +121,5 @@ def _decode_path(paths: tuple[Path, ...]) -> Path:
     return PhotoFiles(tuple(paths)).decode_path
 
 
-def decisions_from(ranking) -> dict[int, Decision]:
+def decisions_from(ranking: ShootRanking) -> dict[int, Decision]:
     return {p.photo_id: p.decision for b in ranking.bursts for p in b.photos}

@@ -35,8 +35,8 @@ class CatalogQueue(QObject):
     def submit(
         self,
         job: Callable[[Catalog], T],
-        on_result: Callable[[T], None] | None = None,
-        on_error: Callable[[Exception], None] | None = None,
+        on_result: Callable[[T], object] | None = None,
+        on_error: Callable[[Exception], object] | None = None,
     ) -> bool:
         """False (and nothing runs) when there is no catalog and none is being opened."""
         if self.catalog is None and not self._opening:
@@ -56,6 +56,12 @@ class CatalogQueue(QObject):
         self._pending += 1
         worker.start(self.pool)
         return True
+
+    def after_queued(self, callback: Callable[[], object]) -> None:
+        """Call `callback` (on this thread) once every job submitted so far has run: a job elsewhere that reads
+        the catalog (an export, learning) then sees every decision and choice the user has made."""
+        if not self.submit(lambda _catalog: None, lambda _: callback(), lambda _exc: callback()):
+            callback()
 
     def open(
         self,

@@ -1,5 +1,4 @@
-"""DecisionStore: the one cache of the open shoot's decisions; writes them (and choices) to the catalog off the
-UI thread, and makes the undo commands for them."""
+"""DecisionStore: the one cache of decisions; writes them and choices off the UI thread; makes their undo steps."""
 
 from __future__ import annotations
 
@@ -84,14 +83,14 @@ class DecisionStore(QObject):
             self.changed.emit(changed)
         return changed
 
-    def _adopt_quietly(self, decisions: Mapping[int, Decision], since: int) -> None:
-        self.adopt(decisions, since)
+    def _adopt_reloaded(self, decisions: Mapping[int, Decision], since: int) -> None:
+        self.adopt(decisions, since)  # a result callback: adopt()'s list of changed ids is not needed here
 
     def reload(self, photo_ids: Iterable[int]) -> None:
         """Read these photos' decisions again from the catalog (another tool changed their sidecars)."""
         ids, since = list(photo_ids), self.mark()
         if ids:
-            self.queue.submit(lambda catalog: catalog.decisions(ids), lambda found: self._adopt_quietly(found, since))
+            self.queue.submit(lambda catalog: catalog.decisions(ids), lambda found: self._adopt_reloaded(found, since))
 
     # -- writing -----------------------------------------------------------------------------
     def decide(self, text: str, photo_id: int, after: Decision, reveal: Callable[[int], None]) -> bool:
@@ -107,11 +106,9 @@ class DecisionStore(QObject):
         self._show([(pid, after) for pid, _, after in changes])
         command = self._command(text, changes, reveal)
 
-        def written(_: None) -> None:
-            self._to_sidecars([(pid, after) for pid, _, after in changes])
-            self.undo_stack.push(command)
-
-        self._save([(pid, after) for pid, _, after in changes], source, written, changes)
+        self._save(
+            [(pid, after) for pid, _, after in changes], source, lambda _: self.undo_stack.push(command), changes
+        )
 
     def written_elsewhere(self, text: str, changes: list[Change], reveal: Callable[[int], None]) -> None:
         """Changes a catalog job already wrote (an auto cull): shown, sent to the sidecars, undoable."""
@@ -137,7 +134,7 @@ class DecisionStore(QObject):
         items = [(change[0], pick(change)) for change in changes]
         shown = [(pid, self.get(pid), decision) for pid, decision in items]
         self._show(items)
-        self._save(items, "user", lambda _: self._to_sidecars(items), shown)
+        self._save(items, "user", lambda _: None, shown)
         reveal(changes[0][0])
 
     def _show(self, items: list[tuple[int, Decision]]) -> None:
@@ -151,16 +148,18 @@ class DecisionStore(QObject):
         self,
         items: list[tuple[int, Decision]],
         source: str,
-        on_done: Callable[[None], None],
+        on_done: Callable[[None], object],
         changes: list[Change],
     ) -> None:
-        serial = self._serial
+        serial, sidecars = self._serial, self.sidecars
         saved: list[int] = []  # appended on the catalog thread, read once the job has ended
 
         def job(catalog: Catalog) -> None:
             for pid, decision in items:  # each committed on its own: a decision shown survives a kill
                 catalog.set_decision(pid, decision, source=source)
                 saved.append(pid)
+                if sidecars is not None:  # from this thread: a window closing right after still writes it
+                    sidecars.submit(pid, decision)
 
         def failed(exc: Exception) -> None:
             # Show what the catalog holds: the unsaved ones go back, unless the user changed them again since.

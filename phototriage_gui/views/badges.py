@@ -7,6 +7,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
+from phototriage_gui import formatting
 from ranker.decisions import Decision
 
 LABEL_COLOURS = {
@@ -119,6 +120,5 @@ def draw_decision(painter: QPainter, rect: QRectF, decision: Decision, size: flo
 
 
 def ev_text(bias: float | None) -> str:
-    if bias is None:
-        return "EV ?"
-    return "±0 EV" if abs(bias) < 0.05 else f"{bias:+.1f} EV".replace("-", "−")
+    """A bracket frame's exposure as the info panel writes it (formatting.ev: the camera's thirds)."""
+    return formatting.ev(bias) or "EV ?"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Generator
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +27,7 @@ from phototriage_gui.session import Session
 from phototriage_gui.workers import Pool, Worker
 from ranker.export import MODES
 from ranker.export_job import ExportOutcome, ExportRequest
+from ranker.progress import Progress
 from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
 
 _MODE_TEXT = {
@@ -131,14 +134,14 @@ class ExportDialog(QDialog):
         if not self.dest.text().strip():
             self.status.setText("Choose a destination folder.")
             return
-        if session.sidecars is not None:
-            session.sidecars.flush()  # the sidecars at the source hold every decision made so far
-        request, catalog, ranking = self.request(), session.catalog, session.ranking
+        request, catalog, ranking, sidecars = self.request(), session.catalog, session.ranking, session.sidecars
 
-        def job(cancel):
+        def job(cancel: threading.Event) -> Generator[Progress, None, ExportOutcome]:
             from ranker.export_job import export_job
 
-            return export_job(catalog, ranking, request, cancel)
+            if sidecars is not None:
+                sidecars.flush()  # the sidecars at the source hold every decision made so far
+            return (yield from export_job(catalog, ranking, request, cancel))
 
         self.worker = Worker(job, self)
         self.worker.progress.connect(self._progress)
@@ -148,9 +151,10 @@ class ExportDialog(QDialog):
         self.start.setEnabled(False)
         self.cancel.setText("Cancel")
         self.status.setText(f"Exporting into {request.dest}…")
-        self.worker.start(self.pool)
+        worker, pool = self.worker, self.pool
+        session.queue.after_queued(lambda: worker.start(pool))  # every decision made so far is in the catalog
 
-    def _progress(self, progress) -> None:
+    def _progress(self, progress: Progress) -> None:
         if progress.total:
             self.progress.setRange(0, progress.total)
             self.progress.setValue(progress.done)

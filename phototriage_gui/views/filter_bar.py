@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
@@ -46,7 +48,7 @@ class FilterBar(QWidget):
             signal.connect(self.refresh)
         self.refresh()
 
-    def _changed(self, **change) -> None:
+    def _changed(self, **change: Any) -> None:
         current = self.session.filter
         self.session.set_filter(
             Filter(
@@ -56,7 +58,7 @@ class FilterBar(QWidget):
             )
         )
 
-    def refresh(self, *args) -> None:
+    def refresh(self, *args: object) -> None:
         counts = dict.fromkeys(FLAG_FILTERS, 0)
         shoot = self.session.shoot
         for photo in shoot.photos if shoot else []:

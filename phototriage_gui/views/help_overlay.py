@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainter
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from phototriage_gui.actions import ACTIONS, shortcut_text
@@ -61,7 +61,7 @@ class HelpOverlay(QWidget):
         self.show()
         self.setFocus()
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         QPainter(self).fillRect(self.rect(), QColor(12, 12, 14, 232))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -70,5 +70,5 @@ class HelpOverlay(QWidget):
         else:
             super().keyPressEvent(event)
 
-    def mousePressEvent(self, event) -> None:
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.hide()

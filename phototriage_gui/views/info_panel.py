@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
 from phototriage_gui import formatting
-from phototriage_gui.models.shoot import PENDING
+from phototriage_gui.models.shoot import PENDING, PhotoItem
 from phototriage_gui.session import Session
 from phototriage_gui.views.thumbnail_delegate import burst_title
 
@@ -31,7 +31,7 @@ class InfoPanel(QScrollArea):
             signal.connect(self.refresh)
         self.refresh()
 
-    def refresh(self, *args) -> None:
+    def refresh(self, *args: object) -> None:
         self.label.setText(self.text())
 
     def text(self) -> str:
@@ -86,7 +86,7 @@ class InfoPanel(QScrollArea):
             )
         return "".join(parts)
 
-    def _signals(self, photo, reference, name: str) -> str:
+    def _signals(self, photo: PhotoItem, reference: PhotoItem, name: str) -> str:
         compare = reference is not photo
         rows = formatting.signal_rows(photo.signals, reference.signals if compare else None)
         head = (
@@ -104,7 +104,7 @@ class InfoPanel(QScrollArea):
             body.append(f"<tr>{cells}</tr>")
         return f"<table cellspacing=4>{head}{''.join(body)}</table>"
 
-    def _faces(self, photo) -> str:
+    def _faces(self, photo: PhotoItem) -> str:
         """One row per face: how open its eyes are against the same person's best frame, and its focus."""
         rows = []
         for number, face in enumerate(photo.faces, start=1):

@@ -29,7 +29,7 @@ class LoupeView(QWidget):
     def active_view(self) -> ImageView:
         return self.view
 
-    def refresh(self, *args) -> None:
+    def refresh(self, *args: object) -> None:
         photo, shoot = self.session.current_photo(), self.session.shoot
         if photo is None or shoot is None:
             self.header.show_photo(None, Decision(), False)

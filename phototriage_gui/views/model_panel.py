@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import threading
-from typing import Any
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,7 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from phototriage_gui.session import Session
-from phototriage_gui.workers import Worker
+from phototriage_gui.workers import Pool, Worker
+from ranker.progress import Progress
+
+if TYPE_CHECKING:
+    from ranker.catalog import Catalog
+    from ranker.learning import FineTuneResult
 
 #: what each extractor looks at, in a photographer's words (the registry's technical text is the tooltip)
 PLAIN_FEATURES = {
@@ -40,7 +47,7 @@ def plain_feature(name: str) -> str:
     return PLAIN_FEATURES.get(base, name)
 
 
-def inspect_models(cancel=None) -> dict:
+def inspect_models(cancel: threading.Event | None = None) -> dict[str, Any]:
     """Extractor readiness and personal models; importing the registry loads torch, so this runs in a pool."""
     from ranker.features.registry import all_specs
 
@@ -66,20 +73,22 @@ def inspect_models(cancel=None) -> dict:
     return {"specs": specs, "personal": personal}
 
 
-def download_job(name: str):
-    def job(cancel):
+def download_job(name: str) -> Callable[[threading.Event], Generator[Progress, None, Path]]:
+    def job(cancel: threading.Event) -> Generator[Progress, None, Path]:
         from ranker.features.registry import get_spec
         from ranker.features.weights import download_steps
 
         spec = get_spec(name)
+        if spec.weights is None:
+            raise ValueError(f"{name} has no weights to download")
         # A generator: the worker forwards its byte-count Progress to the status bar's progress and ETA.
         return (yield from download_steps(spec.weights, validate=spec.validate, cancel=cancel))
 
     return job
 
 
-def learn_job(catalog):
-    def job(cancel):
+def learn_job(catalog: Catalog) -> Callable[[threading.Event], Generator[Progress, None, FineTuneResult]]:
+    def job(cancel: threading.Event) -> Generator[Progress, None, FineTuneResult]:
         from ranker.learning import collect_pairs, fine_tune
 
         pairs, problems = collect_pairs(catalog)
@@ -92,7 +101,7 @@ class ModelPanel(QWidget):
     modelChanged = Signal()  # a personal model was activated or reverted: the shoot must be re-scored
     jobStarted = Signal(object, str)  # Worker, title: for the status bar
 
-    def __init__(self, session: Session, jobs_pool: Any, downloads_pool: Any, parent: QWidget | None = None):
+    def __init__(self, session: Session, jobs_pool: Pool, downloads_pool: Pool, parent: QWidget | None = None):
         super().__init__(parent)
         self.session, self.jobs_pool, self.downloads_pool = session, jobs_pool, downloads_pool
         self.active = QLabel(self)
@@ -224,12 +233,16 @@ class ModelPanel(QWidget):
         self._run(worker, self.downloads_pool, f"Downloading {name}")
 
     def learn(self) -> None:
+        if self.session.catalog is None:
+            self._failed("Learning needs the catalog, which could not be opened.")
+            return
         worker = Worker(learn_job(self.session.catalog), self)
         worker.result.connect(self._learned)
         worker.error.connect(lambda exc: self._failed(str(exc)))
-        self._run(worker, self.jobs_pool, "Learning from your choices")
+        # the choices just made are still on their way to the catalog: learn once they are in
+        self.session.queue.after_queued(lambda: self._run(worker, self.jobs_pool, "Learning from your choices"))
 
-    def _learned(self, result) -> None:
+    def _learned(self, result: FineTuneResult) -> None:
         self.learn_result.setTextFormat(Qt.TextFormat.RichText)
         self.learn_result.setText(
             f"Learned from {result.train_pairs} of your choices and decisions, then tested on {result.held_out} "

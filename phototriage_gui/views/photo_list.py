@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget
 
 from phototriage_gui.models.photo_model import FilteredPhotos, PhotoListModel, PhotoRole
@@ -20,7 +20,9 @@ class PhotoListView(QListView):
 
     activated_key = Signal(str)  # double-click: open in the loupe
 
-    def __init__(self, session: Session, source: PhotoListModel, cell: QSize, strip: bool, parent=None):
+    def __init__(
+        self, session: Session, source: PhotoListModel, cell: QSize, strip: bool, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.session = session
         self.proxy = FilteredPhotos(source, self)
@@ -47,7 +49,7 @@ class PhotoListView(QListView):
         session.filterChanged.connect(lambda: self.follow(session.current or ""))
         self.proxy.layoutChanged.connect(lambda: self.follow(session.current or ""))
 
-    def _clicked(self, index) -> None:
+    def _clicked(self, index: QModelIndex) -> None:
         photo = index.data(PhotoRole)
         if photo is not None:
             self.session.set_current(photo.key)
@@ -71,14 +73,14 @@ class PhotoListView(QListView):
 class BurstStrip(PhotoListView):
     """Bursts in capture order, each best first, under a band that names the burst (brackets in orange)."""
 
-    def __init__(self, session: Session, source: PhotoListModel, parent=None):
+    def __init__(self, session: Session, source: PhotoListModel, parent: QWidget | None = None):
         super().__init__(session, source, STRIP_CELL, strip=True, parent=parent)
 
 
 class GridView(QWidget):
     """Every photo the filter shows, or only the current burst's."""
 
-    def __init__(self, session: Session, source: PhotoListModel, parent=None):
+    def __init__(self, session: Session, source: PhotoListModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
         self.list = PhotoListView(session, source, GRID_CELL, strip=False, parent=self)
@@ -119,6 +121,6 @@ class GridView(QWidget):
         self.list.proxy.set_burst_only(photo.burst if self.burst_only.isChecked() and photo else None)
         self._count()
 
-    def _count(self, *args) -> None:
+    def _count(self, *args: object) -> None:
         total = len(self.session.shoot.photos) if self.session.shoot else 0
         self.count.setText(f"{self.list.proxy.rowCount()} of {total} photos shown")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QToolButton, QWidget
 
@@ -29,7 +31,7 @@ class MessageBar(QFrame):
         self.action = QToolButton(self)  # an offer the message makes ("Include sub-folders")
         self.action.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.action.hide()
-        self._act = None
+        self._act: Callable[[], object] | None = None
         self.action.clicked.connect(self._acted)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
@@ -42,7 +44,9 @@ class MessageBar(QFrame):
         self._timer.timeout.connect(self.hide)
         self.hide()
 
-    def show_message(self, level: str, text: str, action: str = "", on_action=None) -> None:
+    def show_message(
+        self, level: str, text: str, action: str = "", on_action: Callable[[], object] | None = None
+    ) -> None:
         if self.isVisible() and self.level == "error" and level == "info":
             return  # an unread error outranks a routine notice
         self.action.setVisible(bool(action))

@@ -11,7 +11,15 @@ from phototriage_gui.formatting import time_left
 from phototriage_gui.workers import Worker
 from ranker.progress import Progress
 
-_STAGES = {"scan": "Analysing photos", "rank": "Grouping and ranking", "train": "Learning", "download": "Downloading"}
+#: every stage the ranker's generators yield (tests/gui/test_workers.py checks none is missing)
+STAGES = {
+    "list": "Listing photos",
+    "scan": "Analysing photos",
+    "rank": "Grouping and ranking",
+    "learn": "Learning",
+    "download": "Downloading",
+    "export": "Exporting",
+}
 
 
 class JobProgress(QWidget):
@@ -47,7 +55,7 @@ class JobProgress(QWidget):
     def update_progress(self, progress: Progress) -> None:
         if progress.stage != self._stage:
             self._stage, self._stage_start = progress.stage, time.monotonic()
-        self.label.setText(f"{_STAGES.get(progress.stage, progress.stage.title())}: {progress.message}")
+        self.label.setText(f"{STAGES.get(progress.stage, progress.stage.title())}: {progress.message}")
         if progress.total:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.done)

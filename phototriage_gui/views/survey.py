@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from phototriage_gui.image_cache import ImageCache
@@ -73,7 +74,7 @@ class SurveyView(QWidget):
             return self.panes[self.keys.index(self.session.current)].view
         return self.panes[0].view
 
-    def refresh(self, *args) -> None:
+    def refresh(self, *args: object) -> None:
         if not self.isVisible():
             return  # the stack shows one view at a time; refreshed when shown
         session, shoot = self.session, self.session.shoot
@@ -98,6 +99,6 @@ class SurveyView(QWidget):
             f"   ·   ↓ next burst   ·   Z 100% on all   ·   Enter loupe{more}"
         )
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()

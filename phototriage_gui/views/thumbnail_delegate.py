@@ -17,7 +17,7 @@ from phototriage_gui.models.photo_model import (
     StackRole,
     ThumbErrorRole,
 )
-from phototriage_gui.models.shoot import PENDING
+from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem
 from phototriage_gui.views import badges
 
 HEADER = 18  # the band above each cell naming its burst
@@ -102,7 +102,14 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _header(
-        self, painter: QPainter, band: QRectF, burst, photo, first: bool, last: bool, stacked: int | None
+        self,
+        painter: QPainter,
+        band: QRectF,
+        burst: Burst,
+        photo: PhotoItem,
+        first: bool,
+        last: bool,
+        stacked: int | None,
     ) -> None:
         colour = (
             badges.BRACKET
@@ -152,7 +159,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, image)
 
-    def _rank(self, painter: QPainter, rect: QRectF, photo, burst) -> None:
+    def _rank(self, painter: QPainter, rect: QRectF, photo: PhotoItem, burst: Burst) -> None:
         corner = QRectF(rect.left() + 3, rect.top() + 3, 0, 0)
         if burst.kind == "bracket":
             badges.draw_pill(painter, corner, badges.ev_text(photo.metadata.get("exposure_bias")), badges.BRACKET)
@@ -170,7 +177,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
                     10,
                 )
 
-    def _face_badges(self, painter: QPainter, rect: QRectF, photo, above: float = 0) -> None:
+    def _face_badges(self, painter: QPainter, rect: QRectF, photo: PhotoItem, above: float = 0) -> None:
         """ "eyes closed" / "face soft" stacked at the thumbnail's bottom-left corner (`above` another badge)."""
         y = rect.bottom() - 3 - above
         for text in formatting.face_badges(photo.signals):
@@ -178,7 +185,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             badges.draw_pill(painter, QRectF(rect.left() + 3, y, 0, 0), text, badges.FACE_PROBLEM, 10)
 
 
-def burst_title(burst) -> str:
+def burst_title(burst: Burst) -> str:
     count = len(burst.keys)
     if burst.kind == PENDING:
         return f"Ranking… {count} photos in file order"

@@ -40,3 +40,46 @@ def test_prefetched_neighbour_shows_within_100ms(make_window, qtbot, shoot):
     press(qtbot, window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.loupe.view.key == upcoming and window.loupe.view.image() is not None, timeout=1000)
     assert time.perf_counter() - started < 0.1
+
+
+def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkeypatch):
+    """Opening the catalog, listing, deciding, choosing, undoing and auto cull: all on worker threads."""
+    import threading
+    from contextlib import contextmanager
+
+    from ranker.catalog import Catalog
+
+    on_ui: list[str] = []
+    real_read, real_write, real_init = Catalog._read, Catalog._write, Catalog.__init__
+
+    def note(what: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            on_ui.append(what)
+
+    def read(self, sql, params=()):
+        note(sql)
+        return real_read(self, sql, params)
+
+    @contextmanager
+    def write(self):
+        note("write")
+        with real_write(self) as db:
+            yield db
+
+    def init(self, *args, **kwargs):
+        note("open")
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Catalog, "_read", read)
+    monkeypatch.setattr(Catalog, "_write", write)
+    monkeypatch.setattr(Catalog, "__init__", init)
+    window = make_window(shoot, pools=Pools())
+    session = window.session
+    qtbot.waitUntil(lambda: session.shoot is not None and session.shoot.ranked, timeout=60000)
+    for key in (Qt.Key.Key_P, Qt.Key.Key_X, Qt.Key.Key_3, Qt.Key.Key_Q):
+        press(qtbot, window, key)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: session.queue.idle, timeout=10000)
+    assert any(session.decision(b.keys[0]).flag == "pick" for b in session.shoot.bursts)  # the cull landed
+    assert on_ui == []

@@ -70,3 +70,12 @@ def test_partner_prefers_unjudged_unflagged_best():
     assert pairs.partner_for(3, [1, 2, 3], {}, {pairs.pair_key(1, 3)}) == 2
     assert pairs.partner_for(3, [1, 2, 3], {1: Decision("reject")}, set()) == 2
     assert pairs.partner_for(3, [3], {}, set()) is None
+
+
+def test_ev_is_written_one_way_on_thumbnails_headers_and_the_info_panel():
+    from phototriage_gui.views import badges
+
+    for bias in (-2 / 3, 0.0, 1.0, 0.7, -4 / 3):
+        assert badges.ev_text(bias) == formatting.ev(bias)
+    assert badges.ev_text(2 / 3) == "+2/3 EV"
+    assert badges.ev_text(None) == "EV ?"

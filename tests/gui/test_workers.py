@@ -113,3 +113,23 @@ def test_status_bar_cancel_stops_the_job(qtbot):
         bar.cancel.click()
     assert bar.isHidden()
     pool.waitForDone()
+
+
+def test_every_stage_the_core_yields_has_a_label():
+    """The status bar names each stage in words; a stage it does not know shows as its raw name."""
+    import re
+    from pathlib import Path
+
+    import ranker.progress
+    from phototriage_gui.views.progress import STAGES
+
+    root = Path(ranker.progress.__file__).parent
+    stages = {
+        m.group(1)
+        for path in root.rglob("*.py")
+        for m in re.finditer(r'Progress\(\s*(?:stage=)?"([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    enum = getattr(ranker.progress, "Stage", None)  # once the stages are a StrEnum in the core
+    stages |= {str(member) for member in enum} if enum is not None else set()
+    assert {"scan", "learn", "download"} <= stages  # the scan found them
+    assert stages <= set(STAGES), stages - set(STAGES)

@@ -108,3 +108,47 @@ def test_without_a_catalog_nothing_is_pretended_saved(qapp, photo_ids):
     store.decide("pick", photo_ids[0], PICK, lambda _pid: None)
     assert store.get(photo_ids[0]) == Decision() and not store.undo_stack.canUndo()
     assert isinstance(failures[0], CatalogError)
+
+
+def test_a_job_started_after_the_queue_sees_every_decision_made(qtbot, catalog, photo_ids):
+    pool = make_pool(1)
+    store = DecisionStore(CatalogQueue(catalog, pool), QUndoStack())
+    seen = []
+    for pid in photo_ids:
+        store.decide("pick", pid, PICK, lambda _pid: None)
+    # an export or learning starts here: it reads the catalog, not the store
+    store.queue.after_queued(lambda: seen.append([catalog.decision(pid) for pid in photo_ids]))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [[PICK] * len(photo_ids)]
+    pool.waitForDone(5000)
+
+
+class RecordingSidecars:
+    """Stands in for ranker.writeback.SidecarWriter: what was submitted, and from which thread."""
+
+    def __init__(self):
+        self.submitted: list[tuple[int, Decision, int]] = []
+
+    def submit(self, photo_id: int, decision: Decision) -> None:
+        self.submitted.append((photo_id, decision, threading.get_ident()))
+
+
+def test_saved_decisions_and_their_undo_reach_the_sidecars_failed_ones_do_not(qtbot, catalog, photo_ids, monkeypatch):
+    pool, sidecars = make_pool(1), RecordingSidecars()
+    store = DecisionStore(CatalogQueue(catalog, pool), QUndoStack(), sidecars)
+    store.decide("pick", photo_ids[0], PICK, lambda _pid: None)
+    qtbot.waitUntil(lambda: store.queue.idle, timeout=5000)
+    store.undo_stack.undo()
+    qtbot.waitUntil(lambda: store.queue.idle, timeout=5000)
+    assert [(pid, d) for pid, d, _ in sidecars.submitted] == [(photo_ids[0], PICK), (photo_ids[0], Decision())]
+    # queued by the catalog thread right after each commit: a window closing at once still writes them
+    assert threading.get_ident() not in {thread for _, _, thread in sidecars.submitted}
+
+    def locked(*args, **kwargs):
+        raise CatalogError("catalog.db: the catalog is locked by another program; close it and retry")
+
+    monkeypatch.setattr(catalog, "set_decision", locked)
+    store.decide("reject", photo_ids[1], Decision(flag="reject"), lambda _pid: None)
+    qtbot.waitUntil(lambda: store.queue.idle, timeout=5000)
+    assert len(sidecars.submitted) == 2  # nothing unsaved is told to other tools
+    pool.waitForDone(5000)
