@@ -54,10 +54,10 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(resource("icons", "phototriage.svg"))))
     app.setDesktopFileName("phototriage")
     app.setPalette(dark_palette())
-    from phototriage_gui.diagnostics import setup_logging
     from phototriage_gui.main_window import MainWindow  # after QApplication: widgets need it
+    from ranker.logs import setup_logging
 
-    setup_logging()
+    setup_logging("phototriage (app)")
 
     window = MainWindow()
     window.show()

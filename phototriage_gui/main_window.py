@@ -12,7 +12,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplicat
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from phototriage_gui import actions as action_table
-from phototriage_gui.diagnostics import describe_failure, log_file
+from phototriage_gui.diagnostics import describe_failure
 from phototriage_gui.handlers import ActionHandlers
 from phototriage_gui.image_cache import FULL, ImageCache
 from phototriage_gui.models.photo_model import PhotoListModel
@@ -31,6 +31,7 @@ from phototriage_gui.views.survey import SurveyView
 from phototriage_gui.workers import Pool, make_pool
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
+from ranker.logs import log_file
 from ranker.paths import config_dir
 
 PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user

@@ -13,7 +13,7 @@ LOGGERS = ("ranker", "phototriage_gui")
 #: a day of heavy use fits one file; three old ones are kept
 MAX_BYTES = 1 << 20
 BACKUPS = 3
-FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
+FORMAT = "%(asctime)s %(levelname)s %(process)d [%(threadName)s] %(name)s: %(message)s"
 
 _handler: logging.Handler | None = None
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
-from phototriage_gui import diagnostics
+from ranker import logs
 from tests.gui.conftest import settle
 
 
 def test_a_ranking_bug_is_shown_with_its_traceback_and_logged(make_window, qtbot, shoot, tmp_path, monkeypatch):
-    handler = diagnostics.setup_logging(tmp_path / "logs" / "phototriage.log")
-    assert handler is not None
+    log_path = logs.setup_logging("test")
+    assert log_path is not None and log_path == logs.log_file()
     try:
         window = make_window()
 
@@ -27,13 +25,11 @@ def test_a_ranking_bug_is_shown_with_its_traceback_and_logged(make_window, qtbot
         assert details is not None and details.isVisible()
         assert "Traceback" in details.detailedText() and "RuntimeError: boom in the pipeline" in details.detailedText()
         assert "in broken" in details.detailedText()  # the frame that raised, on the worker's side
-        handler.flush()
-        logged = (tmp_path / "logs" / "phototriage.log").read_text(encoding="utf-8")
+        logged = log_path.read_text(encoding="utf-8")
         assert "Ranking failed: boom in the pipeline" in logged and "RuntimeError: boom in the pipeline" in logged
         details.close()
     finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+        logs.stop_logging()
 
 
 def test_a_known_catalog_error_has_no_details(make_window, qtbot, shoot, monkeypatch):
@@ -50,7 +46,10 @@ def test_a_known_catalog_error_has_no_details(make_window, qtbot, shoot, monkeyp
     assert "locked" in window.messages.label.text() and not window.messages.action.isVisible()
 
 
-def test_an_unwritable_log_directory_does_not_stop_the_app(tmp_path):
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("a file where the log folder would go")
-    assert diagnostics.setup_logging(blocker / "phototriage.log") is None
+def test_an_unwritable_log_directory_does_not_stop_the_app(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "data"
+    blocker.mkdir()
+    (blocker / "logs").write_text("a file where the log folder would go")
+    monkeypatch.setenv("PHOTOTRIAGE_DATA_DIR", str(blocker))
+    assert logs.setup_logging("test") is None
+    assert "cannot write the log" in capsys.readouterr().err
