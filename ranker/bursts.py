@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: frames closer than this and alike are one burst (the grouping's and the preferences' default)
+DEFAULT_GAP_SECONDS = 3.0
+
 
 @dataclass(frozen=True)
 class GroupingOptions:
-    gap_seconds: float = 3.0  # frames closer than this are one burst if they look alike
+    gap_seconds: float = DEFAULT_GAP_SECONDS  # frames closer than this are one burst if they look alike
     #: a slow series (tripod, landscape) stays one burst across longer gaps if frames look nearly the same
     slow_series_seconds: float = 60.0
     similarity: float = 0.55  # descriptor cosine similarity needed within the gap

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ranker.bursts import DEFAULT_GAP_SECONDS
 from ranker.errors import UsageError
 from ranker.files import atomic_write_text
 from ranker.paths import config_dir
@@ -24,9 +25,14 @@ MAX_RECENT = 10
 BLINK_LEVELS = ("lenient", "normal", "strict")
 
 
+#: the bounds the preferences dialog offers and every loaded file is checked against
+GAP_SECONDS_RANGE = (0.1, 600.0)
+KEEP_PER_BURST_RANGE = (1, 99)
+
+
 @dataclass(frozen=True)
 class Preferences:
-    burst_gap_seconds: float = 3.0  # frames closer than this (and alike) form one burst
+    burst_gap_seconds: float = DEFAULT_GAP_SECONDS  # frames closer than this (and alike) form one burst
     auto_advance: bool = False  # move to the next photo after a pick/reject/rating (Lightroom's Caps Lock)
     device: str = "auto"  # torch device for feature extraction: auto | cpu | cuda | mps
     keep_per_burst: int = 1  # how many of each burst "Auto cull" marks as picks
@@ -45,14 +51,16 @@ class Preferences:
     pick_min_rating: int = 1
 
     def __post_init__(self) -> None:
-        if not 0.1 <= float(self.burst_gap_seconds) <= 600:
-            raise UsageError(f"burst_gap_seconds must be 0.1-600, not {self.burst_gap_seconds!r}")
+        low, high = GAP_SECONDS_RANGE
+        if not low <= float(self.burst_gap_seconds) <= high:
+            raise UsageError(f"burst_gap_seconds must be {low:g}-{high:g}, not {self.burst_gap_seconds!r}")
         if self.device not in DEVICES:
             raise UsageError(f"device must be one of {DEVICES}, not {self.device!r}")
         if self.blink_strictness not in BLINK_LEVELS:
             raise UsageError(f"blink_strictness must be one of {BLINK_LEVELS}, not {self.blink_strictness!r}")
-        if not 1 <= int(self.keep_per_burst) <= 99:
-            raise UsageError(f"keep_per_burst must be 1-99, not {self.keep_per_burst!r}")
+        least, most = KEEP_PER_BURST_RANGE
+        if not least <= int(self.keep_per_burst) <= most:
+            raise UsageError(f"keep_per_burst must be {least}-{most}, not {self.keep_per_burst!r}")
         self.xmp_style()  # validates the sidecar style and pick expression
 
     def xmp_style(self) -> XmpStyle:

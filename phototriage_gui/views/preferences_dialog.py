@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranker.preferences import BLINK_LEVELS, DEVICES, Preferences
+from ranker.preferences import BLINK_LEVELS, DEVICES, GAP_SECONDS_RANGE, KEEP_PER_BURST_RANGE, Preferences
 from ranker.xmp_style import LABELS, PICK_STYLES, SIDECAR_STYLES
 
 
@@ -26,12 +26,12 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         self._prefs = prefs
         self.gap = QDoubleSpinBox(self)
-        self.gap.setRange(0.1, 600)
+        self.gap.setRange(*GAP_SECONDS_RANGE)
         self.gap.setSingleStep(0.5)
         self.gap.setSuffix(" s")
         self.gap.setValue(prefs.burst_gap_seconds)
         self.keep = QSpinBox(self)
-        self.keep.setRange(1, 99)
+        self.keep.setRange(*KEEP_PER_BURST_RANGE)
         self.keep.setValue(prefs.keep_per_burst)
         self.device = QComboBox(self)
         self.device.addItems(DEVICES)
