@@ -16,12 +16,13 @@ from phototriage_gui.state import catalog_jobs
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.state.compare_controller import CompareController
 from phototriage_gui.state.decision_store import DecisionStore
-from phototriage_gui.state.filter import FACE_FILTERS, FLAG_FILTERS, Filter, Problem
+from phototriage_gui.state.filter import FACE_FILTERS, FLAG_FILTERS, Filter
 from phototriage_gui.state.ranking_job import RankingJob
 from phototriage_gui.workers import Pool
 from ranker import preferences
 from ranker.catalog import Catalog, CatalogError
 from ranker.decisions import Decision
+from ranker.problems import Problem
 from ranker.scan import PhotoFiles, discover
 
 if TYPE_CHECKING:

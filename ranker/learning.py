@@ -28,6 +28,7 @@ from ranker.checkpoint import LoadedCheckpoint, load_checkpoint
 from ranker.decisions import Decision
 from ranker.model import MultiFeaturePairwiseRanker
 from ranker.model_config import MultiFeatureConfig
+from ranker.problems import Problem
 from ranker.progress import Progress, check_cancel
 from ranker.training import PairSet, TrainConfig, TrainResult, score_features, train_pairs
 
@@ -67,17 +68,6 @@ class TrainingPair:
     @property
     def explicit(self) -> bool:
         return self.source in EXPLICIT_SOURCES
-
-
-@dataclass(frozen=True)
-class Problem:
-    """An input that was skipped, and why (shown to the user)."""
-
-    where: str  # "picks.jsonl:7", "choice 12"
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
 
 
 # -- collecting pairs ----------------------------------------------------------------------------

@@ -36,9 +36,3 @@ class Filter:
             "face soft": soft,
             "faces fine": signals.get("faces", 0) > 0 and not closed and not soft,
         }[self.faces]
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str  # a file path, or "catalog"
-    reason: str
