@@ -157,13 +157,21 @@ def measure(folder: Path, preview: int, steps: int, data_dir: Path) -> dict:
 
 
 def decode_paths(jpeg: Path, sizes=(1600, 3072, None), repeats: int = 3) -> dict:
-    """The viewer's decode (ranker.preview: nearest DCT scale, cheap resize) against the analysis decode
-    (ranker.images: draft, then Lanczos to the exact size), median ms, in this process alone."""
+    """Median ms, in this process alone, of the viewer's decode (phototriage_gui.image_cache: libjpeg-turbo
+    at a 1/2^n DCT scale straight into an RGB32 QImage, then Qt's smooth scale to `size`), of
+    ranker.preview.render (the same DCT scale into a PIL image, a bilinear resize) and of the analysis
+    decode (ranker.images: draft, then Lanczos to the exact size)."""
+    from phototriage_gui.image_cache import FULL, _decode
     from ranker import images, preview
 
     found = {}
     for size in sizes:
-        paths = (("viewer", lambda: preview.render(jpeg, size)), ("lanczos", lambda: images.load_photo(jpeg, size)))
+        box = (size, size) if size else None
+        paths = (
+            ("display", lambda: _decode(jpeg, size or FULL, size or 3072, box)),
+            ("pil", lambda: preview.render(jpeg, size)),
+            ("lanczos", lambda: images.load_photo(jpeg, size)),
+        )
         for name, fn in paths:
             fn()  # warm the page cache and imports
             times = []

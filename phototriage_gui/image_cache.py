@@ -23,6 +23,9 @@ FULL = 0  # full resolution, for 100% zoom
 
 #: decodes running at once; Pillow and libjpeg release the GIL, so this matches the decode pool's threads
 IN_FLIGHT = 2
+#: prefetch decodes start this long after they are asked for: the key press that asked paints its photo
+#: first, without two decode threads competing with the UI thread for the cores and the GIL
+PREFETCH_DELAY_MS = 30
 
 
 #: the bytes of Qt's RGB32 (0xffRRGGBB in a native 32-bit word): images are decoded straight into it, and
@@ -161,6 +164,7 @@ class ImageCache(QObject):
         self._queue: list[tuple[str, int]] = []  # urgent first
         self._running: dict[tuple[str, int], Worker] = {}
         self._pump_scheduled = False
+        self._prefetch_scheduled = False
         self.fit_box: tuple[int, int] | None = None  # the photo views' size: previews are made to fit it
 
     def set_fit_box(self, box: tuple[int, int] | None) -> None:
@@ -215,7 +219,7 @@ class ImageCache(QObject):
             self._queue.insert(0, job)
         else:
             self._queue.append(job)
-        self._schedule()
+        self._schedule(urgent)
 
     def prefetch(self, keys: Iterable[str], size: int) -> None:
         """Replace queued previews with these, in order (the current photo first): moving fast through
@@ -227,16 +231,30 @@ class ImageCache(QObject):
     def idle(self) -> bool:
         return not self._queue and not self._running
 
-    def _schedule(self) -> None:
+    def _schedule(self, urgent: bool = True) -> None:
         # Decodes start from the event loop, never inside a paint or a model's data() call.
-        if not self._pump_scheduled:
+        if urgent and not self._pump_scheduled:
             self._pump_scheduled = True
             QTimer.singleShot(0, self._pump)
+        elif not urgent and not self._pump_scheduled and not self._prefetch_scheduled:
+            self._prefetch_scheduled = True
+            QTimer.singleShot(PREFETCH_DELAY_MS, self._delayed_pump)
+
+    def _delayed_pump(self) -> None:
+        self._prefetch_scheduled = False
+        self._pump()
 
     def _pump(self) -> None:
         self._pump_scheduled = False
-        while self._queue and len(self._running) < IN_FLIGHT:
-            key, size = job = self._queue.pop(0)
+        index = 0
+        while index < len(self._queue) and len(self._running) < IN_FLIGHT:
+            key, size = job = self._queue[index]
+            if size == self.preview_size and self._full_pending(key):
+                # Scaled from the full pixels once they land: decoding the file twice at once would
+                # halve the cores for the full decode the 100% view waits for.
+                index += 1
+                continue
+            self._queue.pop(index)
             if self.get(key, size) is not None:
                 continue  # made meanwhile (from a full decode that finished)
             full = self.get(key, FULL) if size == self.preview_size else None
@@ -250,6 +268,9 @@ class ImageCache(QObject):
             worker.error.connect(lambda exc, job=job: self._fail(job, exc))
             worker.finished.connect(lambda job=job: self._done(job))
             worker.start(self.pool)
+
+    def _full_pending(self, key: str) -> bool:
+        return (key, FULL) in self._running or (key, FULL) in self._queue
 
     def _store(self, job: tuple[str, int], decoded: Decoded) -> None:
         key, size = job
@@ -268,6 +289,11 @@ class ImageCache(QObject):
     def _done(self, job: tuple[str, int]) -> None:
         worker = self._running.pop(job, None)
         if worker is not None:
+            # Drop its connections now: their lambdas hold this cache, and released later inside the
+            # worker's destructor they could free an unparented cache (as tests make) and with it, a
+            # second time, the worker being destroyed (a crash in ~QObject).
+            for signal in (worker.result, worker.error, worker.finished):
+                signal.disconnect()
             worker.deleteLater()
         self.ready.emit(*job)
         if self._queue:

@@ -102,3 +102,22 @@ def test_full_pixels_are_the_files_and_the_preview_is_scaled_from_them(qtbot, tm
     assert small is not None and (small.width(), small.height()) == (400, 267)
     assert decodes == [None]  # one decode of the file; the fit preview came from the full pixels
     assert corner_colours(Image.fromarray(_rgb(small))) == corner_colours(upright)
+
+
+def test_a_preview_asked_for_with_the_full_pixels_is_scaled_from_them_not_decoded_again(qtbot, tmp_path, monkeypatch):
+    path = write_jpeg(tmp_path / "b.jpg", textured_image((1200, 800)))
+    sizes = []
+    original = preview.render_pixels
+
+    def counting(path, allocate, max_size=None, **kwargs):
+        sizes.append(max_size)
+        return original(path, allocate, max_size, **kwargs)
+
+    monkeypatch.setattr(preview, "render_pixels", counting)
+    cache = ImageCache(SyncPool(), preview_size=512)
+    cache.set_paths({"b": path})
+    cache.request("b", 512, urgent=True)  # as a view zoomed to 100% asks: its preview, then the full pixels
+    cache.request("b", FULL, urgent=True)
+    qtbot.waitUntil(cache.idle)
+    assert sizes == [None]
+    assert cache.get("b", FULL).width() == 1200 and cache.get("b", 512).width() == 512
