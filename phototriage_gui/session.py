@@ -11,7 +11,16 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from phototriage_gui import diagnostics, shoot_cache
-from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem, Shoot, decisions_from, pending_shoot, ranked_shoot
+from phototriage_gui.models.shoot import (
+    PENDING,
+    Burst,
+    PhotoItem,
+    Shoot,
+    decisions_from,
+    new_leaders,
+    pending_shoot,
+    ranked_shoot,
+)
 from phototriage_gui.state import catalog_jobs
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.state.compare_controller import CompareController
@@ -61,6 +70,8 @@ class Session(QObject):
         self._stacks_flipped: set[int] = set()  # burst numbers the user expanded or collapsed against that
         self.problems: list[Problem] = []
         self._touched = False  # the user moved or decided since the shoot opened
+        #: what the last change of model did to this shoot ("4 of 12 bursts have a new #1"), for the models panel
+        self.model_change: str | None = None
         self._cull_when_ranked = False
         self._opening = 0  # the latest open(); a slower listing of an earlier one is dropped
         self._ranking_since = 0  # the store's mark when the running ranking started reading decisions
@@ -148,6 +159,7 @@ class Session(QObject):
 
     def _opened(self, folder: Path, found: list[PhotoFiles], start_at: str | None, opened: catalog_jobs.Opened) -> None:
         self.shoot = shoot = opened.shoot
+        self.model_change = None  # a new shoot: nothing changed yet
         self.store.reset(opened.decisions)
         self.compare.reset(opened.choices)
         self.problems = [p for p in self.problems if p.where == "catalog"]
@@ -200,7 +212,16 @@ class Session(QObject):
         # Ranking never moves the photo the user is on: only a shoot nobody has touched yet starts at
         # the first ranked burst's most useful pair.
         untouched = bool(self.shoot.photos) and not self._touched
+        previous = self.shoot
         self.shoot = shoot = ranked_shoot(ranking, self.shoot)
+        if previous.model and previous.model.get("path") != shoot.model.get("path"):
+            changed, compared = new_leaders(previous, shoot)
+            self.model_change = (
+                f"With this model {changed} of {compared} burst{'s' * (compared != 1)} "
+                f"{'has' if changed == 1 else 'have'} a new #1."
+                if compared
+                else None
+            )
         self.store.adopt(decisions_from(ranking), since=self._ranking_since, quiet=True)  # the whole shoot changes
         self.problems = [p for p in self.problems if p.where == "catalog"]
         self.problems.extend(Problem(str(e.path), e.reason) for e in ranking.errors)

@@ -115,6 +115,19 @@ def ranked_shoot(ranking: ShootRanking, previous: Shoot | None = None) -> Shoot:
     return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
 
 
+def new_leaders(before: Shoot, after: Shoot) -> tuple[int, int]:
+    """(bursts whose #1 changed, bursts compared) between two rankings of the same photos: what a new model
+    changed, in the photographer's terms. Only bursts of 2+ with the same members on both sides count."""
+    leaders = {frozenset(b.keys): b.keys[0] for b in before.bursts if b.kind == "burst" and len(b.keys) > 1}
+    changed = compared = 0
+    for burst in after.bursts:
+        old = leaders.get(frozenset(burst.keys)) if burst.kind == "burst" and len(burst.keys) > 1 else None
+        if old is not None:
+            compared += 1
+            changed += old != burst.keys[0]
+    return changed, compared
+
+
 def _decode_path(paths: tuple[Path, ...]) -> Path:
     from ranker.scan import PhotoFiles
 

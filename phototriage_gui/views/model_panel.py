@@ -160,6 +160,8 @@ class ModelPanel(QWidget):
             f"<br><span style='color:#aaa'>{html.escape(str(model.get('why')))}</span><br>"
             f"It looks at: {html.escape('; '.join(looks_at))}.<br>"
         )
+        if self.session.model_change:
+            self._active_text += f"<span style='color:#e0c060'>{html.escape(self.session.model_change)}</span><br>"
         self.active.setText(self._active_text)
         self.active.setToolTip(
             f"{model.get('label')}\n{', '.join(model.get('features', []))}\n{model.get('architecture') or ''}"

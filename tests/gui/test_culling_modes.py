@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -253,3 +254,38 @@ def test_keys_work_before_anything_is_analysed_and_ranking_keeps_the_place(make_
     settle(qtbot, window)
     assert session.current == here  # the ranking filled in behind and did not move the photo
     assert session.decision(first).flag == "pick" and session.decision(here).rating == 4
+
+
+def test_models_panel_says_what_a_new_model_changed(make_window, qtbot, shoot):
+    from ranker import personal_models
+    from ranker.active_model import default_checkpoint_path
+
+    window = make_window(shoot)
+    settle(qtbot, window)
+    assert window.session.model_change is None  # the first ranking changes nothing
+    personal_models.import_model(default_checkpoint_path(), activate_it=True)  # same weights, another model
+    window.models.modelChanged.emit()  # as after "Use" or a learned model that passed its gate
+    qtbot.waitUntil(lambda: window.session.model_change is not None, timeout=30000)
+    bursts = sum(1 for b in window.session.shoot.bursts if b.kind == "burst" and len(b.keys) > 1)
+    assert bursts > 0
+    assert window.session.model_change == f"With this model 0 of {bursts} bursts have a new #1."
+    window.models.show_active()
+    assert "0 of" in window.models.active.text() and "have a new #1" in window.models.active.text()
+
+
+def test_new_leaders_counts_bursts_whose_first_photo_changed():
+    from phototriage_gui.models.shoot import Burst, Shoot, new_leaders
+
+    before = Shoot(
+        root=Path("/s"),
+        photos=[],
+        bursts=[Burst(1, "burst", ("a", "b")), Burst(2, "burst", ("c", "d")), Burst(3, "single", ("e",))],
+    )
+    after = Shoot(
+        root=Path("/s"),
+        photos=[],
+        bursts=[Burst(1, "burst", ("b", "a")), Burst(2, "burst", ("c", "d")), Burst(3, "single", ("e",))],
+    )
+    assert new_leaders(before, after) == (1, 2)
+    regrouped = Shoot(root=Path("/s"), photos=[], bursts=[Burst(1, "burst", ("a", "b", "c"))])
+    assert new_leaders(before, regrouped) == (0, 0)  # other members: not the same burst
