@@ -9,9 +9,9 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from phototriage_gui import pairs
 from phototriage_gui.models.shoot import PENDING, Burst, Shoot
 from phototriage_gui.state.decision_store import DecisionStore
+from ranker import pairs
 
 Pair = tuple[str, str]
 
@@ -213,12 +213,7 @@ class CompareController(QObject):
                 open_scores[pid] = score
         suggested: tuple[int, int] | None = None
         if len(open_scores) >= 2:
-            try:
-                from ranker.learning import next_pairs
-            except ImportError:  # an install without the learning module still compares best-first
-                found: list[tuple[int, int]] = []
-            else:
-                found = next_pairs(open_scores, decided=set(self._compared), k=1)
+            found = pairs.next_pairs(open_scores, decided=set(self._compared), k=1)
             suggested = found[0] if found else None
         if suggested is not None:
             self.exhausted = False

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from phototriage_gui import formatting, pairs
+from phototriage_gui import formatting
+from ranker import pairs
 from ranker.decisions import Decision
 
 
