@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ranker.catalog import Catalog
 from ranker.decisions import Decision
-from ranker.xmp import XmpError, find_sidecars, read_embedded_xmp, read_xmp
+from ranker.xmp import XmpError, find_sidecars, read_embedded_xmp, read_xmp, read_xmp_bytes
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _xmp_source(paths: Sequence[Path], listing: FolderListing | None = None) -> 
 def _read(source: Path, photo: Path) -> tuple[bytes, Decision | None]:
     """(bytes the state hash covers, decision there); XmpError for a sidecar that cannot be parsed."""
     if source != photo:
-        data = source.read_bytes()
+        data = read_xmp_bytes(source)  # one too big to read is refused here, unread
         return data, read_xmp(source)[0]
     from ranker.xmp import read_decision  # embedded XMP, else EXIF Rating
 
@@ -96,7 +96,7 @@ def _read(source: Path, photo: Path) -> tuple[bytes, Decision | None]:
 def remember(catalog: Catalog, photo_id: int, source: Path) -> None:
     """Record `source` as read (or just written by us), so only a later change counts as foreign."""
     st = os.stat(source)
-    data = source.read_bytes() if source.suffix.lower() == ".xmp" else (read_embedded_xmp(source) or b"") + b"\0exif"
+    data = read_xmp_bytes(source) if source.suffix.lower() == ".xmp" else (read_embedded_xmp(source) or b"") + b"\0exif"
     catalog.set_xmp_state(source, photo_id, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 

@@ -214,8 +214,51 @@ def _split_name(name: str) -> tuple[str, str, str]:
     return "", parts[0], parts[0]
 
 
+#: Sidecars larger than this are refused unread (XmpError naming the file): the largest a tool writes
+#: that we know of are a few MB (Lightroom with many masks, darktable with a long history), so 32 MiB
+#: is ten times that; beyond it reading costs seconds and memory for no decision that could be in it.
+MAX_XMP_BYTES = 32 * 1024 * 1024
+#: Elements a parse keeps as nodes (Descriptions, the properties we read or write, their array items).
+#: A real file has a few dozen; a flood of them is refused rather than built in memory.
+MAX_XMP_NODES = 10_000
+# The properties a decision read or merge ever looks at. Everything else (darktable's history,
+# Lightroom's develop settings, a thumbnail) is passed over without building nodes: a 50 MB sidecar
+# of them once made 1.5 million nodes, 1.5 GB and most of 47 s (half of it the garbage collector).
+_WANTED = frozenset({RATING, LABEL, PICK_LABEL, DIGIKAM_COLOR, COLORLABELS, PM_TAGGED, PM_PREFS, PM_COLOR, MS_RATING})
+_ARRAYS = ("Seq", "Bag", "Alt")
+
+
+def _wanted(uri: str, local: str) -> bool:
+    return uri == NS_PHOTOTRIAGE or (uri, local) in _WANTED
+
+
+def read_xmp_bytes(xmp_file: Path) -> bytes:
+    """The bytes of a sidecar, refused (XmpError naming it) over MAX_XMP_BYTES without reading it."""
+    with open(xmp_file, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data = f.read(size + 1) if size <= MAX_XMP_BYTES else b""  # read() sizes its buffer to the ask
+        if len(data) > size:  # grown since the stat
+            data += f.read(MAX_XMP_BYTES + 1 - len(data))
+    if size > MAX_XMP_BYTES or len(data) > MAX_XMP_BYTES:
+        raise XmpError(xmp_file, _too_big(max(size, len(data))))
+    return data
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"{size / 1e6:.1f} MB, over the {MAX_XMP_BYTES // (1024 * 1024)} MiB a sidecar may have: "
+        "not read and never rewritten (decisions stay in the catalog)"
+    )
+
+
 def _parse(data: bytes, path: Path | str | None) -> _Doc:
-    """Parse an XMP document keeping the byte position of every tag and attribute."""
+    """Parse an XMP document keeping the byte position of every tag and attribute we may edit.
+
+    Linear in the size of `data` with memory bounded by MAX_XMP_NODES: only the rdf:RDF element,
+    its Descriptions, the properties in _WANTED and their array items become nodes; every other
+    subtree is counted through by depth alone."""
+    if len(data) > MAX_XMP_BYTES:
+        raise XmpError(path, _too_big(len(data)))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
         raise XmpError(path, "UTF-16/32 encoded XMP is not supported")
     m = _ENCODING_RE.match(data.lstrip(b"\xef\xbb\xbf"))
@@ -224,9 +267,14 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     parser.namespace_prefixes = True
     parser.ordered_attributes = True
+    parser.buffer_text = True  # one call per text run, not per line
     stack: list[_Node] = []
     pending_decls: dict[str, str] = {}
     doc = _Doc(data, None, None)
+    # depth inside a subtree we pass over (0: not in one); index of rdf:RDF in the stack; nodes built
+    skip = [0]
+    rdf_at = [-1]
+    built = [0]
 
     def refuse_dtd(*_args):
         raise XmpError(path, "a DTD is not allowed in XMP")
@@ -234,38 +282,64 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
     def on_ns(prefix, uri):
         pending_decls[prefix or ""] = uri
 
+    def keep(uri: str, local: str) -> bool:
+        if rdf_at[0] < 0:
+            return len(stack) < 4  # rdf:RDF is the root or close under it (x:xmpmeta, x:xapmeta)
+        level = len(stack) - rdf_at[0]  # 1 Description, 2 property, 3 its value, 4 array item
+        if level == 1:
+            return uri == NS_RDF and local == "Description"
+        if level == 2:
+            return _wanted(uri, local)
+        if level == 3:
+            return True
+        return level == 4 and stack[-1].uri == NS_RDF and stack[-1].local in _ARRAYS and local == "li"
+
     def on_start(name, attributes):
+        if skip[0]:
+            skip[0] += 1
+            pending_decls.clear()
+            return
+        uri, local, qname = _split_name(name)
+        if not keep(uri, local):
+            skip[0] = 1
+            pending_decls.clear()
+            return
+        built[0] += 1
+        if built[0] > MAX_XMP_NODES:
+            raise XmpError(path, f"more than {MAX_XMP_NODES} XMP elements to read: not a sidecar any tool writes")
         pos = parser.CurrentByteIndex
         m = _START_RE.match(data, pos)
         if m is None:
             raise XmpError(path, f"cannot locate start tag at byte {pos}")
-        uri, local, qname = _split_name(name)
-        raw_attrs = []
-        sep = b" "
-        for am in _ATTR_RE.finditer(data, m.start(2), m.end(2)):
-            sep = am.group(1)
-            if am.group(2) == b"xmlns" or am.group(2).startswith(b"xmlns:"):
-                continue
-            raw_attrs.append(am)
-        if len(raw_attrs) * 2 != len(attributes):
-            raise XmpError(path, f"cannot map the attributes of <{qname}> at byte {pos}")
         attrs = []
-        for i, am in enumerate(raw_attrs):
-            a_uri, a_local, _ = _split_name(attributes[2 * i])
-            attrs.append(
-                _Attr(
-                    a_uri,
-                    a_local,
-                    attributes[2 * i + 1],
-                    (am.start(1), am.end(4)),
-                    (am.start(4) + 1, am.end(4) - 1),
-                    am.group(4)[:1],
+        sep = b" "
+        if rdf_at[0] >= 0 and len(stack) - rdf_at[0] == 1:  # only a Description's attributes are read
+            raw_attrs = []
+            for am in _ATTR_RE.finditer(data, m.start(2), m.end(2)):
+                sep = am.group(1)
+                if am.group(2) == b"xmlns" or am.group(2).startswith(b"xmlns:"):
+                    continue
+                raw_attrs.append(am)
+            if len(raw_attrs) * 2 != len(attributes):
+                raise XmpError(path, f"cannot map the attributes of <{qname}> at byte {pos}")
+            for i, am in enumerate(raw_attrs):
+                a_uri, a_local, _ = _split_name(attributes[2 * i])
+                if a_uri != NS_RDF and not _wanted(a_uri, a_local):
+                    continue
+                attrs.append(
+                    _Attr(
+                        a_uri,
+                        a_local,
+                        attributes[2 * i + 1],
+                        (am.start(1), am.end(4)),
+                        (am.start(4) + 1, am.end(4) - 1),
+                        am.group(4)[:1],
+                    )
                 )
-            )
         parent = stack[-1] if stack else None
         decls = dict(pending_decls)
         pending_decls.clear()
-        scope = {**(parent.scope if parent else {}), **decls}
+        scope = {**parent.scope, **decls} if parent is not None and decls else parent.scope if parent else decls
         node = _Node(
             uri, local, qname, pos, m.end(), m.end(2), bool(m.group(4)), attrs, decls, scope, parent, attr_sep=sep
         )
@@ -275,9 +349,13 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
             doc.root = node
         if doc.rdf is None and node.is_(NS_RDF, "RDF"):
             doc.rdf = node
+            rdf_at[0] = len(stack)
         stack.append(node)
 
     def on_end(_name):
+        if skip[0]:
+            skip[0] -= 1
+            return
         node = stack.pop()
         if node.self_closing:
             node.content_end = node.end = node.tag_end
@@ -289,8 +367,8 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
         node.content_end, node.end = pos, m.end()
 
     def on_text(text):
-        if stack:
-            stack[-1].text.append(text)
+        if stack and not skip[0] and rdf_at[0] >= 0 and len(stack) - rdf_at[0] > 2:
+            stack[-1].text.append(text)  # only a property's value and array items are read as text
 
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
@@ -346,7 +424,7 @@ def _rank_from(doc: _Doc) -> RankInfo | None:
 def read_xmp(xmp_file: Path) -> tuple[Decision | None, RankInfo | None]:
     """The decision and rank recorded in one XMP file; XmpError when it cannot be parsed."""
     xmp_file = Path(xmp_file)
-    doc = _parse(xmp_file.read_bytes(), xmp_file)
+    doc = _parse(read_xmp_bytes(xmp_file), xmp_file)
     if doc.rdf is None:
         raise XmpError(xmp_file, "no rdf:RDF element")
     return _decision_from(doc), _rank_from(doc)
@@ -389,7 +467,7 @@ def _tiff_xmp(f, order: str) -> bytes | None:
         if len(entry) < 12:
             return None
         tag, typ, n, value = struct.unpack(order + "HHI4s", entry)
-        if tag == _TIFF_XMP_TAG and typ in (1, 7) and n <= 64 * 1024 * 1024:
+        if tag == _TIFF_XMP_TAG and typ in (1, 7) and n <= MAX_XMP_BYTES:
             if n <= 4:
                 return value[:n]
             f.seek(struct.unpack(order + "I", value)[0])
@@ -921,7 +999,7 @@ def write_sidecar(
         if photo.exists() and os.path.samefile(photo, target):
             raise ValueError(f"refusing to write XMP over the photo {photo}")
     try:
-        existing = target.read_bytes()
+        existing = read_xmp_bytes(target)  # one we refuse to read is never rewritten (XmpError)
         st = os.stat(target)
     except FileNotFoundError:
         existing, st = None, None
