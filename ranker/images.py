@@ -22,6 +22,7 @@ import numpy as np
 import rawpy
 from PIL import Image, UnidentifiedImageError
 
+from ranker.libraw_stderr import UNKNOWN_FILE, LibRawWarning, libraw_messages
 from ranker.tiff_exif import find_tiff_headers, raw_damage, read_tiff_tags
 
 RAW_EXTENSIONS: frozenset[str] = frozenset({".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2"})
@@ -482,11 +483,23 @@ def _libraw_source(f: BinaryIO, path: Path) -> str | BinaryIO:
     return io.BytesIO(f.read())
 
 
+def _warn_libraw(messages: list[tuple[Path, str]]) -> None:
+    """LibRaw's messages (printed from C, caught by ranker.libraw_stderr) as warnings naming the file;
+    under the warnings lock, so a Pillow catcher in another thread cannot take them as its own."""
+    if not messages:
+        return
+    with _WARNINGS_LOCK:
+        for real, text in messages:
+            warnings.warn(f"{_printable(real)}: LibRaw: {text}", LibRawWarning, stacklevel=2)
+
+
 def _decode_raw(f: BinaryIO, path: Path, max_size: int | None, want_pixels: bool):
     head = f.read(_RAW_EXIF_SPAN)
     get = _raw_exif(head)
     damage = raw_damage(head, os.fstat(f.fileno()).st_size)
-    with rawpy.imread(_libraw_source(f, path)) as raw:
+    source = _libraw_source(f, path)
+    libraw_name = source if isinstance(source, str) else UNKNOWN_FILE
+    with libraw_messages(libraw_name, path, _warn_libraw), rawpy.imread(source) as raw:
         # LibRaw's flip is what postprocess applies, so the preview path must use the same one.
         orientation = _LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
         sensor = (raw.sizes.width, raw.sizes.height)

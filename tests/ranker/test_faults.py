@@ -378,3 +378,26 @@ def test_a_large_sidecar_under_the_cap_reads_in_memory_bounded_by_its_size(tmp_p
         tracemalloc.stop()
     assert decision == Decision(None, 4, None)
     assert peak < 3 * sidecar.stat().st_size, peak  # the bytes and a few nodes (once 30x the file)
+
+
+@pytest.mark.timeout(60)
+def test_libraws_own_messages_name_the_file_and_the_rest_is_ranked(tmp_path, monkeypatch, capfd):
+    """LibRaw prints "NAME: Unexpected end of file" from C to fd 2; it comes back as a warning naming
+    the photo (our damage check is told to miss the cut, so LibRaw itself meets it)."""
+    from ranker import images
+    from ranker.libraw_stderr import LibRawWarning
+    from tests.synthetic_files import write_dng
+
+    folder = tmp_path / "shoot"
+    good = _good_shoot(folder)
+    data = write_dng(tmp_path / "whole.dng").read_bytes()
+    (folder / "cut.dng").write_bytes(data[: len(data) * 6 // 10])
+    monkeypatch.setattr(images, "raw_damage", lambda *args: None)
+    before = _tree(folder)
+    with Catalog(tmp_path / "c.db") as catalog, pytest.warns(LibRawWarning) as caught:
+        ranking = _rank(folder, catalog)
+    assert _ranked(ranking) == set(good)
+    assert "cut.dng" in _errors(ranking)
+    assert any(str(folder / "cut.dng") in str(w.message) and "Unexpected end" in str(w.message) for w in caught)
+    assert "Unexpected end of file" not in capfd.readouterr().err
+    assert _tree(folder) == before
