@@ -251,16 +251,22 @@ class Catalog:
     def adopt(self, photo_id: int, fingerprint: str, in_scope: Callable[[Path], bool]) -> bool:
         """A never-analysed photo whose content is that of a photo which vanished from this folder
         (moved in a way that changed its mtime): that photo's decision, scores and choices move to
-        `photo_id` (a decision the user already made on `photo_id` wins) and the old one is dropped."""
+        `photo_id` (a decision the user already made on `photo_id` wins) and the old one is dropped.
+
+        Failing that, a photo from before migration 2 whose files were already gone then (it has no
+        last path, so no folder to be in scope of) is matched by content alone, wherever its file
+        turns up: schema 1 keyed every photo by content, so that is the identity it had."""
         with self._write() as db:
             if db.execute("SELECT fingerprint FROM photos WHERE id = ?", (photo_id,)).fetchone() != (None,):
                 return False
             rows = db.execute(
-                "SELECT id, last_path FROM photos WHERE fingerprint = ? AND last_path IS NOT NULL "
+                "SELECT id, last_path FROM photos WHERE fingerprint = ? AND id != ? "
                 "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
-                (fingerprint,),
+                (fingerprint, photo_id),
             ).fetchall()
-            old = next((pid for pid, last in rows if in_scope(from_db(last))), None)
+            old = next((pid for pid, last in rows if last is not None and in_scope(from_db(last))), None)
+            if old is None:
+                old = next((pid for pid, last in rows if last is None), None)
             if old is None:
                 return False
             if not db.execute("SELECT 1 FROM decisions WHERE photo_id = ?", (photo_id,)).fetchone():
