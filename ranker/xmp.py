@@ -475,6 +475,21 @@ def _tiff_xmp(f, order: str) -> bytes | None:
     return None
 
 
+def _heif_xmp(f) -> bytes | None:
+    """HEIF/HEIC: the XMP item the meta box points at (mapped, not read whole), not the first packet
+    in the file, which after an edit may be the old one."""
+    import mmap
+
+    from ranker.heif_xmp import read_xmp as heif_read_xmp
+
+    try:
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            packet = heif_read_xmp(data)  # type: ignore[arg-type]  # mmap slices like bytes
+    except (OSError, ValueError):
+        return None
+    return packet if packet is not None and len(packet) <= MAX_XMP_BYTES else None
+
+
 def _scan_packets(data: bytes):
     """Every <x:xmpmeta>/<x:xapmeta> packet in `data`, in order, in linear time.
 
@@ -508,6 +523,8 @@ def read_embedded_xmp(photo: Path) -> bytes | None:
                 packet = _jpeg_xmp(f)
             elif head[:4] in (b"II*\x00", b"MM\x00*"):
                 packet = _tiff_xmp(f, "<" if head[:2] == b"II" else ">")
+            elif head[4:8] == b"ftyp":
+                packet = _heif_xmp(f)
             else:
                 packet = None
         except struct.error:
