@@ -35,6 +35,7 @@ class ReadBack:
 
 def _text(d: Decision) -> str:
     parts = [d.flag or "unflagged", f"{d.rating}★"] + ([d.label] if d.label else [])
+    parts += ([f"“{d.label_name}”"] if d.label_name else []) + [f"+{m}" for m in d.more_labels]
     return " ".join(parts)
 
 
@@ -126,7 +127,8 @@ def sync_photo(
     current = catalog.decision(photo_id)
     updated = catalog.decision_updated(photo_id)
     result = None
-    if disk is not None and disk != current and not (updated is None and disk.is_empty):
+    differs = disk is not None and (disk != current or disk.names != current.names)  # "Approved" counts too
+    if disk is not None and differs and not (updated is None and disk.is_empty):
         decided_at = _epoch(updated[1]) if updated is not None else None
         # A decision made here after the file was last read (or never read: a killed first scan)
         changed_here = decided_at is not None and (state is None or decided_at > _epoch(state[4]))

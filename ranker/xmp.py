@@ -699,6 +699,7 @@ class _Fields:
     rating: int  # xmp:Rating as written (0 when none), for Photo Mechanic's and Windows' copies
     flag: str | None
     add_colorlabels: bool  # darktable style: write darktable's own list even where it is missing
+    more: tuple[str, ...] = ()  # darktable's further colour labels the decision holds
 
 
 def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fields:
@@ -711,9 +712,12 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
     else:
         remove.add(RATING)  # undecided is no rating at all, never a misleading "0"
     label_name_value = e.label.capitalize() if e.label is not None else None
-    if e.label is not None and style.sidecar != "darktable":
+    if decision.label_name is not None:
+        # The user's own spelling: "Rot" for red; "Approved" stays even when a pick is expressed as a colour.
+        label_name_value = decision.label_name
+    if label_name_value is not None and style.sidecar != "darktable":
         want[LABEL] = label_name_value
-    elif e.label is not None:
+    elif label_name_value is not None:
         # darktable lets xmp:Label override its own list with one label (measured, 4.2.1): its list
         # (darktable:colorlabels) carries the colour; an xmp:Label another tool wrote is kept in step.
         only[LABEL] = label_name_value
@@ -747,7 +751,8 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         e.label,
         max(e.rating or 0, 0),
         decision.flag,
-        style.sidecar == "darktable" and e.label is not None,
+        e.label is not None and (style.sidecar == "darktable" or bool(decision.more_labels)),
+        decision.more_labels,
     )
 
 
@@ -762,8 +767,9 @@ def _pm_prefs(value: str, f: _Fields) -> str:
     return ":".join(parts)
 
 
-def _merged_colorlabels(current: list[str], label: str | None) -> list[int]:
-    """darktable keeps several labels: ours goes first (that is what a reader takes), the rest stay."""
+def _merged_colorlabels(current: list[str], label: str | None, more: tuple[str, ...] = ()) -> list[int]:
+    """darktable keeps several labels: ours goes first (that is what a reader takes), the rest stay,
+    and the further labels the catalog holds for the photo are added."""
     ints = []
     for text in current:
         try:
@@ -775,9 +781,8 @@ def _merged_colorlabels(current: list[str], label: str | None) -> list[int]:
     if label is None:
         return []
     ours = LABELS.index(label)
-    if ours in ints:
-        return ints
-    return [ours, *ints[1:]]
+    merged = ints if ours in ints else [ours, *ints[1:]]
+    return merged + [LABELS.index(m) for m in more if LABELS.index(m) not in merged]
 
 
 def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, style: XmpStyle) -> bytes:
@@ -810,7 +815,7 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, s
         for uri, local, occ in occurrences:
             key = (uri, local)
             current = occ.value if isinstance(occ, _Attr) else occ.simple_text
-            if key == LABEL and f.label is None:
+            if key == LABEL and f.label is None and LABEL not in f.want:
                 if label_is_ours(current):  # a custom label ("Approved") is not ours to remove
                     set_value(occ, None)
                 found.add(key)
@@ -824,11 +829,15 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, s
             elif key == PM_PREFS:
                 set_value(occ, _pm_prefs(current, f))
             elif key == COLORLABELS and isinstance(occ, _Node):
-                _set_colorlabels(occ, f.label, ed)
+                _set_colorlabels(occ, f.label, ed, f.more)
                 found.add(key)
 
     missing = [(k, v) for k, v in f.want.items() if k not in found]
-    elements = [] if COLORLABELS in found or not f.add_colorlabels else [(COLORLABELS, [LABELS.index(f.label)])]
+    elements = (
+        []
+        if COLORLABELS in found or not f.add_colorlabels or f.label is None
+        else [(COLORLABELS, _merged_colorlabels([], f.label, f.more))]
+    )
     if missing or elements:
         ours = next((d for d in doc.descriptions if NS_PHOTOTRIAGE in d.decls.values()), None)
         if ours is not None:
@@ -843,16 +852,16 @@ def label_is_ours(value: str) -> bool:
     return label_name(value) is not None
 
 
-def _set_colorlabels(el: _Node, label: str | None, ed: _Editor) -> None:
+def _set_colorlabels(el: _Node, label: str | None, ed: _Editor, more: tuple[str, ...] = ()) -> None:
     seqs = [c for c in el.children if c.is_(NS_RDF, "Seq") or c.is_(NS_RDF, "Bag")]
     rdf_prefix = _prefix_for(el, NS_RDF) or "rdf"
     if not seqs:
-        wanted = [] if label is None else [LABELS.index(label)]
+        wanted = _merged_colorlabels([], label, more)
         ed.replace(el.start, el.end, f"<{el.qname}>".encode() + _li_seq(wanted, rdf_prefix) + f"</{el.qname}>".encode())
         return
     seq = seqs[0]
     current = [li.simple_text for li in seq.children if li.is_(NS_RDF, "li")]
-    wanted = _merged_colorlabels(current, label)
+    wanted = _merged_colorlabels(current, label, more)
     if [str(i) for i in wanted] == [c.strip() for c in current]:
         return
     items = [li for li in seq.children if li.is_(NS_RDF, "li")]
@@ -988,7 +997,13 @@ def merged_packet(
     if existing is None or not existing.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         existing = _EMPTY_PACKET
     new = _merge(existing, decision, rank, Path(path) if path is not None else Path("<xmp>"), style)
-    if _decision_from(_parse(new, path)) != decision:
+    back = _decision_from(_parse(new, path))
+    if (
+        back != decision
+        # darktable style writes no xmp:Label of its own, so a label name goes only where one is
+        or (decision.label_name is not None and style.sidecar != "darktable" and back.label_name != decision.label_name)
+        or not set(decision.more_labels) <= set(back.more_labels)
+    ):
         raise XmpError(path, "merged XMP would not read back as the decision written; left unchanged")
     return new
 

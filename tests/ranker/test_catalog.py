@@ -316,3 +316,26 @@ def test_a_failed_commit_reports_the_real_error(tmp_path):
 
     with Catalog(path, connect=connect) as catalog, pytest.raises(CatalogError, match="disk is full"):
         _photo(catalog)
+
+
+def test_migration_4_holds_label_names_and_further_labels(tmp_path):
+    from ranker.catalog_schema import MIGRATIONS, apply
+
+    path = tmp_path / "c.db"
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS[:3]:
+            apply(db, migration)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO photos (id, capture_ts, time_source) VALUES (1, 1.0, 'file')")
+        db.execute("INSERT INTO decisions VALUES (1, 'pick', 3, 'red', 'user', 'now')")
+    db.close()
+    with Catalog(path) as catalog:
+        assert any("backup" in n for n in catalog.notices)
+        assert catalog.decision(1) == Decision("pick", 3, "red") and catalog.decision(1).names == (None, ())
+        catalog.set_decision(1, Decision("pick", 3, "red", "Rot", ("purple", "blue")))
+        pid = _photo(catalog, "b.jpg", "fp2")
+        catalog.set_decision(pid, Decision(None, 1, None, "Approved"))
+    with Catalog(path) as catalog:
+        assert catalog.decision(1).names == ("Rot", ("blue", "purple"))
+        assert catalog.decision(pid).names == ("Approved", ())
+    assert (tmp_path / "c.db.v3.bak").exists()
