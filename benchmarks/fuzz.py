@@ -37,6 +37,11 @@ def build(folder: Path, scratch: Path) -> dict[Path, str]:
         made[faults.xmp_flood(folder / f"flood{megabytes}.jpg", megabytes, seed=int(megabytes * 10))] = (
             f"JPEG + {megabytes} MB of unclosed <x:xmpmeta>"
         )
+    for megabytes in (30, 50):  # under and over ranker.xmp.MAX_XMP_BYTES (32 MiB)
+        photo = folder / f"sidecar{megabytes}.jpg"
+        photo.write_bytes(faults.jpeg_bytes(seed=megabytes))
+        faults.huge_sidecar(photo.with_suffix(".xmp"), megabytes)
+        made[photo] = f"JPEG + {megabytes} MB XMP sidecar (darktable history)"
     made[faults.header_claims_bigger(folder / "claims9000.jpg")] = "JPEG header claims 9000x9000 over 1296x864"
     made[faults.damaged_jpeg(folder / "cut40.jpg")] = "JPEG cut at 40% of its scan"
     made[faults.fifo(folder / "fifo.jpg")] = "FIFO named .jpg"
@@ -149,6 +154,7 @@ def main(argv=None) -> int:
         "metadata_bombs": len(bombs),
         "bomb_seconds_max": round(max(outcomes[p][2] for p in bombs), 3),
         "slowest": {"case": made[slowest[0]], "seconds": round(slowest[1][2], 3)},
+        "sidecars": {made[p]: round(outcomes[p][2], 3) for p in bombs if "sidecar" in made[p]},
         "rank": ranked,
         "problems": [f"{made[p]}: {o} {d}" for p, (o, d, _) in outcomes.items() if o != "handled"],
     }
@@ -162,6 +168,8 @@ def main(argv=None) -> int:
         f"\n{len(bombs)} metadata bombs, slowest {figures['bomb_seconds_max']} s; slowest case overall: "
         f"{figures['slowest']['case']} ({figures['slowest']['seconds']} s)"
     )
+    for case, seconds in figures["sidecars"].items():
+        print(f"{case}: {seconds} s")
     print(f"rank over the folder: {ranked['ranked']} ranked, {ranked['reported']} reported, {ranked['seconds']} s")
     for line in figures["problems"]:
         print("  " + line)

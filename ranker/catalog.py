@@ -259,16 +259,22 @@ class Catalog:
     def adopt(self, photo_id: int, fingerprint: str, in_scope: Callable[[Path], bool]) -> bool:
         """A never-analysed photo whose content is that of a photo which vanished from this folder
         (moved in a way that changed its mtime): that photo's decision, scores and choices move to
-        `photo_id` (a decision the user already made on `photo_id` wins) and the old one is dropped."""
+        `photo_id` (a decision the user already made on `photo_id` wins) and the old one is dropped.
+
+        Failing that, a photo from before migration 2 whose files were already gone then (it has no
+        last path, so no folder to be in scope of) is matched by content alone, wherever its file
+        turns up: schema 1 keyed every photo by content, so that is the identity it had."""
         with self._write() as db:
             if db.execute("SELECT fingerprint FROM photos WHERE id = ?", (photo_id,)).fetchone() != (None,):
                 return False
             rows = db.execute(
-                "SELECT id, last_path FROM photos WHERE fingerprint = ? AND last_path IS NOT NULL "
+                "SELECT id, last_path FROM photos WHERE fingerprint = ? AND id != ? "
                 "AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = photos.id) ORDER BY id",
-                (fingerprint,),
+                (fingerprint, photo_id),
             ).fetchall()
-            old = next((pid for pid, last in rows if in_scope(from_db(last))), None)
+            old = next((pid for pid, last in rows if last is not None and in_scope(from_db(last))), None)
+            if old is None:
+                old = next((pid for pid, last in rows if last is None), None)
             if old is None:
                 return False
             if not db.execute("SELECT 1 FROM decisions WHERE photo_id = ?", (photo_id,)).fetchone():
@@ -539,17 +545,27 @@ class Catalog:
     def decision(self, photo_id: int) -> Decision:
         """The stored decision. A damaged row is reported (a notice naming the photo) and read field
         by field, keeping what is still valid; it is never fatal and never rewritten here."""
-        rows = self._read("SELECT flag, rating, label FROM decisions WHERE photo_id = ?", (photo_id,))
+        rows = self._read(
+            "SELECT flag, rating, label, label_name, more_labels FROM decisions WHERE photo_id = ?", (photo_id,)
+        )
         if not rows:
             return Decision()
-        flag, rating, label = rows[0]
+        flag, rating, label, name, more = rows[0]
+        more_labels = tuple(more.split(",")) if isinstance(more, str) and more else ()
         try:
-            return Decision(flag, rating, label)
+            return Decision(flag, rating, label, name, more_labels)
         except (ValueError, TypeError) as exc:
+            label = label.lower() if isinstance(label, str) and label.lower() in LABELS else None
+            try:
+                extras = Decision(None, 0, label, name, more_labels)
+            except (ValueError, TypeError):
+                extras = Decision(None, 0, label)
             kept = Decision(
                 flag if flag in FLAGS else None,
                 rating if isinstance(rating, int) and 0 <= rating <= 5 else 0,
-                label.lower() if isinstance(label, str) and label.lower() in LABELS else None,
+                label,
+                extras.label_name,
+                extras.more_labels,
             )
             where = ", ".join(printable_path(p) for p in self._paths(photo_id)) or f"photo {photo_id}"
             notice = f"{where}: the catalog's decision row is damaged ({exc}); kept what is valid: {kept}"
@@ -567,8 +583,18 @@ class Catalog:
         """Committed before returning: a decision shown to the user survives a kill."""
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?)",
-                (photo_id, decision.flag, int(decision.rating), decision.label, source, _now()),
+                "INSERT OR REPLACE INTO decisions (photo_id, flag, rating, label, source, updated, label_name, "
+                "more_labels) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    photo_id,
+                    decision.flag,
+                    int(decision.rating),
+                    decision.label,
+                    source,
+                    _now(),
+                    decision.label_name,
+                    ",".join(decision.more_labels),
+                ),
             )
 
     def add_choice(self, winner_id: int, loser_id: int, source: str = "compare") -> int:

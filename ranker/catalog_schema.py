@@ -169,10 +169,18 @@ _V3_XMP_STATE = """
     CREATE INDEX xmp_state_photo ON xmp_state(photo_id);
 """
 
+# Label names other tools wrote that are not one of our five colours ("Approved", "Rot"), and
+# darktable's further colour labels (comma-separated names): kept so export writes them back.
+_V4_LABEL_NAMES = """
+    ALTER TABLE decisions ADD COLUMN label_name TEXT;
+    ALTER TABLE decisions ADD COLUMN more_labels TEXT NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: list[Migration] = [
     _V1,
     _v2_photo_is_a_file_in_its_folder,
     _V3_XMP_STATE,
+    _V4_LABEL_NAMES,
 ]
 
 

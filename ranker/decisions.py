@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 FLAGS = (None, "pick", "reject")
 LABELS = (None, "red", "yellow", "green", "blue", "purple")
+
+
+#: The longest label name kept from another tool's xmp:Label.
+MAX_LABEL_NAME = 64
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,14 @@ class Decision:
     flag: str | None = None  # "pick" | "reject" | None
     rating: int = 0  # 0-5 stars
     label: str | None = None  # red / yellow / green / blue / purple
+    #: xmp:Label as another tool spelled it, when that is not our English name: the same colour in the
+    #: user's language ("Rot" for red) or a name of their own ("Approved", "Select", with label None).
+    #: Dropped when the label changes to something it does not name (the user picked a colour here).
+    #: Not part of ==: a decision is the same verdict whatever a tool calls its label (see `names`).
+    label_name: str | None = field(default=None, compare=False)
+    #: darktable's further colour labels beside `label` (its colorlabels list holds several), in
+    #: LABELS order; none without a label. Not part of == either.
+    more_labels: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.flag not in FLAGS:
@@ -24,10 +36,37 @@ class Decision:
             object.__setattr__(self, "label", str(self.label).lower())  # "Red" from XMP is our "red"
         if self.label not in LABELS:
             raise ValueError(f"label must be one of {LABELS}, not {self.label!r}")
+        self._check_names()
+
+    def _check_names(self) -> None:
+        from ranker.xmp_style import label_name  # its table of localised names; it imports this module
+
+        name = self.label_name
+        if name is not None:
+            if not isinstance(name, str) or len(name.strip()) > MAX_LABEL_NAME:
+                raise ValueError(f"label_name must be text of at most {MAX_LABEL_NAME} characters, not {name!r}")
+            name = name.strip()
+            canonical = self.label.capitalize() if self.label else None
+            if not name or name == canonical or label_name(name) != self.label:
+                name = None  # nothing beyond our own name, or a name for another colour than ours
+        object.__setattr__(self, "label_name", name)
+        more = self.more_labels
+        if isinstance(more, str) or not all(isinstance(m, str) for m in more):
+            raise ValueError(f"more_labels must be colour names, not {more!r}")
+        names = {m.lower() for m in more}
+        if not names <= set(LABELS[1:]):
+            raise ValueError(f"more_labels must be among {LABELS[1:]}, not {more!r}")
+        kept = tuple(m for m in LABELS[1:] if m in names and m != self.label) if self.label else ()
+        object.__setattr__(self, "more_labels", kept)
+
+    @property
+    def names(self) -> tuple[str | None, tuple[str, ...]]:
+        """What the decision holds beyond flag, rating and colour: (label_name, more_labels)."""
+        return self.label_name, self.more_labels
 
     @property
     def is_empty(self) -> bool:
-        return self.flag is None and self.rating == 0 and self.label is None
+        return self.flag is None and self.rating == 0 and self.label is None and self.label_name is None
 
     def with_(self, **changes: Any) -> Decision:
         return replace(self, **changes)

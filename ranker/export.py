@@ -10,13 +10,16 @@ import io
 import json
 import os
 import shutil
+import struct
 import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from ranker.embed import EmbedError, can_embed, same_image, with_xmp
+from ranker import embed as embed_jpeg_tiff
+from ranker import heif_xmp
+from ranker.embed import EmbedError
 from ranker.progress import Cancelled, Progress, check_cancel
 from ranker.xmp import (
     SIDECAR_STYLES,
@@ -149,6 +152,9 @@ class ExportReport:
             lines.append("  links: " + ", ".join(f"{n} {kind}" for kind, n in sorted(links.items())))
         if self.cleaned:
             lines.append(f"  removed {len(self.cleaned)} temp file(s) left by an interrupted export")
+        for e in self.copied:
+            if e.detail.startswith("copy ("):  # a copy that could not carry its XMP inside
+                lines.append(f"  note    {(e.dest or e.source).name}: {e.detail}")
         for e in self.failed:
             lines.append(f"  FAILED  {e.source} -> {e.dest}: {e.detail}")
         for e in self.skipped:
@@ -217,6 +223,27 @@ def _same_entry(a: Path, b: Path) -> bool:
         return a.name == b.name or (a.name.casefold() == b.name.casefold() and os.path.samefile(a, b))
     except OSError:
         return False
+
+
+def can_embed(path: Path) -> bool:
+    """Whether a copy named `path` can carry XMP inside: JPEG, TIFF, DNG (embed) and HEIF (heif_xmp)."""
+    return embed_jpeg_tiff.can_embed(path) or Path(path).suffix.lower() in heif_xmp.HEIF_SUFFIXES
+
+
+def with_xmp(data: bytes, packet: bytes) -> bytes:
+    """The file's bytes carrying `packet` as its XMP, with no image byte re-encoded; EmbedError if it cannot."""
+    if data[4:8] != b"ftyp":
+        return embed_jpeg_tiff.with_xmp(data, packet)
+    try:
+        return heif_xmp.with_xmp(data, packet)
+    except (heif_xmp.HeifError, struct.error, IndexError) as exc:
+        raise EmbedError(f"HEIF: {exc}") from None
+
+
+def same_image(original: bytes, copy: bytes) -> bool:
+    if original[4:8] == b"ftyp":
+        return heif_xmp.same_image(original, copy)
+    return embed_jpeg_tiff.same_image(original, copy)
 
 
 def _identical(a: Path, b: Path) -> bool:
@@ -507,7 +534,8 @@ def _copy_verified(source: Path, final: Path, embed: tuple[bytes, Decision] | No
     """Copy to a temp name beside `final`, fsync, verify size + sha256, then name it `final`.
 
     With `embed` (packet, decision) the verified copy is rewritten to carry the packet and verified
-    again; a JPEG that cannot take it stays a plain copy. Returns "copy" or "copy+xmp"."""
+    again; a file that cannot take it stays a plain copy. Returns "copy", "copy+xmp" or "copy (no XMP
+    inside: why)"."""
     try:
         fsrc = open(source, "rb")  # noqa: SIM115 - opened apart to tell a vanished source from other errors
     except FileNotFoundError:
@@ -532,8 +560,9 @@ def _copy_verified(source: Path, final: Path, embed: tuple[bytes, Decision] | No
             if embed is not None:
                 try:
                     rewritten = _embedded_copy(tmp, final, *embed)
-                except (EmbedError, XmpError):
-                    pass  # e.g. a packet over 64 KB: the plain verified copy goes out instead
+                except (EmbedError, XmpError) as exc:
+                    # e.g. a packet over 64 KB: the plain verified copy goes out instead, and says so
+                    how = f"copy (no XMP inside: {exc}; the sidecar carries the decision)"
                 else:
                     os.unlink(tmp)
                     tmp, how = rewritten, "copy+xmp"

@@ -21,8 +21,9 @@ from typing import Any, BinaryIO, cast
 import numpy as np
 import numpy.typing as npt
 import rawpy
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, TiffImagePlugin, UnidentifiedImageError
 
+from ranker.libraw_stderr import UNKNOWN_FILE, LibRawWarning, libraw_messages
 from ranker.tiff_exif import find_tiff_headers, raw_damage, read_tiff_tags
 
 #: a file name as the loaders take it: text, bytes (any name survives, even one not UTF-8) or a path object
@@ -231,15 +232,19 @@ def _read(path: AnyPath, max_size: int | None, want_pixels: bool) -> tuple[Image
             except Exception as first:
                 if suffix not in (".tif", ".tiff"):
                     raise
-                # 12-bit, float, planar CMYK, many-channel TIFFs: valid, but beyond Pillow
+                # Packed 10/12/14-bit, float, planar, CMYK, many-channel TIFFs: valid, but beyond Pillow
                 f.seek(0)
                 try:
                     return _decode_tifffile(f, max_size, want_pixels)
+                except (Image.DecompressionBombError, _NeedsCodecs):
+                    raise
                 except Exception:  # noqa: BLE001 - not a TIFF tifffile reads either: Pillow's reason stands
+                    if isinstance(first, _BeyondPillow):
+                        raise
                     raise first from None
         except ImageLoadError:
             raise
-        except _Damaged as exc:
+        except (_Damaged, _NeedsCodecs) as exc:
             raise ImageLoadError(p, str(exc)) from exc
         except rawpy.LibRawError as exc:
             raise ImageLoadError(p, _libraw_reason(exc)) from exc
@@ -306,8 +311,31 @@ def _open_pillow(fp: BinaryIO) -> Image.Image:
     return img
 
 
+class _BeyondPillow(Exception):
+    """A TIFF Pillow opens but would decode wrongly: tifffile decodes it instead."""
+
+
+def _pillow_misreads(img: Image.Image) -> bool:
+    """TIFF layouts Pillow 13 opens and decodes wrongly (measured on files tifffile wrote): packed
+    depths over 8 bits (big-endian 12-bit came out as a sawtooth), planar samples over 8 bits (a
+    16-bit planar RGB came out striped), 32-bit and signed integers (mode I: unsigned values wrap
+    negative, and either is scaled as if 16-bit)."""
+    if not isinstance(img, TiffImagePlugin.TiffImageFile):
+        return False
+    tags = img.tag_v2
+    bits = tags.get(258)
+    bits = max(bits) if isinstance(bits, tuple) and bits else bits if isinstance(bits, int) else 8
+    sample_format = tags.get(339)
+    fmt = sample_format[0] if isinstance(sample_format, tuple) and sample_format else sample_format or 1
+    if fmt == 3:  # IEEE float: Pillow reads 32-bit grey right and refuses the rest itself
+        return False
+    return (bits > 8 and bits not in (16, 32)) or (tags.get(284) == 2 and bits > 8) or bits == 32 or fmt == 2
+
+
 def _decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
     img = _open_pillow(fp)
+    if _pillow_misreads(img):
+        raise _BeyondPillow(f"{img.mode} TIFF")
     stored = _stored_size(img)
     # EXIF comes from the header, before any decoder rotates pixels and drops the tag. A PNG's
     # eXIf chunk may follow the pixel data, and Pillow decodes the image to reach it.
@@ -378,11 +406,18 @@ def _pillow_exif(img: Image.Image) -> dict[str, Any]:
 # --- TIFF variants Pillow cannot open ----------------------------------------------------
 
 
+class _NeedsCodecs(Exception):
+    """A valid TIFF whose compression or packed bit depth tifffile decodes only with imagecodecs."""
+
+
 def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool) -> tuple[Image.Image | None, PhotoMetadata]:
-    """The first page through tifffile: any bit depth, float, planar, CMYK or extra channels, scaled
-    by its own BitsPerSample (a 12-bit file is not 16x too dark)."""
+    """The first page through tifffile (with imagecodecs: packed 10/12/14-bit integers, LZW, JPEG):
+    any bit depth, float, planar, CMYK or extra channels, scaled by its own BitsPerSample (a 12-bit
+    file is not 16x too dark); EXIF from the bounded TIFF reader, as for RAW."""
     import tifffile
 
+    head = f.read(_RAW_EXIF_SPAN)
+    f.seek(0)
     try:
         tif = tifffile.TiffFile(f, name="image.tif")  # our fd-backed file has no name
     except tifffile.TiffFileError as exc:
@@ -393,24 +428,38 @@ def _decode_tifffile(f: BinaryIO, max_size: int | None, want_pixels: bool) -> tu
         if width * height > MAX_PIXELS:
             raise Image.DecompressionBombError(f"{width}x{height} pixels exceeds the {MAX_PIXELS:,} limit")
         orientation = _orientation(page.tags.valueof(274))
-        meta = PhotoMetadata(
-            orientation=orientation,
-            width=_oriented_size((width, height), orientation)[0],
-            height=_oriented_size((width, height), orientation)[1],
-        )
+        meta = _metadata(_raw_exif(head), orientation, _oriented_size((width, height), orientation))
         if not want_pixels:
             return None, meta
-        pixels = np.asarray(page.asarray())
+        try:
+            pixels = np.asarray(page.asarray())
+        except (NotImplementedError, KeyError, ValueError) as exc:
+            if "imagecodecs" in str(exc):
+                bits = page.bitspersample
+                compression = getattr(page.compression, "name", page.compression)  # an enum; untyped as int
+                raise _NeedsCodecs(
+                    f"{bits}-bit {compression} TIFF: decoding it needs the imagecodecs package "
+                    f"(pip install imagecodecs)"
+                ) from exc
+            raise
         axes, bits, photometric = page.axes, int(page.bitspersample), int(page.photometric)
+        colormap = page.colormap if photometric == 3 else None
     if "S" in axes and pixels.ndim == 3:
         pixels = np.moveaxis(pixels, axes.index("S"), -1)  # planar (samples first) -> samples last
+    if colormap is not None and pixels.ndim == 2:  # palette: 16-bit RGB entries
+        pixels = np.moveaxis(np.asarray(colormap)[:, pixels], 0, -1)
+        bits = 16
     scaled: npt.NDArray[np.floating[Any]]  # 0-1
     if np.issubdtype(pixels.dtype, np.floating):
         pixels = np.nan_to_num(pixels.astype(np.float32))
         peak = float(pixels.max()) if pixels.size else 1.0
         scaled = pixels / (peak if peak > 1.0 else 1.0)
+    elif np.issubdtype(pixels.dtype, np.signedinteger):  # negative is below black
+        scaled = pixels.astype(np.float32) / float((1 << (min(bits, 32) - 1)) - 1)
     else:
         scaled = pixels.astype(np.float32) / float((1 << min(bits, 32)) - 1)
+    if photometric == 0:  # MinIsWhite: 0 is white
+        scaled = 1.0 - np.clip(scaled, 0.0, 1.0)
     data = (np.clip(scaled, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     if data.ndim == 3 and data.shape[-1] == 4 and photometric == 5:  # SEPARATED: CMYK
         img = Image.fromarray(data, "CMYK").convert("RGB")
@@ -440,13 +489,25 @@ def _libraw_source(f: BinaryIO, path: Path) -> str | BinaryIO:
     return io.BytesIO(f.read())
 
 
+def _warn_libraw(messages: list[tuple[Path, str]]) -> None:
+    """LibRaw's messages (printed from C, caught by ranker.libraw_stderr) as warnings naming the file;
+    under the warnings lock, so a Pillow catcher in another thread cannot take them as its own."""
+    if not messages:
+        return
+    with _WARNINGS_LOCK:
+        for real, text in messages:
+            warnings.warn(f"{_printable(real)}: LibRaw: {text}", LibRawWarning, stacklevel=2)
+
+
 def _decode_raw(
     f: BinaryIO, path: Path, max_size: int | None, want_pixels: bool
 ) -> tuple[Image.Image | None, PhotoMetadata]:
     head = f.read(_RAW_EXIF_SPAN)
     get = _raw_exif(head)
     damage = raw_damage(head, os.fstat(f.fileno()).st_size)
-    with rawpy.imread(_libraw_source(f, path)) as raw:
+    source = _libraw_source(f, path)
+    libraw_name = source if isinstance(source, str) else UNKNOWN_FILE
+    with libraw_messages(libraw_name, path, _warn_libraw), rawpy.imread(source) as raw:
         # LibRaw's flip is what postprocess applies, so the preview path must use the same one.
         orientation = _LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
         sensor = (raw.sizes.width, raw.sizes.height)

@@ -96,6 +96,9 @@ class RankedPhoto:
             "flag": self.decision.flag,
             "rating": self.decision.rating,
             "label": self.decision.label,
+            # as another tool named the label ("Rot", "Approved"), and darktable's further colour labels
+            "label_name": self.decision.label_name,
+            "more_labels": list(self.decision.more_labels),
         }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ranker.catalog import Catalog
 from ranker.decisions import Decision
-from ranker.xmp import XmpError, find_sidecars, read_embedded_xmp, read_xmp
+from ranker.xmp import XmpError, find_sidecars, read_embedded_xmp, read_xmp, read_xmp_bytes
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class ReadBack:
 
 def _text(d: Decision) -> str:
     parts = [d.flag or "unflagged", f"{d.rating}★"] + ([d.label] if d.label else [])
+    parts += ([f"“{d.label_name}”"] if d.label_name else []) + [f"+{m}" for m in d.more_labels]
     return " ".join(parts)
 
 
@@ -85,7 +86,7 @@ def _xmp_source(paths: Sequence[Path], listing: FolderListing | None = None) -> 
 def _read(source: Path, photo: Path) -> tuple[bytes, Decision | None]:
     """(bytes the state hash covers, decision there); XmpError for a sidecar that cannot be parsed."""
     if source != photo:
-        data = source.read_bytes()
+        data = read_xmp_bytes(source)  # one too big to read is refused here, unread
         return data, read_xmp(source)[0]
     from ranker.xmp import read_decision  # embedded XMP, else EXIF Rating
 
@@ -96,7 +97,7 @@ def _read(source: Path, photo: Path) -> tuple[bytes, Decision | None]:
 def remember(catalog: Catalog, photo_id: int, source: Path) -> None:
     """Record `source` as read (or just written by us), so only a later change counts as foreign."""
     st = os.stat(source)
-    data = source.read_bytes() if source.suffix.lower() == ".xmp" else (read_embedded_xmp(source) or b"") + b"\0exif"
+    data = read_xmp_bytes(source) if source.suffix.lower() == ".xmp" else (read_embedded_xmp(source) or b"") + b"\0exif"
     catalog.set_xmp_state(source, photo_id, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
@@ -126,7 +127,8 @@ def sync_photo(
     current = catalog.decision(photo_id)
     updated = catalog.decision_updated(photo_id)
     result = None
-    if disk is not None and disk != current and not (updated is None and disk.is_empty):
+    differs = disk is not None and (disk != current or disk.names != current.names)  # "Approved" counts too
+    if disk is not None and differs and not (updated is None and disk.is_empty):
         decided_at = _epoch(updated[1]) if updated is not None else None
         # A decision made here after the file was last read (or never read: a killed first scan)
         changed_here = decided_at is not None and (state is None or decided_at > _epoch(state[4]))

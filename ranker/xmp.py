@@ -217,8 +217,51 @@ def _split_name(name: str) -> tuple[str, str, str]:
     return "", parts[0], parts[0]
 
 
+#: Sidecars larger than this are refused unread (XmpError naming the file): the largest a tool writes
+#: that we know of are a few MB (Lightroom with many masks, darktable with a long history), so 32 MiB
+#: is ten times that; beyond it reading costs seconds and memory for no decision that could be in it.
+MAX_XMP_BYTES = 32 * 1024 * 1024
+#: Elements a parse keeps as nodes (Descriptions, the properties we read or write, their array items).
+#: A real file has a few dozen; a flood of them is refused rather than built in memory.
+MAX_XMP_NODES = 10_000
+# The properties a decision read or merge ever looks at. Everything else (darktable's history,
+# Lightroom's develop settings, a thumbnail) is passed over without building nodes: a 50 MB sidecar
+# of them once made 1.5 million nodes, 1.5 GB and most of 47 s (half of it the garbage collector).
+_WANTED = frozenset({RATING, LABEL, PICK_LABEL, DIGIKAM_COLOR, COLORLABELS, PM_TAGGED, PM_PREFS, PM_COLOR, MS_RATING})
+_ARRAYS = ("Seq", "Bag", "Alt")
+
+
+def _wanted(uri: str, local: str) -> bool:
+    return uri == NS_PHOTOTRIAGE or (uri, local) in _WANTED
+
+
+def read_xmp_bytes(xmp_file: Path) -> bytes:
+    """The bytes of a sidecar, refused (XmpError naming it) over MAX_XMP_BYTES without reading it."""
+    with open(xmp_file, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data = f.read(size + 1) if size <= MAX_XMP_BYTES else b""  # read() sizes its buffer to the ask
+        if len(data) > size:  # grown since the stat
+            data += f.read(MAX_XMP_BYTES + 1 - len(data))
+    if size > MAX_XMP_BYTES or len(data) > MAX_XMP_BYTES:
+        raise XmpError(xmp_file, _too_big(max(size, len(data))))
+    return data
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"{size / 1e6:.1f} MB, over the {MAX_XMP_BYTES // (1024 * 1024)} MiB a sidecar may have: "
+        "not read and never rewritten (decisions stay in the catalog)"
+    )
+
+
 def _parse(data: bytes, path: Path | str | None) -> _Doc:
-    """Parse an XMP document keeping the byte position of every tag and attribute."""
+    """Parse an XMP document keeping the byte position of every tag and attribute we may edit.
+
+    Linear in the size of `data` with memory bounded by MAX_XMP_NODES: only the rdf:RDF element,
+    its Descriptions, the properties in _WANTED and their array items become nodes; every other
+    subtree is counted through by depth alone."""
+    if len(data) > MAX_XMP_BYTES:
+        raise XmpError(path, _too_big(len(data)))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
         raise XmpError(path, "UTF-16/32 encoded XMP is not supported")
     m = _ENCODING_RE.match(data.lstrip(b"\xef\xbb\xbf"))
@@ -227,9 +270,14 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     parser.namespace_prefixes = True
     parser.ordered_attributes = True
+    parser.buffer_text = True  # one call per text run, not per line
     stack: list[_Node] = []
     pending_decls: dict[str, str] = {}
     doc = _Doc(data, None, None)
+    # depth inside a subtree we pass over (0: not in one); index of rdf:RDF in the stack; nodes built
+    skip = [0]
+    rdf_at = [-1]
+    built = [0]
 
     def refuse_dtd(*_args: object) -> NoReturn:
         raise XmpError(path, "a DTD is not allowed in XMP")
@@ -237,38 +285,64 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
     def on_ns(prefix: str | None, uri: str) -> None:
         pending_decls[prefix or ""] = uri
 
+    def keep(uri: str, local: str) -> bool:
+        if rdf_at[0] < 0:
+            return len(stack) < 4  # rdf:RDF is the root or close under it (x:xmpmeta, x:xapmeta)
+        level = len(stack) - rdf_at[0]  # 1 Description, 2 property, 3 its value, 4 array item
+        if level == 1:
+            return uri == NS_RDF and local == "Description"
+        if level == 2:
+            return _wanted(uri, local)
+        if level == 3:
+            return True
+        return level == 4 and stack[-1].uri == NS_RDF and stack[-1].local in _ARRAYS and local == "li"
+
     def on_start(name: str, attributes: list[str]) -> None:  # ordered_attributes: name, value, ...
+        if skip[0]:
+            skip[0] += 1
+            pending_decls.clear()
+            return
+        uri, local, qname = _split_name(name)
+        if not keep(uri, local):
+            skip[0] = 1
+            pending_decls.clear()
+            return
+        built[0] += 1
+        if built[0] > MAX_XMP_NODES:
+            raise XmpError(path, f"more than {MAX_XMP_NODES} XMP elements to read: not a sidecar any tool writes")
         pos = parser.CurrentByteIndex
         m = _START_RE.match(data, pos)
         if m is None:
             raise XmpError(path, f"cannot locate start tag at byte {pos}")
-        uri, local, qname = _split_name(name)
-        raw_attrs = []
-        sep = b" "
-        for am in _ATTR_RE.finditer(data, m.start(2), m.end(2)):
-            sep = am.group(1)
-            if am.group(2) == b"xmlns" or am.group(2).startswith(b"xmlns:"):
-                continue
-            raw_attrs.append(am)
-        if len(raw_attrs) * 2 != len(attributes):
-            raise XmpError(path, f"cannot map the attributes of <{qname}> at byte {pos}")
         attrs = []
-        for i, am in enumerate(raw_attrs):
-            a_uri, a_local, _ = _split_name(attributes[2 * i])
-            attrs.append(
-                _Attr(
-                    a_uri,
-                    a_local,
-                    attributes[2 * i + 1],
-                    (am.start(1), am.end(4)),
-                    (am.start(4) + 1, am.end(4) - 1),
-                    am.group(4)[:1],
+        sep = b" "
+        if rdf_at[0] >= 0 and len(stack) - rdf_at[0] == 1:  # only a Description's attributes are read
+            raw_attrs = []
+            for am in _ATTR_RE.finditer(data, m.start(2), m.end(2)):
+                sep = am.group(1)
+                if am.group(2) == b"xmlns" or am.group(2).startswith(b"xmlns:"):
+                    continue
+                raw_attrs.append(am)
+            if len(raw_attrs) * 2 != len(attributes):
+                raise XmpError(path, f"cannot map the attributes of <{qname}> at byte {pos}")
+            for i, am in enumerate(raw_attrs):
+                a_uri, a_local, _ = _split_name(attributes[2 * i])
+                if a_uri != NS_RDF and not _wanted(a_uri, a_local):
+                    continue
+                attrs.append(
+                    _Attr(
+                        a_uri,
+                        a_local,
+                        attributes[2 * i + 1],
+                        (am.start(1), am.end(4)),
+                        (am.start(4) + 1, am.end(4) - 1),
+                        am.group(4)[:1],
+                    )
                 )
-            )
         parent = stack[-1] if stack else None
         decls = dict(pending_decls)
         pending_decls.clear()
-        scope = {**(parent.scope if parent else {}), **decls}
+        scope = {**parent.scope, **decls} if parent is not None and decls else parent.scope if parent else decls
         node = _Node(
             uri, local, qname, pos, m.end(), m.end(2), bool(m.group(4)), attrs, decls, scope, parent, attr_sep=sep
         )
@@ -278,9 +352,13 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
             doc.root = node
         if doc.rdf is None and node.is_(NS_RDF, "RDF"):
             doc.rdf = node
+            rdf_at[0] = len(stack)
         stack.append(node)
 
     def on_end(_name: str) -> None:
+        if skip[0]:
+            skip[0] -= 1
+            return
         node = stack.pop()
         if node.self_closing:
             node.content_end = node.end = node.tag_end
@@ -292,8 +370,8 @@ def _parse(data: bytes, path: Path | str | None) -> _Doc:
         node.content_end, node.end = pos, m.end()
 
     def on_text(text: str) -> None:
-        if stack:
-            stack[-1].text.append(text)
+        if stack and not skip[0] and rdf_at[0] >= 0 and len(stack) - rdf_at[0] > 2:
+            stack[-1].text.append(text)  # only a property's value and array items are read as text
 
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
@@ -349,7 +427,7 @@ def _rank_from(doc: _Doc) -> RankInfo | None:
 def read_xmp(xmp_file: Path) -> tuple[Decision | None, RankInfo | None]:
     """The decision and rank recorded in one XMP file; XmpError when it cannot be parsed."""
     xmp_file = Path(xmp_file)
-    doc = _parse(xmp_file.read_bytes(), xmp_file)
+    doc = _parse(read_xmp_bytes(xmp_file), xmp_file)
     if doc.rdf is None:
         raise XmpError(xmp_file, "no rdf:RDF element")
     return _decision_from(doc), _rank_from(doc)
@@ -393,12 +471,27 @@ def _tiff_xmp(f: BinaryIO, order: str) -> bytes | None:
         if len(entry) < 12:
             return None
         tag, typ, n, value = struct.unpack(order + "HHI4s", entry)
-        if tag == _TIFF_XMP_TAG and typ in (1, 7) and n <= 64 * 1024 * 1024:
+        if tag == _TIFF_XMP_TAG and typ in (1, 7) and n <= MAX_XMP_BYTES:
             if n <= 4:
                 return value[:n]
             f.seek(struct.unpack(order + "I", value)[0])
             return f.read(n)
     return None
+
+
+def _heif_xmp(f: BinaryIO) -> bytes | None:
+    """HEIF/HEIC: the XMP item the meta box points at (mapped, not read whole), not the first packet
+    in the file, which after an edit may be the old one."""
+    import mmap
+
+    from ranker.heif_xmp import read_xmp as heif_read_xmp
+
+    try:
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            packet = heif_read_xmp(data)  # type: ignore[arg-type]  # mmap slices like bytes
+    except (OSError, ValueError):
+        return None
+    return packet if packet is not None and len(packet) <= MAX_XMP_BYTES else None
 
 
 def _scan_packets(data: bytes) -> Iterator[bytes]:
@@ -434,6 +527,8 @@ def read_embedded_xmp(photo: Path) -> bytes | None:
                 packet = _jpeg_xmp(f)
             elif head[:4] in (b"II*\x00", b"MM\x00*"):
                 packet = _tiff_xmp(f, "<" if head[:2] == b"II" else ">")
+            elif head[4:8] == b"ftyp":
+                packet = _heif_xmp(f)
             else:
                 packet = None
         except struct.error:
@@ -608,6 +703,7 @@ class _Fields:
     rating: int  # xmp:Rating as written (0 when none), for Photo Mechanic's and Windows' copies
     flag: str | None
     add_colorlabels: bool  # darktable style: write darktable's own list even where it is missing
+    more: tuple[str, ...] = ()  # darktable's further colour labels the decision holds
 
 
 def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fields:
@@ -619,12 +715,16 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         want[RATING] = str(e.rating)
     else:
         remove.add(RATING)  # undecided is no rating at all, never a misleading "0"
-    if e.label is not None and style.sidecar != "darktable":
-        want[LABEL] = e.label.capitalize()
-    elif e.label is not None:
+    label_name_value = e.label.capitalize() if e.label is not None else None
+    if decision.label_name is not None:
+        # The user's own spelling: "Rot" for red; "Approved" stays even when a pick is expressed as a colour.
+        label_name_value = decision.label_name
+    if label_name_value is not None and style.sidecar != "darktable":
+        want[LABEL] = label_name_value
+    elif label_name_value is not None:
         # darktable lets xmp:Label override its own list with one label (measured, 4.2.1): its list
         # (darktable:colorlabels) carries the colour; an xmp:Label another tool wrote is kept in step.
-        only[LABEL] = e.label.capitalize()
+        only[LABEL] = label_name_value
     if e.pick_label is not None:
         want[PICK_LABEL] = str(e.pick_label)
     else:
@@ -655,7 +755,8 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         e.label,
         max(e.rating or 0, 0),
         decision.flag,
-        style.sidecar == "darktable" and e.label is not None,
+        e.label is not None and (style.sidecar == "darktable" or bool(decision.more_labels)),
+        decision.more_labels,
     )
 
 
@@ -670,8 +771,9 @@ def _pm_prefs(value: str, f: _Fields) -> str:
     return ":".join(parts)
 
 
-def _merged_colorlabels(current: list[str], label: str | None) -> list[int]:
-    """darktable keeps several labels: ours goes first (that is what a reader takes), the rest stay."""
+def _merged_colorlabels(current: list[str], label: str | None, more: tuple[str, ...] = ()) -> list[int]:
+    """darktable keeps several labels: ours goes first (that is what a reader takes), the rest stay,
+    and the further labels the catalog holds for the photo are added."""
     ints = []
     for text in current:
         try:
@@ -683,9 +785,8 @@ def _merged_colorlabels(current: list[str], label: str | None) -> list[int]:
     if label is None:
         return []
     ours = LABELS.index(label)
-    if ours in ints:
-        return ints
-    return [ours, *ints[1:]]
+    merged = ints if ours in ints else [ours, *ints[1:]]
+    return merged + [LABELS.index(m) for m in more if LABELS.index(m) not in merged]
 
 
 def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, style: XmpStyle) -> bytes:
@@ -718,7 +819,7 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, s
         for uri, local, occ in occurrences:
             key = (uri, local)
             current = occ.value if isinstance(occ, _Attr) else occ.simple_text
-            if key == LABEL and f.label is None:
+            if key == LABEL and f.label is None and LABEL not in f.want:
                 if label_is_ours(current):  # a custom label ("Approved") is not ours to remove
                     set_value(occ, None)
                 found.add(key)
@@ -732,11 +833,15 @@ def _merge(data: bytes, decision: Decision, rank: RankInfo | None, path: Path, s
             elif key == PM_PREFS:
                 set_value(occ, _pm_prefs(current, f))
             elif key == COLORLABELS and isinstance(occ, _Node):
-                _set_colorlabels(occ, f.label, ed)
+                _set_colorlabels(occ, f.label, ed, f.more)
                 found.add(key)
 
     missing = [(k, v) for k, v in f.want.items() if k not in found]
-    elements = [] if COLORLABELS in found or not f.add_colorlabels else [(COLORLABELS, [LABELS.index(f.label)])]
+    elements = (
+        []
+        if COLORLABELS in found or not f.add_colorlabels or f.label is None
+        else [(COLORLABELS, _merged_colorlabels([], f.label, f.more))]
+    )
     if missing or elements:
         ours = next((d for d in doc.descriptions if NS_PHOTOTRIAGE in d.decls.values()), None)
         if ours is not None:
@@ -751,16 +856,16 @@ def label_is_ours(value: str) -> bool:
     return label_name(value) is not None
 
 
-def _set_colorlabels(el: _Node, label: str | None, ed: _Editor) -> None:
+def _set_colorlabels(el: _Node, label: str | None, ed: _Editor, more: tuple[str, ...] = ()) -> None:
     seqs = [c for c in el.children if c.is_(NS_RDF, "Seq") or c.is_(NS_RDF, "Bag")]
     rdf_prefix = _prefix_for(el, NS_RDF) or "rdf"
     if not seqs:
-        wanted = [] if label is None else [LABELS.index(label)]
+        wanted = _merged_colorlabels([], label, more)
         ed.replace(el.start, el.end, f"<{el.qname}>".encode() + _li_seq(wanted, rdf_prefix) + f"</{el.qname}>".encode())
         return
     seq = seqs[0]
     current = [li.simple_text for li in seq.children if li.is_(NS_RDF, "li")]
-    wanted = _merged_colorlabels(current, label)
+    wanted = _merged_colorlabels(current, label, more)
     if [str(i) for i in wanted] == [c.strip() for c in current]:
         return
     items = [li for li in seq.children if li.is_(NS_RDF, "li")]
@@ -896,7 +1001,13 @@ def merged_packet(
     if existing is None or not existing.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         existing = _EMPTY_PACKET
     new = _merge(existing, decision, rank, Path(path) if path is not None else Path("<xmp>"), style)
-    if _decision_from(_parse(new, path)) != decision:
+    back = _decision_from(_parse(new, path))
+    if (
+        back != decision
+        # darktable style writes no xmp:Label of its own, so a label name goes only where one is
+        or (decision.label_name is not None and style.sidecar != "darktable" and back.label_name != decision.label_name)
+        or not set(decision.more_labels) <= set(back.more_labels)
+    ):
         raise XmpError(path, "merged XMP would not read back as the decision written; left unchanged")
     return new
 
@@ -924,7 +1035,7 @@ def write_sidecar(
         if photo.exists() and os.path.samefile(photo, target):
             raise ValueError(f"refusing to write XMP over the photo {photo}")
     try:
-        existing = target.read_bytes()
+        existing = read_xmp_bytes(target)  # one we refuse to read is never rewritten (XmpError)
         st = os.stat(target)
     except FileNotFoundError:
         existing, st = None, None

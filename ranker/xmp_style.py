@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ranker.decisions import LABELS as DECISION_LABELS
-from ranker.decisions import Decision
+from ranker.decisions import MAX_LABEL_NAME, Decision
 
 #: one value of an XMP property: simple text, or an rdf:Seq/Bag/Alt's items
 PropValue = str | list[str]
@@ -219,7 +219,20 @@ def foreign_decision(props: Props) -> Decision | None:
         if label is None:
             back: dict[int | None, str] = {n: c for c, n in DIGIKAM_COLOR_NUMBER.items()}  # None finds no colour
             label = back.get(first_int(props.get(DIGIKAM_COLOR)))
-    return Decision(flag, rating, label)
+    return with_names(Decision(flag, rating, label), props)
+
+
+def with_names(decision: Decision, props: Props) -> Decision:
+    """`decision` with what the file holds beyond our five colour names: xmp:Label as the other tool
+    spelled it ("Rot", "Approved"), and darktable's further colour labels (Decision keeps only those
+    consistent with its label)."""
+    values = [v for v in props.get(LABEL, []) if isinstance(v, str) and v.strip()]
+    ints = colorlabel_ints(props.get(COLORLABELS)) or []
+    more = tuple(LABELS[i] for i in ints)
+    name = values[0].strip() if values else None
+    if name is not None and len(name) > MAX_LABEL_NAME:
+        name = None  # not a label name a tool offers; the file keeps it
+    return decision.with_(label_name=name, more_labels=more)
 
 
 def _recorded(props: Props) -> tuple[Decision, XmpStyle] | None:
@@ -257,7 +270,7 @@ def decision_from_props(props: Props) -> Decision | None:
         picks: dict[int | None, str] = {1: "reject", 3: "pick"}  # None (no PickLabel number) finds no flag
         flag = picks.get(current_pick)
         decision = decision.with_(flag=flag, rating=0 if flag == "reject" else decision.rating)
-    return decision.with_(label=_current_label(props, expected.label, decision.label))
+    return with_names(decision.with_(label=_current_label(props, expected.label, decision.label)), props)
 
 
 def _current_label(props: Props, expected: str | None, recorded: str | None) -> str | None:

@@ -73,3 +73,27 @@ def header_claims_bigger(path: Path, claimed: tuple[int, int] = (9000, 9000), se
     struct.pack_into(">HH", data, sof + 5, claimed[1], claimed[0])
     Path(path).write_bytes(bytes(data))
     return Path(path)
+
+
+def huge_sidecar(path: Path, megabytes: float = 50.0, rating: int = 4) -> Path:
+    """A well-formed XMP sidecar (xmp:Rating `rating`) padded with a darktable history of `megabytes`:
+    each history entry once became a parse node (50 MB: 47 s and 1.5 GB per parse)."""
+    head = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n'
+        f'    xmlns:darktable="http://darktable.sf.net/" xmp:Rating="{rating}">\n'
+        "   <darktable:history>\n    <rdf:Seq>\n"
+    ).encode()
+    tail = b"    </rdf:Seq>\n   </darktable:history>\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n"
+    tail += b'<?xpacket end="w"?>\n'
+    entry = b'     <rdf:li darktable:operation="exposure" darktable:enabled="1" darktable:params="0000803f"/>\n'
+    count = max(int((megabytes * 1e6 - len(head) - len(tail)) / len(entry)), 0)
+    with open(path, "wb") as f:
+        f.write(head)
+        for _ in range(count // 4096):
+            f.write(entry * 4096)
+        f.write(entry * (count % 4096))
+        f.write(tail)
+    return Path(path)

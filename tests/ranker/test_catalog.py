@@ -199,6 +199,65 @@ def test_migration_gives_each_folder_its_own_photo_and_keeps_every_decision(tmp_
         assert old.execute("SELECT count(*) FROM files WHERE photo_id = 1").fetchone()[0] == 3
 
 
+def _v1_with_an_orphan(path, fingerprint="gone"):
+    """Schema 1 with photo 3 decided and ranked against photo 2, its file already forgotten (v1 dropped
+    vanished files): migration 2 has no folder to give it."""
+    _v1_catalog(path)
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO photos VALUES (3, ?, 1002.0, 'exif', '{}', '{\"sharpness\": 1.0}')", (fingerprint,))
+        db.execute("INSERT INTO decisions VALUES (3, 'reject', 0, 'yellow', 'user', 'now')")
+        db.execute("INSERT INTO scores VALUES (3, 'default', 0.25)")
+        db.execute("INSERT INTO choices VALUES (2, 2, 3, 'compare', 'now')")
+    db.close()
+
+
+def test_a_photo_whose_files_were_gone_at_migration_is_matched_by_content_later(tmp_path):
+    path = tmp_path / "c.db"
+    _v1_with_an_orphan(path)
+    with Catalog(path) as catalog:
+        assert catalog.photo(3).paths == ()  # kept through the migration, with nothing to find it by
+        # Much later the file turns up in a folder the catalog never saw (restored from a backup).
+        found = catalog.upsert_photo("gone", 1002.0, "exif", {}, {}, [(Path("/restored/IMG_9.JPG"), 5, 6)])
+        assert found != 3
+        assert catalog.decision(found) == Decision("reject", 0, "yellow")
+        assert catalog.scores("default", [found]) == {found: 0.25}
+        assert [c[1:3] for c in catalog.choices()] == [(1, 2), (2, found)]
+        assert catalog._read("SELECT count(*) FROM photos WHERE id = 3")[0][0] == 0  # taken, not copied
+        # Taken once: a second copy elsewhere is a photo of its own, with no decision.
+        copy = catalog.upsert_photo("gone", 1002.0, "exif", {}, {}, [(Path("/elsewhere/IMG_9.JPG"), 5, 6)])
+        assert copy != found and catalog.decision(copy) == Decision()
+
+
+def test_a_vanished_photo_of_another_folder_is_still_never_matched_by_content(tmp_path):
+    """Only photos without any known folder are matched by content: issue 14's folders stay apart."""
+    with Catalog(tmp_path / "c.db") as catalog:
+        pid = catalog.upsert_photo("fp", 1.0, "exif", {}, {}, [(Path("/card/a.jpg"), 1, 2)])
+        catalog.set_decision(pid, Decision("pick"))
+        catalog.forget_files([Path("/card/a.jpg")])
+        other = catalog.upsert_photo("fp", 1.0, "exif", {}, {}, [(Path("/backup/a.jpg"), 1, 3)])
+        assert other != pid and catalog.decision(other) == Decision()
+
+
+@pytest.mark.timeout(120)
+def test_a_scan_reattaches_a_pre_migration_orphans_decision(tmp_path):
+    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.scan import fingerprint
+    from tests.fault_files import jpeg_bytes
+
+    shoot = tmp_path / "restored"
+    shoot.mkdir()
+    for index in range(3):
+        (shoot / f"IMG_{index}.jpg").write_bytes(jpeg_bytes(seed=index, size=(160, 120)))
+    path = tmp_path / "c.db"
+    _v1_with_an_orphan(path, fingerprint(shoot / "IMG_1.jpg"))
+    with Catalog(path) as catalog:
+        ranking = run(rank_shoot(shoot, catalog, options=PipelineOptions(device="cpu")))
+        photo = catalog.photo_for_path(shoot / "IMG_1.jpg")
+        assert ranking.photo(photo).decision == Decision("reject", 0, "yellow")
+        others = [catalog.photo_for_path(shoot / f"IMG_{i}.jpg") for i in (0, 2)]
+        assert all(catalog.decision(pid) == Decision() for pid in others)
+
+
 def test_photos_get_ids_at_listing_and_a_rename_in_the_folder_keeps_its_id(tmp_path):
     def inside(path):
         return path.parent == Path("/s")
@@ -257,3 +316,26 @@ def test_a_failed_commit_reports_the_real_error(tmp_path):
 
     with Catalog(path, connect=connect) as catalog, pytest.raises(CatalogError, match="disk is full"):
         _photo(catalog)
+
+
+def test_migration_4_holds_label_names_and_further_labels(tmp_path):
+    from ranker.catalog_schema import MIGRATIONS, apply
+
+    path = tmp_path / "c.db"
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS[:3]:
+            apply(db, migration)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO photos (id, capture_ts, time_source) VALUES (1, 1.0, 'file')")
+        db.execute("INSERT INTO decisions VALUES (1, 'pick', 3, 'red', 'user', 'now')")
+    db.close()
+    with Catalog(path) as catalog:
+        assert any("backup" in n for n in catalog.notices)
+        assert catalog.decision(1) == Decision("pick", 3, "red") and catalog.decision(1).names == (None, ())
+        catalog.set_decision(1, Decision("pick", 3, "red", "Rot", ("purple", "blue")))
+        pid = _photo(catalog, "b.jpg", "fp2")
+        catalog.set_decision(pid, Decision(None, 1, None, "Approved"))
+    with Catalog(path) as catalog:
+        assert catalog.decision(1).names == ("Rot", ("blue", "purple"))
+        assert catalog.decision(pid).names == ("Approved", ())
+    assert (tmp_path / "c.db.v3.bak").exists()

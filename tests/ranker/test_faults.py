@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,14 @@ from ranker.catalog import Catalog, CatalogError
 from ranker.decisions import Decision
 from ranker.export import ExportItem, plan_export, run_export
 from ranker.pipeline import PipelineOptions, rank_shoot, run
+from ranker.writeback import write_decision
+from ranker.xmp import MAX_XMP_BYTES, XmpError, read_xmp
+from ranker.xmp_style import XmpStyle
 from tests.fault_files import (
     damaged_jpeg,
     fifo,
     header_claims_bigger,
+    huge_sidecar,
     ifd_loop_raw,
     jpeg_bytes,
     surrogate_name,
@@ -325,4 +330,74 @@ def test_a_truncated_cr2_ranks_on_its_preview_and_says_so(tmp_path):
     assert _ranked(ranking) == {*good, folder / "half.CR2"}
     for run_ in (ranking, again):
         assert any("half.CR2" in n and "RAW data damaged" in n and "preview only" in n for n in run_.notices)
+    assert _tree(folder) == before
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("mode", ["copy", "move"])
+def test_a_huge_sidecar_is_refused_by_name_and_never_rewritten(tmp_path, mode):
+    folder, dest = tmp_path / "shoot", tmp_path / "selects"
+    good = _good_shoot(folder)
+    bomb = huge_sidecar(folder / "good_0.xmp", megabytes=50, rating=4)
+    assert bomb.stat().st_size > MAX_XMP_BYTES
+    bomb_sha = _sha(bomb)
+    before = _tree(folder)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking = _rank(folder, catalog)
+        assert _ranked(ranking) == set(good)  # the photo is fine: ranked; only its sidecar is not read
+        assert any("good_0.xmp" in n and "32 MiB" in n for n in ranking.notices), ranking.notices
+        photo_id = catalog.photo_for_path(good[0])
+        assert catalog.decision(photo_id).rating == 0  # the 4 stars inside were not imported
+        catalog.set_decision(photo_id, Decision(rating=2))
+        with pytest.raises(XmpError, match="good_0.xmp.*never rewritten"):  # live write-back
+            write_decision(catalog, photo_id, (good[0],), Decision(rating=2), XmpStyle())
+        assert _tree(folder) == before
+        ranking = _rank(folder, catalog)
+        report = run(run_export(plan_export(_items(ranking), dest, mode=mode)))
+        assert catalog.decision(photo_id) == Decision(rating=2)  # the decision stays in the catalog
+    assert [e.dest.name for e in report.failed] == ["good_0.xmp"], report.summary()
+    assert "32 MiB" in report.failed[0].detail
+    assert _sha(dest / "good_0.xmp") == bomb_sha  # carried byte for byte, never merged into
+    assert sorted(p.name for p in dest.glob("*.jpg")) == sorted(p.name for p in good)
+    if mode == "copy":
+        assert _tree(folder) == before
+
+
+@pytest.mark.timeout(60)
+def test_a_large_sidecar_under_the_cap_reads_in_memory_bounded_by_its_size(tmp_path):
+    sidecar = huge_sidecar(tmp_path / "big.xmp", megabytes=8, rating=4)
+    tracemalloc.start()
+    try:
+        decision, _ = read_xmp(sidecar)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert decision == Decision(None, 4, None)
+    assert peak < 3 * sidecar.stat().st_size, peak  # the bytes and a few nodes (once 30x the file)
+
+
+@pytest.mark.timeout(60)
+def test_libraws_own_messages_name_the_file_and_the_rest_is_ranked(tmp_path, monkeypatch, capfd):
+    """LibRaw prints "NAME: Unexpected end of file" from C to fd 2; it comes back as a warning naming
+    the photo (our damage check is told to miss the cut, so LibRaw itself meets it)."""
+    from ranker import images
+    from ranker.libraw_stderr import LibRawWarning
+    from tests.synthetic_files import write_dng
+
+    folder = tmp_path / "shoot"
+    good = _good_shoot(folder)
+    data = write_dng(tmp_path / "whole.dng").read_bytes()
+    (folder / "cut.dng").write_bytes(data[: len(data) * 6 // 10])
+    monkeypatch.setattr(images, "raw_damage", lambda *args: None)
+    before = _tree(folder)
+    with Catalog(tmp_path / "c.db") as catalog, pytest.warns(LibRawWarning) as caught:
+        ranking = _rank(folder, catalog)
+    assert _ranked(ranking) == set(good)
+    assert "cut.dng" in _errors(ranking)
+    assert any(str(folder / "cut.dng") in str(w.message) and "Unexpected end" in str(w.message) for w in caught)
+    assert "Unexpected end of file" not in capfd.readouterr().err
     assert _tree(folder) == before

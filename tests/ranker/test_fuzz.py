@@ -196,10 +196,11 @@ def test_export_copies_every_file_whatever_its_content(corpus, tmp_path):
     assert report.ok, report.summary()
     copied = {Path(e.source): Path(e.dest) for e in report.copied if e.kind == "photo"}
     assert set(copied) == set(files), report.summary()
-    from ranker.embed import can_embed, same_image
+    from ranker.export import can_embed, same_image
 
     for source, target in copied.items():
-        # A JPEG/TIFF copy may carry the decision in its own XMP: every other byte is the original's.
+        # A JPEG/TIFF/HEIF copy may carry the decision in its own XMP: every other byte (every HEIF
+        # item but the XMP one) is the original's.
         assert _sha(target) == digests[source] or (
             can_embed(target) and same_image(source.read_bytes(), target.read_bytes())
         ), f"export altered {files[source]}"

@@ -64,6 +64,7 @@ def test_conflict_newer_wins_and_is_reported(tmp_path):
         pid, photo = _photo(tmp_path, catalog)
         side = write_sidecar(photo, Decision(None, 2, None))
         remember(catalog, pid, side)
+        time.sleep(0.01)  # the catalog's times are in ms: the decision below must come after the read
         # Here, the user picks the photo; a minute earlier another tool had written 5 stars.
         side.write_bytes(side.read_bytes().replace(b'xmp:Rating="2"', b'xmp:Rating="5"'))
         past = time.time() - 60

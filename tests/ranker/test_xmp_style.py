@@ -109,3 +109,110 @@ def test_a_hand_edited_pick_style_list_is_ignored_not_a_crash():
     assert decision_from_props(props) is None  # no style we wrote and no standard field: nothing to read
     props[RATING] = ["3"]
     assert decision_from_props(props) == Decision(None, 3, None)  # the standard fields still count
+
+
+_NS = (
+    'xmlns:x="adobe:ns:meta/"',
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"',
+    'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:darktable="http://darktable.sf.net/"',
+)
+
+
+def _sidecar(path, attrs: str, labels: list[int] | None = None):
+    seq = "".join(f"<rdf:li>{i}</rdf:li>" for i in labels or [])
+    body = f"<darktable:colorlabels><rdf:Seq>{seq}</rdf:Seq></darktable:colorlabels>" if labels else ""
+    path.write_text(
+        f"<x:xmpmeta {_NS[0]}><rdf:RDF {_NS[1]}><rdf:Description {_NS[2]} {attrs}>{body}"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    "attrs, labels, expected",
+    [
+        ('xmp:Rating="2" xmp:Label="Rot"', None, ("red", "Rot", ())),
+        ('xmp:Label="Approved"', None, (None, "Approved", ())),
+        ('xmp:Label="Select"', [3], (None, "Select", ())),
+        ('xmp:Rating="0"', [0, 2, 4], ("red", None, ("green", "purple"))),
+        ('xmp:Label="Blue"', [0, 3], ("blue", None, ("red",))),
+    ],
+)
+def test_label_names_and_darktables_further_labels_are_read(tmp_path, attrs, labels, expected):
+    decision, _ = read_xmp(_sidecar(tmp_path / "a.xmp", attrs, labels))
+    assert (decision.label, decision.label_name, decision.more_labels) == expected
+
+
+@pytest.mark.parametrize("style", ["adobe", "darktable", "digikam"])
+def test_label_names_held_in_the_catalog_are_written_back(tmp_path, style):
+    """A fresh sidecar (an export's, or after the original one was lost) gets them from the decision."""
+    decision = Decision("pick", 3, "red", "Rot", ("blue",))
+    side = write_sidecar(tmp_path / "a.CR2", decision, style=style)
+    back, _ = read_xmp(side)
+    assert back == decision and back.names == (
+        "Rot" if style != "darktable" else None,  # darktable style writes no xmp:Label of its own
+        ("blue",),
+    )
+    text = side.read_text(encoding="utf-8")
+    assert "<rdf:li>0</rdf:li><rdf:li>3</rdf:li>" in text
+    approved = write_sidecar(tmp_path / "b.CR2", Decision("pick", 0, None, "Approved"), style="adobe")
+    assert 'xmp:Label="Approved"' in approved.read_text(encoding="utf-8")  # not the pick's Green
+    assert read_xmp(approved)[0].names == ("Approved", ())
+
+
+@pytest.mark.timeout(120)
+def test_rank_json_shows_label_names_and_export_writes_them_back(tmp_path):
+    import json
+    import shutil
+    import subprocess
+
+    from ranker.catalog import Catalog
+    from ranker.export import ExportItem, plan_export, run_export
+    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from tests.fault_files import jpeg_bytes
+
+    shoot, dest = tmp_path / "shoot", tmp_path / "selects"
+    shoot.mkdir()
+    for name in ("a", "b"):
+        (shoot / f"{name}.jpg").write_bytes(jpeg_bytes(seed=ord(name), size=(160, 120)))
+    _sidecar(shoot / "a.jpg.xmp", 'xmp:Rating="3" xmp:Label="Rot"', [0, 3])  # darktable's file
+    _sidecar(shoot / "b.jpg.xmp", 'xmp:Rating="1" xmp:Label="Approved"')
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking = run(rank_shoot(shoot, catalog, options=PipelineOptions(device="cpu")))
+    shown = {p["path"].rsplit("/", 1)[-1]: p for b in ranking.to_json()["bursts"] for p in b["photos"]}
+    assert (shown["a.jpg"]["label"], shown["a.jpg"]["label_name"], shown["a.jpg"]["more_labels"]) == (
+        "red",
+        "Rot",
+        ["blue"],
+    )
+    assert (shown["b.jpg"]["label"], shown["b.jpg"]["label_name"], shown["b.jpg"]["more_labels"]) == (
+        None,
+        "Approved",
+        [],
+    )
+    json.dumps(ranking.to_json())
+    items = [ExportItem(p.paths, b.number, p.rank, p.score, p.decision) for b in ranking.bursts for p in b.photos]
+    report = run(run_export(plan_export(items, dest, mode="copy", sidecar_style="adobe")))
+    assert report.ok, report.summary()
+    # Export's own IMG.xmp is new (the darktable file travels beside it): written from the catalog.
+    a, _ = read_xmp(dest / "a.xmp")
+    b, _ = read_xmp(dest / "b.xmp")
+    assert (a.label, a.names) == ("red", ("Rot", ("blue",))) and (b.label, b.names) == (None, ("Approved", ()))
+    if shutil.which("exiftool"):
+        got = json.loads(
+            subprocess.run(
+                [
+                    "exiftool",
+                    "-j",
+                    "-XMP:Label",
+                    "-XMP-darktable:Colorlabels",
+                    str(dest / "a.xmp"),
+                    str(dest / "b.xmp"),
+                ],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            ).stdout
+        )
+        assert got[0]["Label"] == "Rot" and got[0]["Colorlabels"] == [0, 3] and got[1]["Label"] == "Approved"
