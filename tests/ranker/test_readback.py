@@ -77,7 +77,7 @@ def test_conflict_newer_wins_and_is_reported(tmp_path):
         # The other way round: the file is the newer one.
         side.write_bytes(side.read_bytes().replace(b'xmp:Rating="5"', b'xmp:Rating="3"'))
         _later(side)
-        time.sleep(0.01)  # as above: a decision in the very millisecond of the last read is not "since" it
+        time.sleep(0.01)  # after the read the first sync recorded (ms clock)
         catalog.set_decision(pid, Decision("pick", 1, None))
         change = sync_photo(catalog, pid, [photo])
         assert change.conflict and change.kept == "disk"
