@@ -20,6 +20,7 @@ from typing import BinaryIO
 from ranker import embed as embed_jpeg_tiff
 from ranker import heif_xmp
 from ranker.embed import EmbedError
+from ranker.errors import UsageError
 from ranker.progress import Cancelled, Progress, check_cancel
 from ranker.xmp import (
     SIDECAR_STYLES,
@@ -337,11 +338,11 @@ def plan_export(
     xmp_style = xmp_style or XmpStyle()
     sidecar_style = sidecar_style or xmp_style.sidecar
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        raise UsageError(f"mode must be one of {MODES}, not {mode!r}")
     if on_collision not in COLLISION_POLICIES:
-        raise ValueError(f"on_collision must be one of {COLLISION_POLICIES}, not {on_collision!r}")
+        raise UsageError(f"on_collision must be one of {COLLISION_POLICIES}, not {on_collision!r}")
     if sidecar_style not in SIDECAR_STYLES:
-        raise ValueError(f"sidecar_style must be one of {SIDECAR_STYLES}, not {sidecar_style!r}")
+        raise UsageError(f"sidecar_style must be one of {SIDECAR_STYLES}, not {sidecar_style!r}")
     items = tuple(
         ExportItem(tuple(Path(f) for f in it.files), it.burst_id, it.rank, it.score, it.decision, it.model)
         for it in items
@@ -421,7 +422,7 @@ def plan_export(
 def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> None:
     """Refuse, before anything is touched, a destination that cannot be right."""
     if os.path.lexists(dest) and not dest.is_dir():
-        raise ValueError(f"{dest}: the destination is not a folder (a file of that name exists)")
+        raise UsageError(f"{dest}: the destination is not a folder (a file of that name exists)")
     if mode != "move":
         return
     target = dest.resolve()
@@ -429,7 +430,7 @@ def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> 
         source = folder.resolve()
         if target == source or source in target.parents:
             where = "is" if target == source else "is inside"
-            raise ValueError(
+            raise UsageError(
                 f"{dest} {where} the folder the photos are in ({folder}): moving there would only "
                 "rename the originals; choose a folder outside it"
             )
@@ -857,7 +858,7 @@ def write_report(items: Iterable[ExportItem], path: Path) -> Path:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
         data = buf.getvalue().encode("utf-8")
     else:
-        raise ValueError(f"report must end in .csv or .json, not {path.name!r}")
+        raise UsageError(f"report must end in .csv or .json, not {path.name!r}")
     try:
         like = os.stat(path)
     except OSError:

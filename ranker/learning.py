@@ -26,6 +26,7 @@ import torch
 from ranker.catalog import Catalog
 from ranker.checkpoint import LoadedCheckpoint, load_checkpoint
 from ranker.decisions import Decision
+from ranker.errors import UsageError
 from ranker.model import MultiFeaturePairwiseRanker
 from ranker.model_config import MultiFeatureConfig
 from ranker.problems import Problem
@@ -504,7 +505,7 @@ def collect_pairs(
         shoot = shoot_key(Path(folder), recursive)
         photo_ids = shoot_photo_ids(catalog, shoot)
         if not photo_ids:
-            raise ValueError(f"{folder}: this folder has not been ranked yet; run `phototriage rank {folder}` first")
+            raise UsageError(f"{folder}: this folder has not been ranked yet; run `phototriage rank {folder}` first")
         shoots = [shoot]
     if from_catalog:
         groups.append(catalog_choices(catalog, photo_ids))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn, cast
 
 from ranker.decisions import Decision
+from ranker.errors import UsageError
 from ranker.xmp_style import (
     COLORLABELS,
     DIGIKAM_COLOR,
@@ -113,7 +114,7 @@ def sidecar_path(photo: Path, style: str = "adobe") -> Path:
         return photo.with_suffix(".xmp")
     if style in ("darktable", "digikam"):
         return photo.with_name(photo.name + ".xmp")
-    raise ValueError(f"sidecar style must be one of {SIDECAR_STYLES}, not {style!r}")
+    raise UsageError(f"sidecar style must be one of {SIDECAR_STYLES}, not {style!r}")
 
 
 def _sidecar_candidates(photo: Path) -> list[Path]:
@@ -1030,10 +1031,10 @@ def write_sidecar(
     style = as_style(style)
     target = Path(target) if target is not None else sidecar_path(photo, style.sidecar)
     if target.suffix.lower() != ".xmp":
-        raise ValueError(f"refusing to write XMP into {target}: a sidecar must end in .xmp")
+        raise UsageError(f"refusing to write XMP into {target}: a sidecar must end in .xmp")
     with contextlib.suppress(OSError):
         if photo.exists() and os.path.samefile(photo, target):
-            raise ValueError(f"refusing to write XMP over the photo {photo}")
+            raise UsageError(f"refusing to write XMP over the photo {photo}")
     try:
         existing = read_xmp_bytes(target)  # one we refuse to read is never rewritten (XmpError)
         st = os.stat(target)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ranker.decisions import LABELS as DECISION_LABELS
 from ranker.decisions import MAX_LABEL_NAME, Decision
+from ranker.errors import UsageError
 
 #: one value of an XMP property: simple text, or an rdf:Seq/Bag/Alt's items
 PropValue = str | list[str]
@@ -93,13 +94,13 @@ class XmpStyle:
 
     def __post_init__(self) -> None:
         if self.sidecar not in SIDECAR_STYLES:
-            raise ValueError(f"sidecar style must be one of {SIDECAR_STYLES}, not {self.sidecar!r}")
+            raise UsageError(f"sidecar style must be one of {SIDECAR_STYLES}, not {self.sidecar!r}")
         if self.pick_as not in PICK_STYLES:
-            raise ValueError(f"pick_as must be one of {PICK_STYLES}, not {self.pick_as!r}")
+            raise UsageError(f"pick_as must be one of {PICK_STYLES}, not {self.pick_as!r}")
         if self.pick_label not in LABELS:
-            raise ValueError(f"pick_label must be one of {LABELS}, not {self.pick_label!r}")
+            raise UsageError(f"pick_label must be one of {LABELS}, not {self.pick_label!r}")
         if isinstance(self.pick_min_rating, bool) or self.pick_min_rating not in range(1, 6):
-            raise ValueError(f"pick_min_rating must be 1-5, not {self.pick_min_rating!r}")
+            raise UsageError(f"pick_min_rating must be 1-5, not {self.pick_min_rating!r}")
 
     def token(self) -> str:
         """How this style is recorded in the file: 'both green 1 adobe'."""

@@ -28,6 +28,7 @@ from ranker.datasets.phototriage import (
     load_pairs,
     series_of,
 )
+from ranker.errors import UsageError
 
 if TYPE_CHECKING:
     from ranker.catalog import Catalog
@@ -165,7 +166,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
     ]
     for ok, message in checks:
         if not ok:
-            raise ValueError(message)
+            raise UsageError(message)
 
 
 def _model_config(args: argparse.Namespace) -> MultiFeatureConfig:
@@ -183,7 +184,7 @@ def _model_config(args: argparse.Namespace) -> MultiFeatureConfig:
             burst_context=("exposure_profile",) if args.burst_context else (),
         )
     except KeyError as exc:  # an unknown extractor name: the registry's message suggests the closest
-        raise ValueError(exc.args[0]) from None
+        raise UsageError(exc.args[0]) from None
 
 
 def _require_extractors(names: list[str], device: str) -> None:
@@ -508,5 +509,5 @@ def _train(args: argparse.Namespace) -> int:
 def main(args: argparse.Namespace) -> int:
     try:
         return _train(args)
-    except USER_ERRORS as exc:  # DatasetError is a ValueError: a message, never a traceback
+    except USER_ERRORS as exc:  # DatasetError is a UsageError: a message, never a traceback
         return fail(str(exc))

@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ranker.errors import UsageError
+
 #: split by the first byte of sha1(file name): 60% train, 20% validation, 20% test. A hash, not a
 #: shuffle, so every branch, benchmark and rebuild agrees on the split without sharing a seed.
 SPLITS = {"train": range(0, 154), "val": range(154, 205), "test": range(205, 256)}
@@ -50,7 +52,7 @@ def load(root: Path | None = None, split: str | None = None) -> list[MosPhoto]:
     if not labels.is_file():
         raise FileNotFoundError(f"{labels}: no CLIVE labels (set PHOTOTRIAGE_CLIVE to the clive_dev folder)")
     if split is not None and split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+        raise UsageError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     photos = []
     with labels.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):

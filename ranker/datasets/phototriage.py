@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from ranker.errors import UsageError
+
 #: split → (image folder, pair list), relative to the dataset root, as in the published release
 RELEASE_LAYOUT: dict[str, tuple[str, str]] = {
     "train": ("train_val/train_val_imgs", "train_val/train_pairlist.txt"),
@@ -39,7 +41,7 @@ DEFAULT_AMBIGUITY_BAND = (0.3, 0.7)
 QUOTE_LIMIT = 5
 
 
-class DatasetError(ValueError):
+class DatasetError(UsageError):
     """The dataset cannot be used as given; the message names the file (and line) and what is wrong."""
 
 
