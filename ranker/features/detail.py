@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranker.features.iqa import _laplacian, _smooth, _smoothed_laplacian_gain, noise_response
+from ranker.features.iqa import _IMMERKAER, _immerkaer, _laplacian, _smooth, _smoothed_laplacian_gain
 
 #: Tiles of this many pixels (at the analysed size): small enough that a subject fills a few,
 #: large enough that each holds real structure.
@@ -17,31 +17,40 @@ FOCUS_PERCENTILE = 90
 NOISE_PERCENTILE = 10
 
 
-def _tile_means(values: np.ndarray, tile: int = TILE) -> np.ndarray:
-    """Mean of each full tile×tile block (a ragged border is dropped)."""
+def _tile_means(values: np.ndarray, tile: int = TILE, dtype: type | None = None) -> np.ndarray:
+    """Mean of each full tile×tile block (a ragged border is dropped), accumulated in `dtype`."""
     h, w = (values.shape[0] // tile) * tile, (values.shape[1] // tile) * tile
     if h == 0 or w == 0:
-        return np.asarray([float(values.mean())])
-    return values[:h, :w].reshape(h // tile, tile, w // tile, tile).mean(axis=(1, 3)).ravel()
+        return np.asarray([float(values.mean(dtype=dtype))])
+    return values[:h, :w].reshape(h // tile, tile, w // tile, tile).mean(axis=(1, 3), dtype=dtype).ravel()
 
 
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BT.601 luma and the two colour-difference planes of a 0-1 RGB array (JPEG's own colour space)."""
-    y = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)  # one pass over the pixels, not five
+    y = luma601(rgb)
     return y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)
+
+
+def luma601(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 luma alone: the full-resolution plane needs no chroma (that is read at half resolution)."""
+    return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)  # one pass over the pixels, not five
 
 
 def flat_noise(plane: np.ndarray) -> float:
     """Noise σ (0-1 scale) of one plane: Immerkær's estimator averaged per tile, read on the flattest tiles."""
     if min(plane.shape) < 8:
         return 0.0
-    return float(np.percentile(_tile_means(noise_response(plane)), NOISE_PERCENTILE))
+    # Tile means of the unscaled float32 response, accumulated in float64 and scaled after: the
+    # numbers of the scaled float64 response (to ~1e-15) at half the memory traffic.
+    tiles = _tile_means(_immerkaer(plane), dtype=np.float64) * _IMMERKAER
+    return float(np.percentile(tiles, NOISE_PERCENTILE))
 
 
 def focus_map(luma: np.ndarray, noise: float) -> np.ndarray:
     """log10 detail energy per tile: Laplacian energy of the lightly smoothed luma minus what noise of
     σ=`noise` puts there, relative to the image's luma variance (exposure-robust, as iqa.sharpness)."""
-    energy = _laplacian(_smooth(luma)) ** 2
+    energy = _laplacian(_smooth(luma))
+    np.square(energy, out=energy)
     # 4x the white-noise prediction: real (correlated) noise leaves more than the white prediction.
     floor = 4.0 * _smoothed_laplacian_gain() * noise**2
     detail = np.maximum(_tile_means(energy) - floor, 1e-9)
@@ -67,7 +76,7 @@ def blocking(luma: np.ndarray) -> float:
 
 def detail_signals(rgb: np.ndarray) -> dict[str, float]:
     """Focus map summary, noise and blocking of a 0-1 RGB array at (near) native resolution."""
-    y = ycbcr(rgb)[0]
+    y = luma601(rgb)
     # Chroma at half resolution: JPEG stores it 4:2:0, so that is its native grid (and 4x cheaper).
     _, cb, cr = ycbcr(rgb[::2, ::2])
     noise = flat_noise(y)
