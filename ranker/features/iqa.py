@@ -289,6 +289,7 @@ class _SignalsExtractor(FeatureExtractor):
 
     fields: tuple[str, ...]
     decode_size = ANALYSIS_SIZE
+    per_photo = True
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         rows = [[quality_signals(image)[key] for key in self.fields] for image in images]
@@ -352,6 +353,7 @@ class NssExtractor(FeatureExtractor):
     dim = 36
     version = "1"
     decode_size = ANALYSIS_SIZE
+    per_photo = True
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         return np.asarray([nss_vector(image) for image in images], dtype=np.float32).reshape(len(images), self.dim)
