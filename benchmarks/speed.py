@@ -27,9 +27,13 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
+from ranker.blas_threads import limit_blas_threads
 
-from benchmarks.common import (
+limit_blas_threads()  # as `phototriage rank` does, before NumPy loads (and in each spawned trial process)
+
+import numpy as np  # noqa: E402
+
+from benchmarks.common import (  # noqa: E402
     BUILD,
     ROOT,
     command_line,
