@@ -61,5 +61,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
+    from ranker.blas_threads import limit_blas_threads
+
+    limit_blas_threads()  # as `phototriage rank` does, before NumPy loads
     os.environ.setdefault("PHOTOTRIAGE_DATA_DIR", tempfile.mkdtemp(prefix="phototriage-cpu-ratio-"))
     main()

@@ -22,6 +22,9 @@ class FeatureExtractor(ABC):
     version: str
     #: long side, in pixels, of the decoded image this extractor wants (reduced-size decoding)
     decode_size: int
+    #: extract() works photo by photo on the CPU and is thread-safe (hand-crafted signals, faces, the
+    #: descriptor): the local engine runs it in the decode pool next to decoding, not on a whole batch.
+    per_photo: bool = False
 
     def check_available(self) -> None:
         """Raise ModelMissingError (fast, offline) when this extractor cannot run."""

@@ -21,6 +21,7 @@ class DescriptorExtractor(FeatureExtractor):
     dim = _GRID * _GRID
     version = "3"
     decode_size = 256
+    per_photo = True
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
         rows = []

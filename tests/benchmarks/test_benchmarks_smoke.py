@@ -125,6 +125,8 @@ def test_speed_benchmark_runs(tmp_path, capsys):
             "640x480",
             "--grouping-sizes",
             "200,1000",
+            "--people",
+            "10",
             "--cache-dir",
             str(tmp_path / "photos"),
             "--json",
@@ -147,8 +149,13 @@ def test_speed_benchmark_runs(tmp_path, capsys):
         assert trial["catalog_bytes_per_1000"] > 0 and trial["peak_rss_mib"] > 0
     ratios = results["ratios"]
     assert ratios["photos"] == 20 and ratios["first_vs_decode"] > 0 and ratios["second_speedup"] > 0
+    assert ratios["first_cpu_vs_decode_cpu"] > 0
+    people = results["people"]
+    assert people["photos"] == 10 and people["errors"] == 0 and people["first_run_stats"]["decoded"] == 10
+    assert people["first_cpu_vs_decode_cpu"] > 0
     assert set(results["grouping"]) == {"200", "1000"}
-    assert "first run / decode time" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "first run / decode time" in printed and "People-only shoot (10 photos" in printed
 
 
 @pytest.mark.timeout(120)

@@ -286,3 +286,33 @@ def test_rank_puts_the_open_eyed_frame_first_and_says_why_in_the_json(tmp_path):
     }
     assert face["eyes_open_vs_best"] == 1.0 and not face["eyes_closed"]
     assert all(p["faces"][0]["eyes_closed"] for p in rest)
+
+
+def test_per_photo_extractors_run_in_the_decode_pool_with_the_same_vectors(shoot, tmp_path, monkeypatch):
+    """The descriptor, the hand-crafted signals and faces are computed next to decoding, in the pool's
+    threads (the main thread only writes), and what the catalog keeps is what extract() gives."""
+    import threading
+
+    from ranker.features.descriptor import DescriptorExtractor
+    from ranker.features.iqa import DETAIL_SIZE
+    from ranker.features.registry import feature_version
+    from ranker.images import load_photo
+
+    src, _ = shoot
+    threads: set[str] = set()
+    real = DescriptorExtractor.extract
+
+    def recording(self, images):
+        threads.add(threading.current_thread().name)
+        return real(self, images)
+
+    monkeypatch.setattr(DescriptorExtractor, "extract", recording)
+    with Catalog(tmp_path / "c.db") as catalog:
+        ranking, _ = _rank(src, catalog)
+        assert threads and threading.main_thread().name not in threads
+        photo = ranking.bursts[0].photos[0]
+        stored = catalog.get_features(
+            catalog.photo(photo.photo_id).fingerprint, "descriptor", feature_version("descriptor")
+        )
+        image, _ = load_photo(photo.path, max_size=DETAIL_SIZE)  # the default decodes for its detail map
+        np.testing.assert_array_equal(stored, real(DescriptorExtractor(), [image])[0])
