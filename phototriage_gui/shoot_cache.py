@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
+from ranker.files import atomic_write_text
 from ranker.paths import data_dir, resources_dir
 
 VERSION = 1
@@ -102,15 +102,9 @@ def save(shoot: Shoot, recursive: bool) -> None:
     target = _file(shoot.root, recursive)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".shoot-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, target)
+        atomic_write_text(target, json.dumps(data))
     except (OSError, TypeError, ValueError):
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        pass  # a cache that cannot be saved only costs a re-rank next time; nothing half-written remains
 
 
 def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ranker.files import replacing
 from ranker.paths import resource
 
 DESKTOP_FILE = "phototriage.desktop"
@@ -63,15 +63,9 @@ def entry_text(command: str) -> str:
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o644)  # desktop entries and icons are read by the desktop, not only by us
 
 
 def install(data_home: Path | None = None, command: str | None = None) -> DesktopFiles:

@@ -21,21 +21,18 @@ from ranker import embed as embed_jpeg_tiff
 from ranker import heif_xmp
 from ranker.embed import EmbedError
 from ranker.errors import UsageError
+from ranker.files import atomic_write_bytes, clean_temp_files, fsync_dir, sha256_of, temp_path
 from ranker.progress import Cancelled, Progress, check_cancel
 from ranker.xmp import (
     SIDECAR_STYLES,
     Decision,
     RankInfo,
     XmpError,
-    atomic_write_bytes,
-    clean_temp_files,
     embedded_decision,
     find_sidecars,
-    fsync_dir,
     merged_packet,
     read_embedded_xmp,
     sidecar_path,
-    temp_path,
     write_sidecar,
 )
 from ranker.xmp_style import XmpStyle
@@ -208,14 +205,6 @@ def _suffixed(name: str, n: int) -> str:
     return f"{stem}-{n}.{ext}"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _same_entry(a: Path, b: Path) -> bool:
     """True when `a` and `b` name the very same directory entry (not merely a hard link)."""
     try:
@@ -253,7 +242,7 @@ def _identical(a: Path, b: Path) -> bool:
     try:
         if os.path.islink(b) or _same_entry(a, b):
             return False
-        if os.path.getsize(a) == os.path.getsize(b) and _sha256(a) == _sha256(b):
+        if os.path.getsize(a) == os.path.getsize(b) and sha256_of(a) == sha256_of(b):
             return True
         return can_embed(b) and same_image(a.read_bytes(), b.read_bytes())
     except OSError:
@@ -522,7 +511,7 @@ def _embedded_copy(tmp: Path, final: Path, packet: bytes, decision: Decision) ->
             f.flush()
             os.fsync(f.fileno())
         shutil.copystat(tmp, out)
-        if _sha256(out) != hashlib.sha256(new).hexdigest() or embedded_decision(out) != decision:
+        if sha256_of(out) != hashlib.sha256(new).hexdigest() or embedded_decision(out) != decision:
             raise _Failure(f"verification failed: the copy of {final.name} with its XMP does not read back")
     except BaseException:
         with contextlib.suppress(OSError):
@@ -555,7 +544,7 @@ def _copy_verified(source: Path, final: Path, embed: tuple[bytes, Decision] | No
             if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or size != after.st_size:
                 raise _Failure(f"source changed while it was copied: {source}")
             shutil.copystat(source, tmp)
-            if os.path.getsize(tmp) != size or _sha256(tmp) != digest.hexdigest():
+            if os.path.getsize(tmp) != size or sha256_of(tmp) != digest.hexdigest():
                 raise _Failure(f"verification failed: the copy of {source.name} differs from the source")
             how = "copy"
             if embed is not None:

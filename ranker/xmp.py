@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import struct
-import time
 import xml.parsers.expat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from typing import BinaryIO, NoReturn, cast
 
 from ranker.decisions import Decision
 from ranker.errors import UsageError
+from ranker.files import atomic_write_bytes
 from ranker.xmp_style import (
     COLORLABELS,
     DIGIKAM_COLOR,
@@ -77,8 +76,6 @@ __all__ = [
 
 # Temp files we create (sidecars here, photo copies in export) all start with this, so a
 # later run can recognise and remove what a killed run left behind.
-TEMP_PREFIX = ".phototriage-tmp-"
-_STALE_TEMP_AGE_S = 24 * 3600
 # How far into an arbitrary file we look for an embedded XMP packet.
 EMBEDDED_SCAN_BYTES = 8 * 1024 * 1024
 _JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -1045,95 +1042,3 @@ def write_sidecar(
         return target
     atomic_write_bytes(target, new, like=st)
     return target
-
-
-# ----------------------------------------------------------------------------- files
-
-
-def temp_path(folder: Path, suffix: str = ".part") -> Path:
-    """A fresh temp name in `folder` that marks its owner process, for cleanup after a kill."""
-    return Path(folder) / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{suffix}"
-
-
-def _pid_alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill would terminate the process there; rely on age alone
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def clean_temp_files(folder: Path) -> list[Path]:
-    """Remove temp files a killed PhotoTriage process left in `folder`; returns what was removed."""
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        if not entry.name.startswith(TEMP_PREFIX):
-            continue
-        try:
-            pid = int(entry.name[len(TEMP_PREFIX) :].split("-", 1)[0])
-        except ValueError:
-            pid = -1
-        try:
-            st = entry.stat(follow_symlinks=False)
-            stale = now - st.st_mtime > _STALE_TEMP_AGE_S
-            if pid == os.getpid() and not stale:
-                continue  # possibly a job still running in this very process
-            if pid > 0 and _pid_alive(pid) and not stale:
-                continue
-            os.unlink(entry.path)
-            removed.append(Path(entry.path))
-        except OSError:
-            continue
-    return removed
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable (POSIX); a no-op where directories cannot be opened."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(target: Path, data: bytes, *, like: os.stat_result | None = None) -> None:
-    """Write `data` to `target` all-or-nothing: temp file beside it, fsync, os.replace.
-
-    `like` is the stat of the file being replaced: its permissions (and owner, when we may)
-    carry over to the new file.
-    """
-    target = Path(target)
-    tmp = temp_path(target.parent)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if like is not None:
-            os.chmod(tmp, stat.S_IMODE(like.st_mode))
-            if hasattr(os, "chown"):
-                with contextlib.suppress(OSError):
-                    os.chown(tmp, like.st_uid, like.st_gid)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(target.parent)

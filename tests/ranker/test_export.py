@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ranker import export, xmp
+from ranker import export, files
 from ranker.embed import same_image
 from ranker.export import ExportItem, plan_export, run_export, write_report
 from ranker.progress import Progress
@@ -75,7 +75,7 @@ def run(plan, **kw):
 
 
 def temp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.name.startswith(xmp.TEMP_PREFIX)] if folder.exists() else []
+    return [p for p in folder.iterdir() if p.name.startswith(files.TEMP_PREFIX)] if folder.exists() else []
 
 
 @pytest.fixture
@@ -391,7 +391,7 @@ def test_leftover_temp_files_are_cleaned(tmp_path):
     _, items = _three_items(tmp_path)
     dest = tmp_path / "out"
     dest.mkdir()
-    dead = dest / f"{xmp.TEMP_PREFIX}{2**22 + 1234}-abcdef.part"  # above any possible pid
+    dead = dest / f"{files.TEMP_PREFIX}{2**22 + 1234}-abcdef.part"  # above any possible pid
     dead.write_bytes(b"half a photo")
     report = run(plan_export(items, dest))
     assert report.cleaned == [dead] and not dead.exists()
@@ -473,7 +473,7 @@ def test_kill_during_move_loses_nothing(tmp_path, seed):
         if at_dest.exists():
             assert at_dest.read_bytes() == data
     for p in dest.iterdir() if dest.exists() else []:
-        if p.name.startswith(xmp.TEMP_PREFIX):
+        if p.name.startswith(files.TEMP_PREFIX):
             continue
         assert p.name in expected or p.suffix == ".xmp", p.name
         if p.suffix == ".xmp":

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ranker import xmp
+from ranker import files, xmp
 from ranker.xmp import (
     Decision,
     RankInfo,
@@ -415,7 +415,7 @@ def test_unparsable_sidecar_is_refused_and_untouched(fixtures):
     assert info.value.path == target and "corrupt.xmp" in str(info.value)
     assert "well-formed" in info.value.reason
     assert target.read_bytes() == before and target.stat().st_mtime_ns == mtime
-    assert not [p for p in fixtures.iterdir() if p.name.startswith(xmp.TEMP_PREFIX)]
+    assert not [p for p in fixtures.iterdir() if p.name.startswith(files.TEMP_PREFIX)]
     photo = fixtures / "corrupt.CR2"
     photo.write_bytes(b"raw")
     with pytest.raises(XmpError):
@@ -453,7 +453,7 @@ def test_atomic_write_leaves_no_partial_file(fixtures, monkeypatch):
         write_sidecar(fixtures / "NEW.CR2", Decision("pick", 1, None), RANK)
     assert target.read_bytes() == before
     assert not (fixtures / "NEW.xmp").exists()
-    assert not [p for p in fixtures.iterdir() if p.name.startswith(xmp.TEMP_PREFIX)]
+    assert not [p for p in fixtures.iterdir() if p.name.startswith(files.TEMP_PREFIX)]
 
 
 def test_permissions_preserved(fixtures):
