@@ -77,12 +77,12 @@ def test_other_existing_sidecars_are_kept_in_step(tmp_path):
 def test_read_only_folder_says_so_once_and_keeps_the_catalog(tmp_path, monkeypatch):
     with Catalog(tmp_path / "c.db") as catalog:
         folder, ids = _shoot(tmp_path, catalog)
-        from ranker import xmp
+        from ranker.xmp import write as xmp_write
 
         def refuse(*_a, **_k):
             raise PermissionError(13, "Permission denied", str(folder))
 
-        monkeypatch.setattr(xmp, "atomic_write_bytes", refuse)
+        monkeypatch.setattr(xmp_write, "atomic_write_bytes", refuse)
         messages = []
         writer = _writer(catalog, messages=messages)
         for pid in ids:

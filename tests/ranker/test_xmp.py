@@ -1,4 +1,4 @@
-"""Tests ranker/xmp.py: reading every tool's decision convention and merge-writing sidecars safely."""
+"""Tests ranker/xmp/: reading every tool's decision convention and merge-writing sidecars safely."""
 
 from __future__ import annotations
 

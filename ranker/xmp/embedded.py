@@ -1,0 +1,203 @@
+"""XMP inside the photo itself (JPEG APP1, TIFF tag 700, HEIF item) and the EXIF star rating."""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from ranker.decisions import Decision
+from ranker.xmp.paths import find_sidecar
+from ranker.xmp.read import MAX_XMP_BYTES, XmpError, _decision_from, _parse, read_xmp
+
+# How far into an arbitrary file we look for an embedded XMP packet.
+EMBEDDED_SCAN_BYTES = 8 * 1024 * 1024
+_JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+_TIFF_XMP_TAG = 700
+
+
+def _jpeg_xmp(f: BinaryIO) -> bytes | None:
+    f.seek(2)
+    while True:
+        b = f.read(1)
+        while b == b"\xff":
+            b = f.read(1)
+            if b != b"\xff":
+                break
+        if not b:
+            return None
+        marker = b[0]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            continue
+        if marker in (0xDA, 0xD9):  # image data starts: metadata segments are all before it
+            return None
+        raw_len = f.read(2)
+        if len(raw_len) < 2:
+            return None
+        length = struct.unpack(">H", raw_len)[0]
+        payload = f.read(max(length - 2, 0))
+        if marker == 0xE1 and payload.startswith(_JPEG_XMP_HEADER):
+            return payload[len(_JPEG_XMP_HEADER) :]
+
+
+def _tiff_xmp(f: BinaryIO, order: str) -> bytes | None:
+    value: bytes  # the entry's 4-byte value field ("4s")
+    f.seek(4)
+    (ifd,) = struct.unpack(order + "I", f.read(4))
+    f.seek(ifd)
+    (count,) = struct.unpack(order + "H", f.read(2))
+    for _ in range(min(count, 4096)):
+        entry = f.read(12)
+        if len(entry) < 12:
+            return None
+        tag, typ, n, value = struct.unpack(order + "HHI4s", entry)
+        if tag == _TIFF_XMP_TAG and typ in (1, 7) and n <= MAX_XMP_BYTES:
+            if n <= 4:
+                return value[:n]
+            f.seek(struct.unpack(order + "I", value)[0])
+            return f.read(n)
+    return None
+
+
+def _heif_xmp(f: BinaryIO) -> bytes | None:
+    """HEIF/HEIC: the XMP item the meta box points at (mapped, not read whole), not the first packet
+    in the file, which after an edit may be the old one."""
+    import mmap
+
+    from ranker.heif_xmp import read_xmp as heif_read_xmp
+
+    try:
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            packet = heif_read_xmp(data)  # type: ignore[arg-type]  # mmap slices like bytes
+    except (OSError, ValueError):
+        return None
+    return packet if packet is not None and len(packet) <= MAX_XMP_BYTES else None
+
+
+def _scan_packets(data: bytes) -> Iterator[bytes]:
+    """Every <x:xmpmeta>/<x:xapmeta> packet in `data`, in order, in linear time.
+
+    A file of unclosed openings once made this quadratic (each opening searched to the end for its
+    closing tag: 8.4 MB took over two minutes). The next closing tag after an opening is the same for
+    every opening before it, so each kind's is found once and reused; none left means none to find."""
+    kinds = [kind for kind in (b"ap", b"mp") if b"</x:x" + kind + b"meta>" in data]
+    if not kinds:  # no packet can be complete: do not walk a flood of openings at all
+        return
+    next_end: dict[bytes, int | None] = {kind: None for kind in kinds}  # None: not searched yet
+    for m in re.finditer(rb"<x:x(" + b"|".join(kinds) + rb")meta[\s>]", data):
+        kind = m.group(1)
+        end_tag = b"</x:x" + kind + b"meta>"
+        end = next_end[kind]
+        if end is None or (end != -1 and end < m.end()):
+            end = data.find(end_tag, m.end())
+            next_end[kind] = end
+        if end == -1:
+            if all(e == -1 for e in next_end.values()):
+                return
+            continue
+        yield data[m.start() : end + len(end_tag)]
+
+
+def read_embedded_xmp(photo: Path) -> bytes | None:
+    """The XMP packet inside `photo` (JPEG APP1, TIFF tag 700, else the first packet found near the start)."""
+    with open(photo, "rb") as f:
+        head = f.read(8)
+        try:
+            if head.startswith(b"\xff\xd8"):
+                packet = _jpeg_xmp(f)
+            elif head[:4] in (b"II*\x00", b"MM\x00*"):
+                packet = _tiff_xmp(f, "<" if head[:2] == b"II" else ">")
+            elif head[4:8] == b"ftyp":
+                packet = _heif_xmp(f)
+            else:
+                packet = None
+        except struct.error:
+            packet = None
+        if packet is not None:
+            return packet
+        f.seek(0)
+        data = f.read(EMBEDDED_SCAN_BYTES)
+    for packet in _scan_packets(data):
+        return packet
+    return None
+
+
+def read_decision(photo: Path) -> Decision | None:
+    """The decision recorded for `photo`: its sidecar first, else XMP embedded in the file.
+
+    None when nothing is recorded. Raises XmpError when the sidecar exists but is unparsable
+    (an embedded packet that does not parse is ignored: we never write there).
+    """
+    photo = Path(photo)
+    sidecar = find_sidecar(photo)
+    if sidecar is not None:
+        decision, _ = read_xmp(sidecar)
+        if decision is not None:
+            return decision
+    if not photo.exists() and sidecar is not None:
+        return None
+    decision = embedded_decision(photo)
+    if decision is None:
+        rating = exif_rating(photo)
+        decision = Decision(None, rating, None) if rating else None
+    return decision
+
+
+def embedded_decision(photo: Path) -> Decision | None:
+    """The decision in the XMP packet inside `photo` alone (no sidecar, no EXIF); None when none parses."""
+    packet = read_embedded_xmp(photo)
+    if packet is None:
+        return None
+    try:
+        return _decision_from(_parse(packet, photo))
+    except XmpError:
+        return None
+
+
+_EXIF_RATING_TAG = 0x4746  # Windows' star rating in IFD0 (cameras and Explorer write it)
+_EXIF_HEADER = b"Exif\x00\x00"
+
+
+def _ifd0_value(tiff: bytes, tag: int) -> int | None:
+    """A SHORT/LONG value of `tag` in IFD0 of a TIFF structure held in memory (bounded: one IFD)."""
+    if tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    order = "<" if tiff[:2] == b"II" else ">"
+    try:
+        (ifd,) = struct.unpack_from(order + "I", tiff, 4)
+        (count,) = struct.unpack_from(order + "H", tiff, ifd)
+        for i in range(min(count, 4096)):
+            t, typ, _n, raw = struct.unpack_from(order + "HHI4s", tiff, ifd + 2 + 12 * i)
+            if t == tag:
+                if typ == 3:
+                    return cast(int, struct.unpack(order + "H", raw[:2])[0])  # "H" unpacks one int
+                if typ in (4, 9):
+                    return cast(int, struct.unpack(order + ("I" if typ == 4 else "i"), raw)[0])  # one int
+                return None
+    except struct.error:
+        return None
+    return None
+
+
+def exif_rating(photo: Path) -> int:
+    """EXIF Rating (0x4746) of a JPEG or TIFF-based file, 0-5; 0 when absent or unreadable."""
+    try:
+        with open(photo, "rb") as f:
+            head = f.read(EMBEDDED_SCAN_BYTES if Path(photo).suffix.lower() in (".jpg", ".jpeg") else 1024 * 1024)
+    except OSError:
+        return 0
+    if head.startswith(b"\xff\xd8"):
+        at = head.find(b"\xff\xe1")
+        while at != -1:
+            (length,) = struct.unpack_from(">H", head, at + 2) if at + 4 <= len(head) else (0,)
+            body = head[at + 4 : at + 2 + length]
+            if body.startswith(_EXIF_HEADER):
+                head = body[len(_EXIF_HEADER) :]
+                break
+            at = head.find(b"\xff\xe1", at + 2 + max(length, 2))
+        else:
+            return 0
+    value = _ifd0_value(head, _EXIF_RATING_TAG)
+    return value if value is not None and 0 <= value <= 5 else 0
