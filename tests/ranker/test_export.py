@@ -1,4 +1,4 @@
-"""Tests ranker/export.py: copy/move/link selects with sidecars, collisions, faults, and a kill mid-move."""
+"""Tests ranker/export/: copy/move/link selects with sidecars, collisions, faults, and a kill mid-move."""
 
 from __future__ import annotations
 
@@ -237,7 +237,7 @@ def test_collision_skip(shoot, tmp_path):
 @pytest.mark.parametrize("cross_fs", [False, True], ids=["same-fs", "cross-fs"])
 def test_move(shoot, tmp_path, monkeypatch, cross_fs):
     if cross_fs:  # force the copy-verify-delete path
-        monkeypatch.setattr(export, "_same_filesystem", lambda a, b: False)
+        monkeypatch.setattr(export.place, "_same_filesystem", lambda a, b: False)
     src, items = shoot
     contents = {p.name: p.read_bytes() for p in src.iterdir()}
     dest = tmp_path / "out"
@@ -252,15 +252,15 @@ def test_move(shoot, tmp_path, monkeypatch, cross_fs):
 
 
 def test_move_keeps_the_source_when_verification_fails(shoot, tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "_same_filesystem", lambda a, b: False)
-    real = export._copy_data
+    monkeypatch.setattr(export.place, "_same_filesystem", lambda a, b: False)
+    real = export.place._copy_data
 
     def corrupting(fsrc, fdst, digest):
         n = real(fsrc, fdst, digest)
         fdst.write(b"!")  # the bytes on disk no longer match what was read
         return n
 
-    monkeypatch.setattr(export, "_copy_data", corrupting)
+    monkeypatch.setattr(export.place, "_copy_data", corrupting)
     src, items = shoot
     before = snapshot(src)
     dest = tmp_path / "out"
@@ -273,7 +273,7 @@ def test_move_keeps_the_source_when_verification_fails(shoot, tmp_path, monkeypa
 @pytest.mark.parametrize("cross_fs", [False, True], ids=["hardlink", "symlink"])
 def test_link(shoot, tmp_path, monkeypatch, cross_fs):
     if cross_fs:
-        monkeypatch.setattr(export, "_same_filesystem", lambda a, b: False)
+        monkeypatch.setattr(export.place, "_same_filesystem", lambda a, b: False)
     src, items = shoot
     before = snapshot(src)
     dest = tmp_path / "out"
@@ -304,7 +304,7 @@ def _three_items(tmp_path):
 def test_destination_full_fails_one_photo_and_goes_on(tmp_path, monkeypatch):
     src, items = _three_items(tmp_path)
     before = snapshot(src)
-    real = export._copy_data
+    real = export.place._copy_data
 
     def filling(fsrc, fdst, digest):
         if Path(fsrc.name).name == "IMG_1.JPG":
@@ -312,8 +312,8 @@ def test_destination_full_fails_one_photo_and_goes_on(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(fsrc, fdst, digest)
 
-    monkeypatch.setattr(export, "_copy_data", filling)
-    monkeypatch.setattr(export, "_same_filesystem", lambda a, b: False)  # a move that has to copy
+    monkeypatch.setattr(export.place, "_copy_data", filling)
+    monkeypatch.setattr(export.place, "_same_filesystem", lambda a, b: False)  # a move that has to copy
     dest = tmp_path / "out"
     report = run(plan_export(items, dest, mode="move"))
     assert [(e.source.name, e.detail) for e in report.failed] == [
@@ -349,7 +349,7 @@ def test_unwritable_destination_reports_every_file(tmp_path, monkeypatch, error,
     def refuse(source, final, embed=None):
         raise error
 
-    monkeypatch.setattr(export, "_copy_verified", refuse)
+    monkeypatch.setattr(export.place, "_copy_verified", refuse)
     report = run(plan_export(items, tmp_path / "out"))
     assert len(report.failed) == 3 and all(reason in e.detail for e in report.failed)
     assert len(report.skipped) == 3  # each pair's second file: not attempted once the first failed
@@ -413,13 +413,13 @@ KILL_SNIPPET = textwrap.dedent("""
     from pathlib import Path
     from ranker import export
     from ranker.xmp import Decision
-    export._same_filesystem = lambda a, b: False  # the copy-verify-delete path, the one with a window
-    real_copy = export._copy_data
+    export.place._same_filesystem = lambda a, b: False  # the copy-verify-delete path, the one with a window
+    real_copy = export.place._copy_data
     def slow_copy(fsrc, fdst, digest):  # stretch each copy so the kill lands mid-run on any machine
         n = real_copy(fsrc, fdst, digest)
         time.sleep(0.01)
         return n
-    export._copy_data = slow_copy
+    export.place._copy_data = slow_copy
     src, dest = Path(sys.argv[1]), Path(sys.argv[2])
     items = [export.ExportItem((p,), 1, i, 0.5, Decision("pick", 3, None))
              for i, p in enumerate(sorted(src.glob("*.CR2")))]
@@ -534,7 +534,7 @@ def test_export_into_the_source_folder_never_loses_the_original(shoot, mode):
     report = run(plan)
     assert not report.failed
     for name, content in data.items():
-        renamed = src / export._suffixed(name, 1)
+        renamed = src / export.plan._suffixed(name, 1)
         assert renamed.read_bytes() == content or (mode == "copy" and same_image(renamed.read_bytes(), content))
         assert (src / name).exists() == (mode != "move")
 
