@@ -198,7 +198,7 @@ class CompareController(QObject):
             self._set_pair(self._suggest_pair(burst), active=0)
 
     def _suggest_pair(self, burst: Burst) -> Pair | None:
-        """ranker.learning.next_pairs (the pair the model is least sure about) among photos without a flag;
+        """ranker.pairs.next_pairs (the pair the model is least sure about) among photos without a flag;
         the two best-ranked undecided ones when that finds nothing new."""
         if burst.kind in (PENDING, "bracket"):
             return None  # a bracket's frames belong together (HDR): there is no better one to choose
