@@ -30,7 +30,8 @@ from phototriage_gui.views.progress import JobProgress
 from phototriage_gui.views.survey import SurveyView
 from phototriage_gui.workers import Pool, make_pool
 from ranker import preferences
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.logs import log_file
 from ranker.paths import config_dir
 

@@ -29,7 +29,8 @@ from phototriage_gui.state.filter import FACE_FILTERS, FLAG_FILTERS, Filter
 from phototriage_gui.state.ranking_job import RankingJob
 from phototriage_gui.workers import Pool
 from ranker import preferences
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 from ranker.problems import Problem
 from ranker.scan import PhotoFiles, discover

@@ -10,37 +10,16 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 
+from ranker.catalog_rows import BurstRow, CatalogError, Choice, DecisionTime, PhotoRecord, XmpState
 from ranker.catalog_schema import MIGRATIONS, apply, db_path, from_db
 from ranker.decisions import FLAGS, LABELS, Decision
 from ranker.images import printable_path
 from ranker.paths import data_dir
-
-
-class CatalogError(RuntimeError):
-    """A catalog problem the user must see and can act on (locked, read-only, disk full, corrupt)."""
-
-
-@dataclass(frozen=True)
-class PhotoRecord:
-    id: int
-    fingerprint: str | None  # None until the content was analysed (the photo was only listed)
-    paths: tuple[Path, ...]  # primary first (RAW before its JPEG twin)
-    capture_ts: float  # seconds since epoch; file mtime when EXIF has no time
-    time_source: str  # "exif" | "file"
-    metadata: dict[str, Any]  # PhotoMetadata.as_dict()
-    signals: dict[str, float]
-    damaged: bool = False  # the stored analysis did not parse: recompute it
-    sidecars_read: bool = True
-
-    @property
-    def path(self) -> Path:
-        return self.paths[0]
 
 
 def _now() -> str:
@@ -487,7 +466,7 @@ class Catalog:
         """Every shoot (folder key) with a stored burst grouping."""
         return [os.fsdecode(row[0]) for row in self._read("SELECT DISTINCT shoot FROM bursts ORDER BY shoot")]
 
-    def bursts(self, shoot: str) -> list[tuple[int, str, list[int]]]:
+    def bursts(self, shoot: str) -> list[BurstRow]:
         key = db_path(shoot)
         kinds = self._read("SELECT number, kind FROM bursts WHERE shoot = ? ORDER BY number", (key,))
         members = self._read(
@@ -496,7 +475,7 @@ class Catalog:
         grouped: dict[int, list[int]] = {n: [] for n, _ in kinds}
         for burst, pid in members:
             grouped[burst].append(pid)
-        return [(n, kind, grouped[n]) for n, kind in kinds]
+        return [BurstRow(n, kind, grouped[n]) for n, kind in kinds]
 
     def burst_mates(self, photo_ids: Iterable[int]) -> list[list[int]]:
         """The stored burst of each given photo (its first shoot's, when several shoots hold it), each
@@ -614,19 +593,19 @@ class Catalog:
         with self._write() as db:
             db.execute("DELETE FROM choices WHERE id = ?", (choice_id,))
 
-    def choices(self) -> list[tuple[int, int, int, str, str]]:
-        """(id, winner_id, loser_id, source, created) in the order they were made."""
+    def choices(self) -> list[Choice]:
+        """Every pairwise choice, in the order they were made."""
         return [
-            tuple(r) for r in self._read("SELECT id, winner_id, loser_id, source, created FROM choices ORDER BY id")
+            Choice(*r) for r in self._read("SELECT id, winner_id, loser_id, source, created FROM choices ORDER BY id")
         ]
 
     # -- XMP read-back state (ranker/readback.py) ------------------------------------------
-    def xmp_state(self, path: Path) -> tuple[int, int, int, str, str] | None:
-        """(photo_id, size, mtime_ns, sha256, seen) recorded for a sidecar or a photo's embedded XMP."""
+    def xmp_state(self, path: Path) -> XmpState | None:
+        """What was recorded when a sidecar or a photo's embedded XMP was last read."""
         rows = self._read(
             "SELECT photo_id, size, mtime_ns, sha256, seen FROM xmp_state WHERE path = ?", (db_path(path),)
         )
-        return tuple(rows[0]) if rows else None
+        return XmpState(*rows[0]) if rows else None
 
     def set_xmp_state(self, path: Path, photo_id: int, size: int, mtime_ns: int, sha256: str) -> None:
         with self._write() as db:
@@ -635,10 +614,10 @@ class Catalog:
                 (db_path(path), photo_id, int(size), int(mtime_ns), sha256, _now()),
             )
 
-    def decision_updated(self, photo_id: int) -> tuple[str, str] | None:
-        """(source, updated ISO time) of the photo's decision, or None when it has none."""
+    def decision_updated(self, photo_id: int) -> DecisionTime | None:
+        """Who made the photo's decision and when, or None when it has none."""
         rows = self._read("SELECT source, updated FROM decisions WHERE photo_id = ?", (photo_id,))
-        return tuple(rows[0]) if rows else None
+        return DecisionTime(*rows[0]) if rows else None
 
 
 def _rollback(db: sqlite3.Connection) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from ranker.catalog_rows import Choice
 from ranker.decisions import Decision
 
 
@@ -77,10 +78,7 @@ def next_pairs(
     """
     done: set[frozenset[int]] = set()
     for item in decided:
-        item = tuple(item)
-        if len(item) == 5:  # a catalog.choices() row: (id, winner, loser, source, created)
-            item = item[1:3]
-        done.add(frozenset(item))
+        done.add(frozenset((item.winner, item.loser) if isinstance(item, Choice) else item))
     options = []
     for order, burst in enumerate(_bursts_of(candidates)):
         best = sorted(burst, key=lambda item: -item[1])[: max(2, top)]

@@ -19,7 +19,8 @@ import numpy as np
 from ranker.active_model import model_key, resolve_model
 from ranker.burst_context import model_rows
 from ranker.bursts import GroupingOptions, Shot, group_shots
-from ranker.catalog import Catalog, PhotoRecord
+from ranker.catalog import Catalog
+from ranker.catalog_rows import PhotoRecord
 from ranker.checkpoint import LoadedCheckpoint
 from ranker.decisions import Decision
 from ranker.engines.base import Analysed, FeatureEngine, Job, Outcome

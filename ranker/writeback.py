@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 from ranker.readback import ReadBack, remember
 from ranker.xmp import XmpError, find_sidecars, sidecar_path, write_sidecar

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from phototriage_gui import shoot_cache
 from phototriage_gui.models.shoot import Shoot, pending_shoot
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 from ranker.listing import list_shoot
 from ranker.scan import PhotoFiles

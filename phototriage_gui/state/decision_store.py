@@ -11,7 +11,8 @@ from PySide6.QtGui import QUndoStack
 
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.undo import CatalogCommand
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ def test_a_ranking_bug_is_shown_with_its_traceback_and_logged(make_window, qtbot
 
 
 def test_a_known_catalog_error_has_no_details(make_window, qtbot, shoot, monkeypatch):
-    from ranker.catalog import CatalogError
+    from ranker.catalog_rows import CatalogError
 
     window = make_window(shoot)
     settle(qtbot, window)

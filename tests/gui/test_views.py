@@ -10,7 +10,8 @@ from PySide6.QtGui import QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from phototriage_gui.session import Filter
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from tests.gui.conftest import press, screenshot, settle
 
 Key = Qt.Key

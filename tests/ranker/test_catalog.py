@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import ranker.catalog as catalog_module
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from ranker import pipeline
-from ranker.catalog import Catalog, CatalogError
+from ranker.catalog import Catalog
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 from ranker.export import ExportItem, plan_export, run_export
 from ranker.pipeline import PipelineOptions, rank_shoot, run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ranker.catalog_rows import Choice
 from ranker.decisions import Decision
 from ranker.pairs import next_pairs
 
@@ -15,7 +16,7 @@ def test_next_pairs_offers_the_closest_scores_among_the_top():
     assert next_pairs(scores, decided=[(4, 3)], k=1) == [(1, 2)]
     assert (5, 6) not in next_pairs(scores, k=10)  # the worst frames are never candidates (top=4)
     assert len(next_pairs(scores, k=10)) == 6
-    assert next_pairs(scores, decided=[frozenset((1, 2)), (7, 3, 4, "compare", "t")], k=1) == [(2, 3)]
+    assert next_pairs(scores, decided=[frozenset((1, 2)), Choice(7, 3, 4, "compare", "t")], k=1) == [(2, 3)]
     assert next_pairs({1: 1.0}, k=3) == []
 
 

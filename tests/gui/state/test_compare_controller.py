@@ -8,7 +8,7 @@ import pytest
 
 from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
 from phototriage_gui.state.compare_controller import CompareController
-from ranker.catalog import CatalogError
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 
 

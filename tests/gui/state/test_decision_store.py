@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoStack
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.state.decision_store import DecisionStore
 from phototriage_gui.workers import make_pool
-from ranker.catalog import CatalogError
+from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
 
 PICK = Decision(flag="pick")
