@@ -11,7 +11,7 @@ from pathlib import Path
 from ranker.catalog import Catalog
 from ranker.export import ExportReport, plan_export, run_export
 from ranker.pipeline import ShootRanking
-from ranker.progress import Progress, check_cancel
+from ranker.progress import Progress, Stage, check_cancel
 from ranker.readback import ReadBack, sync_photos
 from ranker.selection import select
 from ranker.xmp_style import XmpStyle
@@ -42,7 +42,7 @@ def export_job(
     """Never writes a decision older than what is on disk: every photo's sidecar is checked again
     (another tool may have changed it since the scan) before the selection is made."""
     ids = [(p.photo_id, p.paths) for b in ranking.bursts for p in b.photos]
-    yield Progress("export", 0, 0, "checking sidecars for changes made in other tools")
+    yield Progress(Stage.EXPORT, 0, 0, "checking sidecars for changes made in other tools")
     changes, _errors = sync_photos(catalog, ids)
     check_cancel(cancel)
     current = catalog.decisions([pid for pid, _ in ids])

@@ -32,7 +32,7 @@ from ranker.features.registry import feature_version, get_extractor, get_spec
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
 from ranker.listing import ListedPhoto, list_shoot
 from ranker.model_config import MultiFeatureConfig
-from ranker.progress import Progress, check_cancel
+from ranker.progress import Progress, Stage, check_cancel
 from ranker.quality import DEFAULT_MARGIN, burst_lead, quality_of
 from ranker.readback import ReadBack, sync_photos
 from ranker.scan import PhotoFiles, fingerprint
@@ -291,11 +291,11 @@ def scan_shoot(
     cancel: threading.Event | None = None,
 ) -> Generator[Progress, None, tuple[list[int], list[LoadFailure], ScanStats]]:
     """Bring the catalog up to date for `root`: decode only new or changed photos, extract only
-    missing features. Yields Progress("list", item=ShootListing) as soon as the folder is listed
-    (every photo already has its id), then Progress(stage="scan"); returns (photo ids, failures, stats)."""
+    missing features. Yields Progress(Stage.LIST, item=ShootListing) as soon as the folder is listed
+    (every photo already has its id), then Progress(Stage.SCAN); returns (photo ids, failures, stats)."""
     listing = list_shoot(root, catalog, options.recursive)
     total = len(listing.photos)
-    yield Progress("list", total, total, f"{total} photos found", item=listing)
+    yield Progress(Stage.LIST, total, total, f"{total} photos found", item=listing)
     # specs, not extractors: a fully cached shoot never imports a backbone's module (nor torch)
     specs = [get_spec(name) for name in extractor_names]
     versions = {spec.name: (spec.feature_version(), spec.dim) for spec in specs}
@@ -303,7 +303,7 @@ def scan_shoot(
     failures: list[LoadFailure] = []
     stats: ScanStats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
     to_sync: list[tuple[int, tuple[Path, ...]]] = []  # every photo's XMP is checked for outside changes
-    yield Progress("scan", 0, total, f"{total} photos found")
+    yield Progress(Stage.SCAN, 0, total, f"{total} photos found")
 
     def write(batch: list[tuple[Job, Outcome]], extractors: Sequence[FeatureExtractor]) -> Progress:
         """The one writer: a batch of results from the engine in one transaction."""
@@ -335,7 +335,7 @@ def scan_shoot(
                 stats["decoded"] += 1
                 if meta.damage:
                     stats["notices"].append(f"{printable_path(listed.path)}: {meta.damage}")
-        return Progress("scan", len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
+        return Progress(Stage.SCAN, len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
     def jobs() -> Iterator[_Pending]:
         """The photos to analyse, in listing order (cached ones are taken on the way)."""
@@ -398,7 +398,7 @@ def scan_shoot(
         changes, xmp_errors = sync_photos(catalog, to_sync)
         stats["xmp_changes"] = changes
         stats["xmp_errors"] = xmp_errors
-    yield Progress("scan", total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
+    yield Progress(Stage.SCAN, total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
     return ids, failures, stats
 
 
@@ -591,10 +591,10 @@ def rank_shoot(
     seen = len(catalog.notices)
     photo_ids, failures, stats = yield from scan_shoot(root, catalog, names, options, cancel)
     check_cancel(cancel)
-    yield Progress("rank", 0, 1, "grouping and scoring")
+    yield Progress(Stage.RANK, 0, 1, "grouping and scoring")
     ranking = assemble(root, catalog, checkpoint, why, photo_ids, failures, options, stats)
     ranking = dataclasses.replace(ranking, notices=(*stats["notices"], *catalog.notices[seen:]))
-    yield Progress("rank", 1, 1, f"{len(ranking.bursts)} bursts ranked", item=ranking)
+    yield Progress(Stage.RANK, 1, 1, f"{len(ranking.bursts)} bursts ranked", item=ranking)
     return ranking
 
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class Stage(StrEnum):
+    """What a long job is doing; each front end names every one (the app's status bar, the CLI's bars)."""
+
+    LIST = "list"  # the folder listed: every photo has its id
+    SCAN = "scan"  # decoding and features
+    RANK = "rank"  # grouping and scoring
+    LEARN = "learn"  # fine-tuning on the user's choices
+    DOWNLOAD = "download"  # model weights
+    EXPORT = "export"  # copying, moving or linking selects
 
 
 @dataclass(frozen=True)
@@ -15,7 +27,7 @@ class Progress:
     an exported file) so front ends can stream results instead of waiting for the end.
     """
 
-    stage: str
+    stage: Stage
     done: int
     total: int
     message: str = ""

@@ -9,16 +9,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from phototriage_gui.formatting import time_left
 from phototriage_gui.workers import Worker
-from ranker.progress import Progress
+from ranker.progress import Progress, Stage
 
 #: every stage the ranker's generators yield (tests/gui/test_workers.py checks none is missing)
 STAGES = {
-    "list": "Listing photos",
-    "scan": "Analysing photos",
-    "rank": "Grouping and ranking",
-    "learn": "Learning",
-    "download": "Downloading",
-    "export": "Exporting",
+    Stage.LIST: "Listing photos",
+    Stage.SCAN: "Analysing photos",
+    Stage.RANK: "Grouping and ranking",
+    Stage.LEARN: "Learning",
+    Stage.DOWNLOAD: "Downloading",
+    Stage.EXPORT: "Exporting",
 }
 
 

@@ -11,7 +11,7 @@ from ranker.export.place import _embedded_copy, _Failure, _place, _Placed, _reas
 from ranker.export.plan import ExportItem, ExportPlan, FileOp, can_embed
 from ranker.export.report import ExportReport, ReportEntry
 from ranker.files import clean_temp_files, fsync_dir
-from ranker.progress import Cancelled, Progress, check_cancel
+from ranker.progress import Cancelled, Progress, Stage, check_cancel
 from ranker.xmp import (
     Decision,
     RankInfo,
@@ -33,20 +33,20 @@ def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None) -> Ge
     report = ExportReport(plan.mode, plan.dest)
     total = len(plan.ops)
     done = 0
-    yield Progress("export", 0, total, f"exporting into {plan.dest}")
+    yield Progress(Stage.EXPORT, 0, total, f"exporting into {plan.dest}")
     try:
         plan.dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         for op in plan.ops:
             report.failed.append(ReportEntry(op.source, op.dest, op.kind, _reason(exc)))
-        yield Progress("export", total, total, report.summary(), item=report)
+        yield Progress(Stage.EXPORT, total, total, report.summary(), item=report)
         return report
     report.cleaned = clean_temp_files(plan.dest)
     unwritable = _unwritable(plan.dest)
     if unwritable:
         for op in plan.ops:
             report.failed.append(ReportEntry(op.source, op.dest, op.kind, unwritable))
-        yield Progress("export", total, total, report.summary(), item=report)
+        yield Progress(Stage.EXPORT, total, total, report.summary(), item=report)
         return report
 
     groups: dict[int, list[FileOp]] = {}
@@ -66,8 +66,8 @@ def run_export(plan: ExportPlan, *, cancel: threading.Event | None = None) -> Ge
         item = plan.items[index] if 0 <= index < len(plan.items) else None
         for step in _export_item(plan, item, ops, report):
             done += 1
-            yield Progress("export", min(done, total), total, step.dest.name if step.dest else "", item=step)
-    yield Progress("export", total, total, report.summary(), item=report)
+            yield Progress(Stage.EXPORT, min(done, total), total, step.dest.name if step.dest else "", item=step)
+    yield Progress(Stage.EXPORT, total, total, report.summary(), item=report)
     return report
 
 

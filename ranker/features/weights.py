@@ -15,7 +15,7 @@ from pathlib import Path
 from ranker.errors import ModelMissingError, WeightsVerificationError
 from ranker.files import replacing, sha256_of
 from ranker.paths import cache_dir
-from ranker.progress import Progress, check_cancel
+from ranker.progress import Progress, Stage, check_cancel
 
 __all__ = [
     "ModelMissingError",
@@ -120,8 +120,8 @@ def download_steps(
                 check_cancel(cancel)
                 out.write(block)
                 done += len(block)
-                yield Progress("download", done, max(total, done), f"{spec.name}: {done / 1e6:.0f} MB")
-        yield Progress("download", done, max(total, done), f"{spec.name}: verifying")
+                yield Progress(Stage.DOWNLOAD, done, max(total, done), f"{spec.name}: {done / 1e6:.0f} MB")
+        yield Progress(Stage.DOWNLOAD, done, max(total, done), f"{spec.name}: verifying")
         return _install(spec, tmp, validate, move=True)
     finally:
         if tmp.exists():

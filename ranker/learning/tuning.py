@@ -26,7 +26,7 @@ from ranker.learning.twins import technical_agreement, technical_twins
 from ranker.model import MultiFeaturePairwiseRanker
 from ranker.model_config import MultiFeatureConfig
 from ranker.problems import Problem
-from ranker.progress import Progress, check_cancel
+from ranker.progress import Progress, Stage, check_cancel
 from ranker.training import PairSet, TrainConfig, TrainResult, score_features, train_pairs
 
 #: Fewer usable pairs than this and nothing is trained (and nothing changes).
@@ -216,7 +216,7 @@ def fine_tune(
 
     started = time.perf_counter()
     problems = list(problems)
-    yield Progress("learn", 0, 4, "loading the model")
+    yield Progress(Stage.LEARN, 0, 4, "loading the model")
     if base is None:
         checkpoint, _why = resolve_model(None)
     elif isinstance(base, LoadedCheckpoint):
@@ -244,7 +244,7 @@ def fine_tune(
             f"{config.min_pairs} are needed. Compare more photos (or flag picks and rejects "
             "inside bursts) and learn again; nothing was changed."
         )
-    yield Progress("learn", 1, 4, f"{len(pairs)} pairs, {len(rows)} photos")
+    yield Progress(Stage.LEARN, 1, 4, f"{len(pairs)} pairs, {len(rows)} photos")
     check_cancel(cancel)
 
     train, held = split_holdout(pairs, config.holdout_fraction)
@@ -268,11 +268,11 @@ def fine_tune(
     held_set = _pair_set(features, rows, held)
 
     model = copy.deepcopy(checkpoint.model)
-    yield Progress("learn", 2, 4, f"fine-tuning on {len(train)} pairs ({kept_twins} technical twins)")
+    yield Progress(Stage.LEARN, 2, 4, f"fine-tuning on {len(train)} pairs ({kept_twins} technical twins)")
     result = _train(model, train_set, config.train_config(), cancel)
     check_cancel(cancel)
 
-    yield Progress("learn", 3, 4, f"checking on {len(held)} held-out choices")
+    yield Progress(Stage.LEARN, 3, 4, f"checking on {len(held)} held-out choices")
     before, _ = _agreement(checkpoint.model, held_set)
     after, correct = _agreement(model, held_set)
     p_value = binomial_p_value(correct, len(held))
@@ -323,7 +323,7 @@ def fine_tune(
         if passed and config.activate:
             personal_models.activate(model_id)
             activated = True
-    yield Progress("learn", 4, 4, verdict)
+    yield Progress(Stage.LEARN, 4, 4, verdict)
     return FineTuneResult(
         checkpoint.label,
         checkpoint.path,
