@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
+
+
+class BurstKind(StrEnum):
+    """How photos were grouped: frames of one moment, an exposure bracket, or a photo on its own."""
+
+    BURST = "burst"
+    BRACKET = "bracket"
+    SINGLE = "single"
+
 
 #: frames closer than this and alike are one burst (the grouping's and the preferences' default)
 DEFAULT_GAP_SECONDS = 3.0
@@ -37,7 +47,7 @@ class Shot:
 
 @dataclass(frozen=True)
 class Group:
-    kind: str  # "burst" | "bracket" | "single"
+    kind: BurstKind
     keys: tuple[int, ...]  # in capture order
 
 
@@ -85,7 +95,7 @@ def _split_brackets(run: list[Shot], options: GroupingOptions) -> list[Group]:
             if pending:
                 groups.append(_group(pending))
                 pending = []
-            groups.append(Group("bracket", tuple(s.key for s in run[i:end])))
+            groups.append(Group(BurstKind.BRACKET, tuple(s.key for s in run[i:end])))
             i = end
         else:
             pending.append(run[i])
@@ -96,7 +106,7 @@ def _split_brackets(run: list[Shot], options: GroupingOptions) -> list[Group]:
 
 
 def _group(shots: list[Shot]) -> Group:
-    return Group("burst" if len(shots) > 1 else "single", tuple(s.key for s in shots))
+    return Group(BurstKind.BURST if len(shots) > 1 else BurstKind.SINGLE, tuple(s.key for s in shots))
 
 
 def group_shots(shots: Sequence[Shot], options: GroupingOptions = GroupingOptions()) -> list[Group]:

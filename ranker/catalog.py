@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ranker.bursts import BurstKind
 from ranker.catalog_rows import BurstRow, CatalogError, Choice, DecisionTime, PhotoRecord, XmpState
 from ranker.catalog_schema import MIGRATIONS, apply, db_path, from_db
 from ranker.decisions import FLAGS, LABELS, Decision
@@ -475,7 +476,7 @@ class Catalog:
         grouped: dict[int, list[int]] = {n: [] for n, _ in kinds}
         for burst, pid in members:
             grouped[burst].append(pid)
-        return [BurstRow(n, kind, grouped[n]) for n, kind in kinds]
+        return [BurstRow(n, BurstKind(kind), grouped[n]) for n, kind in kinds]
 
     def burst_mates(self, photo_ids: Iterable[int]) -> list[list[int]]:
         """The stored burst of each given photo (its first shoot's, when several shoots hold it), each

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ranker.bursts import BurstKind
+
 
 class CatalogError(RuntimeError):
     """A catalog problem the user must see and can act on (locked, read-only, disk full, corrupt)."""
@@ -32,7 +34,7 @@ class BurstRow(NamedTuple):
     """One stored burst of a shoot, its photos in rank order."""
 
     number: int
-    kind: str  # "burst" | "bracket" | "single"
+    kind: BurstKind
     photo_ids: list[int]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ranker.active_model import model_key, resolve_model
 from ranker.burst_context import model_rows
-from ranker.bursts import GroupingOptions, Shot, group_shots
+from ranker.bursts import BurstKind, GroupingOptions, Shot, group_shots
 from ranker.catalog import Catalog
 from ranker.catalog_rows import PhotoRecord
 from ranker.checkpoint import LoadedCheckpoint
@@ -106,7 +106,7 @@ class RankedPhoto:
 @dataclass(frozen=True)
 class RankedBurst:
     number: int
-    kind: str  # "burst" | "bracket" | "single"
+    kind: BurstKind
     photos: tuple[RankedPhoto, ...]  # best first
     #: how clear the lead of #1 is: "clear pick" | "close call"; None for a single photo
     confidence: str | None = None
