@@ -190,7 +190,7 @@ def ranking(work: Path, media: Path | None, model: Path | None, seed: int) -> di
     return {
         "bursts": len(truth),
         "grouped_as_truth": grouped_as_truth,
-        "model": result.model["label"],
+        "model": result.model.label,
         "open_first": {k: f"{sum(v)}/{len(v)}" for k, v in by_source.items()},
         "open_first_total": sum(sum(v) for v in by_source.values()),
         "photos": sum(len(t["files"]) for t in truth),

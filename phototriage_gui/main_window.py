@@ -219,14 +219,13 @@ class MainWindow(QMainWindow):
         if shoot is not None and shoot.ranked:
             self.messages.retract("Ranking failed", "Ranking cancelled")  # a ranking arrived: no longer true
         self.setWindowTitle(f"{shoot.root.name} — PhotoTriage" if shoot else "PhotoTriage")
-        model = shoot.model if shoot else {}
-        personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
+        model = shoot.model if shoot else None
         self.model_label.setText(
-            ("Ranked by the model learned from your choices" if personal else "Ranked by the built-in model")
+            ("Ranked by the model learned from your choices" if model.personal else "Ranked by the built-in model")
             if model
             else ""
         )
-        self.model_label.setToolTip(f"{model.get('label')} ({model.get('why')})" if model else "")
+        self.model_label.setToolTip(f"{model.label} ({model.why})" if model else "")
         self._current_changed(self.session.current or "")
 
     def _current_changed(self, key: str) -> None:

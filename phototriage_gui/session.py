@@ -215,7 +215,7 @@ class Session(QObject):
         untouched = bool(self.shoot.photos) and not self._touched
         previous = self.shoot
         self.shoot = shoot = ranked_shoot(ranking, self.shoot)
-        if previous.model and previous.model.get("path") != shoot.model.get("path"):
+        if previous.model and shoot.model and previous.model.path != shoot.model.path:
             changed, compared = new_leaders(previous, shoot)
             self.model_change = (
                 f"With this model {changed} of {compared} burst{'s' * (compared != 1)} "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
 from ranker.files import atomic_write_text
+from ranker.model_info import ModelInfo
 from ranker.paths import data_dir, resources_dir
 
 VERSION = 1
@@ -80,7 +81,7 @@ def save(shoot: Shoot, recursive: bool) -> None:
     data = {
         "version": VERSION,
         "root": os.fsdecode(shoot.root),
-        "model": shoot.model,
+        "model": shoot.model.to_json() if shoot.model else None,
         "states": states,
         "model_signature": model_signature(),
         "bursts": [{"number": b.number, "kind": b.kind, "keys": list(b.keys)} for b in shoot.bursts],
@@ -134,4 +135,6 @@ def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:
         bursts = [Burst(b["number"], b["kind"], tuple(b["keys"])) for b in data["bursts"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Shoot(Path(root), photos, bursts, ranked=True, model=dict(data["model"]))
+    return Shoot(
+        Path(root), photos, bursts, ranked=True, model=ModelInfo.from_json(data["model"]) if data.get("model") else None
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ranker.checkpoint import CheckpointError, LoadedCheckpoint, load_checkpoint
 from ranker.features.registry import get_spec
+from ranker.model_info import PERSONAL_WHY
 from ranker.paths import data_dir, resources_dir
 
 DEFAULT_CHECKPOINT_NAME = "default_ranker.pt"
@@ -59,7 +60,7 @@ def resolve_model(explicit: Path | str | None = None) -> tuple[LoadedCheckpoint,
     if personal is not None:
         checkpoint = load_checkpoint(personal)
         _require_backbones(checkpoint)
-        return checkpoint, "your active personal model"
+        return checkpoint, PERSONAL_WHY
     full = data_dir() / "models" / FULL_CHECKPOINT_NAME
     if full.exists():
         try:

@@ -32,6 +32,7 @@ from ranker.features.registry import feature_version, get_extractor, get_spec
 from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
 from ranker.listing import ListedPhoto, list_shoot
 from ranker.model_config import MultiFeatureConfig
+from ranker.model_info import ModelInfo
 from ranker.progress import Progress, Stage, check_cancel
 from ranker.quality import DEFAULT_MARGIN, burst_lead, quality_of
 from ranker.readback import ReadBack, sync_photos
@@ -125,7 +126,7 @@ class RankedBurst:
 @dataclass(frozen=True)
 class ShootRanking:
     root: Path
-    model: dict[str, Any]  # label, path, why, key, features
+    model: ModelInfo
     bursts: tuple[RankedBurst, ...]
     errors: tuple[LoadFailure, ...] = field(default=())
     stats: dict[str, Any] = field(default_factory=dict)  # ScanStats: counts for the CLI summary, XMP changes
@@ -133,7 +134,7 @@ class ShootRanking:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "model": self.model,
+            "model": self.model.to_json(),
             "bursts": [b.to_json() for b in self.bursts],
             "errors": [{"path": printable_path(e.path), "error": e.reason} for e in self.errors],
         }
@@ -564,14 +565,14 @@ def assemble(
             bursts.append(
                 RankedBurst(number, kind, photos, lead.label if lead else None, lead.margin if lead else None)
             )
-    model = {
-        "label": checkpoint.label,
-        "path": str(checkpoint.path),
-        "why": why,
-        "key": key,
-        "features": checkpoint.feature_labels,
-        "architecture": checkpoint.metadata.get("architecture_summary"),
-    }
+    model = ModelInfo(
+        label=checkpoint.label,
+        path=str(checkpoint.path),
+        why=why,
+        key=key,
+        features=tuple(checkpoint.feature_labels),
+        architecture=checkpoint.metadata.get("architecture_summary"),
+    )
     return ShootRanking(Path(root), model, tuple(bursts), tuple(failures), dict(stats or {}))
 
 

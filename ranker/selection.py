@@ -23,7 +23,5 @@ def select(
                 continue
             if top is not None and burst.kind != "bracket" and photo.rank > top:
                 continue
-            items.append(
-                ExportItem(photo.paths, burst.number, photo.rank, photo.score, decision, ranking.model.get("label", ""))
-            )
+            items.append(ExportItem(photo.paths, burst.number, photo.rank, photo.score, decision, ranking.model.label))
     return items

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ranker.decisions import Decision
+from ranker.model_info import ModelInfo
 
 if TYPE_CHECKING:
     from ranker.pipeline import ShootRanking
@@ -52,7 +53,7 @@ class Shoot:
     photos: list[PhotoItem]  # strip order: bursts in capture order, each best first
     bursts: list[Burst]
     ranked: bool = False
-    model: dict = field(default_factory=dict)
+    model: ModelInfo | None = None  # None until ranked
     by_key: dict[str, PhotoItem] = field(init=False)
     index: dict[str, int] = field(init=False)
     by_id: dict[int, PhotoItem] = field(init=False)
@@ -112,7 +113,7 @@ def ranked_shoot(ranking: ShootRanking, previous: Shoot | None = None) -> Shoot:
                 )
             )
         bursts.append(Burst(burst.number, burst.kind, tuple(keys), burst.confidence))
-    return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=dict(ranking.model))
+    return Shoot(Path(ranking.root), photos, bursts, ranked=True, model=ranking.model)
 
 
 def new_leaders(before: Shoot, after: Shoot) -> tuple[int, int]:

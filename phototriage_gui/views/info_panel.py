@@ -80,10 +80,7 @@ class InfoPanel(QScrollArea):
         model = shoot.model
         if model:
             # The label already names the features, e.g. "default (iqa)"; add why it is the active one.
-            parts.append(
-                f"<p style='color:#999'>Model: {html.escape(str(model.get('label')))} — "
-                f"{html.escape(str(model.get('why', '')))}</p>"
-            )
+            parts.append(f"<p style='color:#999'>Model: {html.escape(model.label)} — {html.escape(model.why)}</p>")
         return "".join(parts)
 
     def _signals(self, photo: PhotoItem, reference: PhotoItem, name: str) -> str:

@@ -149,23 +149,20 @@ class ModelPanel(QWidget):
 
     # -- what is there ----------------------------------------------------------------------
     def show_active(self) -> None:
-        model = self.session.shoot.model if self.session.shoot else {}
+        model = self.session.shoot.model if self.session.shoot else None
         if not model:
             self.active.setText("<b>Active model</b><br><span style='color:#999'>shown once a shoot is ranked</span>")
             return
-        looks_at = list(dict.fromkeys(plain_feature(f) for f in model.get("features", [])))
-        personal = "personal" in str(model.get("why", "")).lower()  # active_model says why it chose it
+        looks_at = list(dict.fromkeys(plain_feature(f) for f in model.features))
         self._active_text = (
-            f"<b>Ranking with {'the model learned from your choices' if personal else 'the built-in model'}</b>"
-            f"<br><span style='color:#aaa'>{html.escape(str(model.get('why')))}</span><br>"
+            f"<b>Ranking with {'the model learned from your choices' if model.personal else 'the built-in model'}</b>"
+            f"<br><span style='color:#aaa'>{html.escape(model.why)}</span><br>"
             f"It looks at: {html.escape('; '.join(looks_at))}.<br>"
         )
         if self.session.model_change:
             self._active_text += f"<span style='color:#e0c060'>{html.escape(self.session.model_change)}</span><br>"
         self.active.setText(self._active_text)
-        self.active.setToolTip(
-            f"{model.get('label')}\n{', '.join(model.get('features', []))}\n{model.get('architecture') or ''}"
-        )
+        self.active.setToolTip(f"{model.label}\n{', '.join(model.features)}\n{model.architecture or ''}")
         # How much the model has to learn from: counted on the catalog thread. A locked catalog only
         # loses this hint, so its error is dropped.
         self.session.queue.submit(lambda catalog: len(catalog.choices()), self._show_choices, lambda _exc: None)

@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
                 written = sum(1 for r in results if r.written)
     except USER_ERRORS as exc:
         return fail(str(exc))
-    print(f"Model: {ranking.model['label']} — {ranking.model['why']}")
+    print(f"Model: {ranking.model.label} — {ranking.model.why}")
     for line in read_back_lines(ranking):
         print(line)
     print(summary.describe())

@@ -77,7 +77,7 @@ def _stars(rating: int) -> str:
 def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     model = ranking.model
-    print(f"Model: {model['label']} — {model['why']} [{model['path']}]", file=out)
+    print(f"Model: {model.label} — {model.why} [{model.path}]", file=out)
     root = ranking.root
     for burst in ranking.bursts:
         lead = f", {burst.confidence}" if burst.confidence and burst.kind == "burst" else ""

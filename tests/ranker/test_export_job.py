@@ -12,6 +12,7 @@ from PIL import Image
 from ranker.catalog import Catalog
 from ranker.decisions import Decision
 from ranker.export_job import ExportRequest, export_job
+from ranker.model_info import ModelInfo
 from ranker.pipeline import RankedBurst, RankedPhoto, ShootRanking, run
 from ranker.readback import remember
 from ranker.xmp import embedded_decision, read_xmp, write_sidecar
@@ -30,7 +31,7 @@ def test_rating_written_elsewhere_after_the_ranking_is_what_gets_exported(tmp_pa
             catalog.set_decision(pid, Decision(None, 1, None))
             remember(catalog, pid, write_sidecar(path, Decision(None, 1, None)))
             photos.append(RankedPhoto(pid, (path,), i + 1, 1.0 - i, {}, Decision(None, 1, None), {}, float(i)))
-        ranking = ShootRanking(src, {"label": "test"}, (RankedBurst(1, "burst", tuple(photos)),))
+        ranking = ShootRanking(src, ModelInfo("test", "test.pt", "given"), (RankedBurst(1, "burst", tuple(photos)),))
         # Lightroom, after the ranking the window shows: 4 stars and Red on the first photo.
         side = src / "ac_0.xmp"
         side.write_bytes(side.read_bytes().replace(b'xmp:Rating="1"', b'xmp:Rating="4" xmp:Label="Red"'))
@@ -47,6 +48,6 @@ def test_rating_written_elsewhere_after_the_ranking_is_what_gets_exported(tmp_pa
 
 def test_nothing_selected(tmp_path):
     with Catalog(tmp_path / "c.db") as catalog:
-        ranking = ShootRanking(Path(tmp_path), {}, ())
+        ranking = ShootRanking(Path(tmp_path), ModelInfo("test", "test.pt", "given"), ())
         outcome = run(export_job(catalog, ranking, ExportRequest(tmp_path / "out", picks=True)))
         assert outcome.report is None and outcome.selected == 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ranker.catalog_rows import Choice
 from ranker.decisions import Decision
+from ranker.model_info import ModelInfo
 from ranker.pairs import next_pairs
 
 
@@ -28,7 +29,7 @@ def test_next_pairs_accepts_rankings_and_skips_rejects():
 
     first = RankedBurst(1, "burst", (photo(1, 2.0), photo(2, 1.99, "reject"), photo(3, 1.5)))
     second = RankedBurst(2, "burst", (photo(4, 0.5), photo(5, 0.45)))
-    ranking = ShootRanking(Path("."), {}, (first, second))
+    ranking = ShootRanking(Path("."), ModelInfo("test", "test.pt", "given"), (first, second))
     assert next_pairs(first, k=5) == [(1, 3)]
     assert next_pairs(ranking, k=5) == [(4, 5), (1, 3)]
     assert next_pairs([first, second], k=1) == [(4, 5)]

@@ -43,7 +43,7 @@ def test_best_frame_ranked_first_in_at_least_5_of_6_bursts(shoot, tmp_path):
     # frame clips 0.2% of highlights that blur spreads out in the other frames, and the burst-relative
     # clipping outweighs its sharpness lead; 5 of 6 bursts.
     assert hits / len(ranking.bursts) >= 5 / 6, f"{hits}/{len(ranking.bursts)} bursts had the clean frame first"
-    assert ranking.model["why"] == "shipped offline default"
+    assert ranking.model.why == "shipped offline default"
     assert {"sharpness", "exposure", "noise"} <= set(ranking.bursts[0].photos[0].signals)
     assert progress[-1].item is ranking
     assert progress[0].stage == "list"  # the listing (every photo with its id) comes first
@@ -316,3 +316,12 @@ def test_per_photo_extractors_run_in_the_decode_pool_with_the_same_vectors(shoot
         )
         image, _ = load_photo(photo.path, max_size=DETAIL_SIZE)  # the default decodes for its detail map
         np.testing.assert_array_equal(stored, real(DescriptorExtractor(), [image])[0])
+
+
+def test_model_info_round_trips_through_json():
+    from ranker.model_info import PERSONAL_WHY, ModelInfo
+
+    info = ModelInfo("v3", "/m/v3.pt", PERSONAL_WHY, "k", ("iqa", "detail"), "Features(4) → Siamese(16)")
+    assert ModelInfo.from_json(info.to_json()) == info and info.personal
+    assert not ModelInfo("default", "d.pt", "shipped offline default").personal
+    assert ModelInfo.from_json({"label": "old", "why": "x", "extra": 1}) == ModelInfo("old", "", "x")
