@@ -25,6 +25,9 @@ class TrainConfig:
     patience: int = 5  # epochs without a better validation accuracy before stopping
     seed: int = 0
     train_tower: bool = True  # fine-tuning may adapt only the comparison head
+    #: "cosine": the learning rate falls to 0 over max_epochs (steadier late epochs, so the epoch that
+    #: early stopping keeps is less a matter of luck); "constant": as set throughout.
+    schedule: str = "constant"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,6 +120,13 @@ def train_pairs(
     model.siamese_tower.requires_grad_(config.train_tower)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
+    if config.schedule not in ("constant", "cosine"):
+        raise ValueError(f"unknown learning-rate schedule {config.schedule!r}; choose constant or cosine")
+    scheduler = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_epochs)
+        if config.schedule == "cosine"
+        else None
+    )
     features = torch.as_tensor(train.features, dtype=torch.float32)
     best_state, best_acc, best_loss, best_epoch = None, -1.0, float("inf"), 0
     history: list[dict[str, Any]] = []
@@ -142,6 +152,8 @@ def train_pairs(
             optimizer.step()
             total += loss.item() * len(index)
             count += len(index)
+        if scheduler is not None:
+            scheduler.step()
         record = {
             "epoch": epoch,
             "train_loss": total / max(count, 1),

@@ -85,7 +85,9 @@ def test_phototriage_pairlist_parsing(tmp_path):
 @pytest.mark.xfail(
     strict=True,
     reason="known regression, issue 12 open: the NSS/detail default ranks these synthetic graphic scenes "
-    "blur-first (pairwise 0.375; 0.75 on real held-out photos blurred the same way); strict, so a fix shows",
+    "blur-first (pairwise 0.125 of 8 pairs with the 2026-12-02 default). Cause: the scenes carry pixel grain "
+    "that the blur removes, so the sharp frame reads as its series' noisy one; training never blurs grain "
+    "away (docs/BENCHMARKS.md). Strict, so a fix shows",
 )
 def test_phototriage_validation_pairs_are_scored_by_every_method(tmp_path):
     from tests.mini_dataset import write_mini_dataset

@@ -16,6 +16,14 @@ def test_the_feature_set_is_one_list_and_sources_are_a_list():
     assert config.mlp_hidden_dims == (512, 256)  # the seed's tower
     assert default_model.synthetic_bursts in default_model.SOURCES
     assert default_model.clive_photos in default_model.SOURCES
+    assert default_model.face_bursts in default_model.SOURCES
+
+
+def test_the_defaults_training_recipe():
+    recipe = default_model.TRAINING
+    assert (recipe.schedule, recipe.max_epochs, recipe.margin) == ("cosine", 20, 0.3)
+    assert recipe.patience >= recipe.max_epochs  # the best of all 20 epochs is kept
+    assert default_model.SOURCE_WEIGHTS == {"CLIVE photos": 2.0}
 
 
 def test_synthetic_pairs_rank_clean_first_and_milder_above_stronger():
@@ -41,6 +49,15 @@ def test_sources_carry_equal_weight_whatever_their_size():
     weights = sets["train"].weights
     assert np.isclose(weights[:100].sum(), weights[100:].sum())
     assert sets["train"].winners[-1] == 5 and sets["train"].losers[-1] == 7 and len(sets["val"]) == 1
+
+
+def test_a_source_weight_scales_its_share_of_the_training_weight():
+    a = default_model.SourcePairs("a", np.zeros((3, 2)), ([0] * 10, [1] * 10, [1.0] * 10), ([0], [1], [1.0]))
+    b = default_model.SourcePairs("b", np.zeros((3, 2)), ([0, 1], [2, 2], [1.0, 1.0]), ([0], [2], [1.0]))
+    _, sets, _ = default_model.combine([a, b], {"b": 2.0})
+    train, val = sets["train"].weights, sets["val"].weights
+    assert np.isclose(train[10:].sum(), 2 * train[:10].sum())
+    assert np.isclose(val[1], 2 * val[0])  # validation balances the sources as training does
 
 
 def test_clive_source_skips_cleanly_without_the_data(tmp_path):

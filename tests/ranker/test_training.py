@@ -121,3 +121,14 @@ def test_weighted_pairs_shift_the_loss():
     weighted = PairSet(train.features, train.winners, train.losers, weights)
     model = small_model()
     assert pairwise_accuracy(model, weighted) == pytest.approx(pairwise_accuracy(model, weighted.subset(np.arange(5))))
+
+
+def test_a_cosine_schedule_learns_and_an_unknown_one_is_refused():
+    train, val = separable_pairs(120, 300, seed=1), separable_pairs(60, 200, seed=2)
+    model = small_model(layernorm=False)
+    fit_normalization(model, train.features)
+    config = TrainConfig(max_epochs=10, batch_size=32, learning_rate=1e-2, patience=10, seed=0, schedule="cosine")
+    result = train_pairs(model, train, val, config, progress=False)
+    assert len(result.history) == 10 and result.best_val_accuracy > 0.9
+    with pytest.raises(ValueError, match="'warm'"):
+        train_pairs(small_model(), train, val, TrainConfig(schedule="warm"), progress=False)
