@@ -385,7 +385,7 @@ def _rank_trials(folder: str, repeats: int, device: str, model: str | None, deco
             stats["first_run_stats"] = dict(ranking.stats)
             stats["bursts"] = len(ranking.bursts)
             stats["errors"] = len(ranking.errors)
-            stats["model"] = ranking.model["label"]
+            stats["model"] = ranking.model.label
             seconds, ranking = timed(lambda: run(rank_shoot(folder, catalog, model_path=model_path, options=options)))
             second.append(seconds)
             stats["second_run_stats"] = dict(ranking.stats)
