@@ -419,15 +419,7 @@ def _train(args: argparse.Namespace) -> int:
             _report_splits(splits, band)  # a split may have lost all its pairs
         sets = build_pair_sets(splits, fingerprints, catalog, config)
 
-    train_config = TrainConfig(
-        max_epochs=args.max_epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        weight_decay=args.weight_decay,
-        margin=args.margin,
-        patience=args.patience,
-        seed=args.seed,
-    )
+    train_config = TrainConfig.taken_from(args)
     torch.manual_seed(args.seed)  # the initial weights, too, follow --seed
     model = MultiFeaturePairwiseRanker(config)
     fit_normalization(model, sets["train"].features)

@@ -63,16 +63,7 @@ class FineTuneConfig:
     save: bool = True  # keep the new model among the personal models (even when not activated)
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay,
-            margin=self.margin,
-            patience=self.patience,
-            seed=self.seed,
-            train_tower=self.train_tower,
-        )
+        return TrainConfig.taken_from(self)
 
 
 @dataclass

@@ -132,3 +132,14 @@ def test_a_cosine_schedule_learns_and_an_unknown_one_is_refused():
     assert len(result.history) == 10 and result.best_val_accuracy > 0.9
     with pytest.raises(ValueError, match="'warm'"):
         train_pairs(small_model(), train, val, TrainConfig(schedule="warm"), progress=False)
+
+
+def test_train_config_is_taken_from_same_named_settings():
+    import argparse
+
+    from ranker.training import TrainConfig
+
+    args = argparse.Namespace(max_epochs=7, learning_rate=0.01, seed=3, dataset="elsewhere")
+    config = TrainConfig.taken_from(args)
+    assert (config.max_epochs, config.learning_rate, config.seed) == (7, 0.01, 3)
+    assert config.batch_size == TrainConfig().batch_size and config.schedule == "constant"
