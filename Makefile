@@ -18,8 +18,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -e '.[test,cluster]'
 	touch $@
 
+# The cluster extra too: mypy checks the Ray engine against Ray's own types.
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -e '.[test,dev]'
+	$(BIN)/pip install -e '.[test,dev,cluster]'
 	touch $@
 
 install: $(VENV)/.installed
