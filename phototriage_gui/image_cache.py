@@ -163,8 +163,15 @@ class ImageCache(QObject):
         self._errors: dict[tuple[str, int], str] = {}
         self._queue: list[tuple[str, int]] = []  # urgent first
         self._running: dict[tuple[str, int], Worker] = {}
-        self._pump_scheduled = False
-        self._prefetch_scheduled = False
+        # Timers owned by the cache: they die with it, so a pump queued before the window closed never runs
+        # on a deleted cache (a bare QTimer.singleShot would).
+        self._pump_timer = QTimer(self)
+        self._pump_timer.setSingleShot(True)
+        self._pump_timer.timeout.connect(self._pump)
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(self._pump)
         self.fit_box: tuple[int, int] | None = None  # the photo views' size: previews are made to fit it
 
     def set_fit_box(self, box: tuple[int, int] | None) -> None:
@@ -233,19 +240,14 @@ class ImageCache(QObject):
 
     def _schedule(self, urgent: bool = True) -> None:
         # Decodes start from the event loop, never inside a paint or a model's data() call.
-        if urgent and not self._pump_scheduled:
-            self._pump_scheduled = True
-            QTimer.singleShot(0, self._pump)
-        elif not urgent and not self._pump_scheduled and not self._prefetch_scheduled:
-            self._prefetch_scheduled = True
-            QTimer.singleShot(PREFETCH_DELAY_MS, self._delayed_pump)
-
-    def _delayed_pump(self) -> None:
-        self._prefetch_scheduled = False
-        self._pump()
+        if urgent and not self._pump_timer.isActive():
+            self._pump_timer.start(0)
+        elif not urgent and not self._pump_timer.isActive() and not self._prefetch_timer.isActive():
+            self._prefetch_timer.start()
 
     def _pump(self) -> None:
-        self._pump_scheduled = False
+        self._pump_timer.stop()
+        self._prefetch_timer.stop()
         index = 0
         while index < len(self._queue) and len(self._running) < IN_FLIGHT:
             key, size = job = self._queue[index]

