@@ -56,17 +56,26 @@ def render(path: str | os.PathLike[str], max_size: int | None = None, thumbnail:
 # --- JPEG ------------------------------------------------------------------------------------
 
 
-def _render_jpeg(path: Path, max_size: int | None) -> Rendition | None:
-    """libjpeg-turbo through simplejpeg: strict decoding tells a damaged file from a sound one.
-    None when simplejpeg cannot decode it (CMYK, arithmetic coding...): Pillow's path takes over."""
-    meta = images.read_metadata(path)  # header only: orientation and size
+def _open_jpeg(path: Path, max_size: int | None) -> tuple[images.PhotoMetadata, bytes, tuple[int, int]] | None:
+    """The file's metadata (header only: orientation and size), its bytes and the DCT-scaled size to
+    decode at; None when libjpeg-turbo cannot read its header (Pillow's path takes over)."""
+    meta = images.read_metadata(path)
     with images._open_regular_file(path) as f:
         data = f.read()
     try:
         header = simplejpeg.decode_jpeg_header(data)
     except ValueError:
         return None
-    width, height = _dct_size((header[1], header[0]), max_size)
+    return meta, data, _dct_size((header[1], header[0]), max_size)
+
+
+def _render_jpeg(path: Path, max_size: int | None) -> Rendition | None:
+    """libjpeg-turbo through simplejpeg: strict decoding tells a damaged file from a sound one.
+    None when simplejpeg cannot decode it (CMYK, arithmetic coding...): Pillow's path takes over."""
+    opened = _open_jpeg(path, max_size)
+    if opened is None:
+        return None
+    meta, data, (width, height) = opened
     decoded = _decode_jpeg(data, colorspace="RGB", min_width=width, min_height=height)
     if decoded is None:
         return None
@@ -176,14 +185,10 @@ def _buffer(allocate: Callable[[int, int], Any], width: int, height: int) -> np.
 def _jpeg_pixels(path: Path, allocate: Callable[[int, int], Any], max_size: int | None, order: str) -> Placed | None:
     """libjpeg-turbo writes the caller's buffer itself when the photo is stored upright; otherwise it
     decodes aside and one transposed copy (on 32-bit words: 7 ms for 6 MP) lands in the buffer."""
-    meta = images.read_metadata(path)
-    with images._open_regular_file(path) as f:
-        data = f.read()
-    try:
-        header = simplejpeg.decode_jpeg_header(data)
-    except ValueError:
+    opened = _open_jpeg(path, max_size)
+    if opened is None:
         return None
-    width, height = _dct_size((header[1], header[0]), max_size)
+    meta, data, (width, height) = opened
     transpose = images._TRANSPOSE.get(meta.orientation)
     swapped = meta.orientation in (5, 6, 7, 8)
     upright = (height, width) if swapped else (width, height)

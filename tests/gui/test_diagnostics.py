@@ -44,12 +44,3 @@ def test_a_known_catalog_error_has_no_details(make_window, qtbot, shoot, monkeyp
     monkeypatch.setattr(window.session.catalog, "set_decision", locked)
     window.session.decide("pick", flag="pick")
     assert "locked" in window.messages.label.text() and not window.messages.action.isVisible()
-
-
-def test_an_unwritable_log_directory_does_not_stop_the_app(tmp_path, monkeypatch, capsys):
-    blocker = tmp_path / "data"
-    blocker.mkdir()
-    (blocker / "logs").write_text("a file where the log folder would go")
-    monkeypatch.setenv("PHOTOTRIAGE_DATA_DIR", str(blocker))
-    assert logs.setup_logging("test") is None
-    assert "cannot write the log" in capsys.readouterr().err
