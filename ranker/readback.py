@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ranker.catalog import Catalog
 from ranker.decisions import Decision
-from ranker.xmp import XmpError, find_sidecars, read_embedded_xmp, read_xmp, read_xmp_bytes
+from ranker.xmp import XmpError, find_sidecars, parse_xmp, read_embedded_xmp, read_xmp_bytes
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _read(source: Path, photo: Path) -> tuple[bytes, Decision | None]:
     """(bytes the state hash covers, decision there); XmpError for a sidecar that cannot be parsed."""
     if source != photo:
         data = read_xmp_bytes(source)  # one too big to read is refused here, unread
-        return data, read_xmp(source)[0]
+        return data, parse_xmp(data, source)[0]
     from ranker.xmp import read_decision  # embedded XMP, else EXIF Rating
 
     packet = read_embedded_xmp(photo) or b""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ranker.decisions import Decision
 from ranker.xmp.embedded import embedded_decision, exif_rating, read_decision, read_embedded_xmp
 from ranker.xmp.paths import find_sidecar, find_sidecars, sidecar_path
-from ranker.xmp.read import MAX_XMP_BYTES, RankInfo, XmpError, read_xmp, read_xmp_bytes
+from ranker.xmp.read import MAX_XMP_BYTES, RankInfo, XmpError, parse_xmp, read_xmp, read_xmp_bytes
 from ranker.xmp.write import label_is_ours, merged_packet, write_sidecar
 from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
 
@@ -26,6 +26,7 @@ __all__ = [
     "find_sidecars",
     "label_is_ours",
     "merged_packet",
+    "parse_xmp",
     "read_decision",
     "read_embedded_xmp",
     "read_xmp",

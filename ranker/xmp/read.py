@@ -322,7 +322,12 @@ def _rank_from(doc: _Doc) -> RankInfo | None:
 def read_xmp(xmp_file: Path) -> tuple[Decision | None, RankInfo | None]:
     """The decision and rank recorded in one XMP file; XmpError when it cannot be parsed."""
     xmp_file = Path(xmp_file)
-    doc = _parse(read_xmp_bytes(xmp_file), xmp_file)
+    return parse_xmp(read_xmp_bytes(xmp_file), xmp_file)
+
+
+def parse_xmp(data: bytes, xmp_file: Path) -> tuple[Decision | None, RankInfo | None]:
+    """read_xmp on bytes already read from `xmp_file` (named in errors), so a caller that hashes them reads once."""
+    doc = _parse(data, xmp_file)
     if doc.rdf is None:
         raise XmpError(xmp_file, "no rdf:RDF element")
     return _decision_from(doc), _rank_from(doc)
