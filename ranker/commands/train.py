@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -26,25 +24,21 @@ from ranker.datasets.phototriage import (
     SplitPairs,
     empty_split_message,
     load_pairs,
-    series_of,
+)
+from ranker.datasets.phototriage_features import (
+    FEATURE_CACHE_NAME,
+    build_pair_sets,
+    default_feature_cache,
+    extract_features,
+    require_extractors,
 )
 from ranker.errors import UsageError
 
 if TYPE_CHECKING:
-    from ranker.catalog import Catalog
     from ranker.model_config import MultiFeatureConfig
-    from ranker.training import PairSet
 
 CHECKPOINT_NAME = "best_model.pt"
 RESULTS_NAME = "test_results.json"
-#: The default feature cache. Dataset features live in their own catalog in the user's cache folder:
-#: - not in <output_dir>, because every experiment (another --mlp_hidden_dims, seed, ...) writes a new
-#:   output folder, and re-decoding ~15k photos through CLIP and ResNet for each would cost an hour;
-#: - not in the user's photo catalog, which would otherwise list ~15k strangers' photos among the user's
-#:   own (the GUI's library, decisions, choices); this file is pure cache and safe to delete.
-#: It is an ordinary ranker.catalog.Catalog filled by the ranking pipeline, so the features are computed
-#: exactly as `rank` computes them. --feature_cache points elsewhere.
-FEATURE_CACHE_NAME = "phototriage_dataset_features.db"
 
 
 def str2bool(text: str) -> bool:
@@ -187,24 +181,6 @@ def _model_config(args: argparse.Namespace) -> MultiFeatureConfig:
         raise UsageError(exc.args[0]) from None
 
 
-def _require_extractors(names: list[str], device: str) -> None:
-    """Every extractor's weights, checked offline before anything is read or decoded."""
-    from ranker.features.registry import get_extractor
-    from ranker.features.weights import ModelMissingError
-
-    problems = []
-    for name in names:
-        try:
-            get_extractor(name, device).check_available()
-        except ModelMissingError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ModelMissingError(
-            "cannot train: weights are missing for the requested features (nothing was "
-            "decoded):\n  " + "\n  ".join(problems)
-        )
-
-
 def _count_line(split: SplitPairs, band: tuple[float, float]) -> str:
     c = split.counts
     text = (
@@ -245,123 +221,6 @@ def _report_splits(splits: dict[str, SplitPairs], band: tuple[float, float]) -> 
     _require_training_splits(splits)
 
 
-def _scan_folder(image_dir: Path, names: set[str], staged: bool, tmp: Path) -> tuple[Path, str | None]:
-    """The folder to scan: the image folder itself, or (quick experiments) a folder of links to just
-    the drawn photos, so that a 5% run decodes 5% of the release. Returns (folder, note)."""
-    if not staged:
-        return image_dir, None
-    folder = Path(tempfile.mkdtemp(prefix="links-", dir=tmp))
-    try:
-        for name in sorted(names):
-            os.symlink((image_dir / name).resolve(), folder / name)
-    except OSError as exc:  # no symlinks here (e.g. Windows without developer mode): scan everything
-        return image_dir, (
-            f"note: cannot link the drawn photos ({exc.strerror or exc}); analysing all of {image_dir} instead"
-        )
-    return folder, None
-
-
-def extract_features(
-    splits: dict[str, SplitPairs],
-    config: MultiFeatureConfig,
-    catalog: Catalog,
-    device: str,
-    staged: bool,
-    progress: bool,
-) -> tuple[dict[tuple[Path, str], str], dict[str, Any]]:
-    """Features for every photo the pairs use, through the ranking pipeline and its cache.
-
-    Returns ({(image_dir, name): fingerprint}, stats). Pairs naming photos that failed to decode are
-    dropped from their split and counted there.
-    """
-    from ranker.pipeline import PipelineOptions, run, scan_shoot
-    from ranker.scan import fingerprint
-
-    by_dir: dict[Path, set[str]] = {}
-    for split in splits.values():
-        by_dir.setdefault(split.image_dir, set()).update(split.images)
-    fingerprints: dict[tuple[Path, str], str] = {}
-    stats = {
-        "images": sum(len(n) for n in by_dir.values()),
-        "decoded": 0,
-        "cached": 0,
-        "unreadable": 0,
-        "other_files_unreadable": 0,
-        "seconds": 0.0,
-    }
-    started = time.perf_counter()
-    options = PipelineOptions(device=device, import_sidecars=False)
-    with tempfile.TemporaryDirectory(prefix="phototriage-train-") as tmp:
-        for image_dir, names in by_dir.items():
-            if not names:
-                continue
-            folder, note = _scan_folder(image_dir, names, staged, Path(tmp))
-            if note:
-                print(note, file=sys.stderr)
-            bar = ProgressBar(enabled=progress and sys.stderr.isatty())
-            try:
-                _, failures, scan_stats = run(scan_shoot(folder, catalog, config.extractor_names, options), bar)
-            finally:
-                bar.close()
-            stats["decoded"] += scan_stats["decoded"]
-            stats["cached"] += scan_stats["cached"]
-            reasons = {f.path.name: f.reason for f in failures if f.path.parent == folder}
-            unreadable = {name: reasons[name] for name in names if name in reasons}
-            stats["other_files_unreadable"] += len(failures) - len(unreadable)
-            for name in names:
-                if name in unreadable:
-                    continue
-                path = folder / name
-                known = catalog.known_file(path)
-                analysed = catalog.photo(known[0]).fingerprint if known is not None else None
-                if analysed is not None:
-                    fingerprints[(image_dir, name)] = analysed
-                elif path.is_file():  # a byte-identical copy of another photo: the catalog keeps one path
-                    fingerprints[(image_dir, name)] = fingerprint(path)
-                else:
-                    unreadable[name] = "not a photo file the scanner accepts"
-            stats["unreadable"] += len(unreadable)
-            for split in splits.values():
-                if split.image_dir == image_dir:
-                    split.drop_unreadable(unreadable)
-    stats["seconds"] = round(time.perf_counter() - started, 3)
-    return fingerprints, stats
-
-
-def build_pair_sets(
-    splits: dict[str, SplitPairs],
-    fingerprints: dict[tuple[Path, str], str],
-    catalog: Catalog,
-    config: MultiFeatureConfig,
-) -> dict[str, PairSet]:
-    """One PairSet per split over the distinct photos its pairs use. A series is the dataset's burst:
-    burst-relative features are taken against the other photos of the same series in the split."""
-    import numpy as np
-
-    from ranker.pipeline import model_inputs
-    from ranker.training import PairSet
-
-    sets = {}
-    for name, split in splits.items():
-        images = sorted(split.images)
-        index = {image: i for i, image in enumerate(images)}
-        series: dict[str, list[int]] = {}
-        for image, row in index.items():
-            series.setdefault(series_of(image), []).append(row)
-        try:
-            features = model_inputs(
-                catalog, [fingerprints[(split.image_dir, i)] for i in images], config, series.values()
-            )
-        except LookupError as exc:
-            raise RuntimeError(f"the feature cache {catalog.path} lost features during training ({exc})") from exc
-        sets[name] = PairSet(
-            features,
-            np.array([index[w] for w, _, _ in split.pairs], dtype=np.int64),
-            np.array([index[loser] for _, loser, _ in split.pairs], dtype=np.int64),
-        )
-    return sets
-
-
 def _finite(value: Any) -> Any:
     """JSON-safe: NaN and infinities (an empty split's accuracy) become null, recursively."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -377,7 +236,7 @@ def _train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _check_arguments(args)
     config = _model_config(args)
-    _require_extractors(config.extractor_names, args.device)  # before reading a single image
+    require_extractors(config.extractor_names, args.device)  # before reading a single image
     band = (args.ambiguity_band[0], args.ambiguity_band[1])
     release, splits = load_pairs(args.dataset, args.quick_experiment, args.seed, band)
 
@@ -394,7 +253,6 @@ def _train(args: argparse.Namespace) -> int:
     from ranker.catalog import Catalog
     from ranker.checkpoint import feature_set_of, save_checkpoint
     from ranker.model import MultiFeaturePairwiseRanker
-    from ranker.paths import cache_dir
     from ranker.training import (
         TrainConfig,
         fit_normalization,
@@ -402,13 +260,22 @@ def _train(args: argparse.Namespace) -> int:
         train_pairs,
     )
 
-    cache_path = args.feature_cache or cache_dir() / FEATURE_CACHE_NAME
+    cache_path = args.feature_cache or default_feature_cache()
     progress = not args.quiet
     staged = args.quick_experiment is not None and args.quick_experiment < 1
     with Catalog(cache_path) as catalog:
         for notice in catalog.notices:
             print(f"note: {notice}", file=sys.stderr)
-        fingerprints, extraction = extract_features(splits, config, catalog, args.device, staged, progress)
+        bar = ProgressBar(enabled=progress and sys.stderr.isatty())
+
+        def note(text: str) -> None:
+            bar.close()  # the note goes on a line of its own, before the next folder's bars
+            print(text, file=sys.stderr)
+
+        try:
+            fingerprints, extraction = extract_features(splits, config, catalog, args.device, staged, bar, note)
+        finally:
+            bar.close()
         print(
             f"Features ({'+'.join(config.extractor_names)}): {extraction['images']} photos, "
             f"{extraction['decoded']} analysed, {extraction['cached']} from cache {cache_path} "

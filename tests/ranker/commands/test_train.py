@@ -14,12 +14,8 @@ import torch
 
 from ranker.checkpoint import load_checkpoint
 from ranker.cli import build_parser, main
-from ranker.commands.train import (
-    CHECKPOINT_NAME,
-    FEATURE_CACHE_NAME,
-    RESULTS_NAME,
-    _model_config,
-)
+from ranker.commands.train import CHECKPOINT_NAME, RESULTS_NAME, _model_config
+from ranker.datasets.phototriage_features import FEATURE_CACHE_NAME
 from tests.ranker.seed_api import SEED_METADATA_KEYS
 
 REPO = Path(__file__).resolve().parents[3]
