@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import BUILD, command_line, describe_machine, machine, markdown_table, write_json
-from benchmarks.speed import base_frames, log, make_shoot, shoot_files, warm_page_cache
+from benchmarks.common import BUILD, command_line, describe_machine, log, machine, markdown_table, write_json
+from benchmarks.speed.photos import base_frames, make_shoot, shoot_files, warm_page_cache
 
 #: what the projection is shown for (100 workers is the issue's question)
 PROJECTED_WORKERS = (1, 2, 8, 32, 100, 200, 500)

@@ -15,6 +15,13 @@ from pathlib import Path
 #: Repository root: benchmark caches default to build/ under it (gitignored).
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
+#: the camera samples and RAW files shared between checkouts (../shared/photos unless the environment says otherwise)
+SHARED_PHOTOS = Path(os.environ.get("PHOTOTRIAGE_SHARED_PHOTOS", ROOT.parent / "shared" / "photos"))
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr: stdout carries only the report."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def cpu_model() -> str:

@@ -6,14 +6,20 @@ import json
 
 import pytest
 
-from benchmarks import learning, ranking, speed
+from benchmarks import learning
 from benchmarks.baselines import Scorers
+from benchmarks.ranking.bursts import FRAMES, Burst
+from benchmarks.ranking.checkpoints import BACKBONE_SETS, DEFAULT_NAME, find_checkpoints
+from benchmarks.ranking.cli import main as ranking_main
+from benchmarks.ranking.metrics import evaluate
+from benchmarks.ranking.phototriage_validation import phototriage_pairs, run_phototriage
+from benchmarks.speed.cli import main as speed_main
 
 
 @pytest.mark.timeout(60)
 def test_ranking_benchmark_runs(tmp_path, capsys):
     out = tmp_path / "ranking.json"
-    results = ranking.main(
+    results = ranking_main(
         [
             "--quick",
             "--sources",
@@ -29,18 +35,18 @@ def test_ranking_benchmark_runs(tmp_path, capsys):
     )
     assert json.loads(out.read_text())["levels"].keys() == {"clear", "subtle"}
     assert results["generators"].keys() == {"independent", "training"}
-    assert results["generators"]["training"]["clear"]["pairs"] == 2 * (ranking.FRAMES - 1)
+    assert results["generators"]["training"]["clear"]["pairs"] == 2 * (FRAMES - 1)
     for level in ("clear", "subtle"):
         data = results["levels"][level]  # the independent generator's: 3-5 frames per burst
         assert data["bursts"] == 2 and 2 * 2 <= data["pairs"] <= 2 * 4
         methods = data["methods"]
-        assert {"random", "sharpness (Laplacian var.)", "Tenengrad", ranking.DEFAULT_NAME} <= set(methods)
+        assert {"random", "sharpness (Laplacian var.)", "Tenengrad", DEFAULT_NAME} <= set(methods)
         for metrics in methods.values():
             assert 0.0 <= metrics["top1"] <= 1.0 and 0.0 <= metrics["pairwise"] <= 1.0
             lo, hi = metrics["pairwise_ci95"]
             assert lo <= metrics["pairwise"] <= hi
     # pyiqa piqe is either measured or skipped with a reason; backbone rows likewise.
-    for row in ("pyiqa piqe", *(name for name, _ in ranking.BACKBONE_SETS)):
+    for row in ("pyiqa piqe", *(name for name, _ in BACKBONE_SETS)):
         assert row in results["levels"]["clear"]["methods"] or row in results["skipped"]
     assert isinstance(results["verdict"]["beats_every_baseline"], bool)
     assert results["sources"] == ["camera", "motorcycle_left"]  # scikit-image photos the default never saw
@@ -52,12 +58,12 @@ def test_ranking_benchmark_runs(tmp_path, capsys):
 def test_ranking_metrics_on_known_scores():
     from pathlib import Path
 
-    burst = ranking.Burst(
+    burst = Burst(
         "clear", "x", Path("."), [Path("a"), Path("b"), Path("c")], Path("b"), ["noise:0.1", "clean:0.00", "shake:8"]
     )
-    perfect = ranking.evaluate([burst], {Path("a"): 0.0, Path("b"): 1.0, Path("c"): 0.5}, seed=0)
+    perfect = evaluate([burst], {Path("a"): 0.0, Path("b"): 1.0, Path("c"): 0.5}, seed=0)
     assert perfect["top1"] == 1.0 and perfect["pairwise"] == 1.0
-    tied = ranking.evaluate([burst], {Path("a"): 1.0, Path("b"): 1.0, Path("c"): 0.0}, seed=0)
+    tied = evaluate([burst], {Path("a"): 1.0, Path("b"): 1.0, Path("c"): 0.0}, seed=0)
     assert tied["top1"] == 0.5 and tied["pairwise"] == 0.75
     assert tied["pairwise_by_defect"] == {
         "noise": {"accuracy": 0.5, "pairs": 1},
@@ -73,7 +79,7 @@ def test_phototriage_pairlist_parsing(tmp_path):
     (tmp_path / "train_val" / "val_pairlist.txt").write_text(
         "1 1 2 0.9 1 2\n1 2 1 0.5 1 1\n2 1 3 0.1 1 2\n2 1 9 0.95 1 2\nnonsense\n"
     )
-    pairs, stats = ranking.phototriage_pairs(tmp_path)
+    pairs, stats = phototriage_pairs(tmp_path)
     assert [(w.name, loser.name) for w, loser, _ in pairs] == [
         ("000001-02.JPG", "000001-01.JPG"),
         ("000002-01.JPG", "000002-03.JPG"),
@@ -93,21 +99,21 @@ def test_phototriage_validation_pairs_are_scored_by_every_method(tmp_path):
     from tests.mini_dataset import write_mini_dataset
 
     release = write_mini_dataset(tmp_path / "phototriage")
-    checkpoints, _ = ranking.find_checkpoints([])
-    result = ranking.run_phototriage(release.root, checkpoints, Scorers(0, "cpu", False, None), None, "cpu", 0)
+    checkpoints, _ = find_checkpoints([])
+    result = run_phototriage(release.root, checkpoints, Scorers(0, "cpu", False, None), None, "cpu", 0)
     assert result["pairs"] > 0 and result["ambiguous_dropped"] > 0
     methods = result["methods"]
-    assert {"random", "sharpness (Laplacian var.)", ranking.DEFAULT_NAME} <= set(methods)
+    assert {"random", "sharpness (Laplacian var.)", DEFAULT_NAME} <= set(methods)
     for metrics in methods.values():
         assert metrics["pairs"] == result["pairs"] and 0.0 <= metrics["pairwise"] <= 1.0
     # the validation photos differ only in blur: the default (exposure judged within each series) sees it
-    assert methods[ranking.DEFAULT_NAME]["pairwise"] >= 0.9
+    assert methods[DEFAULT_NAME]["pairwise"] >= 0.9
 
 
 @pytest.mark.timeout(90)
 def test_speed_benchmark_runs(tmp_path, capsys):
     out = tmp_path / "speed.json"
-    results = speed.main(
+    results = speed_main(
         [
             "--quick",
             "--sizes",
