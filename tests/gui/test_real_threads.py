@@ -45,9 +45,10 @@ def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkey
     from contextlib import contextmanager
 
     from ranker.catalog import Catalog
+    from ranker.catalog_db import CatalogDb
 
     on_ui: list[str] = []
-    real_read, real_write, real_init = Catalog._read, Catalog._write, Catalog.__init__
+    real_read, real_write, real_init = CatalogDb.read, CatalogDb.write, Catalog.__init__
 
     def note(what: str) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -67,8 +68,8 @@ def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkey
         note("open")
         real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(Catalog, "_read", read)
-    monkeypatch.setattr(Catalog, "_write", write)
+    monkeypatch.setattr(CatalogDb, "read", read)
+    monkeypatch.setattr(CatalogDb, "write", write)
     monkeypatch.setattr(Catalog, "__init__", init)
     window = make_window(shoot, pools=Pools())
     session = window.session
