@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ranker.catalog_db import CatalogDb, now
 from ranker.catalog_photos import paths
 from ranker.catalog_rows import DecisionTime
-from ranker.decisions import FLAGS, LABELS, Decision
+from ranker.decisions import FLAGS, LABELS, Decision, Label
 from ranker.images import printable_path
 
 
@@ -15,20 +17,20 @@ def decision(db: CatalogDb, photo_id: int) -> Decision:
     rows = db.read("SELECT flag, rating, label, label_name, more_labels FROM decisions WHERE photo_id = ?", (photo_id,))
     if not rows:
         return Decision()
-    flag, rating, label, name, more = rows[0]
-    more_labels = tuple(more.split(",")) if isinstance(more, str) and more else ()
+    flag, rating, label, name, more = rows[0]  # the row's text, unchecked: Decision checks and converts it
+    more_labels: tuple[Any, ...] = tuple(more.split(",")) if isinstance(more, str) and more else ()
     try:
         return Decision(flag, rating, label, name, more_labels)
     except (ValueError, TypeError) as exc:
-        label = label.lower() if isinstance(label, str) and label.lower() in LABELS else None
+        colour = Label(label.lower()) if isinstance(label, str) and label.lower() in LABELS else None
         try:
-            extras = Decision(None, 0, label, name, more_labels)
+            extras = Decision(None, 0, colour, name, more_labels)
         except (ValueError, TypeError):
-            extras = Decision(None, 0, label)
+            extras = Decision(None, 0, colour)
         kept = Decision(
             flag if flag in FLAGS else None,
             rating if isinstance(rating, int) and 0 <= rating <= 5 else 0,
-            label,
+            colour,
             extras.label_name,
             extras.more_labels,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ranker.catalog import Catalog
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag
 from ranker.pipeline import ShootRanking
 
 
@@ -39,9 +39,9 @@ def auto_cull(catalog: Catalog, ranking: ShootRanking, keep: int = 1, reject_res
                 kept += 1
                 continue
             if photo.rank <= keep:
-                catalog.set_decision(photo.photo_id, Decision(flag="pick"), source="auto")
+                catalog.set_decision(photo.photo_id, Decision(flag=Flag.PICK), source="auto")
                 picked += 1
             elif reject_rest:
-                catalog.set_decision(photo.photo_id, Decision(flag="reject"), source="auto")
+                catalog.set_decision(photo.photo_id, Decision(flag=Flag.REJECT), source="auto")
                 rejected += 1
     return CullSummary(picked, rejected, kept, brackets)
