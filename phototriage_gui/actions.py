@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from ranker.decisions import Flag, Label
+
 
 @dataclass(frozen=True)
 class ActionSpec:
@@ -32,7 +34,7 @@ def _a(
     return ActionSpec(name, text, tuple(keys), menu, handler or f"on_{name}", arg, checkable)
 
 
-_LABEL_KEYS = (("6", "red"), ("7", "yellow"), ("8", "green"), ("9", "blue"))
+_LABEL_KEYS = (("6", Label.RED), ("7", Label.YELLOW), ("8", Label.GREEN), ("9", Label.BLUE))
 
 ACTIONS: tuple[ActionSpec, ...] = (
     _a("open", "&Open Folder…", ["Ctrl+O"], "File"),
@@ -43,11 +45,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("undo", "&Undo", ["Ctrl+Z"], "Edit"),
     _a("redo", "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Edit"),
     _a("auto_cull", "&Auto Cull (pick the best of each burst)", ["Ctrl+Shift+K"], "Edit"),
-    _a("pick", "Flag as &Pick", ["P"], "Photo", "on_flag", "pick"),
-    _a("reject", "Flag as Re&ject", ["X"], "Photo", "on_flag", "reject"),
+    _a("pick", "Flag as &Pick", ["P"], "Photo", "on_flag", Flag.PICK),
+    _a("reject", "Flag as Re&ject", ["X"], "Photo", "on_flag", Flag.REJECT),
     _a("unflag", "&Unflag", ["U"], "Photo", "on_flag", None),
-    _a("pick_next", "Pick and Go to Next", ["Shift+P"], "Photo", "on_flag_next", "pick"),
-    _a("reject_next", "Reject and Go to Next", ["Shift+X"], "Photo", "on_flag_next", "reject"),
+    _a("pick_next", "Pick and Go to Next", ["Shift+P"], "Photo", "on_flag_next", Flag.PICK),
+    _a("reject_next", "Reject and Go to Next", ["Shift+X"], "Photo", "on_flag_next", Flag.REJECT),
     _a("unflag_next", "Unflag and Go to Next", ["Shift+U"], "Photo", "on_flag_next", None),
     *(_a(f"rate_{n}", f"Rating: {'★' * n if n else 'none'}", [str(n)], "Photo", "on_rate", n) for n in range(6)),
     *(_a(f"label_{c}", f"Label: {c.title()} (toggle)", [k], "Photo", "on_label", c) for k, c in _LABEL_KEYS),

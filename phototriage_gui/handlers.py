@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QFileDialog
 
 from phototriage_gui.views.preferences_dialog import PreferencesDialog
+from ranker.decisions import Flag, Label
 
 if TYPE_CHECKING:
     from phototriage_gui.main_window import MainWindow
@@ -89,18 +90,18 @@ class ActionHandlers:
         photo = self.session.current_photo()
         return photo.name if photo is not None else ""
 
-    def on_flag(self, flag: str | None) -> None:
-        text = {"pick": "pick", "reject": "reject", None: "unflag"}[flag]
+    def on_flag(self, flag: Flag | None) -> None:
+        text = {Flag.PICK: "pick", Flag.REJECT: "reject", None: "unflag"}[flag]
         self._decide(f"{text} {self._name()}", flag=flag)
 
-    def on_flag_next(self, flag: str | None) -> None:
-        text = {"pick": "pick", "reject": "reject", None: "unflag"}[flag]
+    def on_flag_next(self, flag: Flag | None) -> None:
+        text = {Flag.PICK: "pick", Flag.REJECT: "reject", None: "unflag"}[flag]
         self._decide(f"{text} {self._name()}", advance=True, flag=flag)
 
     def on_rate(self, stars: int) -> None:
         self._decide(f"{stars} star{'s' if stars != 1 else ''} on {self._name()}", rating=stars)
 
-    def on_label(self, colour: str) -> None:
+    def on_label(self, colour: Label) -> None:
         current = self.session.decision(self.session.current) if self.session.current else None
         label = None if current is not None and current.label == colour else colour  # same key again clears
         self._decide(f"{colour} label {'off' if label is None else 'on'} {self._name()}", label=label)

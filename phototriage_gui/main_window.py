@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
         self.session.close()  # and their sidecars
         for pool in self.pools.all():
             pool.waitForDone(5000)  # a cancelled job stops between photos; let it release the catalog
-        if self._owns_catalog and self.session.catalog is not None:
-            self.session.catalog.close()  # checkpoints the WAL, so the catalog is one tidy file again
-            self.session.catalog = self.session.queue.catalog = None
+        if self._owns_catalog:
+            self.session.queue.close(5000)  # checkpoints the WAL, so the catalog is one tidy file again
+            self.session.catalog = None
         super().closeEvent(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ranker.catalog import Catalog
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag
 from ranker.pipeline import ShootRanking
 
 
@@ -28,20 +28,24 @@ class CullSummary:
 
 def auto_cull(catalog: Catalog, ranking: ShootRanking, keep: int = 1, reject_rest: bool = False) -> CullSummary:
     """Top `keep` of each burst → pick; the rest → reject when asked. Photos with any decision are skipped;
-    brackets are never culled as duplicates (their frames belong together)."""
+    brackets are never culled as duplicates (their frames belong together).
+
+    The decisions are the catalog's as they are now, not the ranking's (read when it was assembled): a
+    decision made since, in the viewer or by another tool's sidecar, is never overwritten."""
+    decisions = catalog.decisions(p.photo_id for b in ranking.bursts if b.kind != "bracket" for p in b.photos)
     picked = rejected = kept = brackets = 0
     for burst in ranking.bursts:
         if burst.kind == "bracket":
             brackets += 1
             continue
         for photo in burst.photos:
-            if not photo.decision.is_empty:
+            if not decisions[photo.photo_id].is_empty:
                 kept += 1
                 continue
             if photo.rank <= keep:
-                catalog.set_decision(photo.photo_id, Decision(flag="pick"), source="auto")
+                catalog.set_decision(photo.photo_id, Decision(flag=Flag.PICK), source="auto")
                 picked += 1
             elif reject_rest:
-                catalog.set_decision(photo.photo_id, Decision(flag="reject"), source="auto")
+                catalog.set_decision(photo.photo_id, Decision(flag=Flag.REJECT), source="auto")
                 rejected += 1
     return CullSummary(picked, rejected, kept, brackets)

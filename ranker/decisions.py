@@ -3,10 +3,55 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
-FLAGS = (None, "pick", "reject")
-LABELS = (None, "red", "yellow", "green", "blue", "purple")
+
+class Flag(StrEnum):
+    """A photo's flag (no flag is None)."""
+
+    PICK = "pick"
+    REJECT = "reject"
+
+    def __repr__(self) -> str:
+        return repr(self.value)  # a Decision in a notice or a failed test reads Decision(flag='pick', ...)
+
+
+class Label(StrEnum):
+    """A colour label, in xmp:Label order (darktable numbers its colorlabels 0-4 in this order)."""
+
+    RED = "red"
+    YELLOW = "yellow"
+    GREEN = "green"
+    BLUE = "blue"
+    PURPLE = "purple"
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+FLAGS: tuple[Flag | None, ...] = (None, *Flag)
+LABELS: tuple[Label | None, ...] = (None, *Label)
+
+
+def as_flag(value: object) -> Flag | None:
+    """The flag `value` names ("pick" from XMP, JSON or a catalog row), None for None; ValueError otherwise."""
+    if value is None or isinstance(value, Flag):
+        return value
+    try:
+        return Flag(str(value))
+    except ValueError:
+        raise ValueError(f"flag must be one of {[f and f.value for f in FLAGS]}, not {value!r}") from None
+
+
+def as_label(value: object) -> Label | None:
+    """The colour label `value` names, whatever its case ("Red" from XMP is our red); ValueError otherwise."""
+    if value is None or isinstance(value, Label):
+        return value
+    try:
+        return Label(str(value).lower())
+    except ValueError:
+        raise ValueError(f"label must be one of {[c and c.value for c in LABELS]}, not {value!r}") from None
 
 
 #: The longest label name kept from another tool's xmp:Label.
@@ -15,9 +60,9 @@ MAX_LABEL_NAME = 64
 
 @dataclass(frozen=True)
 class Decision:
-    flag: str | None = None  # "pick" | "reject" | None
+    flag: Flag | None = None
     rating: int = 0  # 0-5 stars
-    label: str | None = None  # red / yellow / green / blue / purple
+    label: Label | None = None
     #: xmp:Label as another tool spelled it, when that is not our English name: the same colour in the
     #: user's language ("Rot" for red) or a name of their own ("Approved", "Select", with label None).
     #: Dropped when the label changes to something it does not name (the user picked a colour here).
@@ -25,17 +70,14 @@ class Decision:
     label_name: str | None = field(default=None, compare=False)
     #: darktable's further colour labels beside `label` (its colorlabels list holds several), in
     #: LABELS order; none without a label. Not part of == either.
-    more_labels: tuple[str, ...] = field(default=(), compare=False)
+    more_labels: tuple[Label, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
-        if self.flag not in FLAGS:
-            raise ValueError(f"flag must be one of {FLAGS}, not {self.flag!r}")
+        # XMP, JSON and the catalog hand over plain strings: each becomes its enum member here.
+        object.__setattr__(self, "flag", as_flag(self.flag))
         if isinstance(self.rating, bool) or not isinstance(self.rating, int) or not 0 <= self.rating <= 5:
             raise ValueError(f"rating must be an int 0-5, not {self.rating!r}")
-        if self.label is not None:
-            object.__setattr__(self, "label", str(self.label).lower())  # "Red" from XMP is our "red"
-        if self.label not in LABELS:
-            raise ValueError(f"label must be one of {LABELS}, not {self.label!r}")
+        object.__setattr__(self, "label", as_label(self.label))
         self._check_names()
 
     def _check_names(self) -> None:
@@ -54,13 +96,13 @@ class Decision:
         if isinstance(more, str) or not all(isinstance(m, str) for m in more):
             raise ValueError(f"more_labels must be colour names, not {more!r}")
         names = {m.lower() for m in more}
-        if not names <= set(LABELS[1:]):
-            raise ValueError(f"more_labels must be among {LABELS[1:]}, not {more!r}")
-        kept = tuple(m for m in LABELS[1:] if m in names and m != self.label) if self.label else ()
+        if not names <= set(Label):
+            raise ValueError(f"more_labels must be among {[c.value for c in Label]}, not {more!r}")
+        kept = tuple(c for c in Label if c in names and c != self.label) if self.label else ()
         object.__setattr__(self, "more_labels", kept)
 
     @property
-    def names(self) -> tuple[str | None, tuple[str, ...]]:
+    def names(self) -> tuple[str | None, tuple[Label, ...]]:
         """What the decision holds beyond flag, rating and colour: (label_name, more_labels)."""
         return self.label_name, self.more_labels
 

@@ -8,7 +8,7 @@ from itertools import combinations
 from typing import Any
 
 from ranker.catalog_rows import Choice
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag
 
 
 def pair_key(a: int, b: int) -> frozenset[int]:
@@ -56,12 +56,12 @@ def _bursts_of(candidates: Any) -> list[list[tuple[int, float]]]:
     if hasattr(candidates, "bursts"):  # ShootRanking
         return [b for burst in candidates.bursts for b in _bursts_of(burst)]
     if hasattr(candidates, "photos"):  # RankedBurst
-        return [[(p.photo_id, float(p.score)) for p in candidates.photos if p.decision.flag != "reject"]]
+        return [[(p.photo_id, float(p.score)) for p in candidates.photos if p.decision.flag != Flag.REJECT]]
     items = list(candidates)
     if items and hasattr(items[0], "photos"):  # a sequence of RankedBurst
         return [b for burst in items for b in _bursts_of(burst)]
     if items and hasattr(items[0], "photo_id"):  # RankedPhoto of one burst
-        return [[(p.photo_id, float(p.score)) for p in items if p.decision.flag != "reject"]]
+        return [[(p.photo_id, float(p.score)) for p in items if p.decision.flag != Flag.REJECT]]
     return [[(int(pid), float(s)) for pid, s in items]]  # (id, score) pairs
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ranker.bursts import DEFAULT_GAP_SECONDS
+from ranker.decisions import Label
 from ranker.errors import UsageError
 from ranker.files import atomic_write_text
 from ranker.paths import config_dir
@@ -47,7 +48,7 @@ class Preferences:
     #: chosen once per library: adobe (IMG.xmp) or darktable / digikam (IMG.CR2.xmp); see the README table
     sidecar_style: str = "adobe"
     pick_as: str = "both"  # how a pick shows in tools without a pick flag: label | stars | both
-    pick_label: str = "green"
+    pick_label: str = Label.GREEN.value  # spelled as preferences.json holds it
     pick_min_rating: int = 1
 
     def __post_init__(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ranker.decisions import Flag
 from ranker.export import ExportItem
 from ranker.pipeline import ShootRanking
 
@@ -15,9 +16,9 @@ def select(
     for burst in ranking.bursts:
         for photo in burst.photos:
             decision = photo.decision
-            if decision.flag == "reject":
+            if decision.flag == Flag.REJECT:
                 continue
-            if picks and decision.flag != "pick":
+            if picks and decision.flag != Flag.PICK:
                 continue
             if min_rating is not None and decision.rating < min_rating:
                 continue

@@ -6,8 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ranker.decisions import LABELS as DECISION_LABELS
-from ranker.decisions import MAX_LABEL_NAME, Decision
+from ranker.decisions import MAX_LABEL_NAME, Decision, Flag, Label, as_flag, as_label
 from ranker.errors import UsageError
 
 #: one value of an XMP property: simple text, or an rdf:Seq/Bag/Alt's items
@@ -23,8 +22,8 @@ NS_PHOTOMECHANIC = "http://ns.camerabits.com/photomechanic/1.0/"
 NS_MSPHOTO = "http://ns.microsoft.com/photo/1.0/"
 NS_PHOTOTRIAGE = "https://phototriage.app/ns/1.0/"
 
-# The colour names in xmp:Label order, without the "no label" entry of ranker.decisions.LABELS.
-LABELS = tuple(label for label in DECISION_LABELS if label)
+# The colour labels in xmp:Label order (darktable's colorlabels numbers), without "no label".
+LABELS = tuple(Label)
 #: adobe: IMG.xmp (Lightroom, Capture One, Bridge, Photo Mechanic); darktable, digikam: IMG.CR2.xmp
 SIDECAR_STYLES = ("adobe", "darktable", "digikam")
 #: how a pick reaches tools without a pick flag: a colour label, a minimum star rating, or both
@@ -89,7 +88,7 @@ class XmpStyle:
     sidecar: str = "adobe"
     #: default "both": a Lightroom user can filter picks by label (Green) or by rating (★ and up)
     pick_as: str = "both"
-    pick_label: str = "green"
+    pick_label: str = Label.GREEN.value  # spelled as in preferences.json and the OUR_PICK_AS token
     pick_min_rating: int = 1
 
     def __post_init__(self) -> None:
@@ -126,22 +125,22 @@ class Expression:
     """The standard fields that carry one decision: None means the field is not written (or is removed)."""
 
     rating: int | None  # xmp:Rating: -1 reject, 1-5 stars; never 0 for "undecided"
-    label: str | None  # the colour (our lower-case name): xmp:Label, or darktable:colorlabels in darktable style
+    label: Label | None  # the colour: xmp:Label, or darktable:colorlabels in darktable style
     pick_label: int | None  # digiKam:PickLabel: 1 reject, 3 accepted
 
 
 def express(decision: Decision, style: XmpStyle) -> Expression:
     """The fields for `decision`. darktable style states "0" stars outright (darktable gives a sidecar
     without xmp:Rating its 1-star import default, measured with 4.2.1); the others leave it out."""
-    if decision.flag == "reject":
+    if decision.flag == Flag.REJECT:
         return Expression(-1, decision.label, 1)
     rating = decision.rating
     label = decision.label
-    if decision.flag == "pick":
+    if decision.flag == Flag.PICK:
         if style.pick_as in ("stars", "both"):
             rating = max(rating, style.pick_min_rating)
         if style.pick_as in ("label", "both") and label is None:
-            label = style.pick_label
+            label = Label(style.pick_label)
         return Expression(rating or _no_stars(style), label, 3)
     return Expression(rating or _no_stars(style), label, None)
 
@@ -150,12 +149,13 @@ def _no_stars(style: XmpStyle) -> int | None:
     return 0 if style.sidecar == "darktable" else None
 
 
-def label_name(value: object) -> str | None:
+def label_name(value: object) -> Label | None:
     """Our label for a colour name another tool wrote (English or localised), else None."""
     if not isinstance(value, str):
         return None
     name = value.strip().lower()
-    return name if name in LABELS else LOCAL_LABEL_NAMES.get(name)
+    ours = name if name in LABELS else LOCAL_LABEL_NAMES.get(name)
+    return Label(ours) if ours is not None else None
 
 
 def first_int(values: Sequence[PropValue] | None) -> int | None:
@@ -201,14 +201,13 @@ def foreign_decision(props: Props) -> Decision | None:
             rating_raw = min((s for s, p in MS_PERCENT.items() if p >= percent), default=5)
     pick_label = first_int(props.get(PICK_LABEL))
     # An explicit reject anywhere wins: losing a reject is worse than losing a pick.
+    flag: Flag | None = None
     if rating_raw == -1 or pick_label == 1:
-        flag = "reject"
+        flag = Flag.REJECT
     elif pick_label == 3 or _is_true(props.get(PM_TAGGED)):
-        flag = "pick"
-    else:
-        flag = None
+        flag = Flag.PICK
     rating = min(rating_raw, 5) if rating_raw is not None and rating_raw >= 0 else 0
-    label = None
+    label: Label | None = None
     for v in props.get(LABEL, []):
         label = label_name(v)
         if label is not None:
@@ -218,7 +217,7 @@ def foreign_decision(props: Props) -> Decision | None:
         if ints:
             label = LABELS[ints[0]]
         if label is None:
-            back: dict[int | None, str] = {n: c for c, n in DIGIKAM_COLOR_NUMBER.items()}  # None finds no colour
+            back: dict[int | None, Label] = {n: Label(c) for c, n in DIGIKAM_COLOR_NUMBER.items()}  # None: none
             label = back.get(first_int(props.get(DIGIKAM_COLOR)))
     return with_names(Decision(flag, rating, label), props)
 
@@ -246,7 +245,7 @@ def _recorded(props: Props) -> tuple[Decision, XmpStyle] | None:
     token = props.get(OUR_PICK_AS, [""])[0]
     style = XmpStyle.from_token(token if isinstance(token, str) else "")  # a hand-edited Seq/Bag is no token
     try:
-        decision = Decision(flag or None, stars, (color or None) if isinstance(color, str) else None)
+        decision = Decision(as_flag(flag or None), stars, as_label(color or None) if isinstance(color, str) else None)
     except ValueError:
         return None
     return (decision, style) if style is not None else None
@@ -262,19 +261,19 @@ def decision_from_props(props: Props) -> Decision | None:
     current_rating = first_int(props.get(RATING))
     if current_rating != expected.rating:
         if current_rating == -1:
-            decision = decision.with_(flag="reject", rating=0)
+            decision = decision.with_(flag=Flag.REJECT, rating=0)
         else:
-            flag = None if decision.flag == "reject" else decision.flag
+            flag: Flag | None = None if decision.flag == Flag.REJECT else decision.flag
             decision = decision.with_(flag=flag, rating=min(max(current_rating or 0, 0), 5))
     current_pick = first_int(props.get(PICK_LABEL))
     if PICK_LABEL in props and current_pick != expected.pick_label:
-        picks: dict[int | None, str] = {1: "reject", 3: "pick"}  # None (no PickLabel number) finds no flag
+        picks: dict[int | None, Flag] = {1: Flag.REJECT, 3: Flag.PICK}  # None (no PickLabel number) finds no flag
         flag = picks.get(current_pick)
-        decision = decision.with_(flag=flag, rating=0 if flag == "reject" else decision.rating)
+        decision = decision.with_(flag=flag, rating=0 if flag == Flag.REJECT else decision.rating)
     return with_names(decision.with_(label=_current_label(props, expected.label, decision.label)), props)
 
 
-def _current_label(props: Props, expected: str | None, recorded: str | None) -> str | None:
+def _current_label(props: Props, expected: Label | None, recorded: Label | None) -> Label | None:
     """The label after other tools' edits: darktable's own list first (darktable leaves xmp:Label alone),
     then xmp:Label. A name outside our five ("Approved") reads as no label; the file keeps it."""
     ints = colorlabel_ints(props.get(COLORLABELS))

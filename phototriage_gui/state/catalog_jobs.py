@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,19 +72,15 @@ class Culled:
 
 
 def auto_cull(catalog: Catalog, ranking: ShootRanking, keep: int) -> Culled:
-    """ranker.culling.auto_cull on the ranking with the catalog's decisions (every earlier write has landed:
-    this thread runs them in order); the ranking's own were read when it was assembled."""
+    """ranker.culling.auto_cull, which respects the catalog's decisions as they are now (every earlier write
+    has landed: this thread runs them in order), with the decisions before and after for one undo step."""
     from ranker.culling import auto_cull as cull
 
     ids = [p.photo_id for b in ranking.bursts for p in b.photos]
     before = catalog.decisions(ids)
-    bursts = tuple(
-        dataclasses.replace(b, photos=tuple(dataclasses.replace(p, decision=before[p.photo_id]) for p in b.photos))
-        for b in ranking.bursts
-    )
     summary, error = None, None
     try:
-        summary = cull(catalog, dataclasses.replace(ranking, bursts=bursts), keep=keep)
+        summary = cull(catalog, ranking, keep=keep)
     except CatalogError as exc:
         error = exc
     return Culled(before, catalog.decisions(ids), summary, error)

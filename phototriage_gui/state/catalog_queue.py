@@ -92,6 +92,19 @@ class CatalogQueue(QObject):
         self._pending += 1
         worker.start(self.pool)
 
+    def close(self, wait_ms: int) -> bool:
+        """Close the catalog on its thread, after every job submitted so far, waiting at most `wait_ms` for it:
+        closing checkpoints the WAL (file work, slow on a busy disk) and the UI thread must not block on it
+        unbounded. False when the wait ran out; the close still runs there once the jobs before it are done."""
+
+        def close(catalog: Catalog) -> None:
+            self.catalog = None  # on the thread: every job queued before this one has read it
+            catalog.close()
+
+        if not self.submit(close):
+            return True  # no catalog, none being opened: nothing to close
+        return self.pool.waitForDone(wait_ms)
+
     def _done(self, worker: Any) -> None:
         self._pending -= 1
         worker.deleteLater()

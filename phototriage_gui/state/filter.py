@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag
 
 FLAG_FILTERS = ("all", "picks", "rejects", "unflagged")
 #: face filters: any photo, photos where someone blinks, where a face is soft, or with faces and neither
@@ -22,8 +22,8 @@ class Filter:
     def accepts(self, decision: Decision, signals: Mapping[str, Any] | None = None) -> bool:
         wanted = {
             "all": True,
-            "picks": decision.flag == "pick",
-            "rejects": decision.flag == "reject",
+            "picks": decision.flag == Flag.PICK,
+            "rejects": decision.flag == Flag.REJECT,
             "unflagged": decision.flag is None,
         }[self.flag]
         return wanted and decision.rating >= self.min_rating and self._faces_ok(signals or {})

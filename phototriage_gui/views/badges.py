@@ -8,14 +8,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
 from phototriage_gui import formatting
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag, Label
 
 LABEL_COLOURS = {
-    "red": QColor("#e5484d"),
-    "yellow": QColor("#f5d90a"),
-    "green": QColor("#46a758"),
-    "blue": QColor("#3e63dd"),
-    "purple": QColor("#8e4ec6"),
+    Label.RED: QColor("#e5484d"),
+    Label.YELLOW: QColor("#f5d90a"),
+    Label.GREEN: QColor("#46a758"),
+    Label.BLUE: QColor("#3e63dd"),
+    Label.PURPLE: QColor("#8e4ec6"),
 }
 PICK = QColor("#46a758")
 REJECT = QColor("#e5484d")
@@ -51,21 +51,21 @@ def draw_stars(painter: QPainter, left: float, centre_y: float, rating: int, siz
     return 5 * size
 
 
-def draw_flag(painter: QPainter, centre: QPointF, flag: str | None, radius: float = 9) -> None:
+def draw_flag(painter: QPainter, centre: QPointF, flag: Flag | None, radius: float = 9) -> None:
     """A green disc with a tick for a pick, a red disc with a cross for a reject, nothing when unflagged."""
     if flag is None:
         return
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(QColor(0, 0, 0, 120), 1))
-    painter.setBrush(PICK if flag == "pick" else REJECT)
+    painter.setBrush(PICK if flag == Flag.PICK else REJECT)
     painter.drawEllipse(centre, radius, radius)
     pen = QPen(Qt.GlobalColor.white, max(1.5, radius / 4))
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     painter.setPen(pen)
     r = radius * 0.45
     path = QPainterPath()
-    if flag == "pick":
+    if flag == Flag.PICK:
         path.moveTo(centre + QPointF(-r, 0))
         path.lineTo(centre + QPointF(-r * 0.25, r * 0.7))
         path.lineTo(centre + QPointF(r, -r * 0.6))

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from phototriage_gui.session import FACE_FILTERS, FLAG_FILTERS, Filter, Session
+from ranker.decisions import Flag
 
 _TITLES = {"all": "All", "picks": "Picks", "rejects": "Rejects", "unflagged": "Unflagged"}
 
@@ -64,7 +65,7 @@ class FilterBar(QWidget):
         for photo in shoot.photos if shoot else []:
             flag = self.session.decision(photo.key).flag
             counts["all"] += 1
-            counts[{"pick": "picks", "reject": "rejects", None: "unflagged"}[flag]] += 1
+            counts[{Flag.PICK: "picks", Flag.REJECT: "rejects", None: "unflagged"}[flag]] += 1
         for name, button in self.buttons.items():
             button.setText(f"{_TITLES[name]} {counts[name]}")
             button.setChecked(self.session.filter.flag == name)

@@ -19,6 +19,7 @@ from phototriage_gui.models.photo_model import (
 )
 from phototriage_gui.models.shoot import PENDING, Burst, PhotoItem
 from phototriage_gui.views import badges
+from ranker.decisions import Flag
 
 HEADER = 18  # the band above each cell naming its burst
 BURST_GAP = 12  # extra space before the first photo of a burst, so bursts read as groups
@@ -71,7 +72,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.fillRect(body, QColor("#2b2b2e") if not selected else QColor("#3d4a66"))
         image_rect = body.adjusted(4, 4, -4, -22)
         self._thumbnail(painter, image_rect, index.data(Qt.ItemDataRole.DecorationRole), index.data(ThumbErrorRole))
-        if decision.flag == "reject":  # rejects recede, as in Lightroom
+        if decision.flag == Flag.REJECT:  # rejects recede, as in Lightroom
             painter.fillRect(image_rect, QColor(0, 0, 0, 140))
         self._rank(painter, image_rect, photo, burst)
         if index.data(DamagedRole):

@@ -10,7 +10,7 @@ from itertools import combinations
 from pathlib import Path
 
 from ranker.catalog import Catalog
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag
 from ranker.errors import UsageError
 from ranker.problems import Problem
 
@@ -147,14 +147,14 @@ def implied_pair(a: int, b: int, decisions: Mapping[int, Decision]) -> tuple[int
     when both are rated (a rejected photo never wins on stars)."""
     da, db = decisions.get(a, Decision()), decisions.get(b, Decision())
     for (x, dx), (y, dy) in (((a, da), (b, db)), ((b, db), (a, da))):
-        if dx.flag == "pick" and dy.flag == "reject":
+        if dx.flag == Flag.PICK and dy.flag == Flag.REJECT:
             return x, y, "pick>reject"
-        if dx.flag == "pick" and dy.flag is None:
+        if dx.flag == Flag.PICK and dy.flag is None:
             return x, y, "pick>unflagged"
-    if da.flag == db.flag or (da.flag != "pick" and db.flag != "pick"):
+    if da.flag == db.flag or (da.flag != Flag.PICK and db.flag != Flag.PICK):
         if da.rating and db.rating and da.rating != db.rating:
             (x, dx), (y, _dy) = sorted(((a, da), (b, db)), key=lambda item: -item[1].rating)
-            if dx.flag != "reject":
+            if dx.flag != Flag.REJECT:
                 return x, y, "rating"
     return None
 

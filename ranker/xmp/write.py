@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ranker.decisions import Decision
+from ranker.decisions import Decision, Flag
 from ranker.errors import UsageError
 from ranker.files import atomic_write_bytes
 from ranker.xmp.paths import sidecar_path
@@ -167,7 +167,7 @@ def _fields(decision: Decision, rank: RankInfo | None, style: XmpStyle) -> _Fiel
         only[DIGIKAM_COLOR] = digikam_color
     # Fields other tools keep for the same facts: updated only where they already exist,
     # so that tool reads the same decision we wrote.
-    only[PM_TAGGED] = "True" if decision.flag == "pick" else "False"
+    only[PM_TAGGED] = "True" if decision.flag == Flag.PICK else "False"
     only[PM_COLOR] = str(PM_COLOR_NUMBER.get(e.label or "", 0))
     only[MS_RATING] = str(MS_PERCENT[max(e.rating or 0, 0)])
     want[OUR_FLAG] = decision.flag or ""
@@ -196,7 +196,7 @@ def _pm_prefs(value: str, f: _Fields) -> str:
     parts = value.split(":")
     if len(parts) < 3:
         return value
-    parts[0] = "1" if f.flag == "pick" else "0"
+    parts[0] = "1" if f.flag == Flag.PICK else "0"
     parts[1] = str(PM_COLOR_NUMBER.get(f.label or "", 0))
     parts[2] = str(f.rating)
     return ":".join(parts)

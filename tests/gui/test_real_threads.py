@@ -45,9 +45,10 @@ def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkey
     from contextlib import contextmanager
 
     from ranker.catalog import Catalog
+    from ranker.catalog_db import CatalogDb
 
     on_ui: list[str] = []
-    real_read, real_write, real_init = Catalog._read, Catalog._write, Catalog.__init__
+    real_read, real_write, real_init = CatalogDb.read, CatalogDb.write, Catalog.__init__
 
     def note(what: str) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -67,8 +68,8 @@ def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkey
         note("open")
         real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(Catalog, "_read", read)
-    monkeypatch.setattr(Catalog, "_write", write)
+    monkeypatch.setattr(CatalogDb, "read", read)
+    monkeypatch.setattr(CatalogDb, "write", write)
     monkeypatch.setattr(Catalog, "__init__", init)
     window = make_window(shoot, pools=Pools())
     session = window.session
@@ -80,3 +81,30 @@ def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkey
     qtbot.waitUntil(lambda: session.queue.idle, timeout=10000)
     assert any(session.decision(b.keys[0]).flag == "pick" for b in session.shoot.bursts)  # the cull landed
     assert on_ui == []
+
+
+def test_the_catalog_is_closed_on_its_own_thread_after_the_last_decision(make_window, qtbot, shoot, monkeypatch):
+    """Closing checkpoints the WAL (file work): the window queues it behind every write and waits a bounded time."""
+    import threading
+
+    from ranker.catalog import Catalog
+    from ranker.catalog_db import CatalogDb
+
+    closed_on_ui: list[bool] = []
+    real_close = CatalogDb.close
+
+    def close(self):
+        closed_on_ui.append(threading.current_thread() is threading.main_thread())
+        real_close(self)
+
+    monkeypatch.setattr(CatalogDb, "close", close)
+    window = make_window(shoot, pools=Pools())
+    session = window.session
+    qtbot.waitUntil(lambda: session.shoot is not None and session.shoot.ranked, timeout=60000)
+    key = session.current
+    press(qtbot, window, Qt.Key.Key_P)  # queued on the catalog thread; the close must come after it
+    window.close()
+    assert closed_on_ui == [False]
+    assert session.catalog is None and session.queue.catalog is None
+    with Catalog() as catalog:
+        assert catalog.decision(session.shoot.by_key[key].photo_id).flag == "pick"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from ranker.decisions import Decision
+from ranker.decisions import FLAGS, LABELS, Decision, Flag, Label
 
 
 def test_label_names_are_kept_only_while_they_name_the_label():
@@ -25,3 +27,15 @@ def test_label_names_are_kept_only_while_they_name_the_label():
 def test_bad_label_names_are_refused(bad):
     with pytest.raises(ValueError):
         Decision(None, 0, "red", **bad)
+
+
+def test_strings_from_files_become_enum_members_and_stay_plain_text_in_json():
+    decision = Decision("pick", 1, "Red", more_labels=("blue",))
+    assert decision.flag is Flag.PICK and decision.label is Label.RED and decision.more_labels == (Label.BLUE,)
+    assert json.dumps([decision.flag, decision.label]) == '["pick", "red"]'
+    assert repr(decision).startswith("Decision(flag='pick', rating=1, label='red',")  # notices read as before
+    assert FLAGS == (None, Flag.PICK, Flag.REJECT) and LABELS == (None, *Label)
+    with pytest.raises(ValueError, match="flag must be one of"):
+        Decision("pxck")
+    with pytest.raises(ValueError, match="label must be one of"):
+        Decision(label="orange")

@@ -197,7 +197,7 @@ def test_concurrent_first_opens_create_the_catalog_once(tmp_path):
     assert [p.returncode for p in procs] == [0] * 4, errors
     with Catalog(path) as catalog:
         assert not catalog.notices
-        assert catalog._read("SELECT count(*) FROM photos")[0][0] == 0
+        assert catalog.db.read("SELECT count(*) FROM photos")[0][0] == 0
 
 
 @pytest.mark.timeout(60)
