@@ -103,7 +103,8 @@ def training_descriptors() -> tuple[set[str], np.ndarray]:
     """Names and appearance descriptors of every photo the default checkpoint was built from."""
     from ranker.active_model import default_checkpoint_path
     from ranker.checkpoint import load_checkpoint
-    from ranker.images import ImageLoadError, load_image
+    from ranker.images import load_image
+    from ranker.load_errors import ImageLoadError
     from ranker.synthetic import training_photos_dir
 
     names: set[str] = set()
@@ -125,7 +126,8 @@ def training_descriptors() -> tuple[set[str], np.ndarray]:
 
 def held_out_sources(count: int | None, photos_dir: Path | None) -> Sources:
     from ranker.default_model import TRAINING_SKIMAGE
-    from ranker.images import ImageLoadError, is_supported, load_image
+    from ranker.images import is_supported, load_image
+    from ranker.load_errors import ImageLoadError
     from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources
 
     names = tuple(n for n in SKIMAGE_PHOTOS if n not in TRAINING_SKIMAGE)
@@ -203,7 +205,8 @@ def build_bursts(
 
 def decode_batches(paths: Sequence[Path], batch: int = 32) -> Iterable[tuple[list[Path], list[Image.Image]]]:
     """Decode exactly as the pipeline does (load_photo at the default feature set's size), in batches."""
-    from ranker.images import ImageLoadError, load_photo
+    from ranker.images import load_photo
+    from ranker.load_errors import ImageLoadError
 
     for start in range(0, len(paths), batch):
         ok_paths, images = [], []

@@ -19,7 +19,7 @@ from ranker.bursts import BurstKind
 from ranker.catalog_rows import BurstRow, CatalogError, Choice, DecisionTime, PhotoRecord, XmpState
 from ranker.catalog_schema import MIGRATIONS, apply, db_path, from_db
 from ranker.decisions import FLAGS, LABELS, Decision
-from ranker.images import printable_path
+from ranker.load_errors import printable_path
 from ranker.paths import data_dir
 
 

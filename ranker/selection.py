@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ranker.export import ExportItem
-from ranker.pipeline import ShootRanking
+from ranker.shoot_ranking import ShootRanking
 
 
 def select(

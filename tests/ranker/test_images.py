@@ -19,14 +19,10 @@ import pytest
 import rawpy
 from PIL import Image, ImageFile, JpegImagePlugin, TiffImagePlugin
 
-from ranker import images
-from ranker.images import (
-    ImageLoadError,
-    PhotoMetadata,
-    load_image,
-    load_photo,
-    read_metadata,
-)
+from ranker import images, raw_decode
+from ranker.images import load_image, load_photo, read_metadata
+from ranker.load_errors import ImageLoadError, printable_path
+from ranker.photo_metadata import PhotoMetadata
 from tests.synthetic_files import (
     corner_colours,
     make_bitflipped,
@@ -327,7 +323,7 @@ class RawSpy:
 def raw_spy(monkeypatch):
     recorder = SimpleNamespace(calls=[], thumb=None)
     real = rawpy.imread
-    monkeypatch.setattr(images.rawpy, "imread", lambda f: RawSpy(real(f), recorder))
+    monkeypatch.setattr(raw_decode.rawpy, "imread", lambda f: RawSpy(real(f), recorder))
     return recorder
 
 
@@ -417,7 +413,7 @@ def assert_load_error(path, reason_part, *, also_metadata=True):
         err = info.value
         assert err.path == Path(os.fsdecode(path)) and err.reason
         assert reason_part in err.reason, err.reason
-        assert str(err) == f"{images._printable(err.path)}: {err.reason}"
+        assert str(err) == f"{printable_path(err.path)}: {err.reason}"
         str(err).encode("utf-8")  # always printable
     return err
 
