@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 
 def shoot_key(root: Path, recursive: bool) -> str:
+    """The catalog's name for a shoot's bursts: the resolved folder, marked when sub-folders are included."""
     return f"{Path(root).resolve()}{' (recursive)' if recursive else ''}"
 
 
