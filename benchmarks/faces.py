@@ -212,7 +212,7 @@ def people_shoot_speed(work: Path, media: Path | None, seed: int) -> dict:
     shoot = work / "people"
     write_face_shoot(shoot, synthetic_face_bursts(rng, 30, extra=extra), prefix="PPL")
     files = sorted(shoot.glob("*.JPG"))
-    from ranker.pipeline import get_extractor
+    from ranker.features.registry import get_extractor
 
     get_extractor("faces")  # (the models load in each decode thread on first use, ~0.1 s)
     run(rank_shoot(work / "blinks", Catalog(work / "warm.db")))  # imports and model loading, outside the timing

@@ -53,7 +53,8 @@ READY = ("", "ready", "")
 
 
 def _worker(jobs, results) -> None:
-    from ranker.images import ImageLoadError, load_photo
+    from ranker.images import load_photo
+    from ranker.load_errors import ImageLoadError
     from ranker.xmp import XmpError, read_decision
 
     results.put(READY)

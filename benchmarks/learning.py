@@ -150,7 +150,7 @@ class Scorer:
         self.catalog, self.config, self.cache = catalog, config, {}
 
     def features(self, ids) -> np.ndarray:
-        from ranker.pipeline import photo_inputs
+        from ranker.scoring import photo_inputs
 
         missing = [i for i in ids if i not in self.cache]
         if missing:

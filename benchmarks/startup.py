@@ -30,7 +30,8 @@ from ranker.blas_threads import limit_blas_threads
 limit_blas_threads()  # as the entry points do
 from ranker.catalog import Catalog
 from ranker.active_model import resolve_model
-from ranker.pipeline import photo_inputs, shoot_key
+from ranker.ranking_assembly import shoot_key
+from ranker.scoring import photo_inputs
 catalog = Catalog()
 checkpoint, _ = resolve_model(None)
 ids = [pid for _, _, members in catalog.bursts(shoot_key(sys.argv[1], False)) for pid in members]

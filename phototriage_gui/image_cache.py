@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 
 from phototriage_gui.workers import Worker
 from ranker import preview
-from ranker.images import ImageLoadError
+from ranker.load_errors import ImageLoadError
 
 THUMB = 256  # long side of strip and grid thumbnails
 FULL = 0  # full resolution, for 100% zoom

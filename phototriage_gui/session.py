@@ -36,7 +36,7 @@ from ranker.problems import Problem
 from ranker.scan import PhotoFiles, discover
 
 if TYPE_CHECKING:
-    from ranker.pipeline import ShootRanking
+    from ranker.shoot_ranking import ShootRanking
     from ranker.writeback import SidecarWriter
 
 __all__ = ["FACE_FILTERS", "FLAG_FILTERS", "Filter", "Problem", "Session"]

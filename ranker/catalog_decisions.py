@@ -8,7 +8,7 @@ from ranker.catalog_db import CatalogDb, now
 from ranker.catalog_photos import paths
 from ranker.catalog_rows import DecisionTime
 from ranker.decisions import FLAGS, LABELS, Decision, Label
-from ranker.images import printable_path
+from ranker.load_errors import printable_path
 
 
 def decision(db: CatalogDb, photo_id: int) -> Decision:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ranker.catalog import Catalog
 from ranker.decisions import Decision, Flag
-from ranker.pipeline import ShootRanking
+from ranker.shoot_ranking import ShootRanking
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from ranker.catalog import Catalog
 from ranker.checkpoint import save_checkpoint
 from ranker.face_bursts import training_face_shoot
 from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
-from ranker.pipeline import PipelineOptions, model_inputs, run, scan_shoot
+from ranker.pipeline import PipelineOptions, run, scan_shoot
+from ranker.scoring import model_inputs
 from ranker.synthetic import BurstTruth, Defect, apply_defect, skimage_photo, training_photos_dir, write_shoot
 from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from ranker.catalog import Catalog
 from ranker.export import ExportReport, plan_export, run_export
-from ranker.pipeline import ShootRanking
 from ranker.progress import Progress, Stage, check_cancel
 from ranker.readback import ReadBack, sync_photos
 from ranker.selection import select
+from ranker.shoot_ranking import ShootRanking
 from ranker.xmp_style import XmpStyle
 
 

@@ -6,43 +6,29 @@ import dataclasses
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
-from itertools import chain, islice
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
+from typing import TypedDict, TypeVar, cast
 
-import numpy as np
-
-from ranker.active_model import model_key, resolve_model
-from ranker.burst_context import model_rows
-from ranker.bursts import BurstKind, GroupingOptions, Shot, group_shots
+from ranker.active_model import resolve_model
+from ranker.bursts import GroupingOptions
 from ranker.catalog import Catalog
-from ranker.catalog_rows import PhotoRecord
-from ranker.checkpoint import LoadedCheckpoint
-from ranker.decisions import Decision
 from ranker.engines.base import Analysed, FeatureEngine, Job, Outcome
-from ranker.face_context import BLINK_STRICTNESS, FaceVerdict, face_signals, judge_burst
+from ranker.engines.local_engine import LocalEngine
 from ranker.features.base import FeatureExtractor
-from ranker.features.faces import unpack
-from ranker.features.iqa import quality_signals
-from ranker.features.registry import feature_version, get_extractor, get_spec
-from ranker.images import ImageLoadError, PhotoMetadata, load_photo, printable_path
+from ranker.features.registry import get_extractor, get_spec
 from ranker.listing import ListedPhoto, list_shoot
-from ranker.model_config import MultiFeatureConfig
-from ranker.model_info import ModelInfo
+from ranker.load_errors import printable_path
+from ranker.photo_metadata import PhotoMetadata
 from ranker.progress import Progress, Stage, check_cancel
-from ranker.quality import DEFAULT_MARGIN, burst_lead, quality_of
+from ranker.ranking_assembly import assemble
 from ranker.readback import ReadBack, sync_photos
-from ranker.scan import PhotoFiles, fingerprint
-
-if TYPE_CHECKING:
-    from PIL import Image
-
-#: Photos decoded and extracted together: bounds memory (decoded images) while batching the backbones.
-WINDOW = 32
+from ranker.scan import fingerprint
+from ranker.shoot_ranking import LoadFailure, ShootRanking
+from ranker.sidecar_import import import_sidecars
 
 
 @dataclass(frozen=True)
@@ -61,92 +47,6 @@ class PipelineOptions:
     blink_strictness: str = "normal"
 
 
-@dataclass(frozen=True)
-class LoadFailure:
-    path: Path
-    reason: str
-
-
-@dataclass(frozen=True)
-class RankedPhoto:
-    photo_id: int
-    paths: tuple[Path, ...]
-    rank: int  # 1 = best of its burst
-    score: float
-    signals: dict[str, float]
-    decision: Decision
-    metadata: dict[str, Any]  # PhotoMetadata.as_dict()
-    capture_ts: float
-    #: each face judged against the same person in the rest of the burst, largest first
-    faces: tuple[FaceVerdict, ...] = ()
-    #: calibrated 0-100 technical quality (ranker.quality), comparable across bursts and shoots
-    quality: float | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.paths[0]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": printable_path(self.path),
-            "files": [printable_path(p) for p in self.paths],
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "quality": None if self.quality is None else round(self.quality, 1),
-            "signals": {k: round(v, 6) for k, v in self.signals.items()},
-            "faces": [face.to_json() for face in self.faces],
-            "flag": self.decision.flag,
-            "rating": self.decision.rating,
-            "label": self.decision.label,
-            # as another tool named the label ("Rot", "Approved"), and darktable's further colour labels
-            "label_name": self.decision.label_name,
-            "more_labels": list(self.decision.more_labels),
-        }
-
-
-@dataclass(frozen=True)
-class RankedBurst:
-    number: int
-    kind: BurstKind
-    photos: tuple[RankedPhoto, ...]  # best first
-    #: how clear the lead of #1 is: "clear pick" | "close call"; None for a single photo
-    confidence: str | None = None
-    lead: float | None = None  # score of #1 minus #2
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.number,
-            "kind": self.kind,
-            "confidence": self.confidence,
-            "lead": None if self.lead is None else round(self.lead, 4),
-            "photos": [p.to_json() for p in self.photos],
-        }
-
-
-@dataclass(frozen=True)
-class ShootRanking:
-    root: Path
-    model: ModelInfo
-    bursts: tuple[RankedBurst, ...]
-    errors: tuple[LoadFailure, ...] = field(default=())
-    stats: dict[str, Any] = field(default_factory=dict)  # ScanStats: counts for the CLI summary, XMP changes
-    notices: tuple[str, ...] = ()  # catalog problems met on the way (a damaged decision row), each naming its file
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "model": self.model.to_json(),
-            "bursts": [b.to_json() for b in self.bursts],
-            "errors": [{"path": printable_path(e.path), "error": e.reason} for e in self.errors],
-        }
-
-    def photo(self, photo_id: int) -> RankedPhoto:
-        for burst in self.bursts:
-            for photo in burst.photos:
-                if photo.photo_id == photo_id:
-                    return photo
-        raise KeyError(photo_id)
-
-
 class ScanStats(TypedDict, total=False):
     """What scan_shoot counted and met: photos listed, decoded and taken from the cache, notices to
     show (each naming its file), and, when sidecars are imported, what the XMP read-back changed."""
@@ -157,10 +57,6 @@ class ScanStats(TypedDict, total=False):
     notices: list[str]
     xmp_changes: list[ReadBack]
     xmp_errors: list[tuple[Path, str]]  # (file, why its XMP could not be read)
-
-
-def shoot_key(root: Path, recursive: bool) -> str:
-    return f"{Path(root).resolve()}{' (recursive)' if recursive else ''}"
 
 
 def _capture(meta: PhotoMetadata | None, mtime_ns: int) -> tuple[float, str]:
@@ -187,101 +83,6 @@ class _Pending:
     @property
     def decode_path(self) -> Path:
         return self.listed.files.decode_path
-
-
-def _decode(
-    pending: Job, max_size: int, per_photo: Sequence[FeatureExtractor]
-) -> tuple[tuple[Image.Image, PhotoMetadata, dict[str, np.ndarray]] | None, str | None]:
-    """Runs in the decode pool: decoding, the hand-crafted signals and every per-photo extractor (numpy,
-    scipy, Pillow and LiteRT release the GIL) use every core. The signals are cached on the image, so
-    the extractors that read them reuse them."""
-    try:
-        image, meta = load_photo(pending.decode_path, max_size=max_size)
-    except ImageLoadError as exc:
-        return None, exc.reason
-    quality_signals(image)
-    vectors = {e.name: e.extract([image])[0] for e in per_photo if e.name in pending.missing}
-    return (image, meta, vectors), None
-
-
-class LocalEngine:
-    """This process: a window of photos decoded and analysed in the thread pool (per-photo extractors
-    included), then the batched extractors (backbones) on the window."""
-
-    def __init__(self, decode_workers: int):
-        self.decode_workers = decode_workers
-
-    def analyse(
-        self,
-        jobs: Iterable[Job],
-        extractors: Sequence[FeatureExtractor],
-        decode_size: int,
-    ) -> Generator[list[tuple[Job, Outcome]], None, None]:
-        jobs = iter(jobs)
-        per_photo = [e for e in extractors if e.per_photo]
-        batched = [e for e in extractors if not e.per_photo]
-        # Listed a window at a time, after the previous one is written: a copy of a photo in a later
-        # window is then found in the cache instead of being decoded again.
-        while window := list(islice(jobs, WINDOW)):
-            with ThreadPoolExecutor(max_workers=self.decode_workers) as pool:
-                decoded = list(pool.map(lambda p: _decode(p, decode_size, per_photo), window))
-            # _decode gives a result exactly when it gives no failure
-            ready = [
-                (item, *cast("tuple[Image.Image, PhotoMetadata, dict[str, np.ndarray]]", result))
-                for item, (result, failure) in zip(window, decoded)
-                if failure is None
-            ]
-            images = [image for _, image, _, _ in ready]
-            vectors: dict[str, dict[int, np.ndarray]] = {}
-            for extractor in batched:
-                need = [i for i, (item, _, _, _) in enumerate(ready) if extractor.name in item.missing]
-                if need:
-                    vectors[extractor.name] = dict(zip(need, extractor.extract([images[i] for i in need])))
-            outcomes = {
-                id(item): Analysed(
-                    meta,
-                    quality_signals(image),
-                    {**local, **{name: found[i] for name, found in vectors.items() if i in found}},
-                )
-                for i, (item, image, meta, local) in enumerate(ready)
-            }
-            # a job without an outcome is one that failed to decode: it has its failure
-            yield [(item, outcomes.get(id(item)) or cast(str, failure)) for item, (_, failure) in zip(window, decoded)]
-
-    def close(self) -> None:
-        pass
-
-
-def _sidecar_decision(photo: PhotoFiles) -> tuple[Decision | None, list[str]]:
-    """The decision other tools recorded for the photo, and why any sidecar of it could not be read."""
-    from ranker.xmp import XmpError, read_decision
-
-    problems = []
-    for path in photo.paths:
-        if not path.is_file():  # a FIFO twin would block the plain open() of the XMP reader
-            continue
-        try:
-            decision = read_decision(path)
-        except (XmpError, OSError) as exc:
-            problems.append(
-                f"{printable_path(path)}: its XMP sidecar could not be read ({exc}); ratings in it were not imported"
-            )
-            continue
-        if decision is not None and not decision.is_empty:
-            return decision, problems
-    return None, problems
-
-
-def _import_sidecars(catalog: Catalog, listed: ListedPhoto) -> list[str]:
-    """Ratings, labels and rejects other tools wrote, taken once per photo, unless the user decided first.
-    Marked done only after the decision is committed, so a kill in between retries on the next run."""
-    problems: list[str] = []
-    if not catalog.has_decision(listed.photo_id):
-        decision, problems = _sidecar_decision(listed.files)
-        if decision is not None:
-            catalog.set_decision(listed.photo_id, decision, source="xmp")
-    catalog.mark_sidecars_read(listed.photo_id)
-    return problems
 
 
 def scan_shoot(
@@ -356,7 +157,7 @@ def scan_shoot(
                 failures.append(LoadFailure(listed.path, exc.strerror or str(exc)))
                 continue
             if options.import_sidecars and not record.sidecars_read:
-                stats["notices"] += _import_sidecars(catalog, listed)
+                stats["notices"] += import_sidecars(catalog, listed)
             if not current:
                 catalog.adopt(listed.photo_id, fp, listing.in_scope)
             missing = [
@@ -401,179 +202,6 @@ def scan_shoot(
         stats["xmp_errors"] = xmp_errors
     yield Progress(Stage.SCAN, total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
     return ids, failures, stats
-
-
-def feature_matrix(catalog: Catalog, fingerprints: Sequence[str], layout: Sequence[tuple[str, int]]) -> np.ndarray:
-    """Concatenate cached features in the model's input order; every vector must be cached."""
-    versions = {name: feature_version(name) for name, _ in layout}
-    rows = []
-    for fp in fingerprints:
-        parts = []
-        for name, dim in layout:
-            vector = catalog.get_features(fp, name, versions[name], dim)
-            if vector is None or vector.shape != (dim,):
-                raise LookupError(f"features {name} missing for photo {fp}")
-            parts.append(vector)
-        rows.append(np.concatenate(parts))
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), sum(d for _, d in layout))
-
-
-def model_inputs(
-    catalog: Catalog, fingerprints: Sequence[str], config: MultiFeatureConfig, bursts: Iterable[Sequence[int]] = ()
-) -> np.ndarray:
-    """The model's input rows: cached features in input order, then, for models with burst context,
-    each photo's deviation from its burst (`bursts`: lists of row indices into `fingerprints`)."""
-    return model_rows(config, lambda layout: feature_matrix(catalog, fingerprints, layout), bursts)
-
-
-def photo_inputs(
-    catalog: Catalog,
-    photo_ids: Sequence[int],
-    config: MultiFeatureConfig,
-    bursts: Iterable[Sequence[int]] | None = None,
-) -> np.ndarray:
-    """Model input rows for these photos (in order). With burst context each photo is set against its
-    burst: `bursts` (lists of photo ids) when given, else the grouping stored in the catalog; burst
-    members outside `photo_ids` count toward the median too."""
-    ids = list(photo_ids)
-    groups: list[list[int]] = []
-    if config.context_layout:
-        wanted = set(ids)
-        found = catalog.burst_mates(ids) if bursts is None else bursts
-        groups = [list(g) for g in found if wanted.intersection(g)]
-    every = list(dict.fromkeys([*ids, *(pid for group in groups for pid in group)]))
-    row = {pid: i for i, pid in enumerate(every)}
-    # photos with cached features were analysed: each has its fingerprint
-    fingerprints = [cast(str, catalog.photo(pid).fingerprint) for pid in every]
-    inputs = model_inputs(catalog, fingerprints, config, [[row[pid] for pid in group] for group in groups])
-    return inputs[: len(ids)]
-
-
-def score_photos(
-    catalog: Catalog,
-    checkpoint: LoadedCheckpoint,
-    key: str,
-    photo_ids: Sequence[int],
-    bursts: Iterable[Sequence[int]] | None = None,
-) -> dict[int, float]:
-    """Scores from the cache, computing (and storing) only those this model has not scored yet.
-
-    A model with burst context scores a photo against its burst (`bursts`, lists of photo ids, or the
-    stored grouping), so its scores change whenever the grouping does: they are computed afresh every
-    time (a few milliseconds from cached features) and never cached."""
-    config = checkpoint.config
-    contextual = bool(config.context_layout)
-    scores = {} if contextual else catalog.scores(key, photo_ids)
-    todo = [pid for pid in photo_ids if pid not in scores]
-    if todo:
-        values = checkpoint.score(photo_inputs(catalog, todo, config, bursts))  # NumPy: no torch to import
-        fresh = {pid: float(v) for pid, v in zip(todo, values)}
-        if not contextual:
-            catalog.put_scores(key, fresh)
-        scores.update(fresh)
-    return scores
-
-
-def _grouping_vectors(catalog: Catalog, records: Collection[PhotoRecord]) -> dict[int, np.ndarray]:
-    """CLIP embeddings when every photo has one (they know scenes), else the cheap descriptor."""
-    for name in ("clip", "descriptor"):
-        version = feature_version(name)
-        # scanned photos were analysed: each has its fingerprint
-        vectors = {r.id: catalog.get_features(cast(str, r.fingerprint), name, version) for r in records}
-        if all(v is not None for v in vectors.values()):
-            return cast("dict[int, np.ndarray]", vectors)  # none is None (checked just above)
-    raise LookupError("no appearance vectors cached for grouping")
-
-
-def _face_verdicts(
-    catalog: Catalog,
-    records: dict[int, PhotoRecord],
-    grouping: Sequence[tuple[int, str, list[int]]],
-    blink_ratio: float,
-) -> dict[int, list[FaceVerdict]]:
-    """Each photo's faces judged within its burst; photos analysed without faces are left out."""
-    version = get_extractor("faces").version
-    # scanned photos were analysed: each has its fingerprint
-    vectors = {pid: catalog.get_features(cast(str, r.fingerprint), "faces", version) for pid, r in records.items()}
-    verdicts: dict[int, list[FaceVerdict]] = {}
-    for _, _, members in grouping:
-        members = [pid for pid in members if vectors.get(pid) is not None]
-        # members keeps only the photos whose vector is not None
-        for pid, row in zip(
-            members, judge_burst([unpack(cast(np.ndarray, vectors[pid])) for pid in members], blink_ratio)
-        ):
-            verdicts[pid] = row
-    return verdicts
-
-
-def assemble(
-    root: Path,
-    catalog: Catalog,
-    checkpoint: LoadedCheckpoint,
-    why: str,
-    photo_ids: Sequence[int],
-    failures: Sequence[LoadFailure],
-    options: PipelineOptions,
-    stats: ScanStats | None = None,
-    regroup: bool = True,
-) -> ShootRanking:
-    """Group (or reuse the stored grouping), score, and order each burst best first."""
-    key = model_key(checkpoint.path)
-    shoot = shoot_key(root, options.recursive)
-    records = {r.id: r for r in catalog.photos(sorted(set(photo_ids)))}
-    if regroup or not catalog.bursts(shoot):
-        vectors = _grouping_vectors(catalog, records.values())
-        shots = [
-            Shot(r.id, r.capture_ts, vectors[r.id], r.metadata.get("exposure_bias"), r.time_source == "exif")
-            for r in records.values()
-        ]
-        groups = group_shots(shots, options.grouping)
-        catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
-    grouping = catalog.bursts(shoot)
-    scores = score_photos(
-        catalog,
-        checkpoint,
-        key,
-        list(records),
-        [[pid for pid in members if pid in records] for _, _, members in grouping],
-    )
-    decisions = catalog.decisions(records)
-    faces = _face_verdicts(catalog, records, grouping, BLINK_STRICTNESS[options.blink_strictness])
-    calibration = checkpoint.info.get("quality_calibration")
-    margin = float(checkpoint.training_config.get("margin", DEFAULT_MARGIN))
-    bursts = []
-    for number, kind, members in grouping:
-        members = [pid for pid in members if pid in records]
-        ordered = sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts))
-        photos = tuple(
-            RankedPhoto(
-                pid,
-                records[pid].paths,
-                rank,
-                scores[pid],
-                {**records[pid].signals, **face_signals(faces.get(pid))},
-                decisions[pid],
-                records[pid].metadata,
-                records[pid].capture_ts,
-                tuple(faces.get(pid) or ()),
-                quality_of(scores[pid], calibration),
-            )
-            for rank, pid in enumerate(ordered, start=1)
-        )
-        if photos:
-            lead = burst_lead([p.score for p in photos], margin)
-            bursts.append(
-                RankedBurst(number, kind, photos, lead.label if lead else None, lead.margin if lead else None)
-            )
-    model = ModelInfo(
-        label=checkpoint.label,
-        path=str(checkpoint.path),
-        why=why,
-        key=key,
-        features=tuple(checkpoint.feature_labels),
-        architecture=checkpoint.metadata.get("architecture_summary"),
-    )
-    return ShootRanking(Path(root), model, tuple(bursts), tuple(failures), dict(stats or {}))
 
 
 def rank_shoot(

@@ -17,7 +17,11 @@ import simplejpeg
 from PIL import Image
 
 from ranker import images
-from ranker.images import ImageLoadError
+from ranker.finish_pixels import TRANSPOSE, target_size, to_rgb
+from ranker.load_errors import ImageLoadError
+from ranker.photo_metadata import PhotoMetadata
+from ranker.pillow_decode import open_pillow
+from ranker.raw_decode import LIBRAW_FLIP_TO_EXIF, libraw_reason
 
 #: a camera's embedded JPEG stands for the RAW at every zoom only when it is (nearly) full resolution;
 #: a smaller one would have to be swapped for a LibRaw render at 100%, which looks different
@@ -56,11 +60,11 @@ def render(path: str | os.PathLike[str], max_size: int | None = None, thumbnail:
 # --- JPEG ------------------------------------------------------------------------------------
 
 
-def _open_jpeg(path: Path, max_size: int | None) -> tuple[images.PhotoMetadata, bytes, tuple[int, int]] | None:
+def _open_jpeg(path: Path, max_size: int | None) -> tuple[PhotoMetadata, bytes, tuple[int, int]] | None:
     """The file's metadata (header only: orientation and size), its bytes and the DCT-scaled size to
     decode at; None when libjpeg-turbo cannot read its header (Pillow's path takes over)."""
     meta = images.read_metadata(path)
-    with images._open_regular_file(path) as f:
+    with images.open_regular_file(path) as f:
         data = f.read()
     try:
         header = simplejpeg.decode_jpeg_header(data)
@@ -81,8 +85,8 @@ def _render_jpeg(path: Path, max_size: int | None) -> Rendition | None:
         return None
     pixels, damaged = decoded
     image = _cheap_fit(Image.fromarray(pixels), max_size)
-    if meta.orientation in images._TRANSPOSE:
-        image = image.transpose(images._TRANSPOSE[meta.orientation])
+    if meta.orientation in TRANSPOSE:
+        image = image.transpose(TRANSPOSE[meta.orientation])
     return Rendition(image, (meta.width or image.width, meta.height or image.height), damaged)
 
 
@@ -91,7 +95,7 @@ def _dct_size(stored: tuple[int, int], max_size: int | None) -> tuple[int, int]:
     DRAFT_SLACK of the target. Its other scales take a slow path: 3/4 of 24 MP decodes slower than all
     of it (223 vs 177 ms measured, 5/8 175 ms, 1/2 87 ms), so a 12 MP photo for a 3072-px preview is
     decoded whole rather than at 3/4."""
-    target = images._target_size(stored, max_size)
+    target = target_size(stored, max_size)
     if target is not None:
         for factor in (8, 4, 2):
             size = (-(-stored[0] // factor), -(-stored[1] // factor))  # libjpeg-turbo rounds up
@@ -117,7 +121,7 @@ def _cheap_fit(image: Image.Image, max_size: int | None) -> Image.Image:
     costs 0.7 s on 24 MP), and a decode already within the draft slack is kept as it is."""
     if max_size is None or max(image.size) <= max_size:
         return image
-    target = images._target_size(image.size, max_size)
+    target = target_size(image.size, max_size)
     assert target is not None  # the long side exceeds max_size, so a downscale is needed
     return image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
@@ -128,7 +132,7 @@ def _cheap_fit(image: Image.Image, max_size: int | None) -> Image.Image:
 #: (Qt's RGB32 is B, G, R, X in memory on a little-endian machine), so its image paints without conversion
 PIXEL_ORDERS = frozenset({"BGRX", "XRGB", "RGBX", "XBGR"})
 
-#: the PIL transposes of images._TRANSPOSE on an H×W array (the same pixel moves, checked by the tests)
+#: the PIL transposes of finish_pixels.TRANSPOSE on an H×W array (the same pixel moves, checked by the tests)
 _NUMPY_TRANSPOSE: dict[Image.Transpose, Callable[[np.ndarray], np.ndarray]] = {
     Image.Transpose.FLIP_LEFT_RIGHT: lambda a: a[:, ::-1],
     Image.Transpose.FLIP_TOP_BOTTOM: lambda a: a[::-1],
@@ -189,7 +193,7 @@ def _jpeg_pixels(path: Path, allocate: Callable[[int, int], Any], max_size: int 
     if opened is None:
         return None
     meta, data, (width, height) = opened
-    transpose = images._TRANSPOSE.get(meta.orientation)
+    transpose = TRANSPOSE.get(meta.orientation)
     swapped = meta.orientation in (5, 6, 7, 8)
     upright = (height, width) if swapped else (width, height)
     out = _buffer(allocate, *upright)
@@ -210,7 +214,7 @@ _renders_lock = threading.Lock()
 
 
 def _render_raw(path: Path, max_size: int | None) -> Rendition:
-    with images._open_regular_file(path) as f:
+    with images.open_regular_file(path) as f:
         data = f.read()
         stat = os.fstat(f.fileno())
     try:
@@ -218,7 +222,7 @@ def _render_raw(path: Path, max_size: int | None) -> Rendition:
         if full is None:
             full = _libraw_full(path, data, (stat.st_size, stat.st_mtime_ns))
     except rawpy.LibRawError as exc:
-        raise ImageLoadError(path, images._libraw_reason(exc)) from exc
+        raise ImageLoadError(path, libraw_reason(exc)) from exc
     return Rendition(fit(full, max_size), full.size)
 
 
@@ -226,14 +230,14 @@ def _embedded_full(data: bytes) -> Image.Image | None:
     """The embedded JPEG, upright, when it covers the sensor; else None."""
     with rawpy.imread(io.BytesIO(data)) as raw:
         sensor = (raw.sizes.width, raw.sizes.height)
-        orientation = images._LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
+        orientation = LIBRAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
         try:
             thumb = raw.extract_thumb()
         except rawpy.LibRawError:
             return None
     try:
         if thumb.format == rawpy.ThumbFormat.JPEG:
-            img = images._open_pillow(io.BytesIO(cast(bytes, thumb.data)))  # a JPEG thumb's data is its bytes
+            img = open_pillow(io.BytesIO(cast(bytes, thumb.data)))  # a JPEG thumb's data is its bytes
             img.load()
         elif thumb.format == rawpy.ThumbFormat.BITMAP:
             img = Image.fromarray(cast(np.ndarray, thumb.data))  # a BITMAP thumb's data is an RGB array
@@ -244,8 +248,8 @@ def _embedded_full(data: bytes) -> Image.Image | None:
     aspect, sensor_aspect = img.width / img.height, sensor[0] / sensor[1]
     if max(img.size) < EMBEDDED_FULL_FRACTION * max(sensor) or abs(aspect - sensor_aspect) > 0.05 * sensor_aspect:
         return None
-    img = images._to_rgb(img)
-    return img.transpose(images._TRANSPOSE[orientation]) if orientation in images._TRANSPOSE else img
+    img = to_rgb(img)
+    return img.transpose(TRANSPOSE[orientation]) if orientation in TRANSPOSE else img
 
 
 def _libraw_full(path: Path, data: bytes, identity: tuple[int, int]) -> Image.Image:
@@ -268,7 +272,7 @@ def _libraw_full(path: Path, data: bytes, identity: tuple[int, int]) -> Image.Im
 
 def fit(image: Image.Image, max_size: int | None) -> Image.Image:
     """`image` with its long side at most `max_size`, resized cheaply (a rendition is already sharp)."""
-    target = images._target_size(image.size, max_size)
+    target = target_size(image.size, max_size)
     if target is None:
         return image
     # An integer box reduction first (cheap), then bilinear for the remainder.

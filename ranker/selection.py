@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ranker.decisions import Flag
 from ranker.export import ExportItem
-from ranker.pipeline import ShootRanking
+from ranker.shoot_ranking import ShootRanking
 
 
 def select(

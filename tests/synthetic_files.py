@@ -45,6 +45,14 @@ def corner_colours(img: Image.Image) -> tuple[str, str]:
     return name(dx, dy), name(img.width - 1 - dx, img.height - 1 - dy)
 
 
+UPRIGHT = ("red", "blue")  # corner_colours of an upright textured_image
+
+
+def grey(img: Image.Image, size: tuple[int, int] = (64, 48)) -> np.ndarray:
+    """The image as a small float grey array, for comparing two renderings of the same picture."""
+    return np.asarray(img.convert("L").resize(size, Image.Resampling.BILINEAR), dtype=np.float32)
+
+
 def stored_for_orientation(upright: Image.Image, orientation: int) -> Image.Image:
     """The pixels a camera stores so that applying EXIF `orientation` shows `upright`."""
     inverse = {

@@ -41,7 +41,8 @@ def training_descriptors() -> tuple[set[str], np.ndarray]:
     """Names and appearance descriptors of every photo the default checkpoint was built from."""
     from ranker.active_model import default_checkpoint_path
     from ranker.checkpoint import load_checkpoint
-    from ranker.images import ImageLoadError, load_image
+    from ranker.images import load_image
+    from ranker.load_errors import ImageLoadError
     from ranker.synthetic import training_photos_dir
 
     names: set[str] = set()
@@ -63,7 +64,8 @@ def training_descriptors() -> tuple[set[str], np.ndarray]:
 
 def held_out_sources(count: int | None, photos_dir: Path | None) -> Sources:
     from ranker.default_model import TRAINING_SKIMAGE
-    from ranker.images import ImageLoadError, is_supported, load_image
+    from ranker.images import is_supported, load_image
+    from ranker.load_errors import ImageLoadError
     from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources
 
     names = tuple(n for n in SKIMAGE_PHOTOS if n not in TRAINING_SKIMAGE)

@@ -12,8 +12,8 @@ from ranker.decisions import Decision
 from ranker.model_info import ModelInfo
 
 if TYPE_CHECKING:
-    from ranker.pipeline import ShootRanking
     from ranker.scan import PhotoFiles
+    from ranker.shoot_ranking import ShootRanking
 
 #: the burst kind shown while the worker is still grouping and ranking
 PENDING = "pending"

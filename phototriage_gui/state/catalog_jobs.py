@@ -18,8 +18,8 @@ from ranker.scan import PhotoFiles
 
 if TYPE_CHECKING:
     from ranker.culling import CullSummary
-    from ranker.pipeline import ShootRanking
     from ranker.readback import ReadBack
+    from ranker.shoot_ranking import ShootRanking
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from ranker.catalog import Catalog
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from ranker.pipeline import ShootRanking
     from ranker.progress import Progress
+    from ranker.shoot_ranking import ShootRanking
 
 
 class RankingJob(QObject):

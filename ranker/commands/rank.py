@@ -14,8 +14,9 @@ from ranker.catalog import Catalog
 from ranker.commands import Subparsers
 from ranker.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
 from ranker.engines.base import ENGINES, engine_for
-from ranker.images import printable_path
-from ranker.pipeline import PipelineOptions, ShootRanking, rank_shoot, run
+from ranker.load_errors import printable_path
+from ranker.pipeline import PipelineOptions, rank_shoot, run
+from ranker.shoot_ranking import ShootRanking
 
 
 def add_shoot_arguments(parser: argparse.ArgumentParser) -> None:

@@ -142,7 +142,7 @@ def build_pair_sets(
     burst-relative features are taken against the other photos of the same series in the split."""
     import numpy as np
 
-    from ranker.pipeline import model_inputs
+    from ranker.scoring import model_inputs
     from ranker.training import PairSet
 
     sets = {}

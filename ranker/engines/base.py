@@ -12,9 +12,9 @@ import numpy as np
 
 from ranker.errors import UsageError
 from ranker.features.base import FeatureExtractor
-from ranker.images import PhotoMetadata
+from ranker.photo_metadata import PhotoMetadata
 
-#: the engines `--engine` accepts; "local" is the desktop's thread pool in ranker.pipeline
+#: the engines `--engine` accepts; "local" is the desktop's thread pool in ranker.engines.local_engine
 ENGINES = ("local", "ray")
 
 

@@ -230,7 +230,7 @@ def collect_pairs(
 ) -> tuple[list[TrainingPair], list[Problem]]:
     """Everything `phototriage learn` learns from: catalog choices and decision-implied pairs (all
     shoots, or only `folder`'s), plus a choices file; merged, with every skipped input reported."""
-    from ranker.pipeline import shoot_key
+    from ranker.ranking_assembly import shoot_key
 
     groups: list[list[TrainingPair]] = []
     problems: list[Problem] = []

@@ -128,7 +128,7 @@ def _feature_rows(
 ) -> tuple[dict[int, int], np.ndarray, list[int]]:
     """({photo id: row}, model input rows (burst-relative parts against the stored bursts), ids without
     cached features for this model)."""
-    from ranker.pipeline import photo_inputs
+    from ranker.scoring import photo_inputs
 
     try:
         inputs = photo_inputs(catalog, photo_ids, config)

@@ -1,4 +1,5 @@
-"""Fixtures shared by the ranker tests: the miniature PhotoTriage release and single-threaded training."""
+"""Fixtures shared by the ranker tests: the miniature PhotoTriage release, single-threaded training, a JPEG
+draft() spy."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 
 import pytest
 import torch
+from PIL import JpegImagePlugin
 
 from tests.mini_dataset import write_mini_dataset
 
@@ -29,3 +31,18 @@ def mini(pristine, tmp_path):
     """A private copy each test may damage."""
     shutil.copytree(pristine.root, tmp_path / "phototriage")
     return type(pristine)(tmp_path / "phototriage", pristine.expected)
+
+
+@pytest.fixture
+def draft_calls(monkeypatch):
+    """Every JPEG draft() call as (mode, requested size, DCT-scaled decode size)."""
+    calls = []
+    real = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        result = real(self, mode, size)
+        calls.append((mode, size, self.size))  # self.size is now the DCT-scaled decode size
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    return calls

@@ -8,7 +8,7 @@ from ranker.catalog import Catalog
 from ranker.culling import auto_cull
 from ranker.decisions import Decision, Flag
 from ranker.model_info import ModelInfo
-from ranker.pipeline import RankedBurst, RankedPhoto, ShootRanking
+from ranker.shoot_ranking import RankedBurst, RankedPhoto, ShootRanking
 
 
 def _ranking(ids: list[int], snapshot: dict[int, Decision]) -> ShootRanking:

@@ -13,8 +13,9 @@ from ranker.catalog import Catalog
 from ranker.decisions import Decision
 from ranker.export_job import ExportRequest, export_job
 from ranker.model_info import ModelInfo
-from ranker.pipeline import RankedBurst, RankedPhoto, ShootRanking, run
+from ranker.pipeline import run
 from ranker.readback import remember
+from ranker.shoot_ranking import RankedBurst, RankedPhoto, ShootRanking
 from ranker.xmp import embedded_decision, read_xmp, write_sidecar
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ranker import pipeline
 from ranker.catalog import Catalog
 from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
+from ranker.engines import local_engine
 from ranker.export import ExportItem, plan_export, run_export
 from ranker.pipeline import PipelineOptions, rank_shoot, run
 from ranker.writeback import write_decision
@@ -139,7 +139,7 @@ def test_photos_deleted_while_ranking_are_reported_and_the_rest_ranked(tmp_path,
     folder = tmp_path / "shoot"
     good = _good_shoot(folder, 6)
     gone_before, gone_after = good[1], good[4]
-    real = pipeline.load_photo
+    real = local_engine.load_photo
 
     def deleting(path, **kwargs):  # the injected hook: the user deletes photos mid-run
         if Path(path) == gone_before:
@@ -149,7 +149,7 @@ def test_photos_deleted_while_ranking_are_reported_and_the_rest_ranked(tmp_path,
             gone_after.unlink()
         return result
 
-    monkeypatch.setattr(pipeline, "load_photo", deleting)
+    monkeypatch.setattr(local_engine, "load_photo", deleting)
     with Catalog(tmp_path / "c.db") as catalog:
         ranking = _rank(folder, catalog)
     assert _errors(ranking) == {gone_before.name: "file not found"}
@@ -385,7 +385,7 @@ def test_a_large_sidecar_under_the_cap_reads_in_memory_bounded_by_its_size(tmp_p
 def test_libraws_own_messages_name_the_file_and_the_rest_is_ranked(tmp_path, monkeypatch, capfd):
     """LibRaw prints "NAME: Unexpected end of file" from C to fd 2; it comes back as a warning naming
     the photo (our damage check is told to miss the cut, so LibRaw itself meets it)."""
-    from ranker import images
+    from ranker import raw_decode
     from ranker.libraw_stderr import LibRawWarning
     from tests.synthetic_files import write_dng
 
@@ -393,7 +393,7 @@ def test_libraws_own_messages_name_the_file_and_the_rest_is_ranked(tmp_path, mon
     good = _good_shoot(folder)
     data = write_dng(tmp_path / "whole.dng").read_bytes()
     (folder / "cut.dng").write_bytes(data[: len(data) * 6 // 10])
-    monkeypatch.setattr(images, "raw_damage", lambda *args: None)
+    monkeypatch.setattr(raw_decode, "raw_damage", lambda *args: None)
     before = _tree(folder)
     with Catalog(tmp_path / "c.db") as catalog, pytest.warns(LibRawWarning) as caught:
         ranking = _rank(folder, catalog)

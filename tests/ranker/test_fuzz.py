@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from ranker.catalog import Catalog
-from ranker.images import ImageLoadError, load_photo
+from ranker.images import load_photo
+from ranker.load_errors import ImageLoadError
 from ranker.pipeline import PipelineOptions, rank_shoot, run
 from tests.synthetic_files import textured_image, write_dng, write_image
 

@@ -61,7 +61,7 @@ def make_catalog(path: Path, default, photos: int = 60, bursts: int = 0, seed: i
 
 
 def features_of(catalog: Catalog, ids, default) -> np.ndarray:
-    from ranker.pipeline import photo_inputs
+    from ranker.scoring import photo_inputs
 
     return photo_inputs(catalog, ids, default.model.config)
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ranker import images
-from ranker.images import ImageLoadError, load_photo
+from ranker import raw_decode
+from ranker.images import load_photo
 from ranker.libraw_stderr import LibRawWarning, libraw_messages
+from ranker.load_errors import ImageLoadError
 from tests.synthetic_files import write_dng
 
 
@@ -26,7 +27,7 @@ def _cut_dng(path: Path) -> Path:
 @pytest.fixture
 def libraw_meets_the_cut(monkeypatch):
     """The injected miss: our own damage check passes the file, so LibRaw itself reads past the end."""
-    monkeypatch.setattr(images, "raw_damage", lambda *args: None)
+    monkeypatch.setattr(raw_decode, "raw_damage", lambda *args: None)
 
 
 @pytest.mark.timeout(60)

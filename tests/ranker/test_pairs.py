@@ -22,7 +22,7 @@ def test_next_pairs_offers_the_closest_scores_among_the_top():
 
 
 def test_next_pairs_accepts_rankings_and_skips_rejects():
-    from ranker.pipeline import RankedBurst, RankedPhoto, ShootRanking
+    from ranker.shoot_ranking import RankedBurst, RankedPhoto, ShootRanking
 
     def photo(pid, score, flag=None):
         return RankedPhoto(pid, (Path(f"{pid}.jpg"),), 0, score, {}, Decision(flag), {}, 0.0)

@@ -12,7 +12,7 @@ from ranker import cli, personal_models
 from ranker.active_model import active_personal_path, default_checkpoint_path, model_key, personal_dir, resolve_model
 from ranker.catalog import Catalog
 from ranker.checkpoint import CheckpointError, load_checkpoint
-from ranker.pipeline import score_photos
+from ranker.scoring import score_photos
 from tests.ranker.cached_features import put_plausible_features
 
 

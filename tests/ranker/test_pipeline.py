@@ -51,7 +51,7 @@ def test_best_frame_ranked_first_in_at_least_5_of_6_bursts(shoot, tmp_path):
 
 def test_the_default_sets_each_frame_against_its_burst_and_never_serves_stale_scores(shoot, tmp_path):
     from ranker.active_model import model_key, resolve_model
-    from ranker.pipeline import score_photos
+    from ranker.scoring import score_photos
 
     folder, _ = shoot
     from ranker.default_model import BURST_CONTEXT
@@ -76,12 +76,12 @@ def test_second_run_decodes_and_extracts_nothing(shoot, tmp_path, monkeypatch):
     folder, _ = shoot
     with Catalog(tmp_path / "c.db") as catalog:
         first, _ = _rank(folder, catalog)
-        import ranker.pipeline as pipeline
+        from ranker.engines import local_engine
 
         def forbidden(*args, **kwargs):
             raise AssertionError("second run decoded a photo")
 
-        monkeypatch.setattr(pipeline, "load_photo", forbidden)
+        monkeypatch.setattr(local_engine, "load_photo", forbidden)
         second, _ = _rank(folder, catalog)
     assert second.stats["decoded"] == 0 and second.stats["cached"] == first.stats["photos"]
     assert [[p.path for p in b.photos] for b in first.bursts] == [[p.path for p in b.photos] for b in second.bursts]
@@ -222,13 +222,13 @@ def test_the_same_photos_in_two_folders_share_nothing_but_features(shoot, tmp_pa
 
 
 def test_listing_gives_every_photo_an_id_before_anything_is_decoded(shoot, tmp_path, monkeypatch):
-    from ranker import pipeline
+    from ranker.engines import local_engine
     from ranker.listing import ShootListing
 
     folder, _ = shoot
     calls = []
-    real = pipeline.load_photo
-    monkeypatch.setattr(pipeline, "load_photo", lambda *a, **k: (calls.append(a[0]), real(*a, **k))[1])
+    real = local_engine.load_photo
+    monkeypatch.setattr(local_engine, "load_photo", lambda *a, **k: (calls.append(a[0]), real(*a, **k))[1])
     with Catalog(tmp_path / "c.db") as catalog:
         generator = rank_shoot(folder, catalog, options=PipelineOptions(device="cpu"))
         first = next(generator)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ranker import images, preview
+from ranker import finish_pixels, preview
 from tests.synthetic_files import (
     make_truncated,
     stored_for_orientation,
@@ -41,7 +41,7 @@ def test_numpy_transposes_move_pixels_as_pil_does():
     for operation, numpy_transpose in preview._NUMPY_TRANSPOSE.items():
         expected = np.asarray(Image.fromarray(array).transpose(operation))
         assert np.array_equal(numpy_transpose(array), expected), operation
-    assert set(preview._NUMPY_TRANSPOSE) == set(images._TRANSPOSE.values())
+    assert set(preview._NUMPY_TRANSPOSE) == set(finish_pixels.TRANSPOSE.values())
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

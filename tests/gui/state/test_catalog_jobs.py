@@ -7,7 +7,7 @@ from pathlib import Path
 from phototriage_gui.state.catalog_jobs import auto_cull
 from ranker.decisions import Decision, Flag
 from ranker.model_info import ModelInfo
-from ranker.pipeline import RankedBurst, RankedPhoto, ShootRanking
+from ranker.shoot_ranking import RankedBurst, RankedPhoto, ShootRanking
 
 
 def test_auto_cull_skips_a_photo_decided_after_the_ranking_was_read(catalog, photo_ids):

@@ -178,12 +178,12 @@ def test_seed_loading_snippet_runs_against_a_trained_checkpoint(pristine, tmp_pa
 
 
 def test_all_features_stop_at_once_with_the_download_hint(pristine, tmp_path, capsys, monkeypatch, app_dirs):
-    import ranker.pipeline
+    import ranker.engines.local_engine
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("nothing may be decoded when weights are missing")
 
-    monkeypatch.setattr(ranker.pipeline, "load_photo", no_decoding)
+    monkeypatch.setattr(ranker.engines.local_engine, "load_photo", no_decoding)
     out = tmp_path / "run"
     started = time.perf_counter()
     code, stdout, stderr = train(

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 from ranker.catalog import Catalog
+from ranker.engines.local_engine import LocalEngine
 from ranker.engines.ray_engine import RayEngine
-from ranker.pipeline import LocalEngine, PipelineOptions, rank_shoot, run
+from ranker.pipeline import PipelineOptions, rank_shoot, run
 from ranker.progress import Cancelled
 from tests.ranker.shoots import write_known_shoot
 
