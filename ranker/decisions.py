@@ -54,6 +54,46 @@ def as_label(value: object) -> Label | None:
         raise ValueError(f"label must be one of {[c and c.value for c in LABELS]}, not {value!r}") from None
 
 
+#: Label names other tools write in the user's language (Lightroom localises its label set).
+LOCAL_LABEL_NAMES = {
+    "rot": "red",
+    "rouge": "red",
+    "rojo": "red",
+    "rosso": "red",
+    "vermelho": "red",
+    "gelb": "yellow",
+    "jaune": "yellow",
+    "amarillo": "yellow",
+    "giallo": "yellow",
+    "amarelo": "yellow",
+    "grün": "green",
+    "gruen": "green",
+    "vert": "green",
+    "verde": "green",
+    "blau": "blue",
+    "bleu": "blue",
+    "azul": "blue",
+    "blu": "blue",
+    "lila": "purple",
+    "violett": "purple",
+    "violet": "purple",
+    "púrpura": "purple",
+    "viola": "purple",
+    "roxo": "purple",
+    "magenta": "purple",
+}
+_LABEL_VALUES = frozenset(label.value for label in Label)
+
+
+def label_name(value: object) -> Label | None:
+    """Our label for a colour name another tool wrote (English or localised), else None."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip().lower()
+    ours = name if name in _LABEL_VALUES else LOCAL_LABEL_NAMES.get(name)
+    return Label(ours) if ours is not None else None
+
+
 #: The longest label name kept from another tool's xmp:Label.
 MAX_LABEL_NAME = 64
 
@@ -81,8 +121,6 @@ class Decision:
         self._check_names()
 
     def _check_names(self) -> None:
-        from ranker.xmp_style import label_name  # its table of localised names; it imports this module
-
         name = self.label_name
         if name is not None:
             if not isinstance(name, str) or len(name.strip()) > MAX_LABEL_NAME:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ranker.decisions import MAX_LABEL_NAME, Decision, Flag, Label, as_flag, as_label
+from ranker.decisions import MAX_LABEL_NAME, Decision, Flag, Label, as_flag, as_label, label_name
 from ranker.errors import UsageError
 
 #: one value of an XMP property: simple text, or an rdf:Seq/Bag/Alt's items
@@ -51,34 +51,6 @@ DIGIKAM_COLOR_NUMBER = {"red": 1, "yellow": 3, "green": 4, "blue": 5, "purple": 
 PM_COLOR_NUMBER = {"red": 1, "yellow": 3, "green": 4, "blue": 5, "purple": 6}
 # Windows' MicrosoftPhoto:Rating is a percentage; these are the values Explorer writes for 1-5 stars.
 MS_PERCENT = {0: 0, 1: 1, 2: 25, 3: 50, 4: 75, 5: 99}
-# Label names other tools write in the user's language (Lightroom localises its label set).
-LOCAL_LABEL_NAMES = {
-    "rot": "red",
-    "rouge": "red",
-    "rojo": "red",
-    "rosso": "red",
-    "vermelho": "red",
-    "gelb": "yellow",
-    "jaune": "yellow",
-    "amarillo": "yellow",
-    "giallo": "yellow",
-    "amarelo": "yellow",
-    "grün": "green",
-    "gruen": "green",
-    "vert": "green",
-    "verde": "green",
-    "blau": "blue",
-    "bleu": "blue",
-    "azul": "blue",
-    "blu": "blue",
-    "lila": "purple",
-    "violett": "purple",
-    "violet": "purple",
-    "púrpura": "purple",
-    "viola": "purple",
-    "roxo": "purple",
-    "magenta": "purple",
-}
 
 
 @dataclass(frozen=True)
@@ -147,15 +119,6 @@ def express(decision: Decision, style: XmpStyle) -> Expression:
 
 def _no_stars(style: XmpStyle) -> int | None:
     return 0 if style.sidecar == "darktable" else None
-
-
-def label_name(value: object) -> Label | None:
-    """Our label for a colour name another tool wrote (English or localised), else None."""
-    if not isinstance(value, str):
-        return None
-    name = value.strip().lower()
-    ours = name if name in LABELS else LOCAL_LABEL_NAMES.get(name)
-    return Label(ours) if ours is not None else None
 
 
 def first_int(values: Sequence[PropValue] | None) -> int | None:

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ranker.decisions import Decision, Flag
+from ranker.decisions import Decision, Flag, label_name
 from ranker.errors import UsageError
 from ranker.files import atomic_write_bytes
 from ranker.xmp.paths import sidecar_path
@@ -40,7 +40,6 @@ from ranker.xmp_style import (
     XmpStyle,
     as_style,
     express,
-    label_name,
 )
 
 # Prefixes we declare when we have to introduce a namespace ourselves.
