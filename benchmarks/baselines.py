@@ -65,7 +65,7 @@ class BrisqueStyle:
 def fit_brisque_on_clive() -> tuple[BrisqueStyle | None, str]:
     """(model, note): fitted on the CLIVE train split when the data is present, else (None, why)."""
     from ranker.datasets import clive
-    from ranker.images import load_image
+    from ranker.io.images import load_image
 
     if not clive.is_available():
         return None, f"skipped: no CLIVE data at {clive.default_root()} (set PHOTOTRIAGE_CLIVE)"

@@ -35,8 +35,8 @@ PROJECTED_WORKERS = (1, 2, 8, 32, 100, 200, 500)
 
 
 def _rank(folder: Path, catalog_path: Path, engine=None):
-    from ranker.catalog import Catalog
-    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.store.catalog import Catalog
 
     with Catalog(catalog_path) as catalog:
         started = time.perf_counter()
@@ -95,7 +95,7 @@ def ray_engine(folder: Path, work: Path, workers: int, reference: dict[str, floa
 
 def driver_scan_rate(paths: Sequence[Path]) -> dict:
     """What the driver does per photo before any worker sees it: stat and fingerprint (local disk)."""
-    from ranker.scan import fingerprint
+    from ranker.io.scan import fingerprint
 
     started, cpu = time.perf_counter(), time.process_time()
     for path in paths:
@@ -113,9 +113,9 @@ def driver_scan_rate(paths: Sequence[Path]) -> dict:
 def writer_rate(photos: int, batch: int) -> dict:
     """The one writer alone: what scan_shoot's write() does per photo (photo row, file row, one vector
     per extractor of the default model) in one transaction per batch of `batch`, on a fresh catalog."""
-    from ranker.active_model import resolve_model
-    from ranker.catalog import Catalog
     from ranker.features.registry import get_extractor
+    from ranker.ml.active_model import resolve_model
+    from ranker.store.catalog import Catalog
 
     checkpoint, _ = resolve_model(None)
     names = list(dict.fromkeys([*checkpoint.config.extractor_names, "descriptor"]))
@@ -277,8 +277,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     import torch
 
-    import ranker.pipeline  # noqa: F401  (imported before any timing: torch and the model are not work per photo)
-    from ranker.active_model import resolve_model
+    import ranker.culling.pipeline  # noqa: F401  (imported before any timing: torch and the model are not work per photo)
+    from ranker.ml.active_model import resolve_model
 
     torch.set_num_threads(1)  # the head's few ms; decoding is what is measured
     resolve_model(None)

@@ -25,11 +25,11 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from ranker.active_model import resolve_model
-    from ranker.catalog import Catalog
+    from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
     from ranker.features.registry import get_extractor
-    from ranker.images import load_photo
-    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.io.images import load_photo
+    from ranker.ml.active_model import resolve_model
+    from ranker.store.catalog import Catalog
 
     checkpoint, _ = resolve_model(args.model)
     size = args.size or max(

@@ -1,6 +1,6 @@
 """A second, independently written degradation generator for evaluation only (never imported by training).
 
-It shares no code with ranker.synthetic: blur, noise and tone are modelled differently (Pillow filters and
+It shares no code with ranker.datasets.synthetic: blur, noise and tone are modelled differently (Pillow filters and
 sRGB-space arithmetic instead of linear-light kernels), so a ranker that only learned the training
 generator's fingerprints does not pass here. tests/benchmarks/test_degrade.py asserts that no training
 module imports it.

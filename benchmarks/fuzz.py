@@ -53,8 +53,8 @@ READY = ("", "ready", "")
 
 
 def _worker(jobs, results) -> None:
-    from ranker.images import load_photo
-    from ranker.load_errors import ImageLoadError
+    from ranker.io.images import load_photo
+    from ranker.io.load_errors import ImageLoadError
     from ranker.xmp import XmpError, read_decision
 
     results.put(READY)
@@ -114,8 +114,8 @@ def run_cases(files: list[Path], limit: float) -> dict[Path, tuple[str, str, flo
 def rank_once(folder: Path) -> dict:
     import torch
 
-    from ranker.catalog import Catalog
-    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.store.catalog import Catalog
 
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp, Catalog(Path(tmp) / "c.db") as catalog:

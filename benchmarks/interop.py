@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ranker.culling.pipeline import run
 from ranker.decisions import Decision
 from ranker.export import ExportItem, plan_export, run_export
-from ranker.pipeline import run
-from ranker.writeback import write_decision
+from ranker.store.writeback import write_decision
 from ranker.xmp import sidecar_path
-from ranker.xmp_style import SIDECAR_STYLES, XmpStyle, express
+from ranker.xmp.style import SIDECAR_STYLES, XmpStyle, express
 
 CASES = (
     ("pick", Decision("pick")),

@@ -18,7 +18,7 @@ OTHER scenes. Each row fine-tunes the default checkpoint from scratch on the fir
 would, re-learning from everything so far), through the same held-out gate as `phototriage learn`;
 'active' is what ranking would use after the gate (the default when the gate refuses). Technical rows check
 that clean frames still beat blurred (shake, defocus) and noisy frames of synthetic 'clear' and 'subtle'
-bursts (ranker.synthetic), i.e. that learning a taste did not cost the defect detection.
+bursts (ranker.datasets.synthetic), i.e. that learning a taste did not cost the defect detection.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def log(message: str) -> None:
 
 
 def _sources(colour_only: bool) -> list[tuple[str, Image.Image]]:
-    from ranker.synthetic import iter_sources, training_photos_dir
+    from ranker.datasets.synthetic import iter_sources, training_photos_dir
 
     photos = list(iter_sources())
     photos += [(p.stem, Image.open(p).convert("RGB")) for p in sorted(training_photos_dir().glob("*.jpg"))]
@@ -69,7 +69,7 @@ def _sources(colour_only: bool) -> list[tuple[str, Image.Image]]:
 
 def tone(image: Image.Image, taste: str, level: float) -> Image.Image:
     """One global change, as camera auto-exposure / picture styles make between frames of a burst."""
-    from ranker.synthetic import Defect, apply_defect
+    from ranker.datasets.synthetic import Defect, apply_defect
 
     if taste == "brighter":
         if level == 0:
@@ -84,7 +84,7 @@ def write_taste_bursts(
     dest: Path, sources, rounds: int, taste: str, rng: np.random.Generator, size: tuple[int, int]
 ) -> list[list[tuple[str, float]]]:
     """Bursts of FRAMES frames of one scene, each at a different taste level: [[(file, level)]]."""
-    from ranker.synthetic import exif_bytes, handheld_frame
+    from ranker.datasets.synthetic import exif_bytes, handheld_frame
 
     levels = TASTES[taste][0]
     dest.mkdir(parents=True, exist_ok=True)
@@ -110,7 +110,7 @@ def write_taste_bursts(
 
 def rank(catalog, folder: Path, model: Path) -> None:
     """Scan and group as `rank` does: learning sets each photo against its stored burst."""
-    from ranker.pipeline import rank_shoot, run
+    from ranker.culling.pipeline import rank_shoot, run
 
     ranking = run(rank_shoot(folder, catalog, model_path=model))
     if ranking.errors:
@@ -131,7 +131,7 @@ def taste_pairs(catalog, bursts, prefers_higher: bool) -> list[tuple[int, int]]:
 
 
 def technical_pairs(catalog, folder: Path, truth) -> dict[str, list[tuple[int, int]]]:
-    """{'blur': [(clean, blurred)], 'noise': [(clean, noisy)]} from ranker.synthetic bursts."""
+    """{'blur': [(clean, blurred)], 'noise': [(clean, noisy)]} from ranker.datasets.synthetic bursts."""
     result: dict[str, list[tuple[int, int]]] = {"blur": [], "noise": []}
     for burst in truth:
         clean = catalog.photo_for_path(folder / burst["best"])
@@ -150,7 +150,7 @@ class Scorer:
         self.catalog, self.config, self.cache = catalog, config, {}
 
     def features(self, ids) -> np.ndarray:
-        from ranker.scoring import photo_inputs
+        from ranker.culling.scoring import photo_inputs
 
         missing = [i for i in ids if i not in self.cache]
         if missing:
@@ -158,7 +158,7 @@ class Scorer:
         return np.asarray([self.cache[i] for i in ids], dtype=np.float32)
 
     def agreement(self, model, pairs) -> float:
-        from ranker.training import score_features
+        from ranker.ml.training import score_features
 
         ids = sorted({i for p in pairs for i in p})
         scores = dict(zip(ids, score_features(model, self.features(ids))))
@@ -183,10 +183,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 def _main(args, work: Path, argv) -> dict:
-    from ranker.active_model import default_checkpoint_path
-    from ranker.catalog import Catalog
-    from ranker.checkpoint import load_checkpoint
-    from ranker.synthetic import iter_sources, write_shoot
+    from ranker.datasets.synthetic import iter_sources, write_shoot
+    from ranker.ml.active_model import default_checkpoint_path
+    from ranker.ml.checkpoint import load_checkpoint
+    from ranker.store.catalog import Catalog
 
     started = time.perf_counter()
     rng = np.random.default_rng(args.seed)
@@ -235,8 +235,8 @@ def _main(args, work: Path, argv) -> dict:
 def run_taste(args, taste, work, catalog, default, scorer, technical, size, rng) -> dict:
     import torch
 
+    from ranker.culling.pipeline import run
     from ranker.learning import FineTuneConfig, TrainingPair, fine_tune
-    from ranker.pipeline import run
 
     started = time.perf_counter()
     _levels, prefers_higher, description = TASTES[taste]

@@ -28,10 +28,10 @@ import json, sys, time
 t0 = time.perf_counter()
 from ranker.blas_threads import limit_blas_threads
 limit_blas_threads()  # as the entry points do
-from ranker.catalog import Catalog
-from ranker.active_model import resolve_model
-from ranker.ranking_assembly import shoot_key
-from ranker.scoring import photo_inputs
+from ranker.store.catalog import Catalog
+from ranker.ml.active_model import resolve_model
+from ranker.culling.ranking_assembly import shoot_key
+from ranker.culling.scoring import photo_inputs
 catalog = Catalog()
 checkpoint, _ = resolve_model(None)
 ids = [pid for _, _, members in catalog.bursts(shoot_key(sys.argv[1], False)) for pid in members]

@@ -52,7 +52,7 @@ class Harness:
         from PySide6.QtWidgets import QApplication
 
         from phototriage_gui.main_window import MainWindow
-        from ranker.catalog import Catalog
+        from ranker.store.catalog import Catalog
 
         self.app = QApplication.instance() or QApplication(["viewer-benchmark"])
         self.catalog = Catalog(data_dir / "catalog.db")
@@ -87,7 +87,7 @@ class Harness:
             time.sleep(0.0005)
 
     def forget_images(self) -> None:
-        from ranker import preview as core_preview
+        from ranker.io import preview as core_preview
 
         self.wait(self.window.cache.idle)
         big = self.window.cache._lru["big"]  # previews and full images; the strip keeps its thumbnails
@@ -159,10 +159,10 @@ def measure(folder: Path, preview: int, steps: int, data_dir: Path) -> dict:
 def decode_paths(jpeg: Path, sizes=(1600, 3072, None), repeats: int = 3) -> dict:
     """Median ms, in this process alone, of the viewer's decode (phototriage_gui.image_cache: libjpeg-turbo
     at a 1/2^n DCT scale straight into an RGB32 QImage, then Qt's smooth scale to `size`), of
-    ranker.preview.render (the same DCT scale into a PIL image, a bilinear resize) and of the analysis
-    decode (ranker.images: draft, then Lanczos to the exact size)."""
+    ranker.io.preview.render (the same DCT scale into a PIL image, a bilinear resize) and of the analysis
+    decode (ranker.io.images: draft, then Lanczos to the exact size)."""
     from phototriage_gui.image_cache import FULL, _decode
-    from ranker import images, preview
+    from ranker.io import images, preview
 
     found = {}
     for size in sizes:
@@ -191,7 +191,7 @@ def first_decision(work: Path, count: int = 300) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from phototriage_gui.main_window import MainWindow
-    from ranker.catalog import Catalog
+    from ranker.store.catalog import Catalog
 
     folder = work / f"shoot{count}"
     sources = sorted((SHARED / "burst_pairs").glob("*.JPG"))

@@ -10,10 +10,10 @@ def main(argv: list[str] | None = None) -> int:
 
     limit_blas_threads()  # before anything imports NumPy
     argv = list(sys.argv[1:] if argv is None else argv)
-    from ranker.cli import COMMANDS
+    from ranker.cli.main import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
-        from ranker.cli import main as cli_main
+        from ranker.cli.main import main as cli_main
 
         return cli_main(argv)
     from phototriage_gui.app import run_app  # Qt is imported only on this path

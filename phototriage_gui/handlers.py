@@ -13,7 +13,7 @@ from ranker.decisions import Flag, Label
 if TYPE_CHECKING:
     from phototriage_gui.main_window import MainWindow
     from phototriage_gui.views.export_dialog import ExportDialog
-    from ranker.export_job import ExportOutcome
+    from ranker.export.job import ExportOutcome
 
 
 class ActionHandlers:

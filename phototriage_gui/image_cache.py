@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from phototriage_gui.workers import Worker
-from ranker import preview
-from ranker.load_errors import ImageLoadError
+from ranker.io import preview
+from ranker.io.load_errors import ImageLoadError
 
 THUMB = 256  # long side of strip and grid thumbnails
 FULL = 0  # full resolution, for 100% zoom
@@ -50,7 +50,7 @@ def _ignore_cancel(job: Callable[[], Decoded], _cancel: threading.Event) -> Deco
 
 
 def _decode(path: Path, size: int, preview_size: int, box: tuple[int, int] | None = None) -> Decoded:
-    """The file's pixels, written by libjpeg-turbo (or copied from ranker.preview's rendering) into a
+    """The file's pixels, written by libjpeg-turbo (or copied from ranker.io.preview's rendering) into a
     QImage's own memory, then scaled once on Qt's smooth scaler (13 ms for 6 MP where Pillow's bilinear
     took 66 ms) to the size the view draws them at."""
     made: list[QImage] = []
@@ -68,7 +68,7 @@ def _decode(path: Path, size: int, preview_size: int, box: tuple[int, int] | Non
         long_side = min(preview_size, max(box))  # no bigger than the view: a small window decodes less
     else:
         long_side = size
-    # ranker.preview: a RAW is one rendering at every size, so 100% never changes its look
+    # ranker.io.preview: a RAW is one rendering at every size, so 100% never changes its look
     placed = preview.render_pixels(path, allocate, long_side, order=PIXEL_ORDER, thumbnail=size == THUMB)
     image = made[-1]
     if size != FULL:

@@ -29,11 +29,11 @@ from phototriage_gui.views.problems import MessageBar, ProblemsList
 from phototriage_gui.views.progress import JobProgress
 from phototriage_gui.views.survey import SurveyView
 from phototriage_gui.workers import Pool, make_pool
-from ranker import preferences
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
 from ranker.logs import log_file
 from ranker.paths import config_dir
+from ranker.store import preferences
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
 
 PREFETCH_AHEAD, PREFETCH_BEHIND = 3, 1  # photos decoded around the current one, ahead of the user
 #: banners that stop being true once a ranking succeeds without unreadable files (by their opening words)

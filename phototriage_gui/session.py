@@ -28,16 +28,16 @@ from phototriage_gui.state.decision_store import DecisionStore
 from phototriage_gui.state.filter import FACE_FILTERS, FLAG_FILTERS, Filter
 from phototriage_gui.state.ranking_job import RankingJob
 from phototriage_gui.workers import Pool
-from ranker import preferences
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
+from ranker.io.scan import PhotoFiles, discover
 from ranker.problems import Problem
-from ranker.scan import PhotoFiles, discover
+from ranker.store import preferences
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
 
 if TYPE_CHECKING:
-    from ranker.shoot_ranking import ShootRanking
-    from ranker.writeback import SidecarWriter
+    from ranker.culling.shoot_ranking import ShootRanking
+    from ranker.store.writeback import SidecarWriter
 
 __all__ = ["FACE_FILTERS", "FLAG_FILTERS", "Filter", "Problem", "Session"]
 
@@ -106,7 +106,7 @@ class Session(QObject):
 
     def _sidecar_writer(self, catalog: Catalog) -> SidecarWriter:
         """Every committed decision also goes, merged, into the sidecars beside the originals (off this thread)."""
-        from ranker.writeback import SidecarWriter
+        from ranker.store.writeback import SidecarWriter
 
         return SidecarWriter(
             catalog,

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
-from ranker.files import atomic_write_text
-from ranker.model_info import ModelInfo
+from ranker.io.files import atomic_write_text
+from ranker.ml.model_info import ModelInfo
 from ranker.paths import data_dir, resources_dir
 
 VERSION = 1
-#: where ranker.active_model finds its candidates (importing it loads torch; tests check these agree)
+#: where ranker.ml.active_model finds its candidates (importing it loads torch; tests check these agree)
 MODEL_FILES = (
     ("data", "personal_models/active.json"),
     ("data", "models/full_ranker.pt"),

@@ -1,8 +1,8 @@
 """PhotoTriage core: images, features, Siamese ranking, catalog and culling pipeline (no Qt)."""
 
 #: re-exported for the seed's loading snippet (`from ranker import MultiFeatureConfig, ...`), resolved on
-#: first use so that `import ranker` stays light (ranker.model imports torch)
-_LAZY = {"MultiFeatureConfig": "ranker.model_config", "MultiFeaturePairwiseRanker": "ranker.model"}
+#: first use so that `import ranker` stays light (ranker.ml.model imports torch)
+_LAZY = {"MultiFeatureConfig": "ranker.ml.model_config", "MultiFeaturePairwiseRanker": "ranker.ml.model"}
 
 __all__ = ["MultiFeatureConfig", "MultiFeaturePairwiseRanker"]
 

@@ -7,7 +7,7 @@ degraded one) and, when ../shared/data/clive_dev is present, real photos of the 
 (the one with the clearly higher human opinion score wins). Each source also gives validation pairs
 (held-out scenes / the CLIVE validation split) for early stopping. Features go through the real
 extractors on decoded files, so the model sees exactly what `rank` will show it. The CLIVE train
-split also calibrates the 0-100 `quality` score (ranker.quality).
+split also calibrates the 0-100 `quality` score (ranker.ml.quality).
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ranker.catalog import Catalog
-from ranker.checkpoint import save_checkpoint
-from ranker.face_bursts import training_face_shoot
-from ranker.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
-from ranker.pipeline import PipelineOptions, run, scan_shoot
-from ranker.scoring import model_inputs
-from ranker.synthetic import BurstTruth, Defect, apply_defect, skimage_photo, training_photos_dir, write_shoot
-from ranker.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
+from ranker.culling.pipeline import PipelineOptions, run, scan_shoot
+from ranker.culling.scoring import model_inputs
+from ranker.datasets.face_bursts import training_face_shoot
+from ranker.datasets.synthetic import BurstTruth, Defect, apply_defect, skimage_photo, training_photos_dir, write_shoot
+from ranker.ml.checkpoint import save_checkpoint
+from ranker.ml.model import MultiFeatureConfig, MultiFeaturePairwiseRanker
+from ranker.ml.training import PairSet, TrainConfig, fit_normalization, pairwise_accuracy, train_pairs
+from ranker.store.catalog import Catalog
 
 #: The default's per-photo features, as ONE list (registered extractor names, input order):
 #: the seed's 4 global signals, the near-native detail map (focus peak, noise where flat, chroma
@@ -153,7 +153,7 @@ def burst_source(name: str, ctx: BuildContext, work: Path, truth: list[BurstTrut
 
 def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
     """Bursts of 3-8 frames from every training photo: one clean frame, the others with any of the
-    training defects (ranker.synthetic.TRAINING_LEVELS) at random strengths; whole scenes held out."""
+    training defects (ranker.datasets.synthetic.TRAINING_LEVELS) at random strengths; whole scenes held out."""
     sources = training_scenes(ctx.options["photos_dir"])
     if len(sources) < 3:
         raise SystemExit(f"{ctx.options['photos_dir']}: need at least 3 training photos, found {len(sources)}")
@@ -181,14 +181,14 @@ def synthetic_bursts(ctx: BuildContext) -> SourcePairs:
     return pairs
 
 
-#: Face bursts (ranker.face_bursts) of the licence-clean portraits: this many train, and this many more,
+#: Face bursts (ranker.datasets.face_bursts) of the licence-clean portraits: this many train, and this many more,
 #: drawn from their own seed (other framings, strengths and shuffles), validate.
 FACE_BURSTS = {"train": 48, "val": 16}
 
 
 def face_bursts(ctx: BuildContext) -> SourcePairs:
     """Synthetic blinks and soft faces on the public-domain astronaut (licence-clean and reproducible
-    offline), judged per person against the rest of the burst (ranker.face_context). Its own source, so
+    offline), judged per person against the rest of the burst (ranker.features.face_context). Its own source, so
     its weight is set apart from the scene bursts' and its validation bursts are reported on their own."""
     work = ctx.work / "faces"
     truth = training_face_shoot(work / "train", np.random.default_rng(ctx.seed + 1), synthetic=FACE_BURSTS["train"])
@@ -207,9 +207,9 @@ MOS_GAP = 10.0
 
 def photo_rows(paths: Sequence[Path], config: MultiFeatureConfig) -> np.ndarray:
     """Model-input rows for single photos (no burst: burst-relative features are 0), decoded as `rank` does."""
-    from ranker.burst_context import model_rows
     from ranker.features.registry import get_extractor
-    from ranker.images import load_photo
+    from ranker.io.images import load_photo
+    from ranker.ml.burst_context import model_rows
 
     extractors = {name: get_extractor(name) for name in config.extractor_names}
     size = max(e.decode_size for e in extractors.values())
@@ -303,12 +303,12 @@ def combine(
     return features, sets, offsets.tolist()
 
 
-#: The default's training settings (ranker.training.TrainConfig). A cosine schedule over 20 epochs,
+#: The default's training settings (ranker.ml.training.TrainConfig). A cosine schedule over 20 epochs,
 #: the best of them kept by validation accuracy: at a constant rate CLIVE validation Spearman swung by
 #: up to 0.1 from one epoch to the next, so early stopping picked an epoch by luck. Chosen with
 #: SOURCE_WEIGHTS by 4-fold cross-validation on the CLIVE train+validation photos, then the margin by
 #: the validation split (docs/BENCHMARKS.md): 0.3 (validation Spearman 0.655) over the seed's 0.5
-#: (0.632) and 0.2 (0.621, and a default that fine-tuning bends too little: tests/ranker/test_learning.py).
+#: (0.632) and 0.2 (0.621, and a default that fine-tuning bends too little: tests/ranker/learning/test_learning.py).
 #: MOS pairs 10 points apart are not worth the push of a clean frame over a blurred one.
 TRAINING = TrainConfig(
     max_epochs=20,
@@ -335,8 +335,8 @@ def train_default(
     quality calibration (fitted to the CLIVE train split's MOS when present)."""
     from scipy.stats import spearmanr
 
-    from ranker.quality import fit_calibration
-    from ranker.training import score_features
+    from ranker.ml.quality import fit_calibration
+    from ranker.ml.training import score_features
 
     features, sets, offsets = combine(parts, weights)
     # One thread: multi-threaded CPU reductions differ run to run, and the shipped checkpoint
@@ -434,7 +434,7 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ranker.active_model import default_checkpoint_path
+    from ranker.ml.active_model import default_checkpoint_path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_checkpoint_path())

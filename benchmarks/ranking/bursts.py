@@ -38,7 +38,7 @@ def build_bursts(
             for truth in write_independent(folder, list(sources), rng, level):
                 bursts.append(Burst(level, truth["source"], folder, truth["files"], truth["best"], truth["defects"]))
             continue
-        from ranker.synthetic import write_shoot
+        from ranker.datasets.synthetic import write_shoot
 
         for truth in write_shoot(folder, list(sources), rng, level=level, frames=FRAMES):
             bursts.append(

@@ -30,9 +30,9 @@ def find_checkpoints(extra: Sequence[Path]) -> tuple[list[Checkpoint], dict[str,
     """The default checkpoint, any given with --model, and one per cached backbone feature set.
 
     Returns (checkpoints to evaluate, {row name: why it was skipped})."""
-    from ranker.active_model import default_checkpoint_path
-    from ranker.checkpoint import CheckpointError, load_checkpoint
     from ranker.features.registry import get_spec
+    from ranker.ml.active_model import default_checkpoint_path
+    from ranker.ml.checkpoint import CheckpointError, load_checkpoint
     from ranker.paths import data_dir
 
     result = []
@@ -91,7 +91,7 @@ def find_checkpoints(extra: Sequence[Path]) -> tuple[list[Checkpoint], dict[str,
 
 def checkpoint_scores(folders: Sequence[Path], checkpoint: Checkpoint, catalog, device: str) -> dict[Path, float]:
     """Scores from the real `rank` pipeline (scan → cached features → group → score)."""
-    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
 
     scores: dict[Path, float] = {}
     for folder in folders:
@@ -110,8 +110,8 @@ def checkpoint_photo_scores(checkpoint: Checkpoint, paths: Sequence[Path]) -> np
     """Model scores for single photos (no burst), decoded and extracted as `rank` does."""
     import torch
 
-    from ranker.checkpoint import load_checkpoint
     from ranker.default_model import photo_rows
+    from ranker.ml.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(checkpoint.path)
     with torch.inference_mode():

@@ -94,11 +94,11 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> dict:
     from benchmarks.degrade import STRENGTHS
-    from ranker.active_model import model_key
-    from ranker.catalog import Catalog
     from ranker.datasets import clive
+    from ranker.datasets.synthetic import LEVELS
     from ranker.default_model import TRAINING_SKIMAGE
-    from ranker.synthetic import LEVELS
+    from ranker.ml.active_model import model_key
+    from ranker.store.catalog import Catalog
 
     levels = [lv for lv in LEVEL_ORDER if lv in args.levels.split(",")]
     generators = [g for g in GENERATORS if g in args.generators.split(",")]

@@ -16,7 +16,7 @@ def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str) -
     from scipy.stats import pearsonr, spearmanr
 
     from ranker.datasets import clive
-    from ranker.images import load_image
+    from ranker.io.images import load_image
 
     photos = clive.load(split=split)
     mos = np.asarray([p.mos for p in photos])

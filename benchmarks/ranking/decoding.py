@@ -14,8 +14,8 @@ DECODE_SIZE = 512  # what the baselines see (the pipeline's analysis size)
 
 def decode_batches(paths: Sequence[Path], batch: int = 32) -> Iterable[tuple[list[Path], list[Image.Image]]]:
     """Decode exactly as the pipeline does (load_photo at the default feature set's size), in batches."""
-    from ranker.images import load_photo
-    from ranker.load_errors import ImageLoadError
+    from ranker.io.images import load_photo
+    from ranker.io.load_errors import ImageLoadError
 
     for start in range(0, len(paths), batch):
         ok_paths, images = [], []

@@ -51,10 +51,10 @@ def run_phototriage(
 ) -> dict:
     import torch
 
-    from ranker.burst_context import model_rows
-    from ranker.checkpoint import load_checkpoint
     from ranker.datasets.phototriage import series_of
     from ranker.features.registry import get_extractor
+    from ranker.ml.burst_context import model_rows
+    from ranker.ml.checkpoint import load_checkpoint
 
     pairs, stats = phototriage_pairs(root)
     if limit and len(pairs) > limit:

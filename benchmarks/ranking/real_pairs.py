@@ -22,7 +22,7 @@ REAL_PAIRS = (
 
 def run_real_pairs(checkpoints: Sequence[Checkpoint], scorers: Scorers) -> dict:
     """Which of each real (better, worse) pair every method prefers (decoded at DECODE_SIZE; models as `rank`)."""
-    from ranker.images import load_image
+    from ranker.io.images import load_image
 
     pairs = [(SHARED_PHOTOS / a, SHARED_PHOTOS / b) for a, b in REAL_PAIRS]
     pairs = [p for p in pairs if p[0].is_file() and p[1].is_file()]
@@ -31,8 +31,8 @@ def run_real_pairs(checkpoints: Sequence[Checkpoint], scorers: Scorers) -> dict:
     paths = [path for pair in pairs for path in pair]
     scores = scorers.score([load_image(p, max_size=DECODE_SIZE) for p in paths])
     for checkpoint in checkpoints:
-        from ranker.catalog import Catalog
-        from ranker.pipeline import rank_shoot, run
+        from ranker.culling.pipeline import rank_shoot, run
+        from ranker.store.catalog import Catalog
 
         values = []
         with tempfile.TemporaryDirectory() as tmp:

@@ -57,7 +57,7 @@ def report(results: dict) -> str:
         title = (
             "Independent generator (benchmarks/degrade.py), held-out photos"
             if generator == "independent"
-            else "Training generator (ranker.synthetic.LEVELS), held-out photos [reference]"
+            else "Training generator (ranker.datasets.synthetic.LEVELS), held-out photos [reference]"
         )
         lines += [f"## {title} ({counts}; 95% bootstrap intervals in brackets)", ""]
         lines += _burst_table(levels, results["skipped"] if generator == "independent" else {})

@@ -39,11 +39,11 @@ def _descriptor(image: Image.Image) -> np.ndarray:
 
 def training_descriptors() -> tuple[set[str], np.ndarray]:
     """Names and appearance descriptors of every photo the default checkpoint was built from."""
-    from ranker.active_model import default_checkpoint_path
-    from ranker.checkpoint import load_checkpoint
-    from ranker.images import load_image
-    from ranker.load_errors import ImageLoadError
-    from ranker.synthetic import training_photos_dir
+    from ranker.datasets.synthetic import training_photos_dir
+    from ranker.io.images import load_image
+    from ranker.io.load_errors import ImageLoadError
+    from ranker.ml.active_model import default_checkpoint_path
+    from ranker.ml.checkpoint import load_checkpoint
 
     names: set[str] = set()
     try:
@@ -63,10 +63,10 @@ def training_descriptors() -> tuple[set[str], np.ndarray]:
 
 
 def held_out_sources(count: int | None, photos_dir: Path | None) -> Sources:
+    from ranker.datasets.synthetic import SKIMAGE_PHOTOS, iter_sources
     from ranker.default_model import TRAINING_SKIMAGE
-    from ranker.images import is_supported, load_image
-    from ranker.load_errors import ImageLoadError
-    from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources
+    from ranker.io.images import is_supported, load_image
+    from ranker.io.load_errors import ImageLoadError
 
     names = tuple(n for n in SKIMAGE_PHOTOS if n not in TRAINING_SKIMAGE)
     result = Sources(list(iter_sources(names[:count] if count else names)))

@@ -118,8 +118,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
             "cache_dir": str(cache),
         },
     }
-    from ranker.active_model import default_checkpoint_path, model_key
-    from ranker.checkpoint import CheckpointError, load_checkpoint
+    from ranker.ml.active_model import default_checkpoint_path, model_key
+    from ranker.ml.checkpoint import CheckpointError, load_checkpoint
 
     try:  # fail now, not after generating photos and timing decoders
         model_path = args.model or default_checkpoint_path()

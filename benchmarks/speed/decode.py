@@ -14,9 +14,9 @@ from benchmarks.common import ROOT, SHARED_PHOTOS, median_time
 def _default_decode_size() -> int:
     """What `rank` decodes with the default checkpoint's feature set (the largest any of its extractors
     needs: 1024 px for the near-native detail map), so "within 2x of decode" compares like with like."""
-    from ranker.active_model import default_checkpoint_path
-    from ranker.checkpoint import load_checkpoint
     from ranker.features.registry import get_extractor
+    from ranker.ml.active_model import default_checkpoint_path
+    from ranker.ml.checkpoint import load_checkpoint
 
     names = [*load_checkpoint(default_checkpoint_path()).model.config.extractor_names, "descriptor"]
     return max(get_extractor(name).decode_size for name in names)
@@ -27,7 +27,7 @@ THUMB_SIZE = 256
 
 
 def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_files: dict[str, Path]) -> dict:
-    from ranker.images import load_image, load_photo
+    from ranker.io.images import load_image, load_photo
 
     def per_photo(paths, max_size, threads=1):
         def job():
@@ -85,7 +85,7 @@ def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_fi
 
 
 def _megapixels(path: Path) -> float:
-    from ranker.images import read_metadata
+    from ranker.io.images import read_metadata
 
     meta = read_metadata(path)
     return meta.width * meta.height / 1e6

@@ -15,7 +15,7 @@ def extractor_benchmarks(
 
     from ranker.device import select_device
     from ranker.features.registry import all_specs, get_extractor
-    from ranker.images import load_image
+    from ranker.io.images import load_image
 
     results, skipped = {}, {}
     specs = [s for s in all_specs() if only is None or s.name in only]

@@ -26,7 +26,7 @@ def base_frames(cache: Path, long_sides: Sequence[int], seed: int, sources: int 
     """One burst of camera-like frames per scikit-image photo (one clean, the rest with defects)."""
     from PIL import Image
 
-    from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources, make_burst
+    from ranker.datasets.synthetic import SKIMAGE_PHOTOS, iter_sources, make_burst
 
     names = SKIMAGE_PHOTOS[:sources] if sources else SKIMAGE_PHOTOS
     folder = cache / f"base-v{GENERATOR_VERSION}-{'-'.join(map(str, long_sides))}-s{seed}"
@@ -57,11 +57,11 @@ PEOPLE_BURSTS = 8
 
 def people_frames(cache: Path, long_sides: Sequence[int], seed: int) -> list[list[Path]]:
     """PEOPLE_BURSTS bursts of one person: each a different framing of the portrait (crop, scale, mirror,
-    white balance: ranker.face_bursts.portrait_variants), its frames a hand-shake apart, camera-like."""
+    white balance: ranker.datasets.face_bursts.portrait_variants), its frames a hand-shake apart, camera-like."""
     from PIL import Image
 
-    from ranker.face_bursts import portrait_variants
-    from ranker.synthetic import handheld_frame, skimage_photo
+    from ranker.datasets.face_bursts import portrait_variants
+    from ranker.datasets.synthetic import handheld_frame, skimage_photo
 
     folder = cache / f"people-v{GENERATOR_VERSION}-{'-'.join(map(str, long_sides))}-s{seed}"
     bursts = [[folder / f"portrait{b}-{k}.jpg" for k in range(FRAMES_PER_BURST)] for b in range(PEOPLE_BURSTS)]
@@ -89,7 +89,7 @@ def _with_exif(jpeg: bytes, exif: bytes) -> bytes:
 
 def make_shoot(cache: Path, count: int, bursts: list[list[Path]], name: str = "shoot") -> Path:
     """`count` photos in bursts of 5 (0.3 s apart, a minute between bursts), each file unique."""
-    from ranker.synthetic import exif_bytes
+    from ranker.datasets.synthetic import exif_bytes
 
     key = f"{bursts[0][0].parent.name}"
     folder = cache / f"{name}-{count}"

@@ -29,10 +29,10 @@ def rank_trials(folder: str, repeats: int, device: str, model: str | None, decod
 
 
 def _rank_trials(folder: str, repeats: int, device: str, model: str | None, decode_baseline: bool, work: str) -> dict:
-    from ranker.active_model import default_checkpoint_path
-    from ranker.catalog import Catalog
-    from ranker.images import load_photo
-    from ranker.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
+    from ranker.io.images import load_photo
+    from ranker.ml.active_model import default_checkpoint_path
+    from ranker.store.catalog import Catalog
 
     paths = shoot_files(Path(folder))
     model_path = Path(model) if model else default_checkpoint_path()

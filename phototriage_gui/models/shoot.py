@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ranker.decisions import Decision
-from ranker.model_info import ModelInfo
+from ranker.ml.model_info import ModelInfo
 
 if TYPE_CHECKING:
-    from ranker.scan import PhotoFiles
-    from ranker.shoot_ranking import ShootRanking
+    from ranker.culling.shoot_ranking import ShootRanking
+    from ranker.io.scan import PhotoFiles
 
 #: the burst kind shown while the worker is still grouping and ranking
 PENDING = "pending"
@@ -30,9 +30,9 @@ class PhotoItem:
     score: float | None = None
     signals: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
-    #: each face as ranker.face_context.FaceVerdict.to_json(): box (fractions of the photo), verdicts
+    #: each face as ranker.features.face_context.FaceVerdict.to_json(): box (fractions of the photo), verdicts
     faces: tuple[dict, ...] = ()
-    quality: float | None = None  # calibrated 0-100 technical quality (ranker.quality)
+    quality: float | None = None  # calibrated 0-100 technical quality (ranker.ml.quality)
 
     @property
     def name(self) -> str:
@@ -77,7 +77,7 @@ def _key(path: Path) -> str:
 
 
 def pending_shoot(root: Path, discovered: Iterable[PhotoFiles], known_ids: dict[str, int]) -> Shoot:
-    """What `ranker.scan.discover` found, shown at once as one unranked group in file order."""
+    """What `ranker.io.scan.discover` found, shown at once as one unranked group in file order."""
     photos = []
     for files in discovered:
         key = _key(files.primary)
@@ -130,7 +130,7 @@ def new_leaders(before: Shoot, after: Shoot) -> tuple[int, int]:
 
 
 def _decode_path(paths: tuple[Path, ...]) -> Path:
-    from ranker.scan import PhotoFiles
+    from ranker.io.scan import PhotoFiles
 
     return PhotoFiles(tuple(paths)).decode_path
 

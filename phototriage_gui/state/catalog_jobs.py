@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING
 
 from phototriage_gui import shoot_cache
 from phototriage_gui.models.shoot import Shoot, pending_shoot
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
-from ranker.listing import list_shoot
-from ranker.scan import PhotoFiles
+from ranker.io.scan import PhotoFiles
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
+from ranker.store.listing import list_shoot
 
 if TYPE_CHECKING:
-    from ranker.culling import CullSummary
-    from ranker.readback import ReadBack
-    from ranker.shoot_ranking import ShootRanking
+    from ranker.culling.auto import CullSummary
+    from ranker.culling.shoot_ranking import ShootRanking
+    from ranker.store.readback import ReadBack
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class SidecarSync:
 
 
 def sync_sidecars(catalog: Catalog, photos: list[tuple[int, tuple[Path, ...]]]) -> SidecarSync:
-    from ranker.readback import sync_photos
+    from ranker.store.readback import sync_photos
 
     changes, errors = sync_photos(catalog, photos)
     return SidecarSync(changes, errors, catalog.decisions([c.photo_id for c in changes if c.kept == "disk"]))
@@ -72,9 +72,9 @@ class Culled:
 
 
 def auto_cull(catalog: Catalog, ranking: ShootRanking, keep: int) -> Culled:
-    """ranker.culling.auto_cull, which respects the catalog's decisions as they are now (every earlier write
+    """ranker.culling.auto.auto_cull, which respects the catalog's decisions as they are now (every earlier write
     has landed: this thread runs them in order), with the decisions before and after for one undo step."""
-    from ranker.culling import auto_cull as cull
+    from ranker.culling.auto import auto_cull as cull
 
     ids = [p.photo_id for b in ranking.bursts for p in b.photos]
     before = catalog.decisions(ids)

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from phototriage_gui.workers import Pool, Worker
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
 
 T = TypeVar("T")
 

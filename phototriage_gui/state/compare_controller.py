@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from phototriage_gui.models.shoot import PENDING, Burst, Shoot
 from phototriage_gui.state.decision_store import DecisionStore
-from ranker import pairs
+from ranker.culling import pairs
 
 Pair = tuple[str, str]
 
@@ -198,7 +198,7 @@ class CompareController(QObject):
             self._set_pair(self._suggest_pair(burst), active=0)
 
     def _suggest_pair(self, burst: Burst) -> Pair | None:
-        """ranker.pairs.next_pairs (the pair the model is least sure about) among photos without a flag;
+        """ranker.culling.pairs.next_pairs (the pair the model is least sure about) among photos without a flag;
         the two best-ranked undecided ones when that finds nothing new."""
         if burst.kind in (PENDING, "bracket"):
             return None  # a bracket's frames belong together (HDR): there is no better one to choose

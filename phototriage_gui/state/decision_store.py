@@ -11,12 +11,12 @@ from PySide6.QtGui import QUndoStack
 
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.undo import CatalogCommand
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
 
 if TYPE_CHECKING:
-    from ranker.writeback import SidecarWriter
+    from ranker.store.writeback import SidecarWriter
 
 Change = tuple[int, Decision, Decision]  # (photo_id, before, after)
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from phototriage_gui.workers import Pool, Worker
-from ranker import preferences
-from ranker.catalog import Catalog
+from ranker.store import preferences
+from ranker.store.catalog import Catalog
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
+    from ranker.culling.shoot_ranking import ShootRanking
     from ranker.progress import Progress
-    from ranker.shoot_ranking import ShootRanking
 
 
 class RankingJob(QObject):
@@ -42,7 +42,7 @@ class RankingJob(QObject):
 
         def job(cancel: threading.Event) -> Generator[Progress, None, ShootRanking]:
             from ranker.bursts import GroupingOptions
-            from ranker.pipeline import PipelineOptions, rank_shoot  # imports torch: off the UI thread
+            from ranker.culling.pipeline import PipelineOptions, rank_shoot  # imports torch: off the UI thread
 
             options = PipelineOptions(
                 recursive=prefs.recursive,

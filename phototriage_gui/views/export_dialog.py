@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 from phototriage_gui.session import Session
 from phototriage_gui.workers import Pool, Worker
 from ranker.export import MODES
-from ranker.export_job import ExportOutcome, ExportRequest
+from ranker.export.job import ExportOutcome, ExportRequest
 from ranker.progress import Progress
-from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
+from ranker.xmp.style import SIDECAR_STYLES, XmpStyle
 
 _MODE_TEXT = {
     "copy": "Copy (originals stay)",
@@ -137,7 +137,7 @@ class ExportDialog(QDialog):
         request, catalog, ranking, sidecars = self.request(), session.catalog, session.ranking, session.sidecars
 
         def job(cancel: threading.Event) -> Generator[Progress, None, ExportOutcome]:
-            from ranker.export_job import export_job
+            from ranker.export.job import export_job
 
             if sidecars is not None:
                 sidecars.flush()  # the sidecars at the source hold every decision made so far

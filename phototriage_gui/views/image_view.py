@@ -216,7 +216,7 @@ class ImageView(QWidget):
     def needs_full(self) -> bool:
         """The preview would be enlarged on screen. At fit only a view larger than the preview cap asks
         for the file's pixels (a preview decoded at the nearest DCT scale may be a little smaller than
-        the view: ranker.preview.DRAFT_SLACK), and a thumbnail standing in until the preview lands asks
+        the view: ranker.io.preview.DRAFT_SLACK), and a thumbnail standing in until the preview lands asks
         for nothing; zoomed, every photo pixel must be a file pixel."""
         full = self.full_size()
         if self.key is None or full is None:

@@ -26,8 +26,8 @@ from phototriage_gui.workers import Pool, Worker
 from ranker.progress import Progress
 
 if TYPE_CHECKING:
-    from ranker.catalog import Catalog
     from ranker.learning import FineTuneResult
+    from ranker.store.catalog import Catalog
 
 #: what each extractor looks at, in a photographer's words (the registry's technical text is the tooltip)
 PLAIN_FEATURES = {
@@ -63,7 +63,7 @@ def inspect_models(cancel: threading.Event | None = None) -> dict[str, Any]:
         for s in all_specs()
     ]
     try:
-        from ranker import personal_models
+        from ranker.ml import personal_models
     except ImportError:
         return {"specs": specs, "personal": None}
     personal = [
@@ -255,7 +255,7 @@ class ModelPanel(QWidget):
 
     def revert(self) -> None:
         def job(_cancel: threading.Event) -> str | None:
-            from ranker import personal_models
+            from ranker.ml import personal_models
 
             return personal_models.revert()
 
@@ -275,7 +275,7 @@ class ModelPanel(QWidget):
         model_id = self._personal_ids[index]
 
         def job(_cancel: threading.Event) -> str:
-            from ranker import personal_models  # activating loads the checkpoint to check it: off the UI thread
+            from ranker.ml import personal_models  # activating loads the checkpoint to check it: off the UI thread
 
             return personal_models.activate(model_id).id
 

@@ -1,4 +1,4 @@
-"""The Preferences dialog: edits ranker.preferences.Preferences, nothing else."""
+"""The Preferences dialog: edits ranker.store.preferences.Preferences, nothing else."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ranker.preferences import BLINK_LEVELS, DEVICES, GAP_SECONDS_RANGE, KEEP_PER_BURST_RANGE, Preferences
-from ranker.xmp_style import LABELS, PICK_STYLES, SIDECAR_STYLES
+from ranker.store.preferences import BLINK_LEVELS, DEVICES, GAP_SECONDS_RANGE, KEEP_PER_BURST_RANGE, Preferences
+from ranker.xmp.style import LABELS, PICK_STYLES, SIDECAR_STYLES
 
 
 class PreferencesDialog(QDialog):

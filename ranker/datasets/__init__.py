@@ -1,4 +1,4 @@
-"""Public preference datasets the `train` command reads (stdlib + numpy only: importing this is cheap)."""
+"""Training and evaluation data: preference pairs for `train`, CLIVE, synthetic and face bursts (stdlib, numpy here)."""
 
 from ranker.datasets.phototriage import (
     DEFAULT_AMBIGUITY_BAND,

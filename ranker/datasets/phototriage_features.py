@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any
 from ranker.datasets.phototriage import SplitPairs, series_of
 
 if TYPE_CHECKING:
-    from ranker.catalog import Catalog
-    from ranker.model_config import MultiFeatureConfig
+    from ranker.ml.model_config import MultiFeatureConfig
+    from ranker.ml.training import PairSet
     from ranker.progress import Progress
-    from ranker.training import PairSet
+    from ranker.store.catalog import Catalog
 
 #: The default feature cache. Dataset features live in their own catalog in the user's cache folder:
 #: - not in the training output folder, because every experiment (another --mlp_hidden_dims, seed, ...)
 #:   writes a new one, and re-decoding ~15k photos through CLIP and ResNet for each would cost an hour;
 #: - not in the user's photo catalog, which would otherwise list ~15k strangers' photos among the user's
 #:   own (the GUI's library, decisions, choices); this file is pure cache and safe to delete.
-#: It is an ordinary ranker.catalog.Catalog filled by the ranking pipeline, so the features are computed
+#: It is an ordinary ranker.store.catalog.Catalog filled by the ranking pipeline, so the features are computed
 #: exactly as `rank` computes them.
 FEATURE_CACHE_NAME = "phototriage_dataset_features.db"
 
@@ -82,8 +82,8 @@ def extract_features(
     dropped from their split and counted there. `on_note` hears what the caller should tell the user
     before a folder is scanned; `on_progress` follows each folder's scan.
     """
-    from ranker.pipeline import PipelineOptions, run, scan_shoot
-    from ranker.scan import fingerprint
+    from ranker.culling.pipeline import PipelineOptions, run, scan_shoot
+    from ranker.io.scan import fingerprint
 
     by_dir: dict[Path, set[str]] = {}
     for split in splits.values():
@@ -142,8 +142,8 @@ def build_pair_sets(
     burst-relative features are taken against the other photos of the same series in the split."""
     import numpy as np
 
-    from ranker.scoring import model_inputs
-    from ranker.training import PairSet
+    from ranker.culling.scoring import model_inputs
+    from ranker.ml.training import PairSet
 
     sets = {}
     for name, split in splits.items():

@@ -12,7 +12,7 @@ import numpy as np
 
 from ranker.errors import UsageError
 from ranker.features.base import FeatureExtractor
-from ranker.photo_metadata import PhotoMetadata
+from ranker.io.photo_metadata import PhotoMetadata
 
 #: the engines `--engine` accepts; "local" is the desktop's thread pool in ranker.engines.local_engine
 ENGINES = ("local", "ray")

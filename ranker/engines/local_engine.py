@@ -12,9 +12,9 @@ import numpy as np
 from ranker.engines.base import Analysed, Job, Outcome
 from ranker.features.base import FeatureExtractor
 from ranker.features.iqa import quality_signals
-from ranker.images import load_photo
-from ranker.load_errors import ImageLoadError
-from ranker.photo_metadata import PhotoMetadata
+from ranker.io.images import load_photo
+from ranker.io.load_errors import ImageLoadError
+from ranker.io.photo_metadata import PhotoMetadata
 
 if TYPE_CHECKING:
     from PIL import Image

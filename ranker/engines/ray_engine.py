@@ -25,7 +25,7 @@ from ranker.features.base import FeatureExtractor
 from ranker.features.pyiqa_metric import PyiqaMetricExtractor
 from ranker.features.torch_backbone import TorchBackboneExtractor
 from ranker.features.weights import ModelMissingError
-from ranker.photo_metadata import PhotoMetadata
+from ranker.io.photo_metadata import PhotoMetadata
 
 if TYPE_CHECKING:
     import ray.data

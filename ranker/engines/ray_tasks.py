@@ -20,8 +20,8 @@ from PIL import Image
 
 from ranker.features.base import FeatureExtractor
 from ranker.features.iqa import quality_signals
-from ranker.images import load_photo
-from ranker.load_errors import ImageLoadError
+from ranker.io.images import load_photo
+from ranker.io.load_errors import ImageLoadError
 
 
 def vector_column(name: str) -> str:

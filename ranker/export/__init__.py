@@ -1,7 +1,9 @@
 """Export selects (copy, move or link) with their sidecars, never overwriting or losing a file.
 
 plan (what goes where, refused before anything moves), place (one file, verified), run (a plan, photo by
-photo, rolled back together) and report (the summary and the CSV/JSON of the selects).
+photo, rolled back together) and report (the summary and the CSV/JSON of the selects); selection (which
+ranked photos are selects), embed (XMP inside JPEG/TIFF/DNG copies) and job (an export from a ranking on
+screen, as one generator).
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ranker.embed import EmbedError
+from ranker.export.embed import EmbedError
 from ranker.export.plan import FileOp, _identical, same_image, with_xmp
-from ranker.files import fsync_dir, sha256_of, temp_path
+from ranker.io.files import fsync_dir, sha256_of, temp_path
 from ranker.xmp import (
     Decision,
     XmpError,

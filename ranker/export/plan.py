@@ -8,18 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ranker import embed as embed_jpeg_tiff
-from ranker import heif_xmp
-from ranker.embed import EmbedError
 from ranker.errors import UsageError
-from ranker.files import sha256_of
+from ranker.export import embed as embed_jpeg_tiff
+from ranker.export.embed import EmbedError
+from ranker.io import heif_xmp
+from ranker.io.files import sha256_of
 from ranker.xmp import (
     SIDECAR_STYLES,
     Decision,
     find_sidecars,
     sidecar_path,
 )
-from ranker.xmp_style import XmpStyle
+from ranker.xmp.style import XmpStyle
 
 MODES = ("copy", "move", "link")
 

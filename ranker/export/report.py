@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ranker.errors import UsageError
 from ranker.export.plan import ExportItem
-from ranker.files import atomic_write_bytes
+from ranker.io.files import atomic_write_bytes
 
 
 @dataclass(frozen=True)

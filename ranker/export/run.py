@@ -6,11 +6,11 @@ import os
 import threading
 from collections.abc import Generator
 
-from ranker.embed import EmbedError
+from ranker.export.embed import EmbedError
 from ranker.export.place import _embedded_copy, _Failure, _place, _Placed, _reason, _rollback, _unwritable
 from ranker.export.plan import ExportItem, ExportPlan, FileOp, can_embed
 from ranker.export.report import ExportReport, ReportEntry
-from ranker.files import clean_temp_files, fsync_dir
+from ranker.io.files import clean_temp_files, fsync_dir
 from ranker.progress import Cancelled, Progress, Stage, check_cancel
 from ranker.xmp import (
     Decision,

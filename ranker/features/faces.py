@@ -210,7 +210,7 @@ def face_vector(image: Image.Image) -> np.ndarray:
 
 class FacesExtractor(FeatureExtractor):
     """Faces, eyes, and focus and exposure on the face (MediaPipe models on LiteRT, shipped inside the
-    package). Models read it against the photo's burst (ranker.face_context): an eye aspect ratio
+    package). Models read it against the photo's burst (ranker.features.face_context): an eye aspect ratio
     means little alone, but a frame where a person's eyes are far less open than in that person's
     best frame of the burst is a blink."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ranker.errors import ModelMissingError, WeightsVerificationError
-from ranker.files import replacing, sha256_of
+from ranker.io.files import replacing, sha256_of
 from ranker.paths import cache_dir
 from ranker.progress import Progress, Stage, check_cancel
 
@@ -24,7 +24,7 @@ __all__ = [
     "download",
     "download_steps",
     "import_file",
-    "sha256_of",  # re-exported: ranker.files is its home
+    "sha256_of",  # re-exported: ranker.io.files is its home
     "verify",
 ]
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from ranker.catalog import Catalog
 from ranker.decisions import Decision, Flag
 from ranker.errors import UsageError
 from ranker.problems import Problem
+from ranker.store.catalog import Catalog
 
 #: Where a pair came from, and how much it counts. Explicit choices (the compare view, a choices file)
 #: are the user's own words; pairs implied by flags and stars inside a burst are weaker evidence.
@@ -230,7 +230,7 @@ def collect_pairs(
 ) -> tuple[list[TrainingPair], list[Problem]]:
     """Everything `phototriage learn` learns from: catalog choices and decision-implied pairs (all
     shoots, or only `folder`'s), plus a choices file; merged, with every skipped input reported."""
-    from ranker.ranking_assembly import shoot_key
+    from ranker.culling.ranking_assembly import shoot_key
 
     groups: list[list[TrainingPair]] = []
     problems: list[Problem] = []

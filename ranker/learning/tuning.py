@@ -19,15 +19,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from ranker.catalog import Catalog
-from ranker.checkpoint import LoadedCheckpoint, load_checkpoint
 from ranker.learning.choices import TrainingPair, count_sources
 from ranker.learning.twins import technical_agreement, technical_twins
-from ranker.model import MultiFeaturePairwiseRanker
-from ranker.model_config import MultiFeatureConfig
+from ranker.ml.checkpoint import LoadedCheckpoint, load_checkpoint
+from ranker.ml.model import MultiFeaturePairwiseRanker
+from ranker.ml.model_config import MultiFeatureConfig
+from ranker.ml.training import PairSet, TrainConfig, TrainResult, score_features, train_pairs
 from ranker.problems import Problem
 from ranker.progress import Progress, Stage, check_cancel
-from ranker.training import PairSet, TrainConfig, TrainResult, score_features, train_pairs
+from ranker.store.catalog import Catalog
 
 #: Fewer usable pairs than this and nothing is trained (and nothing changes).
 MIN_PAIRS = 10
@@ -128,7 +128,7 @@ def _feature_rows(
 ) -> tuple[dict[int, int], np.ndarray, list[int]]:
     """({photo id: row}, model input rows (burst-relative parts against the stored bursts), ids without
     cached features for this model)."""
-    from ranker.scoring import photo_inputs
+    from ranker.culling.scoring import photo_inputs
 
     try:
         inputs = photo_inputs(catalog, photo_ids, config)
@@ -171,7 +171,7 @@ def _agreement(model: MultiFeaturePairwiseRanker, pairs: PairSet) -> tuple[float
 def _train(
     model: MultiFeaturePairwiseRanker, train: PairSet, config: TrainConfig, cancel: threading.Event | None
 ) -> TrainResult:
-    """ranker.training.train_pairs itself (the trainer's code path), cancellable between batches."""
+    """ranker.ml.training.train_pairs itself (the trainer's code path), cancellable between batches."""
     threads = torch.get_num_threads()
     # The head sees batches of a few dozen 256-d rows: intra-op threads only add synchronisation there
     # (measured on 2 busy cores: 0.8 s with one thread, 5.5 s with two, for the same 160 steps).
@@ -203,7 +203,7 @@ def fine_tune(
     blur and noise (technical_agreement ≥ config.min_technical). Raises NotEnoughPairs (changing nothing) below
     config.min_pairs usable pairs, and Cancelled when `cancel` is set.
     """
-    from ranker.active_model import resolve_model
+    from ranker.ml.active_model import resolve_model
 
     started = time.perf_counter()
     problems = list(problems)
@@ -307,7 +307,7 @@ def fine_tune(
     }
     check_cancel(cancel)
     if config.save:
-        from ranker import personal_models
+        from ranker.ml import personal_models
 
         saved = personal_models.save_personal(model, config.train_config().to_dict(), result_info)
         model_id = saved.id

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ranker.model import MultiFeaturePairwiseRanker
-from ranker.training import score_features
+from ranker.ml.model import MultiFeaturePairwiseRanker
+from ranker.ml.training import score_features
 
 #: Feature-space "technical twins". Fine-tuning on a taste (brighter, more muted colours) moves the
 #: head, and nothing in the user's choices says that blur and noise still matter; with a few hundred
 #: pairs a head can trade them away. So every photo of the training pairs gets a slightly blurred, a
 #: blurred and a noisy twin, made by shifting its cached features the way real defects shift them
-#: (measured with iqa v3 / noise v1 on the synthetic 'subtle' and 'clear' bursts of ranker.synthetic:
+#: (measured with iqa v3 / noise v1 on the synthetic 'subtle' and 'clear' bursts of ranker.datasets.synthetic:
 #: defocus/shake lower log-sharpness by 0.05-0.9 and contrast, colourfulness and noise σ slightly;
 #: high-ISO noise raises σ by 0.01-0.07, lowers the noise-corrected sharpness and adds a little
 #: colourfulness and contrast; re-measure if those extractors change), and the pair original > twin is

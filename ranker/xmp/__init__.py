@@ -10,8 +10,8 @@ from ranker.decisions import Decision
 from ranker.xmp.embedded import embedded_decision, exif_rating, read_decision, read_embedded_xmp
 from ranker.xmp.paths import find_sidecar, find_sidecars, sidecar_path
 from ranker.xmp.read import MAX_XMP_BYTES, RankInfo, XmpError, parse_xmp, read_xmp, read_xmp_bytes
+from ranker.xmp.style import SIDECAR_STYLES, XmpStyle
 from ranker.xmp.write import label_is_ours, merged_packet, write_sidecar
-from ranker.xmp_style import SIDECAR_STYLES, XmpStyle
 
 __all__ = [
     "MAX_XMP_BYTES",

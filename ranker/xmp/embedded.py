@@ -66,7 +66,7 @@ def _heif_xmp(f: BinaryIO) -> bytes | None:
     in the file, which after an edit may be the old one."""
     import mmap
 
-    from ranker.heif_xmp import read_xmp as heif_read_xmp
+    from ranker.io.heif_xmp import read_xmp as heif_read_xmp
 
     try:
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from ranker.errors import UsageError
-from ranker.xmp_style import (
+from ranker.xmp.style import (
     SIDECAR_STYLES,
 )
 

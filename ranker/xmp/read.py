@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ranker.decisions import Decision
-from ranker.xmp_style import (
+from ranker.xmp.style import (
     COLORLABELS,
     DIGIKAM_COLOR,
     LABEL,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from ranker.decisions import Decision, Flag, label_name
 from ranker.errors import UsageError
-from ranker.files import atomic_write_bytes
+from ranker.io.files import atomic_write_bytes
 from ranker.xmp.paths import sidecar_path
 from ranker.xmp.read import RankInfo, XmpError, _Attr, _decision_from, _Doc, _Node, _parse, read_xmp_bytes
-from ranker.xmp_style import (
+from ranker.xmp.style import (
     COLORLABELS,
     DIGIKAM_COLOR,
     DIGIKAM_COLOR_NUMBER,

@@ -10,18 +10,18 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import degrade
-from ranker.synthetic import skimage_photo
+from ranker.datasets.synthetic import skimage_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 #: every module the default checkpoint's training path runs
 TRAINING_MODULES = (
     "ranker.default_model",
-    "ranker.synthetic",
-    "ranker.training",
-    "ranker.pipeline",
+    "ranker.datasets.synthetic",
+    "ranker.ml.training",
+    "ranker.culling.pipeline",
     "ranker.features.registry",
     "ranker.datasets.clive",
-    "ranker.quality",
+    "ranker.ml.quality",
 )
 
 

@@ -14,7 +14,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "gui"
 @pytest.fixture(scope="session")
 def _shoot_template(tmp_path_factory) -> Path:
     """3 bursts of 4 small frames, written once per run (copied per test: catalogs key on paths)."""
-    from ranker.synthetic import iter_sources, write_shoot
+    from ranker.datasets.synthetic import iter_sources, write_shoot
 
     root = tmp_path_factory.mktemp("template") / "shoot"
     sources = list(iter_sources(("astronaut", "chelsea", "coffee")))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from ranker.catalog import Catalog
 from ranker.decisions import Decision
+from ranker.store.catalog import Catalog
 from tests.gui.conftest import press, screenshot, settle
 
 # The offscreen platform warns about every QMainWindow; nothing in our code can avoid it.

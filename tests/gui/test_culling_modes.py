@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from phototriage_gui.image_cache import FULL
 from phototriage_gui.session import Filter
-from ranker.catalog import Catalog
+from ranker.store.catalog import Catalog
 from tests.gui.conftest import press, screenshot, settle
 
 Key = Qt.Key
@@ -62,7 +62,7 @@ def test_undo_says_what_it_undid_and_shows_it(make_window, qtbot, shoot):
 
 
 def test_down_goes_from_burst_to_burst_past_the_singles(make_window, qtbot, tmp_path):
-    from ranker.synthetic import iter_sources, write_shoot
+    from ranker.datasets.synthetic import iter_sources, write_shoot
 
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -257,8 +257,8 @@ def test_keys_work_before_anything_is_analysed_and_ranking_keeps_the_place(make_
 
 
 def test_models_panel_says_what_a_new_model_changed(make_window, qtbot, shoot):
-    from ranker import personal_models
-    from ranker.active_model import default_checkpoint_path
+    from ranker.ml import personal_models
+    from ranker.ml.active_model import default_checkpoint_path
 
     window = make_window(shoot)
     settle(qtbot, window)

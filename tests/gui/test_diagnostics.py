@@ -15,7 +15,7 @@ def test_a_ranking_bug_is_shown_with_its_traceback_and_logged(make_window, qtbot
         def broken(*args, **kwargs):
             raise RuntimeError("boom in the pipeline")
 
-        monkeypatch.setattr("ranker.pipeline.rank_shoot", broken)
+        monkeypatch.setattr("ranker.culling.pipeline.rank_shoot", broken)
         window.open_folder(shoot)
         assert window.messages.isVisible()
         assert window.messages.label.text() == "Ranking failed: boom in the pipeline"
@@ -33,7 +33,7 @@ def test_a_ranking_bug_is_shown_with_its_traceback_and_logged(make_window, qtbot
 
 
 def test_a_known_catalog_error_has_no_details(make_window, qtbot, shoot, monkeypatch):
-    from ranker.catalog_rows import CatalogError
+    from ranker.store.catalog_rows import CatalogError
 
     window = make_window(shoot)
     settle(qtbot, window)

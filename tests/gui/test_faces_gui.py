@@ -14,8 +14,8 @@ from tests.gui.conftest import press, screenshot, settle
 @pytest.fixture(scope="module")
 def _blink_template(tmp_path_factory):
     """One burst of the astronaut: one frame with her eyes open, two where she blinks."""
-    from ranker.face_bursts import FaceFrame, close_eyes, write_face_shoot
-    from ranker.synthetic import Defect, handheld_frame, skimage_photo
+    from ranker.datasets.face_bursts import FaceFrame, close_eyes, write_face_shoot
+    from ranker.datasets.synthetic import Defect, handheld_frame, skimage_photo
 
     rng = np.random.default_rng(5)
     astronaut = skimage_photo("astronaut")

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage
 
 from phototriage_gui.image_cache import FULL, THUMB, ImageCache, fit_size
 from phototriage_gui.workers import SyncPool
-from ranker import preview
+from ranker.io import preview
 from tests.synthetic_files import corner_colours, stored_for_orientation, textured_image, write_jpeg
 
 

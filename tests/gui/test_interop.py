@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from phototriage_gui.workers import SyncPool
 from ranker.decisions import Decision
-from ranker.embed import same_image
+from ranker.export.embed import same_image
 from ranker.xmp import embedded_decision, read_xmp, sidecar_path
 from tests.gui.conftest import press, screenshot, settle
 
@@ -99,7 +99,7 @@ def test_export_dialog_copies_picks_with_embedded_xmp(make_window, qtbot, shoot,
 
 def test_preferences_dialog_sets_the_sidecar_style(qtbot):
     from phototriage_gui.views.preferences_dialog import PreferencesDialog
-    from ranker.preferences import Preferences
+    from ranker.store.preferences import Preferences
 
     dialog = PreferencesDialog(Preferences())
     qtbot.addWidget(dialog)

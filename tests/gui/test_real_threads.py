@@ -44,8 +44,8 @@ def test_no_catalog_call_runs_on_the_ui_thread(make_window, qtbot, shoot, monkey
     import threading
     from contextlib import contextmanager
 
-    from ranker.catalog import Catalog
-    from ranker.catalog_db import CatalogDb
+    from ranker.store.catalog import Catalog
+    from ranker.store.catalog_db import CatalogDb
 
     on_ui: list[str] = []
     real_read, real_write, real_init = CatalogDb.read, CatalogDb.write, Catalog.__init__
@@ -87,8 +87,8 @@ def test_the_catalog_is_closed_on_its_own_thread_after_the_last_decision(make_wi
     """Closing checkpoints the WAL (file work): the window queues it behind every write and waits a bounded time."""
     import threading
 
-    from ranker.catalog import Catalog
-    from ranker.catalog_db import CatalogDb
+    from ranker.store.catalog import Catalog
+    from ranker.store.catalog_db import CatalogDb
 
     closed_on_ui: list[bool] = []
     real_close = CatalogDb.close

@@ -6,8 +6,8 @@ import threading
 
 from phototriage_gui.session import Session
 from phototriage_gui.workers import make_pool
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
 
 
 class IdlePool:

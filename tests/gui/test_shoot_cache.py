@@ -9,7 +9,7 @@ from tests.gui.conftest import settle
 
 def test_model_files_are_where_active_model_looks():
     from phototriage_gui import shoot_cache
-    from ranker import active_model
+    from ranker.ml import active_model
     from ranker.paths import data_dir, resources_dir
 
     bases = {"data": data_dir(), "resources": resources_dir()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ranker.test_cli import loaded_after
+from tests.ranker.cli.test_cli import loaded_after
 
 
 def test_first_window_imports_no_torch():

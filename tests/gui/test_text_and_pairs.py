@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from phototriage_gui import formatting
-from ranker import pairs
+from ranker.culling import pairs
 from ranker.decisions import Decision
 
 

@@ -10,8 +10,8 @@ from PySide6.QtGui import QDropEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from phototriage_gui.session import Filter
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
 from tests.gui.conftest import press, screenshot, settle
 
 Key = Qt.Key
@@ -187,7 +187,7 @@ def test_learn_from_choices_reports_held_out_agreement(make_window, qtbot, shoot
 def test_brackets_are_shown_as_brackets_and_not_compared(make_window, qtbot, tmp_path):
     import numpy as np
 
-    from ranker.synthetic import iter_sources, write_shoot
+    from ranker.datasets.synthetic import iter_sources, write_shoot
 
     folder = tmp_path / "bracketed"
     write_shoot(
@@ -210,7 +210,7 @@ def test_brackets_are_shown_as_brackets_and_not_compared(make_window, qtbot, tmp
 
 def test_preferences_are_saved_and_regroup_the_shoot(make_window, qtbot, shoot):
     from phototriage_gui.views.preferences_dialog import PreferencesDialog
-    from ranker import preferences
+    from ranker.store import preferences
 
     window = make_window(shoot)
     settle(qtbot, window)

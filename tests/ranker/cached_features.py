@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranker.catalog import Catalog
 from ranker.features.registry import get_extractor
-from ranker.model import MultiFeaturePairwiseRanker
+from ranker.ml.model import MultiFeaturePairwiseRanker
+from ranker.store.catalog import Catalog
 
 
 def put_plausible_features(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ranker.catalog import Catalog
+from ranker.store.catalog import Catalog
 
 
 def add_photo(catalog: Catalog, name: str = "a.jpg", fp: str = "fp1") -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ranker.synthetic import Defect, apply_defect, exif_bytes, handheld_frame, skimage_photo
+from ranker.datasets.synthetic import Defect, apply_defect, exif_bytes, handheld_frame, skimage_photo
 
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "camera", "motorcycle_left")
 #: defects the default model must rank below the clean frame (blur in px at 1024 px long side: 9 px and

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ranker import default_model
-from ranker.checkpoint import load_checkpoint
-from ranker.quality import quality_of
+from ranker.ml.checkpoint import load_checkpoint
+from ranker.ml.quality import quality_of
 
 
 def test_the_feature_set_is_one_list_and_sources_are_a_list():

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from ranker.catalog import Catalog
-from ranker.catalog_rows import CatalogError
+from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
 from ranker.decisions import Decision
 from ranker.engines import local_engine
 from ranker.export import ExportItem, plan_export, run_export
-from ranker.pipeline import PipelineOptions, rank_shoot, run
-from ranker.writeback import write_decision
+from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import CatalogError
+from ranker.store.writeback import write_decision
 from ranker.xmp import MAX_XMP_BYTES, XmpError, read_xmp
-from ranker.xmp_style import XmpStyle
+from ranker.xmp.style import XmpStyle
 from tests.fault_files import (
     damaged_jpeg,
     fifo,
@@ -186,7 +186,7 @@ def test_a_flipped_byte_in_catalog_rows_is_recomputed_or_reported(tmp_path):
         assert any(good[1].name in n and "damaged" in n for n in again.notices)
 
 
-_OPEN = "import sys; from ranker.catalog import Catalog; Catalog(sys.argv[1]).close()"
+_OPEN = "import sys; from ranker.store.catalog import Catalog; Catalog(sys.argv[1]).close()"
 
 
 @pytest.mark.timeout(120)
@@ -385,8 +385,8 @@ def test_a_large_sidecar_under_the_cap_reads_in_memory_bounded_by_its_size(tmp_p
 def test_libraws_own_messages_name_the_file_and_the_rest_is_ranked(tmp_path, monkeypatch, capfd):
     """LibRaw prints "NAME: Unexpected end of file" from C to fd 2; it comes back as a warning naming
     the photo (our damage check is told to miss the cut, so LibRaw itself meets it)."""
-    from ranker import raw_decode
-    from ranker.libraw_stderr import LibRawWarning
+    from ranker.io import raw_decode
+    from ranker.io.libraw_stderr import LibRawWarning
     from tests.synthetic_files import write_dng
 
     folder = tmp_path / "shoot"

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ranker.catalog import Catalog
-from ranker.images import load_photo
-from ranker.load_errors import ImageLoadError
-from ranker.pipeline import PipelineOptions, rank_shoot, run
+from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
+from ranker.io.images import load_photo
+from ranker.io.load_errors import ImageLoadError
+from ranker.store.catalog import Catalog
 from tests.synthetic_files import textured_image, write_dng, write_image
 
 SEED = 20240601

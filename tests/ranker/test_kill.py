@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ranker.catalog import Catalog
+from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
+from ranker.datasets.synthetic import SKIMAGE_PHOTOS, iter_sources, write_shoot
 from ranker.decisions import Decision
-from ranker.embed import same_image
-from ranker.pipeline import PipelineOptions, rank_shoot, run
-from ranker.synthetic import SKIMAGE_PHOTOS, iter_sources, write_shoot
+from ranker.export.embed import same_image
+from ranker.store.catalog import Catalog
 from tests.synthetic_files import textured_image, write_jpeg
 
 SEED = 5952
@@ -36,13 +36,13 @@ pytestmark = [pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL"), py
 # so the kill lands while work is being done, not while Python is still importing torch.
 RANK_CHILD = """
 import sys
-import ranker.cli, ranker.pipeline, ranker.commands.rank
+import ranker.cli.main, ranker.culling.pipeline, ranker.cli.commands.rank
 print("ready", flush=True)
-sys.exit(ranker.cli.main(["rank", sys.argv[1], "--quiet", "--device", "cpu"]))
+sys.exit(ranker.cli.main.main(["rank", sys.argv[1], "--quiet", "--device", "cpu"]))
 """
 EXPORT_CHILD = """
 import sys
-import ranker.cli, ranker.pipeline, ranker.commands.export as command
+import ranker.cli.main, ranker.culling.pipeline, ranker.cli.commands.export as command
 real_run_export = command.run_export
 
 def announced(plan, **kwargs):  # the real export, announced: kills are timed from its start
@@ -51,7 +51,8 @@ def announced(plan, **kwargs):  # the real export, announced: kills are timed fr
 
 command.run_export = announced
 print("ready", flush=True)
-code = ranker.cli.main(["export", sys.argv[1], "--to", sys.argv[2], "--" + sys.argv[3], "--quiet", "--device", "cpu"])
+argv = ["export", sys.argv[1], "--to", sys.argv[2], "--" + sys.argv[3], "--quiet", "--device", "cpu"]
+code = ranker.cli.main.main(argv)
 print("done", flush=True)  # before interpreter shutdown, which takes longer than the export itself
 sys.exit(code)
 """
@@ -200,7 +201,7 @@ def elsewhere(tmp_path):
 )
 def test_killed_export_loses_and_corrupts_nothing(tmp_path, env, elsewhere, mode, across):
     pytest.importorskip("ranker.export")
-    from ranker import cli
+    from ranker.cli import main as cli
 
     if across and elsewhere is None:
         pytest.skip("no second file system to export to")

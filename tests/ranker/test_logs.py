@@ -7,8 +7,9 @@ import logging
 
 import pytest
 
-from ranker import cli, logs
-from ranker.commands import models as models_command
+from ranker import logs
+from ranker.cli import main as cli
+from ranker.cli.commands import models as models_command
 from ranker.errors import UsageError
 
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QUndoStack
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.state.decision_store import DecisionStore
 from phototriage_gui.workers import SyncPool
-from ranker.catalog import Catalog
+from ranker.store.catalog import Catalog
 
 
 @pytest.fixture

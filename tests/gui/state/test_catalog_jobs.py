@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from phototriage_gui.state.catalog_jobs import auto_cull
+from ranker.culling.shoot_ranking import RankedBurst, RankedPhoto, ShootRanking
 from ranker.decisions import Decision, Flag
-from ranker.model_info import ModelInfo
-from ranker.shoot_ranking import RankedBurst, RankedPhoto, ShootRanking
+from ranker.ml.model_info import ModelInfo
 
 
 def test_auto_cull_skips_a_photo_decided_after_the_ranking_was_read(catalog, photo_ids):

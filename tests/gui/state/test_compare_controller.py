@@ -8,8 +8,8 @@ import pytest
 
 from phototriage_gui.models.shoot import Burst, PhotoItem, Shoot
 from phototriage_gui.state.compare_controller import CompareController
-from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
+from ranker.store.catalog_rows import CatalogError
 
 
 class FakeNavigation:
@@ -53,7 +53,7 @@ def keys(nav, *indexes):
 
 def test_the_first_pair_is_the_least_certain_undecided(compare, nav, store, photo_ids):
     compare.next_pair()
-    assert compare.pair == keys(nav, 2, 3)  # ranker.pairs.next_pairs: the closest scores, the least sure
+    assert compare.pair == keys(nav, 2, 3)  # ranker.culling.pairs.next_pairs: the closest scores, the least sure
     assert nav.current == compare.pair[0] and compare.active == 0
     store.decide("reject", photo_ids[2], Decision(flag="reject"), lambda _pid: None)
     compare.next_pair()

@@ -9,8 +9,8 @@ from PySide6.QtGui import QUndoStack
 from phototriage_gui.state.catalog_queue import CatalogQueue
 from phototriage_gui.state.decision_store import DecisionStore
 from phototriage_gui.workers import make_pool
-from ranker.catalog_rows import CatalogError
 from ranker.decisions import Decision
+from ranker.store.catalog_rows import CatalogError
 
 PICK = Decision(flag="pick")
 
@@ -124,7 +124,7 @@ def test_a_job_started_after_the_queue_sees_every_decision_made(qtbot, catalog, 
 
 
 class RecordingSidecars:
-    """Stands in for ranker.writeback.SidecarWriter: what was submitted, and from which thread."""
+    """Stands in for ranker.store.writeback.SidecarWriter: what was submitted, and from which thread."""
 
     def __init__(self):
         self.submitted: list[tuple[int, Decision, int]] = []

@@ -34,7 +34,7 @@ def test_the_app_and_every_other_command_never_import_ray():
         "names = [m.name for m in pkgutil.walk_packages(ranker.__path__, 'ranker.')\n"
         "         if not m.name.endswith('__main__') and not m.name.startswith('ranker.engines.ray')]\n"
         "for name in names: importlib.import_module(name)\n"
-        "from ranker.cli import build_parser\n"
+        "from ranker.cli.main import build_parser\n"
         "build_parser().parse_args(['rank', '.', '--engine', 'ray'])\n"
         "import ranker.engines.ray_tasks\n"  # the worker side alone needs no ray at import either
         "bad = sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.'))\n"

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ranker.catalog import Catalog
+from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
 from ranker.engines.local_engine import LocalEngine
 from ranker.engines.ray_engine import RayEngine
-from ranker.pipeline import PipelineOptions, rank_shoot, run
 from ranker.progress import Cancelled
+from ranker.store.catalog import Catalog
 from tests.ranker.shoots import write_known_shoot
 
 ray = pytest.importorskip("ray")

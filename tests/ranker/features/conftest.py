@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from ranker.datasets.synthetic import skimage_photo
 from ranker.features import registry
-from ranker.synthetic import skimage_photo
 from tests.ranker.features.tiny_models import DATA, load_rgb
 
 SKIMAGE_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "camera")

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
 
-from ranker.face_bursts import close_eyes
+from ranker.datasets.face_bursts import close_eyes
 from ranker.features import faces as faces_module
 from ranker.features.face_landmarks import MODEL_FILES, detect_faces, models_dir
 from ranker.features.faces import DIM, MAX_FACES, Face, FacesExtractor, analyse, local_sharpness, pack, unpack

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from ranker.datasets.synthetic import Defect, apply_defect
 from ranker.features.iqa import (
     ClippingExtractor,
     ExposureProfileExtractor,
@@ -21,7 +22,6 @@ from ranker.features.iqa import (
     quality_signals,
     sharpness,
 )
-from ranker.synthetic import Defect, apply_defect
 from tests.ranker.features.conftest import REAL_PHOTOS, SKIMAGE_PHOTOS
 from tests.ranker.features.tiny_models import add_gaussian_noise, as_float, exposed, mid_grey_ev
 

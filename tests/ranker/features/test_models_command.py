@@ -1,5 +1,5 @@
-"""`phototriage models` (ranker/commands/models.py): listing offline, explicit download, import with checks.
-(Here rather than under tests/ranker/commands/ because it exercises the feature registry and weights cache.)"""
+"""`phototriage models` (ranker/cli/commands/models.py): listing offline, explicit download, import with checks.
+(Here rather than under tests/ranker/cli/commands/ because it exercises the feature registry and weights cache.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from ranker.cli import main
+from ranker.cli.main import main
 from ranker.features.descriptor import DescriptorExtractor
 from ranker.features.registry import ExtractorSpec, all_specs, get_spec
 from tests.ranker.features.tiny_models import REPO, fake_weights, save_state, tiny_resnet

@@ -104,7 +104,7 @@ def test_each_spec_states_the_version_its_extractor_computes():
 
 
 def test_the_registry_is_data_until_an_extractor_is_created():
-    from tests.ranker.test_cli import loaded_after
+    from tests.ranker.cli.test_cli import loaded_after
 
     code = (
         "import ranker.features as f\n"

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ranker.features import faces, iqa
-from ranker.images import load_photo
+from ranker.io.images import load_photo
 from tests.ranker.features import signals_reference as reference
 
 #: Rounding-level differences only: the default's inputs must not move.

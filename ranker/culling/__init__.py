@@ -1,0 +1,1 @@
+"""Culling a shoot: the ranking pipeline, the automatic first pass and which pair to compare next."""

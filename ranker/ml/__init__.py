@@ -1,0 +1,1 @@
+"""The Siamese ranker: its config, torch model, NumPy scorer, checkpoints, training and which model ranks."""

@@ -1,0 +1,1 @@
+"""The catalog and what keeps it in step with the disk: photos, decisions, preferences, sidecar sync."""
