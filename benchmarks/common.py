@@ -1,7 +1,8 @@
-"""What both benchmarks share: the machine description, medians of repeated timings, tables, JSON."""
+"""What both benchmarks share: common flags, the machine description, medians of repeated timings, tables, JSON."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -11,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 #: Repository root: benchmark caches default to build/ under it (gitignored).
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +159,18 @@ def _jsonable(value: object) -> object:
     except ImportError:
         pass
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def benchmark_parser(package: ModuleType) -> argparse.ArgumentParser:
+    """`python -m <package>`'s parser, described by its docstring's first line, with the flags both
+    suites (ranking and speed) take alike: --json, --sources, --seed."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {package.__name__}", description=(package.__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results ('-': stdout)")
+    parser.add_argument("--sources", type=int, metavar="N", help="use only the first N scikit-image photos")
+    parser.add_argument("--seed", type=int, default=2024)
+    return parser
 
 
 def command_line(module: str, argv: Sequence[str] | None) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import describe_machine, machine, markdown_table, write_json
+from benchmarks.common import describe_machine, log, machine, markdown_table, write_json
 
 #: Hand-counted faces a photographer would judge (frontal or three-quarter, eyes visible or not).
 #: BWPictureHuman's soldier turns his face to the side, at 12% of the frame.
@@ -30,10 +30,6 @@ NO_FACE_PHOTOS = ("free-mountain-vector-01.jpg",)
 SKIMAGE_FACES = {"astronaut": 1}
 SKIMAGE_NO_FACES = ("chelsea", "coffee", "rocket", "motorcycle_left", "hubble_deep_field", "coins", "clock")
 ANALYSIS = 512
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
 
 
 def _reduced(image: Image.Image) -> Image.Image:

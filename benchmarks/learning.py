@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import command_line, describe_machine, in_work_dir, machine, markdown_table, write_json
+from benchmarks.common import command_line, describe_machine, in_work_dir, log, machine, markdown_table, write_json
 
 CURVE = (0, 25, 50, 100, 200)
 TIMING_PAIRS = 500
@@ -51,10 +50,6 @@ TASTES = {
         "prefers the less saturated frame (saturation ×0.7…×1.3, luma unchanged); visible through colourfulness",
     ),
 }
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _sources(colour_only: bool) -> list[tuple[str, Image.Image]]:

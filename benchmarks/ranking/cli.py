@@ -9,7 +9,7 @@ from pathlib import Path
 
 import benchmarks.ranking
 from benchmarks.baselines import BASELINES, Scorers, fit_brisque_on_clive
-from benchmarks.common import command_line, in_work_dir, machine, write_json
+from benchmarks.common import benchmark_parser, command_line, in_work_dir, machine, write_json
 from benchmarks.ranking.burst_evaluation import evaluate_level
 from benchmarks.ranking.bursts import GENERATORS, LEVEL_ORDER
 from benchmarks.ranking.checkpoints import find_checkpoints
@@ -26,9 +26,7 @@ QUICK_BURSTS = 20
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.ranking", description=benchmarks.ranking.__doc__.splitlines()[0]
-    )
+    parser = benchmark_parser(benchmarks.ranking)
     parser.add_argument(
         "--quick", action="store_true", help=f"about {QUICK_BURSTS} bursts per level (default: at least {FULL_BURSTS})"
     )
@@ -54,8 +52,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="also evaluate this checkpoint (repeatable)",
     )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results ('-': stdout)")
-    parser.add_argument("--sources", type=int, metavar="N", help="use only the first N scikit-image photos")
     parser.add_argument(
         "--bursts-per-source",
         type=int,
@@ -71,7 +67,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=("train", "val", "test"),
         help="CLIVE split to report (default: the held-out test split)",
     )
-    parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--device", default="auto", help="torch device for pyiqa and backbones")
     parser.add_argument("--no-pyiqa", action="store_true", help="skip the PIQE row (pyiqa takes ~5 s to import)")
     parser.add_argument(

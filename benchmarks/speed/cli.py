@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import benchmarks.speed
-from benchmarks.common import BUILD, command_line, log, machine, write_json
+from benchmarks.common import BUILD, benchmark_parser, command_line, log, machine, write_json
 from benchmarks.speed.decode import DECODE_SIZE, decode_benchmarks, raw_samples
 from benchmarks.speed.extractors import extractor_benchmarks
 from benchmarks.speed.grouping import grouping_benchmark
@@ -29,15 +29,12 @@ from benchmarks.speed.trials import rank_trials
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.speed", description=benchmarks.speed.__doc__.splitlines()[0]
-    )
+    parser = benchmark_parser(benchmarks.speed)
     parser.add_argument("--quick", action="store_true", help="rank 100 and 1,000 photos only")
     parser.add_argument("--sizes", help="comma-separated shoot sizes (default 100,1000,5000; --quick 100,1000)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing; medians are reported")
     parser.add_argument("--device", default="auto", help="torch device: auto (CUDA, MPS, CPU), cpu, cuda")
     parser.add_argument("--model", type=Path, help="checkpoint to rank with (default: the shipped default)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write machine-readable results ('-': stdout)")
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -49,7 +46,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=",".join(map(str, LONG_SIDES)),
         help="long sides of the generated photos, cycled (default %(default)s)",
     )
-    parser.add_argument("--sources", type=int, metavar="N", help="use only the first N scikit-image photos")
     parser.add_argument("--extractors", help="comma-separated extractors to time (default: all registered)")
     parser.add_argument("--sample", type=int, default=24, help="photos in the decode and extractor samples")
     parser.add_argument(
@@ -69,7 +65,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="also rank a people-only shoot of N photos (a face in every one; 0: skip; default %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
         "--startup-only",
         action="store_true",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,20 +30,12 @@ THUMB_SIZE = 256
 def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_files: dict[str, Path]) -> dict:
     from ranker.io.images import load_image, load_photo
 
-    def per_photo(paths, max_size, threads=1):
-        def job():
-            if threads == 1:
-                for p in paths:
-                    load_photo(p, max_size=max_size)
-            else:
-                with ThreadPoolExecutor(threads) as pool:
-                    list(pool.map(lambda p: load_photo(p, max_size=max_size), paths))
-
-        stats = median_time(job, repeats)
+    def per_photo(paths, max_size):
+        stats = _median_loads(functools.partial(load_photo, max_size=max_size), paths, repeats, 1)
         return {
             "ms_per_photo": 1000 * stats["median"] / len(paths),
             "photos_per_s": len(paths) / stats["median"],
-            "threads": threads,
+            "threads": 1,
             "photos": len(paths),
             "seconds": stats,
         }
@@ -69,19 +62,25 @@ def decode_benchmarks(sample: Sequence[Path], repeats: int, workers: int, raw_fi
             out[name] = {"file": str(path), "error": f"{type(exc).__name__}: {exc}"}
 
     def thumbs(threads):
-        def job():
-            if threads == 1:
-                for p in sample:
-                    load_image(p, max_size=THUMB_SIZE)
-            else:
-                with ThreadPoolExecutor(threads) as pool:
-                    list(pool.map(lambda p: load_image(p, max_size=THUMB_SIZE), sample))
-
-        stats = median_time(job, repeats)
+        stats = _median_loads(functools.partial(load_image, max_size=THUMB_SIZE), sample, repeats, threads)
         return {"photos_per_s": len(sample) / stats["median"], "threads": threads, "size": THUMB_SIZE, "seconds": stats}
 
     out["thumbnails"] = [thumbs(1)] + ([thumbs(workers)] if workers > 1 else [])
     return out
+
+
+def _median_loads(load: Callable[[Path], object], paths: Sequence[Path], repeats: int, threads: int) -> dict:
+    """median_time of loading every path: one after another, or across `threads` threads."""
+
+    def job():
+        if threads == 1:
+            for p in paths:
+                load(p)
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(load, paths))
+
+    return median_time(job, repeats)
 
 
 def _megapixels(path: Path) -> float:

@@ -23,20 +23,19 @@ def reset_peak_rss() -> bool:
 
 
 def peak_rss_since_reset() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    return _status_mib("VmHWM:")
 
 
 def current_rss_mib() -> float | None:
     """Resident memory right now (Linux /proc), to separate what imports cost from what a run adds."""
+    return _status_mib("VmRSS:")
+
+
+def _status_mib(field: str) -> float | None:
+    """A kB figure of /proc/self/status in MiB; None off Linux."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except (OSError, ValueError, IndexError):
         pass

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Concatenate, ParamSpec, TypeVar
 
 from ranker.decisions import Decision
 from ranker.paths import data_dir
@@ -21,18 +20,32 @@ from ranker.store import (
     catalog_xmp_state,
 )
 from ranker.store.catalog_db import CatalogDb
-from ranker.store.catalog_rows import BurstRow, Choice, DecisionTime, PhotoRecord, XmpState
+from ranker.store.catalog_rows import PhotoRecord
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def default_catalog_path() -> Path:
     return data_dir() / "catalog.db"
 
 
+def _query(query: Callable[Concatenate[CatalogDb, P], R]) -> Callable[Concatenate[Catalog, P], R]:
+    """A concept module's query as a Catalog method: its signature and docstring stay in that module."""
+
+    @functools.wraps(query)
+    def method(catalog: Catalog, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return query(catalog.db, *args, **kwargs)
+
+    return method
+
+
 class Catalog:
     """The catalog's queries over one CatalogDb (one connection, one lock, every write committed when made).
 
     Safe to share between the UI thread and one worker thread; `connect` is injectable for tests.
-    Each concept's queries live in their own module (ranker.store.catalog_photos, ...); this class names them.
+    Each concept's queries live in their own module (ranker.store.catalog_photos, ...), signatures and
+    docstrings with them; this class names them as its methods.
     """
 
     def __init__(self, path: Path | str | None = None, connect: Callable[..., sqlite3.Connection] = sqlite3.connect):
@@ -57,121 +70,48 @@ class Catalog:
         self.close()
 
     # -- photos and files (ranker.store.catalog_photos) -------------------------------------------
-    def identify(
-        self, groups: Iterable[Sequence[tuple[Path, int, int]]], in_scope: Callable[[Path], bool]
-    ) -> list[int]:
-        return catalog_photos.identify(self.db, groups, in_scope)
-
-    def adopt(self, photo_id: int, fingerprint: str, in_scope: Callable[[Path], bool]) -> bool:
-        return catalog_photos.adopt(self.db, photo_id, fingerprint, in_scope)
-
-    def record_analysis(
-        self,
-        photo_id: int,
-        fingerprint: str,
-        capture_ts: float,
-        time_source: str,
-        metadata: dict[str, Any],
-        signals: dict[str, float],
-        files: Sequence[tuple[Path, int, int]],
-    ) -> None:
-        catalog_photos.record_analysis(
-            self.db, photo_id, fingerprint, capture_ts, time_source, metadata, signals, files
-        )
-
-    def mark_sidecars_read(self, photo_id: int) -> None:
-        catalog_photos.mark_sidecars_read(self.db, photo_id)
-
-    def upsert_photo(
-        self,
-        fingerprint: str,
-        capture_ts: float,
-        time_source: str,
-        metadata: dict[str, Any],
-        signals: dict[str, float],
-        files: list[tuple[Path, int, int]],
-    ) -> int:
-        return catalog_photos.upsert_photo(self.db, fingerprint, capture_ts, time_source, metadata, signals, files)
-
-    def forget_files(self, paths: Iterable[Path]) -> None:
-        catalog_photos.forget_files(self.db, paths)
-
-    def files_under(self, root: Path) -> list[Path]:
-        return catalog_photos.files_under(self.db, root)
-
-    def file_states(self, photo_id: int) -> dict[Path, tuple[int, int]]:
-        return catalog_photos.file_states(self.db, photo_id)
-
-    def analysed_like(self, fingerprint: str) -> PhotoRecord | None:
-        return catalog_photos.analysed_like(self.db, fingerprint)
-
-    def photo(self, photo_id: int) -> PhotoRecord:
-        return catalog_photos.photo(self.db, photo_id)
+    identify = _query(catalog_photos.identify)
+    adopt = _query(catalog_photos.adopt)
+    record_analysis = _query(catalog_photos.record_analysis)
+    mark_sidecars_read = _query(catalog_photos.mark_sidecars_read)
+    upsert_photo = _query(catalog_photos.upsert_photo)
+    forget_files = _query(catalog_photos.forget_files)
+    files_under = _query(catalog_photos.files_under)
+    file_states = _query(catalog_photos.file_states)
+    analysed_like = _query(catalog_photos.analysed_like)
+    photo = _query(catalog_photos.photo)
+    photo_for_path = _query(catalog_photos.photo_for_path)
+    known_file = _query(catalog_photos.known_file)
 
     def photos(self, photo_ids: Iterable[int]) -> list[PhotoRecord]:
         return [self.photo(pid) for pid in photo_ids]
 
-    def photo_for_path(self, path: Path) -> int | None:
-        return catalog_photos.photo_for_path(self.db, path)
-
-    def known_file(self, path: Path) -> tuple[int, int, int] | None:
-        return catalog_photos.known_file(self.db, path)
-
     # -- the analysis cache (ranker.store.catalog_cache) ------------------------------------------
-    def get_features(self, fingerprint: str, extractor: str, version: str, dim: int | None = None) -> np.ndarray | None:
-        return catalog_cache.get_features(self.db, fingerprint, extractor, version, dim)
-
-    def put_features(self, items: Iterable[tuple[str, str, str, np.ndarray]]) -> None:
-        catalog_cache.put_features(self.db, items)
-
-    def put_scores(self, model: str, scores: dict[int, float]) -> None:
-        catalog_cache.put_scores(self.db, model, scores)
-
-    def scores(self, model: str, photo_ids: Iterable[int]) -> dict[int, float]:
-        return catalog_cache.scores(self.db, model, photo_ids)
+    get_features = _query(catalog_cache.get_features)
+    put_features = _query(catalog_cache.put_features)
+    put_scores = _query(catalog_cache.put_scores)
+    scores = _query(catalog_cache.scores)
 
     # -- bursts (ranker.store.catalog_bursts) -----------------------------------------------------
-    def replace_bursts(self, shoot: str, bursts: list[tuple[str, list[int]]]) -> None:
-        catalog_bursts.replace_bursts(self.db, shoot, bursts)
-
-    def shoots(self) -> list[str]:
-        return catalog_bursts.shoots(self.db)
-
-    def bursts(self, shoot: str) -> list[BurstRow]:
-        return catalog_bursts.bursts(self.db, shoot)
-
-    def burst_mates(self, photo_ids: Iterable[int]) -> list[list[int]]:
-        return catalog_bursts.burst_mates(self.db, photo_ids)
+    replace_bursts = _query(catalog_bursts.replace_bursts)
+    shoots = _query(catalog_bursts.shoots)
+    bursts = _query(catalog_bursts.bursts)
+    burst_mates = _query(catalog_bursts.burst_mates)
 
     # -- decisions (ranker.store.catalog_decisions) -----------------------------------------------
-    def decision(self, photo_id: int) -> Decision:
-        return catalog_decisions.decision(self.db, photo_id)
+    decision = _query(catalog_decisions.decision)
+    has_decision = _query(catalog_decisions.has_decision)
+    set_decision = _query(catalog_decisions.set_decision)
+    decision_updated = _query(catalog_decisions.decision_updated)
 
     def decisions(self, photo_ids: Iterable[int]) -> dict[int, Decision]:
         return {pid: self.decision(pid) for pid in photo_ids}
 
-    def has_decision(self, photo_id: int) -> bool:
-        return catalog_decisions.has_decision(self.db, photo_id)
-
-    def set_decision(self, photo_id: int, decision: Decision, source: str = "user") -> None:
-        catalog_decisions.set_decision(self.db, photo_id, decision, source)
-
-    def decision_updated(self, photo_id: int) -> DecisionTime | None:
-        return catalog_decisions.decision_updated(self.db, photo_id)
-
     # -- pairwise choices (ranker.store.catalog_choices) ------------------------------------------
-    def add_choice(self, winner_id: int, loser_id: int, source: str = "compare") -> int:
-        return catalog_choices.add_choice(self.db, winner_id, loser_id, source)
-
-    def remove_choice(self, choice_id: int) -> None:
-        catalog_choices.remove_choice(self.db, choice_id)
-
-    def choices(self) -> list[Choice]:
-        return catalog_choices.choices(self.db)
+    add_choice = _query(catalog_choices.add_choice)
+    remove_choice = _query(catalog_choices.remove_choice)
+    choices = _query(catalog_choices.choices)
 
     # -- XMP read-back state (ranker.store.catalog_xmp_state, for ranker/store/readback.py) -------------
-    def xmp_state(self, path: Path) -> XmpState | None:
-        return catalog_xmp_state.xmp_state(self.db, path)
-
-    def set_xmp_state(self, path: Path, photo_id: int, size: int, mtime_ns: int, sha256: str) -> None:
-        catalog_xmp_state.set_xmp_state(self.db, path, photo_id, size, mtime_ns, sha256)
+    xmp_state = _query(catalog_xmp_state.xmp_state)
+    set_xmp_state = _query(catalog_xmp_state.set_xmp_state)

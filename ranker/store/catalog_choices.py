@@ -8,7 +8,7 @@ from ranker.store.catalog_db import CatalogDb, now
 from ranker.store.catalog_rows import Choice
 
 
-def add_choice(db: CatalogDb, winner_id: int, loser_id: int, source: str) -> int:
+def add_choice(db: CatalogDb, winner_id: int, loser_id: int, source: str = "compare") -> int:
     if winner_id == loser_id:
         raise ValueError("a photo cannot be chosen over itself")
     with db.write() as conn:

@@ -45,7 +45,7 @@ def has_decision(db: CatalogDb, photo_id: int) -> bool:
     return bool(db.read("SELECT 1 FROM decisions WHERE photo_id = ?", (photo_id,)))
 
 
-def set_decision(db: CatalogDb, photo_id: int, verdict: Decision, source: str) -> None:
+def set_decision(db: CatalogDb, photo_id: int, verdict: Decision, source: str = "user") -> None:
     """Committed before returning: a decision shown to the user survives a kill."""
     with db.write() as conn:
         conn.execute(

@@ -256,8 +256,8 @@ def _record(db: CatalogDb, row: tuple[Any, ...]) -> PhotoRecord:
 
 
 def photo_for_path(db: CatalogDb, path: Path) -> int | None:
-    rows = db.read("SELECT photo_id FROM files WHERE path = ?", (db_path(Path(path)),))
-    return rows[0][0] if rows else None
+    known = known_file(db, path)
+    return known[0] if known else None
 
 
 def known_file(db: CatalogDb, path: Path) -> tuple[int, int, int] | None:
