@@ -39,3 +39,10 @@ def test_strings_from_files_become_enum_members_and_stay_plain_text_in_json():
         Decision("pxck")
     with pytest.raises(ValueError, match="label must be one of"):
         Decision(label="orange")
+
+
+def test_decision_validation():
+    assert Decision(label="Red").label == "red"
+    for bad in ({"flag": "maybe"}, {"rating": 6}, {"rating": -1}, {"rating": True}, {"label": "orange"}):
+        with pytest.raises(ValueError):
+            Decision(**bad)

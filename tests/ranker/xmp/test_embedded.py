@@ -1,0 +1,41 @@
+"""Tests ranker/xmp/embedded.py: XMP read from inside a JPEG, a TIFF or an unknown format."""
+
+from __future__ import annotations
+
+import os
+
+from PIL import Image
+
+from ranker.xmp import Decision, read_decision
+from tests.ranker.xmp.helpers import PACKET, exiftool_json, jpeg_with_xmp, make_xmp, needs_exiftool
+
+
+def test_read_embedded_jpeg_app1(tmp_path):
+    photo = tmp_path / "P1000001.JPG"
+    jpeg_with_xmp(photo, PACKET)
+    with Image.open(photo) as im:  # still a valid JPEG
+        im.load()
+    assert read_decision(photo) == Decision(None, 4, "yellow")
+    # A sidecar wins over the embedded packet.
+    (tmp_path / "P1000001.xmp").write_bytes(make_xmp('xmp:Rating="1"'))
+    assert read_decision(photo) == Decision(None, 1, None)
+
+
+@needs_exiftool
+def test_embedded_jpeg_is_what_exiftool_reads(tmp_path):
+    photo = tmp_path / "a.jpg"
+    jpeg_with_xmp(photo, PACKET)
+    info = exiftool_json(photo, "-XMP:Rating", "-XMP:Label")
+    assert (info["XMP-xmp:Rating"], info["XMP-xmp:Label"]) == (4, "Yellow")
+
+
+def test_read_embedded_tiff_and_unknown_format(tmp_path):
+    tif = tmp_path / "scan.tif"
+    Image.new("RGB", (8, 8)).save(tif, tiffinfo={700: PACKET})
+    assert read_decision(tif) == Decision(None, 4, "yellow")
+    raw = tmp_path / "IMG_1.CR3"  # ISO-BMFF here: found by scanning the first megabytes
+    raw.write_bytes(os.urandom(5000) + PACKET + os.urandom(5000))
+    assert read_decision(raw) == Decision(None, 4, "yellow")
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (8, 8)).save(plain)
+    assert read_decision(plain) is None
