@@ -240,10 +240,12 @@ def contrast(luma: np.ndarray) -> float:
 #: that vanish at 512 px still show (what a photographer sees zooming in).
 DETAIL_SIZE = 1024
 
-_analysis_cache: dict[int, tuple[dict[str, float], np.ndarray]] = {}
+#: per live image: its named signals, the 36 NSS numbers, and the ANALYSIS_SIZE uint8 RGB and luma they came from
+_Analysis = tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray]
+_analysis_cache: dict[int, _Analysis] = {}
 
 
-def _analyse(image: Image.Image) -> tuple[dict[str, float], np.ndarray]:
+def _analyse(image: Image.Image) -> _Analysis:
     """Every signal of one decoded image, computed once while the image object lives:
     the global ones at ANALYSIS_SIZE, the focus map and noise at DETAIL_SIZE, the 36 NSS numbers."""
     from ranker.features.detail import detail_signals
@@ -271,7 +273,7 @@ def _analyse(image: Image.Image) -> tuple[dict[str, float], np.ndarray]:
     }
     # Near-native detail: decode-size pixels when the image is no larger than DETAIL_SIZE (no copy).
     signals.update(detail_signals(reduced_rgb(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb))
-    result = (signals, brisque_features(luma))
+    result = (signals, brisque_features(luma), rgb8, luma)
     _analysis_cache[key] = result
     weakref.finalize(image, _analysis_cache.pop, key, None)
     return result
@@ -289,6 +291,19 @@ def quality_signals(image: Image.Image) -> dict[str, float]:
 def nss_vector(image: Image.Image) -> np.ndarray:
     """The 36 BRISQUE natural-scene statistics of the image at ANALYSIS_SIZE (ranker.features.nss)."""
     return _analyse(image)[1]
+
+
+def analysis_planes(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """The image at ANALYSIS_SIZE as uint8 RGB and its 0-1 luma: the pixels every signal above reads,
+    reduced once per photo for all the extractors that read them (ranker.features.scene_stats)."""
+    analysis = _analyse(image)
+    return analysis[2], analysis[3]
+
+
+def linear_rgb8(rgb8: np.ndarray) -> np.ndarray:
+    """Linear-light RGB (float32) of uint8 sRGB pixels, through the 256-entry table (no power per pixel)."""
+    linear: np.ndarray = _LINEAR8.astype(np.float32)[rgb8]
+    return linear
 
 
 class _SignalsExtractor(FeatureExtractor):

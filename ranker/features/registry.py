@@ -183,6 +183,15 @@ register(
 )
 register(
     ExtractorSpec(
+        "scene_stats",
+        76,
+        "log-derivative, tonal range, spectral slope, σ-map, CIELAB colour NSS and GM-LOG statistics (hand-crafted)",
+        _MIT,
+        "ranker.features.scene_stats:SceneStatsExtractor",
+    )
+)
+register(
+    ExtractorSpec(
         "descriptor",
         256,
         "16×16 appearance thumbnail for burst grouping",

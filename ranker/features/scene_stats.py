@@ -1,0 +1,45 @@
+"""In-the-wild statistics that complement BRISQUE, as one 76-number vector: log-derivatives, tonal range,
+spectral slope, σ-map, colour NSS and GM-LOG (each in its own module), read at ANALYSIS_SIZE."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from ranker.features import colour_nss, gm_log, log_derivatives, sigma_map, spectrum, tonal
+from ranker.features.base import FeatureExtractor
+from ranker.features.iqa import ANALYSIS_SIZE, analysis_planes, linear_rgb8
+
+#: (prefix, names, function of (luma, linear RGB)) in vector order
+_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[np.ndarray, np.ndarray], np.ndarray]], ...] = (
+    ("logderiv", log_derivatives.FEATURE_NAMES, lambda luma, _: log_derivatives.log_derivative_features(luma)),
+    ("tonal", tonal.FEATURE_NAMES, lambda luma, _: tonal.tonal_features(luma)),
+    ("spectrum", spectrum.FEATURE_NAMES, lambda luma, _: spectrum.spectral_slopes(luma)),
+    ("sigma", sigma_map.FEATURE_NAMES, lambda luma, _: sigma_map.sigma_map_features(luma)),
+    ("colour", colour_nss.FEATURE_NAMES, lambda _, linear: colour_nss.colour_nss_features(linear)),
+    ("gmlog", gm_log.FEATURE_NAMES, lambda luma, _: gm_log.gm_log_features(luma)),
+)
+FEATURE_NAMES = tuple(f"{prefix}_{name}" for prefix, names, _ in _GROUPS for name in names)
+
+
+def scene_stats(rgb8: np.ndarray, luma: np.ndarray) -> np.ndarray:
+    """The 76 numbers of a uint8 RGB image and its 0-1 Rec. 709 luma (the same pixels)."""
+    linear = linear_rgb8(rgb8)
+    return np.concatenate([function(luma, linear) for _, _, function in _GROUPS]).astype(np.float32)
+
+
+class SceneStatsExtractor(FeatureExtractor):
+    """What BRISQUE's luma MSCN statistics miss on real photos (FRIQUEE, HIGRADE, GM-LOG, DESIQUE):
+    derivative and band statistics of the luma, its tonal range, and the structure of its colour."""
+
+    name = "scene_stats"
+    dim = len(FEATURE_NAMES)
+    version = "1"
+    decode_size = ANALYSIS_SIZE
+    per_photo = True
+
+    def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
+        rows = [scene_stats(*analysis_planes(image)) for image in images]
+        return np.asarray(rows, dtype=np.float32).reshape(len(images), self.dim)
