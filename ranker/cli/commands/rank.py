@@ -11,7 +11,7 @@ from typing import TextIO
 
 from ranker.bursts import GroupingOptions
 from ranker.cli.commands import Subparsers
-from ranker.cli.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
+from ranker.cli.commands.common import USER_ERRORS, ProgressBar, cannot_write, fail, open_catalog
 from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
 from ranker.culling.shoot_ranking import ShootRanking
 from ranker.engines.base import ENGINES, engine_for
@@ -213,10 +213,12 @@ def main(args: argparse.Namespace) -> int:
     else:
         for line in read_back_lines(ranking):
             print(line, file=sys.stderr)
-    if args.json is not None:
-        write_json(ranking, args.json)
-    if args.csv is not None:
-        write_csv(ranking, args.csv)
+    for target, write in ((args.json, write_json), (args.csv, write_csv)):
+        if target is not None:
+            try:
+                write(ranking, target)
+            except OSError as exc:
+                return cannot_write(target, exc)
     if not ranking.bursts:
         return fail(
             "no photo could be ranked"

@@ -69,6 +69,20 @@ def test_rank_on_an_empty_folder_fails_clearly(tmp_path, capsys):
     assert "not a folder" in capsys.readouterr().err
 
 
+def test_an_output_file_that_cannot_be_written_is_named_with_the_reason(shoot, tmp_path, capsys):
+    folder, _ = shoot
+    for option in ("--json", "--csv"):
+        target = tmp_path / "no-such-folder" / "ranking.out"
+        assert main(["rank", str(folder), option, str(target)]) == 1
+        err = capsys.readouterr().err
+        assert f"cannot write {target}: " in err and "No such file or directory" in err
+        assert "unexpected error" not in err
+    report = tmp_path / "no-such-folder" / "selects.csv"
+    assert main(["export", str(folder), "--top", "1", "--report", str(report)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write {report}: No such file or directory" in err and ".part" not in err
+
+
 def test_cull_picks_the_best_and_never_overrides_the_user(shoot, capsys):
     folder, _ = shoot
     data = _json(capsys, str(folder))
