@@ -61,6 +61,16 @@ def test_rank_prints_bursts_and_writes_csv(shoot, tmp_path, capsys):
     assert "brightness" in lines[0].split(",")
 
 
+def test_rank_keeps_its_columns_for_long_names(source_shoot, tmp_path, capsys):
+    folder = tmp_path / "archive"
+    shutil.copytree(source_shoot[0], folder / "2026-06-01-a-wedding-in-the-vineyards-near-the-river")
+    shutil.copytree(source_shoot[0], folder / "b")
+    assert main(["rank", str(folder), "--recursive"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if ".JPG" in line]
+    assert len(rows) == 2 * 3 * FRAMES
+    assert len({row.index("·") for row in rows}) == 1  # the stars start in one column, whatever the name
+
+
 def test_rank_on_an_empty_folder_fails_clearly(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["rank", str(tmp_path / "empty")]) == 1
