@@ -138,7 +138,9 @@ class Session(QObject):
         try:
             found = discover(folder, self.prefs.recursive)
         except OSError as exc:
-            self.message.emit("error", f"Cannot open {folder}: {exc.strerror or exc}")
+            reason = exc.strerror or str(exc)
+            where = "" if reason.startswith(f"{folder}:") else f"{folder}: "  # the listing's own errors name it
+            self.message.emit("error", f"Cannot open {where}{reason}")
             return False
         self.ranking_job.forget()
         self._opening += 1

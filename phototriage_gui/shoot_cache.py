@@ -13,7 +13,7 @@ from ranker.io.files import atomic_write_text
 from ranker.ml.model_info import ModelInfo
 from ranker.paths import data_dir, resources_dir
 
-VERSION = 1
+VERSION = 2  # 2: quality, faces and confidence kept (a version-1 file ranks again)
 #: where ranker.ml.active_model finds its candidates (importing it loads torch; tests check these agree)
 MODEL_FILES = (
     ("data", "personal_models/active.json"),
@@ -84,7 +84,9 @@ def save(shoot: Shoot, recursive: bool) -> None:
         "model": shoot.model.to_json() if shoot.model else None,
         "states": states,
         "model_signature": model_signature(),
-        "bursts": [{"number": b.number, "kind": b.kind, "keys": list(b.keys)} for b in shoot.bursts],
+        "bursts": [
+            {"number": b.number, "kind": b.kind, "keys": list(b.keys), "confidence": b.confidence} for b in shoot.bursts
+        ],
         "photos": [
             {
                 "key": p.key,
@@ -96,6 +98,8 @@ def save(shoot: Shoot, recursive: bool) -> None:
                 "score": p.score,
                 "signals": p.signals,
                 "metadata": p.metadata,
+                "faces": list(p.faces),
+                "quality": p.quality,
             }
             for p in shoot.photos
         ],
@@ -129,10 +133,12 @@ def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:
                 p["score"],
                 dict(p["signals"]),
                 dict(p["metadata"]),
+                tuple(dict(f) for f in p["faces"]),
+                p["quality"],
             )
             for p in data["photos"]
         ]
-        bursts = [Burst(b["number"], b["kind"], tuple(b["keys"])) for b in data["bursts"]]
+        bursts = [Burst(b["number"], b["kind"], tuple(b["keys"]), b["confidence"]) for b in data["bursts"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return Shoot(

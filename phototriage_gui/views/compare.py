@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from phototriage_gui.image_cache import ImageCache
@@ -32,6 +32,21 @@ class PhotoHeader(QWidget):
         self.photo, self.decision, self.active, self.side, self.bracket = photo, decision, active, side, bracket
         self.update()
 
+    def _text_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        return font
+
+    def text(self, width: float) -> str:
+        """Name and quality in `width` px: a long name gives way in the middle, the quality is never cut
+        (a narrow survey cell clipped "quality 73/100" to "quality 7")."""
+        if self.photo is None:
+            return ""
+        score = f"   quality {self.photo.quality:.0f}/100" if self.photo.quality is not None else ""
+        metrics = QFontMetrics(self._text_font())
+        room = max(0, int(width) - metrics.horizontalAdvance(score))
+        return metrics.elidedText(self.photo.name, Qt.TextElideMode.ElideMiddle, room) + score
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#33415e") if self.active else QColor("#252528"))
@@ -53,14 +68,10 @@ class PhotoHeader(QWidget):
                 11,
             )
             x = pill.right() + 8
-        font = QFont(painter.font())
-        font.setPixelSize(12)
-        painter.setFont(font)
+        painter.setFont(self._text_font())
         painter.setPen(QColor("#eee"))
-        score = f"   quality {self.photo.quality:.0f}/100" if self.photo.quality is not None else ""
-        painter.drawText(
-            QRectF(x, 0, self.width() - x - 130, self.height()), Qt.AlignmentFlag.AlignVCenter, self.photo.name + score
-        )
+        width = self.width() - x - 130
+        painter.drawText(QRectF(x, 0, width, self.height()), Qt.AlignmentFlag.AlignVCenter, self.text(width))
         badges.draw_decision(painter, QRectF(self.width() - 124, 4, 120, self.height() - 2), self.decision, 12)
 
 

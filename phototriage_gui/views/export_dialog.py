@@ -110,8 +110,11 @@ class ExportDialog(QDialog):
         style = XmpStyle(
             self.sidecar_style.currentData(), prefs_style.pick_as, prefs_style.pick_label, prefs_style.pick_min_rating
         )
+        dest = Path(self.dest.text().strip()).expanduser()
+        if not dest.is_absolute():  # "selects" means beside the photos, not the app's working directory
+            dest = (self.session.shoot.root if self.session.shoot else Path.home()) / dest
         return ExportRequest(
-            Path(self.dest.text()).expanduser(),
+            dest,
             self.mode.currentData(),
             self.picks.isChecked(),
             self.min_rating.value() or None,

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-#: every subcommand and its one-line help; each is a module under ranker/commands with register(subparsers)
+#: every subcommand and its one-line help; each is a module under ranker/cli/commands with register(subparsers)
 #: and a main(args) that register() sets as `func` (tests/ranker/cli/test_cli.py holds the help texts equal)
 COMMAND_HELP: dict[str, str] = {
     "rank": "group a folder into bursts and rank each, best first",

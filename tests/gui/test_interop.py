@@ -97,6 +97,18 @@ def test_export_dialog_copies_picks_with_embedded_xmp(make_window, qtbot, shoot,
     screenshot(dialog, "export-dialog-done")
 
 
+def test_export_dialog_puts_a_relative_destination_in_the_shoot(make_window, qtbot, shoot, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # launched from a desktop menu, the working directory is anywhere
+    window = make_window(shoot)
+    settle(qtbot, window)
+    window.handlers.on_export()
+    dialog = window.handlers.export_dialog
+    dialog.dest.setText(" selects ")
+    assert dialog.request().dest == shoot / "selects"
+    dialog.dest.setText(str(tmp_path / "elsewhere"))
+    assert dialog.request().dest == tmp_path / "elsewhere"
+
+
 def test_preferences_dialog_sets_the_sidecar_style(qtbot):
     from phototriage_gui.views.preferences_dialog import PreferencesDialog
     from ranker.store.preferences import Preferences

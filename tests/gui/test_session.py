@@ -60,3 +60,12 @@ def test_a_catalog_that_cannot_open_leaves_photos_viewable(qtbot, shoot):
     assert any("could not be opened" in text for text in messages)
     assert not session.decide("pick", flag="pick")  # nothing pretends to be saved
     pool.waitForDone(5000)
+
+
+def test_a_folder_that_cannot_be_opened_is_named_once_with_the_reason(qtbot, tmp_path):
+    session = Session(None, IdlePool(), catalog_pool=IdlePool())
+    messages = []
+    session.message.connect(lambda level, text: messages.append((level, text)))
+    missing = tmp_path / "no-such-shoot"
+    assert not session.open(missing)
+    assert messages == [("error", f"Cannot open {missing}: not a folder")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 
 from tests.gui.conftest import settle
@@ -46,3 +48,22 @@ def test_an_unchanged_shoot_is_not_ranked_again_and_a_changed_one_is(make_window
     fourth.session.rankingStarted.connect(started.append)
     fourth.open_folder(shoot)
     assert len(started) == 2  # the pipeline reads sidecars back, so a new or changed one ranks again
+
+
+def test_a_shoot_reopened_from_the_cache_keeps_quality_confidence_and_faces(make_window, qtbot, shoot):
+    first = make_window(shoot)
+    settle(qtbot, first)
+    ranked = first.session.shoot
+    first.close()
+    again = make_window()
+    again.open_folder(shoot)
+    cached = again.session.shoot
+    assert "Nothing changed" in again.messages.label.text()
+    assert [p.quality for p in cached.photos] == [p.quality for p in ranked.photos]
+    assert any(p.quality is not None for p in cached.photos)
+    assert [b.confidence for b in cached.bursts] == [b.confidence for b in ranked.bursts]
+    assert any(b.confidence for b in cached.bursts)
+    assert [json.loads(json.dumps(p.faces)) for p in cached.photos] == [
+        json.loads(json.dumps(p.faces)) for p in ranked.photos
+    ]
+    assert cached.photos == [dataclasses.replace(p, faces=c.faces) for p, c in zip(ranked.photos, cached.photos)]

@@ -303,3 +303,22 @@ def test_grid_is_a_contact_sheet_with_bursts_as_groups(make_window, qtbot, shoot
     rect = strip.visualRect(opener)
     qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.right() - 3, rect.center().y()))
     assert window.session.current == opener.data(PhotoRole).key
+
+
+def test_a_narrow_photo_header_shortens_the_name_never_the_quality(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    from phototriage_gui.models.shoot import PhotoItem
+    from phototriage_gui.views.compare import PhotoHeader
+    from ranker.decisions import Decision
+
+    header = PhotoHeader()
+    qtbot.addWidget(header)
+    name = "2026-06-01_wedding_ceremony_IMG_0011.JPG"
+    header.show_photo(PhotoItem(name, (Path(name),), Path(name), rank=1, quality=73.4), Decision(), True)
+    metrics = QFontMetrics(header._text_font())
+    assert header.text(2000) == f"{name}   quality 73/100"
+    for width in (220, 160, 120):  # survey cells of 3-6 photos across
+        text = header.text(width)
+        assert text.endswith("   quality 73/100") and metrics.horizontalAdvance(text) <= width
+        assert text != f"{name}   quality 73/100"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ranker.errors import CheckpointError, ModelMissingError, UsageError
@@ -57,3 +58,8 @@ def open_catalog() -> Iterator[Catalog]:
 def fail(message: str, code: int = 1) -> int:
     print(f"phototriage: {message}", file=sys.stderr)
     return code
+
+
+def cannot_write(path: Path, exc: OSError) -> int:
+    """An output file the user named could not be written: say which, and why (not the temp file's name)."""
+    return fail(f"cannot write {path}: {exc.strerror or exc}")

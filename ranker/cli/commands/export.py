@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ranker.cli.commands import Subparsers
-from ranker.cli.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
+from ranker.cli.commands.common import USER_ERRORS, ProgressBar, cannot_write, fail, open_catalog
 from ranker.cli.commands.rank import add_shoot_arguments, rank_from_args, read_back_lines, sync_sidecars
 from ranker.culling.pipeline import run
 from ranker.export import plan_export, run_export, write_report
@@ -80,7 +80,10 @@ def main(args: argparse.Namespace) -> int:
         if not items:
             return fail("no photo matches the selection (picks/rating/top); nothing exported")
         if args.report is not None:
-            write_report(items, args.report)
+            try:
+                write_report(items, args.report)
+            except OSError as exc:
+                return cannot_write(args.report, exc)
             print(f"report: {len(items)} photos → {args.report}")
         if args.dest is None:
             return 0

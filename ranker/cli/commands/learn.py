@@ -75,6 +75,8 @@ def main(args: argparse.Namespace) -> int:
     from_catalog = args.from_catalog or args.choices is None
     if args.choices is not None and not args.choices.is_file():
         return fail(f"{args.choices}: no such choices file")
+    if args.folder is not None and not args.folder.is_dir():
+        return fail(f"{args.folder}: not a folder")
     config = FineTuneConfig(train_tower=not args.head_only, seed=args.seed, activate=not args.no_activate)
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:

@@ -30,15 +30,17 @@ def register(sub: Subparsers) -> None:
 
 
 def list_models() -> int:
-    print(f"{'name':<12} {'dim':>5}  {'status':<8} {'size':>8}  licence / location")
-    for spec in all_specs():
+    specs = all_specs()
+    width = max([len("name"), *(len(spec.name) for spec in specs)])
+    print(f"{'name':<{width}} {'dim':>5}  {'status':<8} {'size':>8}  licence / location")
+    for spec in specs:
         weights = spec.weights
         status = "ready" if spec.is_ready() else "missing"
         size = f"{weights.size_bytes / 1e6:.0f} MB" if weights else "-"
         where = str(weights.path) if weights else "built in (no weights)"
-        print(f"{spec.name:<12} {spec.dim:>5}  {status:<8} {size:>8}  {spec.licence}; {where}")
+        print(f"{spec.name:<{width}} {spec.dim:>5}  {status:<8} {size:>8}  {spec.licence}; {where}")
         if status == "missing":
-            print(f"{'':<12}        fix: phototriage models download {spec.name}")
+            print(f"{'':<{width}}        fix: phototriage models download {spec.name}")
     print("Any pyiqa no-reference metric is also usable as pyiqa:<metric> (download its weights first).")
     return 0
 

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from ranker.bursts import GroupingOptions
 from ranker.cli.commands import Subparsers
-from ranker.cli.commands.common import USER_ERRORS, ProgressBar, fail, open_catalog
+from ranker.cli.commands.common import USER_ERRORS, ProgressBar, cannot_write, fail, open_catalog
 from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
 from ranker.culling.shoot_ranking import ShootRanking
 from ranker.engines.base import ENGINES, engine_for
@@ -75,11 +75,19 @@ def _stars(rating: int) -> str:
     return "★" * rating + "·" * (5 - rating)
 
 
+def _shown_name(path: Path, root: Path) -> str:
+    try:
+        return printable_path(path.relative_to(root))
+    except ValueError:
+        return printable_path(path)
+
+
 def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     model = ranking.model
     print(f"Model: {model.label} — {model.why} [{model.path}]", file=out)
-    root = ranking.root
+    names = {id(photo): _shown_name(photo.path, ranking.root) for burst in ranking.bursts for photo in burst.photos}
+    width = max([32, *(len(name) for name in names.values())])  # long names (sub-folders) keep the columns
     for burst in ranking.bursts:
         lead = f", {burst.confidence}" if burst.confidence and burst.kind == "burst" else ""
         print(
@@ -87,10 +95,7 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
             file=out,
         )
         for photo in burst.photos:
-            try:
-                name = printable_path(photo.path.relative_to(root))
-            except ValueError:
-                name = printable_path(photo.path)
+            name = names[id(photo)]
             marker = "best" if photo.rank == 1 and burst.kind == "burst" else ""
             s = photo.signals
             why = (
@@ -107,7 +112,7 @@ def print_ranking(ranking: ShootRanking, out: TextIO | None = None) -> None:
             label = photo.decision.label or ""
             quality = f"Q{photo.quality:3.0f}" if photo.quality is not None else "    "
             print(
-                f"  {photo.rank:>3}  {quality}  {photo.score:+8.3f}  {name:<32} {_stars(photo.decision.rating)} "
+                f"  {photo.rank:>3}  {quality}  {photo.score:+8.3f}  {name:<{width}} {_stars(photo.decision.rating)} "
                 f"{flag:<6} {label:<6} {why} {marker}".rstrip(),
                 file=out,
             )
@@ -213,10 +218,12 @@ def main(args: argparse.Namespace) -> int:
     else:
         for line in read_back_lines(ranking):
             print(line, file=sys.stderr)
-    if args.json is not None:
-        write_json(ranking, args.json)
-    if args.csv is not None:
-        write_csv(ranking, args.csv)
+    for target, write in ((args.json, write_json), (args.csv, write_csv)):
+        if target is not None:
+            try:
+                write(ranking, target)
+            except OSError as exc:
+                return cannot_write(target, exc)
     if not ranking.bursts:
         return fail(
             "no photo could be ranked"

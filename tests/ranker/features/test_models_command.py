@@ -61,6 +61,19 @@ def test_list_shows_every_model_with_status_size_path_and_licence(capsys):
     assert "pyiqa:<metric>" in out
 
 
+def test_list_keeps_its_columns_for_the_longest_name(capsys):
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0]
+    rows = [line for line in lines if line.split()[:1] in ([spec.name] for spec in all_specs())]
+    dim_end = header.index("dim") + len("dim")
+    status_at = header.index("status")
+    for row in rows:
+        name = row.split()[0]
+        assert row[:dim_end].split() == [name, str(get_spec(name).dim)]
+        assert row[dim_end] == " " and row[status_at:].split()[0] in ("ready", "missing")
+
+
 def test_list_shows_a_cached_model_as_ready(capsys):
     weights = get_spec("clip").weights
     weights.path.parent.mkdir(parents=True, exist_ok=True)

@@ -166,3 +166,10 @@ def test_learn_with_nothing_to_learn_from(capsys):
     assert "only 0 usable pairs" in capsys.readouterr().err
     assert cli.main(["learn", "--choices", "/no/such/file.jsonl"]) == 1
     assert "no such choices file" in capsys.readouterr().err
+
+
+def test_learn_from_a_folder_that_does_not_exist_says_so(tmp_path, capsys):
+    missing = tmp_path / "no-such-shoot"
+    assert cli.main(["learn", "--quiet", "--folder", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"{missing}: not a folder" in err and "not been ranked" not in err

@@ -61,12 +61,36 @@ def test_rank_prints_bursts_and_writes_csv(shoot, tmp_path, capsys):
     assert "brightness" in lines[0].split(",")
 
 
+def test_rank_keeps_its_columns_for_long_names(source_shoot, tmp_path, capsys):
+    folder = tmp_path / "archive"
+    shutil.copytree(source_shoot[0], folder / "2026-06-01-a-wedding-in-the-vineyards-near-the-river")
+    shutil.copytree(source_shoot[0], folder / "b")
+    assert main(["rank", str(folder), "--recursive"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if ".JPG" in line]
+    assert len(rows) == 2 * 3 * FRAMES
+    assert len({row.index("·") for row in rows}) == 1  # the stars start in one column, whatever the name
+
+
 def test_rank_on_an_empty_folder_fails_clearly(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["rank", str(tmp_path / "empty")]) == 1
     assert "no supported photos" in capsys.readouterr().err
     assert main(["rank", str(tmp_path / "missing")]) == 1
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_an_output_file_that_cannot_be_written_is_named_with_the_reason(shoot, tmp_path, capsys):
+    folder, _ = shoot
+    for option in ("--json", "--csv"):
+        target = tmp_path / "no-such-folder" / "ranking.out"
+        assert main(["rank", str(folder), option, str(target)]) == 1
+        err = capsys.readouterr().err
+        assert f"cannot write {target}: " in err and "No such file or directory" in err
+        assert "unexpected error" not in err
+    report = tmp_path / "no-such-folder" / "selects.csv"
+    assert main(["export", str(folder), "--top", "1", "--report", str(report)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write {report}: No such file or directory" in err and ".part" not in err
 
 
 def test_cull_picks_the_best_and_never_overrides_the_user(shoot, capsys):
