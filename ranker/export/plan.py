@@ -317,16 +317,19 @@ def _check_destination(items: tuple[ExportItem, ...], dest: Path, mode: str) -> 
     """Refuse, before anything is touched, a destination that cannot be right."""
     if os.path.lexists(dest) and not dest.is_dir():
         raise UsageError(f"{dest}: the destination is not a folder (a file of that name exists)")
-    if mode != "move":
-        return
     target = dest.resolve()
     for folder in sorted({f.parent for item in items for f in item.files}):
         source = folder.resolve()
-        if target == source or source in target.parents:
+        if mode == "move" and (target == source or source in target.parents):
             where = "is" if target == source else "is inside"
             raise UsageError(
                 f"{dest} {where} the folder the photos are in ({folder}): moving there would only "
                 "rename the originals; choose a folder outside it"
+            )
+        if target == source:  # a copy or link beside its original is a second photo of the shoot, "-1" named
+            raise UsageError(
+                f"{dest} is the folder the photos are in: a {mode} there would put a renamed duplicate of "
+                "each select into the shoot; choose another folder (a sub-folder such as Selects is fine)"
             )
 
 

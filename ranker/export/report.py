@@ -6,13 +6,16 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ranker.errors import UsageError
 from ranker.export.plan import ExportItem
 from ranker.io.files import atomic_write_bytes
+
+#: a skipped file's detail when an identical copy is already at its destination (a resumed export)
+ALREADY_THERE = "already at the destination"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,13 @@ class ExportReport:
     sidecars_written: list[ReportEntry] = field(default_factory=list)
     cleaned: list[Path] = field(default_factory=list)
     cancelled: bool = False
+
+    @property
+    def placed(self) -> dict[Path, Path]:
+        """Where each photo file copied, moved or linked (or already there) now is: source → destination."""
+        done = [*self.copied, *self.moved, *self.linked]
+        done += [e for e in self.skipped if e.detail == ALREADY_THERE]  # an identical copy from an earlier run
+        return {e.source: e.dest for e in done if e.kind == "photo" and e.dest is not None}
 
     @property
     def ok(self) -> bool:
@@ -64,12 +74,15 @@ class ExportReport:
         return "\n".join(lines)
 
 
-_REPORT_FIELDS = ("path", "burst", "rank", "score", "flag", "rating", "label")
+_REPORT_FIELDS = ("path", "burst", "rank", "score", "flag", "rating", "label", "exported_to")
 
 
-def write_report(items: Iterable[ExportItem], path: Path) -> Path:
-    """Write one row per photo to `path` (.csv or .json): path, burst, rank, score, flag, rating, label."""
+def write_report(items: Iterable[ExportItem], path: Path, placed: Mapping[Path, Path] | None = None) -> Path:
+    """Write one row per photo to `path` (.csv or .json): path, burst, rank, score, flag, rating, label and,
+    after an export, where its photo file went (`placed`: source → destination, from ExportReport.placed;
+    after a move `path` no longer exists, so the row must say where the file is now)."""
     path = Path(path)
+    placed = placed or {}
     rows = [
         {
             "path": str(item.files[0]),
@@ -79,6 +92,7 @@ def write_report(items: Iterable[ExportItem], path: Path) -> Path:
             "flag": item.decision.flag,
             "rating": item.decision.rating,
             "label": item.decision.label,
+            "exported_to": str(placed[item.files[0]]) if item.files[0] in placed else None,
         }
         for item in items
     ]

@@ -9,7 +9,7 @@ from collections.abc import Generator
 from ranker.export.embed import EmbedError
 from ranker.export.place import _embedded_copy, _Failure, _place, _Placed, _reason, _rollback, _unwritable
 from ranker.export.plan import ExportItem, ExportPlan, FileOp, can_embed
-from ranker.export.report import ExportReport, ReportEntry
+from ranker.export.report import ALREADY_THERE, ExportReport, ReportEntry
 from ranker.io.files import clean_temp_files, fsync_dir
 from ranker.progress import Cancelled, Progress, Stage, check_cancel
 from ranker.xmp import (
@@ -172,7 +172,7 @@ def _export_item(
             entry = ReportEntry(op.source, op.dest, op.kind, p.how)
             report.linked.append(entry)
         elif p.how == "exists":
-            entry = ReportEntry(op.source, op.dest, op.kind, "already at the destination")
+            entry = ReportEntry(op.source, op.dest, op.kind, ALREADY_THERE)
             if op.kind == "photo" and item is not None and plan.embed_xmp and plan.mode == "copy":
                 _refresh_embedded(plan, item, op)
             report.skipped.append(entry)

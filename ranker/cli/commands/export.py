@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ranker.cli.commands import Subparsers
 from ranker.cli.commands.common import USER_ERRORS, ProgressBar, cannot_write, fail, open_catalog
 from ranker.cli.commands.rank import add_shoot_arguments, rank_from_args, read_back_lines, sync_sidecars
 from ranker.culling.pipeline import run
-from ranker.export import plan_export, run_export, write_report
+from ranker.export import ExportItem, plan_export, run_export, write_report
 from ranker.export.selection import select
 from ranker.store import preferences
 from ranker.xmp import SIDECAR_STYLES, XmpError
@@ -79,14 +80,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"skipped unreadable {error.path}: {error.reason}", file=sys.stderr)
         if not items:
             return fail("no photo matches the selection (picks/rating/top); nothing exported")
-        if args.report is not None:
-            try:
-                write_report(items, args.report)
-            except OSError as exc:
-                return cannot_write(args.report, exc)
-            print(f"report: {len(items)} photos → {args.report}")
         if args.dest is None:
-            return 0
+            return _report(items, args.report)
         plan = plan_export(
             items,
             args.dest,
@@ -99,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
         )
         if args.dry_run:
             print(plan.describe())
-            return 0
+            return _report(items, args.report)
         bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
         try:
             report = run(run_export(plan), bar)
@@ -108,4 +103,18 @@ def main(args: argparse.Namespace) -> int:
     except (*USER_ERRORS, XmpError, OSError) as exc:
         return fail(str(exc))
     print(report.summary())
+    if _report(items, args.report, report.placed):  # after the export: each row says where its photo went
+        return 1
     return 0 if report.ok else 1
+
+
+def _report(items: Sequence[ExportItem], path: Path | None, placed: Mapping[Path, Path] | None = None) -> int:
+    """Write the selects' report when one was asked for; the exit status."""
+    if path is None:
+        return 0
+    try:
+        write_report(items, path, placed)
+    except OSError as exc:
+        return cannot_write(path, exc)
+    print(f"report: {len(items)} photos → {path}")
+    return 0

@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 
-from ranker import export
 from ranker.export import ExportItem, plan_export
 from ranker.export.embed import same_image
 from ranker.xmp import read_xmp
@@ -103,17 +102,22 @@ def test_bad_arguments(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["copy", "link"])
-def test_export_into_the_source_folder_never_loses_the_original(shoot, mode):
+def test_a_copy_into_the_source_folder_is_refused_and_a_sub_folder_works(shoot, mode):
+    """A copy beside its original would be a renamed duplicate (ac_0-1.JPG) that the next rank takes for
+    a new photo of the shoot: refused before anything is touched. A Selects sub-folder is the usual place."""
     src, items = shoot
-    data = {p.name: p.read_bytes() for p in src.iterdir() if not p.name.endswith(".xmp")}
-    plan = plan_export(items, src, mode=mode)
-    assert all(op.status == "renamed" for op in plan.ops if op.kind == "photo")
-    report = run(plan)
+    before = {p.name: p.read_bytes() for p in src.iterdir() if p.is_file()}
+    with pytest.raises(ValueError, match="is the folder the photos are in"):
+        plan_export(items, src, mode=mode)
+    assert {p.name: p.read_bytes() for p in src.iterdir() if p.is_file()} == before
+    report = run(plan_export(items, src / "Selects", mode=mode))
     assert not report.failed
-    for name, content in data.items():
-        renamed = src / export.plan._suffixed(name, 1)
-        assert renamed.read_bytes() == content or (mode == "copy" and same_image(renamed.read_bytes(), content))
-        assert (src / name).exists() == (mode != "move")
+    for name, content in before.items():
+        copied = src / "Selects" / name
+        if name.endswith(".xmp"):
+            continue
+        assert copied.read_bytes() == content or (mode == "copy" and same_image(copied.read_bytes(), content))
+        assert (src / name).read_bytes() == content  # the original stays as it was
 
 
 @pytest.mark.parametrize("inside", [False, True])

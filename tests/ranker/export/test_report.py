@@ -22,6 +22,7 @@ def test_write_report_csv_and_json(shoot, tmp_path):
         "flag": "pick",
         "rating": "4",
         "label": "green",
+        "exported_to": "",  # a report of the selection alone: nothing was exported
     }
     assert rows[1]["flag"] == "reject" and rows[1]["label"] == ""
     data = json.loads((write_report(items, tmp_path / "r.json")).read_text())
@@ -33,6 +34,10 @@ def test_write_report_csv_and_json(shoot, tmp_path):
         "flag": "reject",
         "rating": 0,
         "label": None,
+        "exported_to": None,
     }
+    placed = {items[0].files[0]: tmp_path / "out" / items[0].files[0].name}
+    data = json.loads((write_report(items, tmp_path / "after.json", placed)).read_text())
+    assert data[0]["exported_to"] == str(placed[items[0].files[0]]) and data[1]["exported_to"] is None
     with pytest.raises(ValueError):
         write_report(items, tmp_path / "r.txt")

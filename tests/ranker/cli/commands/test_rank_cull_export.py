@@ -1,10 +1,12 @@
 """The headless commands a photographer runs: rank, cull, demo, export — through the real CLI."""
 
+import csv
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -125,6 +127,8 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()} == culled
     report = json.loads((tmp_path / "sel.json").read_text())
     assert len(report) == 3 if isinstance(report, list) else report
+    assert sorted(Path(row["exported_to"]).name for row in report) == sorted(n for n in exported if n.endswith(".JPG"))
+    assert all(Path(row["exported_to"]).parent == dest for row in report)
     if shutil.which("exiftool"):
         sidecar = next(dest.glob("*.xmp"))
         out = subprocess.run(
@@ -146,6 +150,30 @@ def test_export_picks_copies_files_and_sidecars_that_exiftool_reads(shoot, tmp_p
             "Label": "Green",
             "PickLabel": 3,
         }
+
+
+def test_a_move_report_says_where_each_photo_is_now(shoot, tmp_path):
+    """After --move the source paths are gone: each row names the file it moved to, and that file is there."""
+    folder, _ = shoot
+    dest = tmp_path / "moved"
+    assert (
+        main(["export", str(folder), "--to", str(dest), "--top", "1", "--move", "--report", str(tmp_path / "m.csv")])
+        == 0
+    )
+    with (tmp_path / "m.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3
+    for row in rows:
+        assert not Path(row["path"]).exists() and Path(row["exported_to"]).is_file()
+        assert Path(row["exported_to"]).parent == dest and Path(row["exported_to"]).name == Path(row["path"]).name
+
+
+def test_export_into_the_shoot_folder_itself_is_refused(shoot, capsys):
+    folder, _ = shoot
+    before = sorted(p.name for p in folder.iterdir())
+    assert main(["export", str(folder), "--to", str(folder), "--top", "1"]) == 1
+    assert "is the folder the photos are in" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == before
 
 
 def test_export_dry_run_touches_nothing(shoot, tmp_path, capsys):
