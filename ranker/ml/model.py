@@ -38,9 +38,12 @@ class MultiFeaturePairwiseRanker(nn.Module):
         self.comparison_head = nn.Linear(previous, 1)
 
     def set_normalization(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        """Standardise inputs with training-set statistics; tiny stds are floored to avoid blow-ups."""
+        """Standardise inputs with training-set statistics. A column that never varied in training (a face
+        lost between frames when no training burst lost one) is passed through unscaled: dividing by a
+        floored std made an unseen 1.0 a z-score of a million and the score -119004."""
+        std = torch.as_tensor(std, dtype=torch.float32)
         self.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-        self.feature_std.copy_(torch.as_tensor(std, dtype=torch.float32).clamp_min(1e-6))
+        self.feature_std.copy_(torch.where(std < 1e-6, torch.ones_like(std), std))
 
     def encode(self, features: torch.Tensor) -> torch.Tensor:
         """(N, input_dim) frozen features → (N, embedding_dim) embeddings from the shared tower."""

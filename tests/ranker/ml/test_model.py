@@ -123,6 +123,11 @@ def test_normalisation_lives_in_buffers():
     model.set_normalization(torch.full((4,), 2.0), torch.tensor([1.0, 0.0, 2.0, 4.0]))
     assert model.feature_std.min() > 0  # a zero std is floored, never a division by zero
     assert torch.isfinite(model(x)).all()
+    # a column that never varied passes unscaled: a value training never saw moves the score a little
+    assert model.feature_std.tolist() == [1.0, 1.0, 2.0, 4.0]
+    seen, unseen = torch.full((1, 4), 2.0), torch.tensor([[2.0, 3.0, 2.0, 2.0]])
+    with torch.no_grad():
+        assert abs(float(model(unseen) - model(seen))) < 10
 
 
 def test_config_validation():
