@@ -11,7 +11,15 @@ import numpy as np
 from PIL import Image
 
 from ranker.features.base import FeatureExtractor
-from ranker.features.iqa import ANALYSIS_SIZE, _laplacian, _smooth, brightness, exposure, luminance
+from ranker.features.iqa import (
+    _LINEAR8,
+    ANALYSIS_SIZE,
+    _brightness_of,
+    _laplacian,
+    _smooth,
+    exposure,
+    luminance,
+)
 
 if TYPE_CHECKING:  # the landmark models load LiteRT: imported only when a face is analysed
     from ranker.features.face_landmarks import EyeLandmarks, FaceLandmarks
@@ -110,14 +118,30 @@ def pack(faces: Sequence[Face], found: int | None = None) -> np.ndarray:
     return vector
 
 
-def _resample(luma: np.ndarray, box: tuple[float, float, float, float], width: int, height: int) -> np.ndarray:
-    """The box (pixels) of a luma plane at a fixed size; boxes are clipped to the image."""
-    h, w = luma.shape
+class _Pixels:
+    """A photo's pixels as the face measurements read them: 0-1 float RGB and its luma, converted only
+    where a face or an eye is measured (converting the whole decode cost more than the face models)."""
+
+    def __init__(self, image: Image.Image):
+        self.rgb8 = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+        self.height, self.width = self.rgb8.shape[:2]
+
+    def rgb(self, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+        rgb = self.rgb8[y0:y1, x0:x1].astype(np.float32)
+        rgb /= 255.0
+        return rgb
+
+    def luma(self, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+        return luminance(self.rgb(y0, y1, x0, x1))
+
+
+def _resample(pixels: _Pixels, box: tuple[float, float, float, float], width: int, height: int) -> np.ndarray:
+    """The box (pixels) of the luma plane at a fixed size; boxes are clipped to the image."""
     x0, y0 = max(0, int(np.floor(box[0]))), max(0, int(np.floor(box[1])))
-    x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
+    x1, y1 = min(pixels.width, int(np.ceil(box[2]))), min(pixels.height, int(np.ceil(box[3])))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return np.zeros((height, width), dtype=np.float32)
-    crop = Image.fromarray(luma[y0:y1, x0:x1])
+    crop = Image.fromarray(pixels.luma(y0, y1, x0, x1))
     return np.asarray(crop.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
 
 
@@ -143,7 +167,7 @@ def _eyes_box(face: FaceLandmarks, pad: float = 0.35) -> tuple[float, float, flo
     return float(x0 - mx), float(y0 - my), float(x1 + mx), float(y1 + my)
 
 
-def _readable(eye: EyeLandmarks | None, luma: np.ndarray, face_level: float) -> bool:
+def _readable(eye: EyeLandmarks | None, pixels: _Pixels, face_level: float) -> bool:
     """Eyes whose lids can be judged: wide enough, and not behind dark glasses (an eye region far
     darker than the face and almost flat is a lens, where the iris model's lids mean nothing)."""
     if eye is None or eye.width < MIN_EYE_WIDTH:
@@ -151,7 +175,7 @@ def _readable(eye: EyeLandmarks | None, luma: np.ndarray, face_level: float) -> 
     points = np.concatenate([eye.lower, eye.upper])
     x0, y0 = points.min(axis=0)
     x1, y1 = points.max(axis=0)
-    patch = _resample(luma, (x0, y0 - 0.2 * (x1 - x0), x1, y1 + 0.2 * (x1 - x0)), 24, 12)
+    patch = _resample(pixels, (x0, y0 - 0.2 * (x1 - x0), x1, y1 + 0.2 * (x1 - x0)), 24, 12)
     return not (float(patch.mean()) < 0.45 * face_level and float(patch.std()) < 0.05)
 
 
@@ -162,21 +186,22 @@ def analyse(image: Image.Image) -> list[Face]:
     found = detect_faces(image)
     if not found:
         return []
-    rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-    luma = luminance(rgb).astype(np.float32)
+    pixels = _Pixels(image)
     w, h = image.size
     faces = []
     for face in found:
         x0, y0, x1, y1 = face.box
-        face_luma = _resample(luma, face.box, FACE_NORM, max(8, round(FACE_NORM * (y1 - y0) / max(x1 - x0, 1e-6))))
+        face_luma = _resample(pixels, face.box, FACE_NORM, max(8, round(FACE_NORM * (y1 - y0) / max(x1 - x0, 1e-6))))
         level = float(np.median(face_luma))
-        left_ok = _readable(face.left_eye, luma, level)
-        right_ok = _readable(face.right_eye, luma, level)
+        left_ok = _readable(face.left_eye, pixels, level)
+        right_ok = _readable(face.right_eye, pixels, level)
         valid = face.mesh is not None and left_ok and right_ok
         eye_sharp = -9.0
         if face.left_eye is not None and face.right_eye is not None:
-            eye_sharp = local_sharpness(_resample(luma, _eyes_box(face), FACE_NORM, FACE_NORM // 3))
-        crop = rgb[max(0, int(y0)) : max(1, int(np.ceil(y1))), max(0, int(x0)) : max(1, int(np.ceil(x1)))]
+            eye_sharp = local_sharpness(_resample(pixels, _eyes_box(face), FACE_NORM, FACE_NORM // 3))
+        # the face's own pixels: brightness through iqa's uint8 table (the sRGB curve's very numbers)
+        crop_box = (max(0, int(y0)), max(1, int(np.ceil(y1))), max(0, int(x0)), max(1, int(np.ceil(x1))))
+        crop8 = pixels.rgb8[crop_box[0] : crop_box[1], crop_box[2] : crop_box[3]]
         faces.append(
             Face(
                 box=(x0 / w, y0 / h, x1 / w, y1 / h),
@@ -187,8 +212,8 @@ def analyse(image: Image.Image) -> list[Face]:
                 eyes_valid=valid,
                 face_sharpness=local_sharpness(face_luma),
                 eye_sharpness=eye_sharp,
-                face_brightness=brightness(crop) if crop.size else 0.0,
-                face_exposure=exposure(luminance(crop)) if crop.size else 0.0,
+                face_brightness=_brightness_of(_LINEAR8[crop8[::2, ::2]]) if crop8.size else 0.0,
+                face_exposure=exposure(pixels.luma(*crop_box)) if crop8.size else 0.0,
             )
         )
     return faces

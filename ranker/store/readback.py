@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ranker.decisions import Decision
 from ranker.store.catalog import Catalog
-from ranker.xmp import XmpError, find_sidecars, parse_xmp, read_embedded_xmp, read_xmp_bytes
+from ranker.xmp import XmpError, decision_inside, find_sidecars, parse_xmp, read_embedded_xmp, read_xmp_bytes
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,8 @@ def _read(source: Path, photo: Path) -> tuple[bytes, Decision | None]:
     if source != photo:
         data = read_xmp_bytes(source)  # one too big to read is refused here, unread
         return data, parse_xmp(data, source)[0]
-    from ranker.xmp import read_decision  # embedded XMP, else EXIF Rating
-
-    packet = read_embedded_xmp(photo) or b""
-    return packet + b"\0exif", read_decision(photo)
+    packet = read_embedded_xmp(photo)
+    return (packet or b"") + b"\0exif", decision_inside(photo, packet)  # embedded XMP, else EXIF Rating
 
 
 def remember(catalog: Catalog, photo_id: int, source: Path) -> None:

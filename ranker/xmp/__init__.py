@@ -7,7 +7,7 @@ write (merge-writing); this package's names are the API the rest of PhotoTriage 
 from __future__ import annotations
 
 from ranker.decisions import Decision
-from ranker.xmp.embedded import embedded_decision, exif_rating, read_decision, read_embedded_xmp
+from ranker.xmp.embedded import decision_inside, embedded_decision, exif_rating, read_decision, read_embedded_xmp
 from ranker.xmp.paths import find_sidecar, find_sidecars, sidecar_path
 from ranker.xmp.read import MAX_XMP_BYTES, RankInfo, XmpError, parse_xmp, read_xmp, read_xmp_bytes
 from ranker.xmp.style import SIDECAR_STYLES, XmpStyle
@@ -20,6 +20,7 @@ __all__ = [
     "RankInfo",
     "XmpError",
     "XmpStyle",
+    "decision_inside",
     "embedded_decision",
     "exif_rating",
     "find_sidecar",
