@@ -10,15 +10,15 @@ from PIL import Image
 
 from ranker.features import colour_nss, gm_log, log_derivatives, sigma_map, spectrum, tonal
 from ranker.features.base import FeatureExtractor
-from ranker.features.iqa import ANALYSIS_SIZE, analysis_planes, linear_rgb8
+from ranker.features.iqa import ANALYSIS_SIZE, analysis_planes
 
-#: (prefix, names, function of (luma, linear RGB)) in vector order
+#: (prefix, names, function of (luma, uint8 RGB)) in vector order
 _GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[np.ndarray, np.ndarray], np.ndarray]], ...] = (
     ("logderiv", log_derivatives.FEATURE_NAMES, lambda luma, _: log_derivatives.log_derivative_features(luma)),
     ("tonal", tonal.FEATURE_NAMES, lambda luma, _: tonal.tonal_features(luma)),
     ("spectrum", spectrum.FEATURE_NAMES, lambda luma, _: spectrum.spectral_slopes(luma)),
     ("sigma", sigma_map.FEATURE_NAMES, lambda luma, _: sigma_map.sigma_map_features(luma)),
-    ("colour", colour_nss.FEATURE_NAMES, lambda _, linear: colour_nss.colour_nss_features(linear)),
+    ("colour", colour_nss.FEATURE_NAMES, lambda _, rgb8: colour_nss.colour_nss_features(rgb8)),
     ("gmlog", gm_log.FEATURE_NAMES, lambda luma, _: gm_log.gm_log_features(luma)),
 )
 FEATURE_NAMES = tuple(f"{prefix}_{name}" for prefix, names, _ in _GROUPS for name in names)
@@ -26,8 +26,7 @@ FEATURE_NAMES = tuple(f"{prefix}_{name}" for prefix, names, _ in _GROUPS for nam
 
 def scene_stats(rgb8: np.ndarray, luma: np.ndarray) -> np.ndarray:
     """The 76 numbers of a uint8 RGB image and its 0-1 Rec. 709 luma (the same pixels)."""
-    linear = linear_rgb8(rgb8)
-    return np.concatenate([function(luma, linear) for _, _, function in _GROUPS]).astype(np.float32)
+    return np.concatenate([function(luma, rgb8) for _, _, function in _GROUPS]).astype(np.float32)
 
 
 class SceneStatsExtractor(FeatureExtractor):
@@ -36,7 +35,7 @@ class SceneStatsExtractor(FeatureExtractor):
 
     name = "scene_stats"
     dim = len(FEATURE_NAMES)
-    version = "1"
+    version = "2"
     decode_size = ANALYSIS_SIZE
     per_photo = True
 

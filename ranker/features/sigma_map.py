@@ -13,22 +13,25 @@ FEATURE_NAMES = tuple(
 )
 
 
-def local_sigma(luma: np.ndarray) -> np.ndarray:
-    """Local standard deviation of the luma in BRISQUE's 7-tap Gaussian window (its MSCN denominator)."""
-    mu = _blur(luma)
-    var = _blur(luma * luma)
+def local_sigma(luma: np.ndarray, step: int = 1) -> np.ndarray:
+    """Local standard deviation of the luma in BRISQUE's 7-tap Gaussian window (its MSCN denominator),
+    at every `step`-th pixel of each axis."""
+    mu = _blur(luma, step)
+    var = _blur(luma * luma, step)
     var -= mu * mu
     sigma: np.ndarray = np.sqrt(np.abs(var, out=var), out=var)
     return sigma
 
 
-def _scale_features(luma: np.ndarray, stride: int) -> list[float]:
-    coefficients = mscn(local_sigma(luma))
+def _scale_features(luma: np.ndarray) -> list[float]:
+    # The σ field is smooth at the window's scale: every other pixel of it carries its statistics, and
+    # neighbours on that grid (2 px apart) its local correlation.
+    coefficients = mscn(local_sigma(luma, step=2))
     out = list(fit_ggd(coefficients))
     h, w = coefficients.shape
     for dy, dx in ((0, 1), (1, 0)):
         a, b = coefficients[: h - dy, : w - dx], coefficients[dy:, dx:]
-        shape, mean, left, right = fit_aggd((a[::stride, ::stride] * b[::stride, ::stride]).ravel())
+        shape, mean, left, right = fit_aggd((a * b).ravel())
         out += [shape, mean, float(np.log(left + 1e-9)), float(np.log(right + 1e-9))]
     return out
 
@@ -43,4 +46,4 @@ def sigma_map_features(luma: np.ndarray) -> np.ndarray:
     h, w = (luma.shape[0] // 2) * 2, (luma.shape[1] // 2) * 2
     half = (luma[0:h:2, 0:w:2] + luma[0:h:2, 1:w:2]) + (luma[1:h:2, 0:w:2] + luma[1:h:2, 1:w:2])
     half /= 4
-    return np.asarray(_scale_features(luma, 2) + _scale_features(half, 1), dtype=np.float32)
+    return np.asarray(_scale_features(luma) + _scale_features(half), dtype=np.float32)
