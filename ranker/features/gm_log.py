@@ -29,8 +29,9 @@ FEATURE_NAMES = tuple(
 def _norm_window() -> np.ndarray:
     """The normaliser's Gaussian on the every-other-pixel grid, normalised to sum 1."""
     r = np.arange(-_NORM_RADIUS, _NORM_RADIUS + 1, dtype=np.float64)
-    taps = np.exp(-(r * r) / (2 * _NORM_SIGMA**2))
-    return (taps / taps.sum()).astype(np.float32)
+    taps: np.ndarray = np.exp(-(r * r) / (2 * _NORM_SIGMA**2))
+    window: np.ndarray = (taps / taps.sum()).astype(np.float32)
+    return window
 
 
 @lru_cache(maxsize=1)
@@ -99,8 +100,9 @@ def gm_log_features(luma: np.ndarray) -> np.ndarray:
     gm /= norm
     lg /= norm
     # the level of each sample: how many inner edges it reaches (the edges are few, the pixels many)
-    levels_gm = sum((gm >= edge for edge in GM_EDGES[1:-1]), np.zeros(gm.shape, np.intp))
-    levels_log = sum((lg >= edge for edge in LOG_EDGES[1:-1]), np.zeros(lg.shape, np.intp))
+    # (float32 edges: a float64 one would have NumPy widen the whole plane for each comparison)
+    levels_gm = sum((gm >= edge for edge in GM_EDGES[1:-1].astype(np.float32)), np.zeros(gm.shape, np.intp))
+    levels_log = sum((lg >= edge for edge in LOG_EDGES[1:-1].astype(np.float32)), np.zeros(lg.shape, np.intp))
     joint = np.bincount((levels_gm * 5 + levels_log).ravel(), minlength=25).reshape(5, 5) / levels_gm.size
     p_gm, p_log = joint.sum(axis=1), joint.sum(axis=0)
     q_gm = (joint / (p_log[None, :] + 1e-9)).mean(axis=1)

@@ -13,15 +13,13 @@ FEATURE_NAMES = tuple(
 )
 
 
-def _scale_features(sigma: np.ndarray) -> list[float]:
-    # The σ field is smooth at the window's scale: every other pixel of it carries its statistics, and
-    # neighbours on that grid (2 px apart) its local correlation.
-    coefficients = mscn(sigma[::2, ::2])
+def _scale_features(sigma: np.ndarray, stride: int) -> list[float]:
+    coefficients = mscn(sigma)
     out = list(fit_ggd(coefficients))
     h, w = coefficients.shape
     for dy, dx in ((0, 1), (1, 0)):
         a, b = coefficients[: h - dy, : w - dx], coefficients[dy:, dx:]
-        shape, mean, left, right = fit_aggd((a * b).ravel())
+        shape, mean, left, right = fit_aggd((a[::stride, ::stride] * b[::stride, ::stride]).ravel())
         out += [shape, mean, float(np.log(left + 1e-9)), float(np.log(right + 1e-9))]
     return out
 
@@ -33,4 +31,4 @@ def sigma_map_features(sigma: np.ndarray, sigma_half: np.ndarray) -> np.ndarray:
     gives it the structure real in-focus photographs have."""
     if min(sigma.shape) < 16:
         return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
-    return np.asarray(_scale_features(sigma) + _scale_features(sigma_half), dtype=np.float32)
+    return np.asarray(_scale_features(sigma, 2) + _scale_features(sigma_half, 1), dtype=np.float32)
