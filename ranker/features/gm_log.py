@@ -12,12 +12,26 @@ GM_EDGES = np.array([0.0, 0.35, 0.65, 0.9, 1.15, np.inf])
 LOG_EDGES = np.array([0.0, 0.08, 0.16, 0.26, 0.42, np.inf])
 #: The filters' scale (pixels), as in the paper.
 _SIGMA = 0.5
+#: The normaliser's Gaussian on the every-other-pixel grid (samples): its centre weighs what the paper's
+#: σ = 1 px Gaussian's centre and nearest neighbours do at full size (which at 0.5 samples the
+#: centre's own energy would dominate), and its half-width, 3σ.
+_NORM_SIGMA = 0.65
+_NORM_RADIUS = 2
 #: Stabiliser of the joint normalisation (the paper's 0.2 on 0-255 luma).
 _EPS = 0.2 / 255
 
 FEATURE_NAMES = tuple(
     f"{kind}_{i}" for kind in ("gm_marginal", "log_marginal", "gm_dependency", "log_dependency") for i in range(5)
 )
+
+
+@lru_cache(maxsize=1)
+def _norm_window() -> np.ndarray:
+    """The normaliser's Gaussian on the every-other-pixel grid, normalised to sum 1."""
+    r = np.arange(-_NORM_RADIUS, _NORM_RADIUS + 1, dtype=np.float64)
+    taps: np.ndarray = np.exp(-(r * r) / (2 * _NORM_SIGMA**2))
+    window: np.ndarray = (taps / taps.sum()).astype(np.float32)
+    return window
 
 
 @lru_cache(maxsize=1)
@@ -42,34 +56,54 @@ def _kernels() -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, float]
     )
 
 
+def _correlate(views: list[np.ndarray], taps: np.ndarray) -> np.ndarray:
+    """Σ taps[i]·views[i]: one 1-D filter pass as shifted sums of strided views."""
+    out: np.ndarray = taps[0] * views[0]
+    for tap, view in zip(taps[1:], views[1:]):
+        out += tap * view
+    return out
+
+
 def gm_log_features(luma: np.ndarray) -> np.ndarray:
     """The 20 numbers of a 0-1 luma image: the marginal histograms of the normalised gradient magnitude
     and |LoG| (5 bins each) and their dependencies (how much each level of one co-occurs with every
     level of the other). Blur moves mass to low levels; noise and blocking change how edges
     (gradient) and spots (LoG) go together."""
-    from scipy import ndimage  # ~0.3 s to import: only when features are computed
-
     if min(luma.shape) < 16:
         return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
-    y = luma.astype(np.float32, copy=False)
     gauss, deriv, second, deriv_l1, offset, log_l1 = _kernels()
-    down = ndimage.correlate1d(y, gauss, axis=0)  # smoothed down the columns, for the x filters
-    across = ndimage.correlate1d(y, gauss, axis=1)
-    gm = np.hypot(ndimage.correlate1d(down, deriv, axis=1), ndimage.correlate1d(across, deriv, axis=0))
+    box = np.ones(5, np.float32)
+    # The histograms are image-wide: every other pixel in each direction gives the same shares, so the
+    # filters are evaluated only there (rows first, then columns, as strided views of a reflected border).
+    p = np.pad(luma.astype(np.float32, copy=False), 2, mode="symmetric")
+    h, w = luma.shape
+    rows = [p[i : i + h : 2] for i in range(5)]
+    down = {name: _correlate(rows, taps) for name, taps in (("g", gauss), ("d", deriv), ("s", second), ("b", box))}
+
+    def across(name: str, taps: np.ndarray) -> np.ndarray:
+        return _correlate([down[name][:, i : i + w : 2] for i in range(5)], taps)
+
+    gm = np.hypot(across("g", deriv), across("d", gauss))
     gm /= deriv_l1
-    lg = ndimage.correlate1d(down, second, axis=1)
-    lg += ndimage.correlate1d(across, second, axis=0)
-    box = ndimage.correlate1d(ndimage.correlate1d(y, np.ones(5, np.float32), axis=0), np.ones(5, np.float32), axis=1)
-    lg -= offset * box
+    lg = across("g", second)
+    lg += across("s", gauss)
+    lg -= offset * across("b", box)
     np.abs(lg, out=lg)
     lg /= log_l1
-    norm = np.sqrt(ndimage.gaussian_filter(gm * gm + lg * lg, 2 * _SIGMA))
+    # the joint normalisation: local energy under the paper's Gaussian, on this grid
+    energy = np.pad(gm * gm + lg * lg, _NORM_RADIUS, mode="symmetric")
+    sh, sw = gm.shape
+    taps = _norm_window()
+    smooth = _correlate([energy[i : i + sh] for i in range(len(taps))], taps)
+    norm = np.sqrt(_correlate([smooth[:, i : i + sw] for i in range(len(taps))], taps))
     norm += _EPS
-    # the histograms are image-wide: every other pixel in each direction gives the same shares
-    gm, lg, norm = gm[::2, ::2], lg[::2, ::2], norm[::2, ::2]
-    levels_gm = np.searchsorted(GM_EDGES[1:-1], (gm / norm).ravel(), side="right")
-    levels_log = np.searchsorted(LOG_EDGES[1:-1], (lg / norm).ravel(), side="right")
-    joint = np.bincount(levels_gm * 5 + levels_log, minlength=25).reshape(5, 5) / levels_gm.size
+    gm /= norm
+    lg /= norm
+    # the level of each sample: how many inner edges it reaches (the edges are few, the pixels many)
+    # (float32 edges: a float64 one would have NumPy widen the whole plane for each comparison)
+    levels_gm = sum((gm >= edge for edge in GM_EDGES[1:-1].astype(np.float32)), np.zeros(gm.shape, np.intp))
+    levels_log = sum((lg >= edge for edge in LOG_EDGES[1:-1].astype(np.float32)), np.zeros(lg.shape, np.intp))
+    joint = np.bincount((levels_gm * 5 + levels_log).ravel(), minlength=25).reshape(5, 5) / levels_gm.size
     p_gm, p_log = joint.sum(axis=1), joint.sum(axis=0)
     q_gm = (joint / (p_log[None, :] + 1e-9)).mean(axis=1)
     q_log = (joint / (p_gm[:, None] + 1e-9)).mean(axis=0)

@@ -240,8 +240,9 @@ def contrast(luma: np.ndarray) -> float:
 #: that vanish at 512 px still show (what a photographer sees zooming in).
 DETAIL_SIZE = 1024
 
-#: per live image: its named signals, the 36 NSS numbers, and the ANALYSIS_SIZE uint8 RGB and luma they came from
-_Analysis = tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray]
+#: per live image: its named signals, the 36 NSS numbers, the ANALYSIS_SIZE uint8 RGB and luma they came
+#: from, and the luma's local σ fields at full and half size (BRISQUE's MSCN denominators)
+_Analysis = tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
 _analysis_cache: dict[int, _Analysis] = {}
 
 
@@ -249,7 +250,7 @@ def _analyse(image: Image.Image) -> _Analysis:
     """Every signal of one decoded image, computed once while the image object lives:
     the global ones at ANALYSIS_SIZE, the focus map and noise at DETAIL_SIZE, the 36 NSS numbers."""
     from ranker.features.detail import detail_signals
-    from ranker.features.nss import brisque_features
+    from ranker.features.nss import brisque_with_sigma
 
     key = id(image)
     if key in _analysis_cache:
@@ -273,7 +274,8 @@ def _analyse(image: Image.Image) -> _Analysis:
     }
     # Near-native detail: decode-size pixels when the image is no larger than DETAIL_SIZE (no copy).
     signals.update(detail_signals(reduced_rgb(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb))
-    result = (signals, brisque_features(luma), rgb8, luma)
+    nss, sigma = brisque_with_sigma(luma)
+    result = (signals, nss, rgb8, luma, sigma)
     _analysis_cache[key] = result
     weakref.finalize(image, _analysis_cache.pop, key, None)
     return result
@@ -298,6 +300,12 @@ def analysis_planes(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     reduced once per photo for all the extractors that read them (ranker.features.scene_stats)."""
     analysis = _analyse(image)
     return analysis[2], analysis[3]
+
+
+def analysis_sigma(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """The local σ fields of analysis_planes' luma at full and half size, which BRISQUE computes anyway
+    (ranker.features.sigma_map reads them instead of filtering the luma again)."""
+    return _analyse(image)[4]
 
 
 def linear_rgb8(rgb8: np.ndarray) -> np.ndarray:

@@ -53,25 +53,41 @@ def _taps(shifted: list[np.ndarray], k: np.ndarray) -> np.ndarray:
     return out
 
 
-def _blur(a: np.ndarray) -> np.ndarray:
-    """The separable 7-tap window as shifted sums over a reflected border (3x faster than a generic filter)."""
+def _blur(a: np.ndarray, step: int = 1) -> np.ndarray:
+    """The separable 7-tap window as shifted sums over a reflected border (3x faster than a generic filter),
+    at every `step`-th pixel of each axis, computed only there (step 1: every pixel)."""
     k = _window()
     p = np.pad(a, 3, mode="reflect")
     h, w = a.shape
-    rows = _taps([p[:, i : i + w] for i in range(7)], k)
-    return _taps([rows[i : i + h] for i in range(7)], k)
+    if step == 1:
+        rows = _taps([p[:, i : i + w] for i in range(7)], k)
+        return _taps([rows[i : i + h] for i in range(7)], k)
+    # strided: down the columns first, whose taps are whole contiguous rows, then across the kept columns
+    # (20% faster than the other order, which would read every step-th column of the padded plane)
+    columns = _taps([p[i : i + h : step] for i in range(7)], k)
+    return _taps([columns[:, i : i + w : step] for i in range(7)], k)
 
 
-def mscn(luma: np.ndarray) -> np.ndarray:
-    """Mean-subtracted contrast-normalised coefficients: (I - μ) / (σ + C), Gaussian window σ=7/6."""
-    luma = luma.astype(np.float32, copy=False)
-    mu = _blur(luma)
-    var = _blur(luma * luma)
+def local_mean_sigma(luma: np.ndarray, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Local mean μ and standard deviation σ of a float32 plane in the Gaussian window (σ = 7/6), at
+    every `step`-th pixel of each axis: MSCN's centre and denominator, and the σ-map's input."""
+    mu = _blur(luma, step)
+    var = _blur(luma * luma, step)
     var -= mu * mu
-    sigma = np.sqrt(np.abs(var, out=var), out=var)
-    sigma += _C
+    sigma: np.ndarray = np.sqrt(np.abs(var, out=var), out=var)
+    return mu, sigma
+
+
+def mscn(luma: np.ndarray, step: int = 1) -> np.ndarray:
+    """Mean-subtracted contrast-normalised coefficients: (I - μ) / (σ + C), Gaussian window σ=7/6, at
+    every `step`-th pixel of each axis (a histogram's fit needs a quarter of a 512-px plane at most)."""
+    luma = luma.astype(np.float32, copy=False)
+    return _normalised(luma[::step, ::step], *local_mean_sigma(luma, step))
+
+
+def _normalised(luma: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     centred: np.ndarray = luma - mu
-    centred /= sigma
+    centred /= sigma + np.float32(_C)
     return centred
 
 
@@ -107,10 +123,13 @@ def fit_aggd(x: np.ndarray) -> tuple[float, float, float, float]:
     return shape, float(mean), left_sigma**2, right_sigma**2
 
 
-def _scale_features(luma: np.ndarray, stride: int) -> list[float]:
-    """GGD of the MSCN field and AGGD of its four neighbour products; the products are sampled every
-    `stride` pixels (their histograms are image-wide statistics: a quarter of the pixels gives the same fit)."""
-    coefficients = mscn(luma)
+def _scale_features(luma: np.ndarray, stride: int) -> tuple[list[float], np.ndarray]:
+    """GGD of the MSCN field and AGGD of its four neighbour products, and the field's local σ; the
+    products are sampled every `stride` pixels (their histograms are image-wide statistics: a quarter
+    of the pixels gives the same fit)."""
+    luma = luma.astype(np.float32, copy=False)
+    mu, sigma = local_mean_sigma(luma)
+    coefficients = _normalised(luma, mu, sigma)
     out = list(fit_ggd(coefficients))
     h, w = coefficients.shape
     for dy, dx in _SHIFTS:
@@ -119,16 +138,24 @@ def _scale_features(luma: np.ndarray, stride: int) -> list[float]:
         else:
             a, b = coefficients[: h - dy, -dx:], coefficients[dy:, : w + dx]
         out.extend(fit_aggd((a[::stride, ::stride] * b[::stride, ::stride]).ravel()))
-    return out
+    return out, sigma
 
 
-def brisque_features(luma: np.ndarray) -> np.ndarray:
-    """The 36 BRISQUE numbers of a 0-1 luma image: 18 at full size, 18 at half size (2×2 mean)."""
+def brisque_with_sigma(luma: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The 36 BRISQUE numbers of a 0-1 luma image (18 at full size, 18 at half size: 2×2 mean) and the
+    local σ fields their MSCN divides by at both sizes (ranker.features.sigma_map reads them)."""
     if min(luma.shape) < 16:
-        return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
+        return np.zeros(len(FEATURE_NAMES), dtype=np.float32), (np.zeros_like(luma), np.zeros_like(luma))
     h, w = (luma.shape[0] // 2) * 2, (luma.shape[1] // 2) * 2
     # The 2×2 mean as four strided views, summed in the order NumPy's mean over (1, 3) of the
     # reshaped blocks uses (the same values, 15x faster than the multi-axis reduction).
     half = (luma[0:h:2, 0:w:2] + luma[0:h:2, 1:w:2]) + (luma[1:h:2, 0:w:2] + luma[1:h:2, 1:w:2])
     half /= 4
-    return np.asarray(_scale_features(luma, 2) + _scale_features(half, 1), dtype=np.float32)
+    full_out, full_sigma = _scale_features(luma, 2)
+    half_out, half_sigma = _scale_features(half, 1)
+    return np.asarray(full_out + half_out, dtype=np.float32), (full_sigma, half_sigma)
+
+
+def brisque_features(luma: np.ndarray) -> np.ndarray:
+    """The 36 BRISQUE numbers of a 0-1 luma image: 18 at full size, 18 at half size (2×2 mean)."""
+    return brisque_with_sigma(luma)[0]

@@ -10,24 +10,28 @@ from PIL import Image
 
 from ranker.features import colour_nss, gm_log, log_derivatives, sigma_map, spectrum, tonal
 from ranker.features.base import FeatureExtractor
-from ranker.features.iqa import ANALYSIS_SIZE, analysis_planes, linear_rgb8
+from ranker.features.iqa import ANALYSIS_SIZE, analysis_planes, analysis_sigma
 
-#: (prefix, names, function of (luma, linear RGB)) in vector order
-_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[np.ndarray, np.ndarray], np.ndarray]], ...] = (
-    ("logderiv", log_derivatives.FEATURE_NAMES, lambda luma, _: log_derivatives.log_derivative_features(luma)),
-    ("tonal", tonal.FEATURE_NAMES, lambda luma, _: tonal.tonal_features(luma)),
-    ("spectrum", spectrum.FEATURE_NAMES, lambda luma, _: spectrum.spectral_slopes(luma)),
-    ("sigma", sigma_map.FEATURE_NAMES, lambda luma, _: sigma_map.sigma_map_features(luma)),
-    ("colour", colour_nss.FEATURE_NAMES, lambda _, linear: colour_nss.colour_nss_features(linear)),
-    ("gmlog", gm_log.FEATURE_NAMES, lambda luma, _: gm_log.gm_log_features(luma)),
+#: the pixels a group reads: uint8 RGB, its 0-1 luma, and the luma's local σ at full and half size
+_Planes = tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
+
+#: (prefix, names, function of the planes) in vector order
+_GROUPS: tuple[tuple[str, tuple[str, ...], Callable[[_Planes], np.ndarray]], ...] = (
+    ("logderiv", log_derivatives.FEATURE_NAMES, lambda p: log_derivatives.log_derivative_features(p[1])),
+    ("tonal", tonal.FEATURE_NAMES, lambda p: tonal.tonal_features(p[1])),
+    ("spectrum", spectrum.FEATURE_NAMES, lambda p: spectrum.spectral_slopes(p[1])),
+    ("sigma", sigma_map.FEATURE_NAMES, lambda p: sigma_map.sigma_map_features(*p[2])),
+    ("colour", colour_nss.FEATURE_NAMES, lambda p: colour_nss.colour_nss_features(p[0])),
+    ("gmlog", gm_log.FEATURE_NAMES, lambda p: gm_log.gm_log_features(p[1])),
 )
 FEATURE_NAMES = tuple(f"{prefix}_{name}" for prefix, names, _ in _GROUPS for name in names)
 
 
-def scene_stats(rgb8: np.ndarray, luma: np.ndarray) -> np.ndarray:
-    """The 76 numbers of a uint8 RGB image and its 0-1 Rec. 709 luma (the same pixels)."""
-    linear = linear_rgb8(rgb8)
-    return np.concatenate([function(luma, linear) for _, _, function in _GROUPS]).astype(np.float32)
+def scene_stats(rgb8: np.ndarray, luma: np.ndarray, sigma: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The 76 numbers of a uint8 RGB image, its 0-1 Rec. 709 luma (the same pixels) and the luma's local
+    σ fields at full and half size (ranker.features.nss.brisque_with_sigma's)."""
+    planes = (rgb8, luma, sigma)
+    return np.concatenate([function(planes) for _, _, function in _GROUPS]).astype(np.float32)
 
 
 class SceneStatsExtractor(FeatureExtractor):
@@ -36,10 +40,10 @@ class SceneStatsExtractor(FeatureExtractor):
 
     name = "scene_stats"
     dim = len(FEATURE_NAMES)
-    version = "1"
+    version = "2"
     decode_size = ANALYSIS_SIZE
     per_photo = True
 
     def extract(self, images: Sequence[Image.Image]) -> np.ndarray:
-        rows = [scene_stats(*analysis_planes(image)) for image in images]
+        rows = [scene_stats(*analysis_planes(image), analysis_sigma(image)) for image in images]
         return np.asarray(rows, dtype=np.float32).reshape(len(images), self.dim)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranker.features.nss import _blur, fit_aggd, fit_ggd, mscn
+from ranker.features.nss import fit_aggd, fit_ggd, mscn
 
 FEATURE_NAMES = tuple(
     f"s{scale}_{name}"
@@ -13,17 +13,8 @@ FEATURE_NAMES = tuple(
 )
 
 
-def local_sigma(luma: np.ndarray) -> np.ndarray:
-    """Local standard deviation of the luma in BRISQUE's 7-tap Gaussian window (its MSCN denominator)."""
-    mu = _blur(luma)
-    var = _blur(luma * luma)
-    var -= mu * mu
-    sigma: np.ndarray = np.sqrt(np.abs(var, out=var), out=var)
-    return sigma
-
-
-def _scale_features(luma: np.ndarray, stride: int) -> list[float]:
-    coefficients = mscn(local_sigma(luma))
+def _scale_features(sigma: np.ndarray, stride: int) -> list[float]:
+    coefficients = mscn(sigma)
     out = list(fit_ggd(coefficients))
     h, w = coefficients.shape
     for dy, dx in ((0, 1), (1, 0)):
@@ -33,14 +24,11 @@ def _scale_features(luma: np.ndarray, stride: int) -> list[float]:
     return out
 
 
-def sigma_map_features(luma: np.ndarray) -> np.ndarray:
-    """The 20 numbers of a 0-1 luma image, at full and half size: how contrast itself is distributed.
+def sigma_map_features(sigma: np.ndarray, sigma_half: np.ndarray) -> np.ndarray:
+    """The 20 numbers of a luma image's local σ fields at full and half size (ranker.features.nss's
+    local_mean_sigma, which BRISQUE computes anyway): how contrast itself is distributed.
     Blur and haze smooth the σ field, noise lifts its floor, and a sharp subject on a soft background
     gives it the structure real in-focus photographs have."""
-    if min(luma.shape) < 16:
+    if min(sigma.shape) < 16:
         return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
-    luma = luma.astype(np.float32, copy=False)
-    h, w = (luma.shape[0] // 2) * 2, (luma.shape[1] // 2) * 2
-    half = (luma[0:h:2, 0:w:2] + luma[0:h:2, 1:w:2]) + (luma[1:h:2, 0:w:2] + luma[1:h:2, 1:w:2])
-    half /= 4
-    return np.asarray(_scale_features(luma, 2) + _scale_features(half, 1), dtype=np.float32)
+    return np.asarray(_scale_features(sigma, 2) + _scale_features(sigma_half, 1), dtype=np.float32)
