@@ -12,11 +12,11 @@ from PIL import Image
 
 from ranker.features.base import FeatureExtractor
 from ranker.features.iqa import (
-    _LINEAR8,
     ANALYSIS_SIZE,
-    _brightness_of,
+    LINEAR8,
     _laplacian,
     _smooth,
+    brightness_of,
     exposure,
     luminance,
 )
@@ -212,7 +212,7 @@ def analyse(image: Image.Image) -> list[Face]:
                 eyes_valid=valid,
                 face_sharpness=local_sharpness(face_luma),
                 eye_sharpness=eye_sharp,
-                face_brightness=_brightness_of(_LINEAR8[crop8[::2, ::2]]) if crop8.size else 0.0,
+                face_brightness=brightness_of(LINEAR8[crop8[::2, ::2]]) if crop8.size else 0.0,
                 face_exposure=exposure(pixels.luma(*crop_box)) if crop8.size else 0.0,
             )
         )

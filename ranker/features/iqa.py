@@ -208,15 +208,11 @@ def _linear(srgb: np.ndarray) -> np.ndarray:
     return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
 
 
-def brightness(rgb: np.ndarray) -> float:
-    """Mean linear-light luminance in EV relative to mid-grey: +1 is one stop brighter, as a camera's
-    exposure compensation would make it (until highlights clip). Every other pixel is enough.
-    On its own it says as much about the scene (snow, night) as about the exposure; against the
-    other frames of its burst it shows which frame was exposed differently."""
-    return _brightness_of(_linear(rgb[::2, ::2]))
-
-
-def _brightness_of(linear: np.ndarray) -> float:
+def brightness_of(linear: np.ndarray) -> float:
+    """Mean luminance of linear-light RGB pixels in EV relative to mid-grey: +1 is one stop brighter, as a
+    camera's exposure compensation would make it (until highlights clip). On its own it says as much
+    about the scene (snow, night) as about the exposure; against the other frames of its burst it shows
+    which frame was exposed differently."""
     mean = float((linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).mean())
     return float(np.log2(max(mean, 1e-4) / _MID_GREY))
 
@@ -225,7 +221,7 @@ def _brightness_of(linear: np.ndarray) -> float:
 #: sRGB curve make of it: lets _analyse read clipping and brightness from the uint8 pixels (a table
 #: look-up instead of a power per pixel) with the very same numbers.
 _LEVELS = np.arange(256, dtype=np.float32) / 255.0
-_LINEAR8 = _linear(_LEVELS)
+LINEAR8 = _linear(_LEVELS)
 _HIGHLIGHT8 = int(np.argmax(_LEVELS >= 250 / 255))
 _SHADOW8 = int(np.nonzero(_LEVELS <= 5 / 255)[0][-1])
 
@@ -270,7 +266,7 @@ def _analyse(image: Image.Image) -> _Analysis:
         "noise": noise_sigma(luma, flat, response),
         "highlights": highlights,
         "shadows": shadows,
-        "brightness": _brightness_of(_LINEAR8[rgb8[::2, ::2]]),
+        "brightness": brightness_of(LINEAR8[rgb8[::2, ::2]]),
     }
     # Near-native detail: decode-size pixels when the image is no larger than DETAIL_SIZE (no copy).
     signals.update(detail_signals(reduced_rgb(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb))
@@ -306,12 +302,6 @@ def analysis_sigma(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     """The local σ fields of analysis_planes' luma at full and half size, which BRISQUE computes anyway
     (ranker.features.sigma_map reads them instead of filtering the luma again)."""
     return _analyse(image)[4]
-
-
-def linear_rgb8(rgb8: np.ndarray) -> np.ndarray:
-    """Linear-light RGB (float32) of uint8 sRGB pixels, through the 256-entry table (no power per pixel)."""
-    linear: np.ndarray = _LINEAR8.astype(np.float32)[rgb8]
-    return linear
 
 
 class _SignalsExtractor(FeatureExtractor):
