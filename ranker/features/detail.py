@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranker.features.iqa import _IMMERKAER, _binomial, _immerkaer, _laplacian, _smooth, _smoothed_laplacian_gain
+from ranker.features import filters
+from ranker.features.iqa import NOISE_SCALE
 
 #: Tiles of this many pixels (at the analysed size): small enough that a subject fills a few,
 #: large enough that each holds real structure.
@@ -17,86 +18,57 @@ FOCUS_PERCENTILE = 90
 NOISE_PERCENTILE = 10
 
 
-def _tile_means(values: np.ndarray, tile: int = TILE, dtype: type | None = None) -> np.ndarray:
-    """Mean of each full tile×tile block (a ragged border is dropped), accumulated in `dtype`."""
+def _tile_means(values: np.ndarray, tile: int = TILE) -> np.ndarray:
+    """Mean of each full tile×tile block (a ragged border is dropped), as float64."""
     h, w = (values.shape[0] // tile) * tile, (values.shape[1] // tile) * tile
     if h == 0 or w == 0:
-        return np.asarray([float(values.mean(dtype=dtype))])
-    blocks = values[:h, :w].reshape(h // tile, tile, w // tile, tile)
-    means: np.ndarray = blocks.mean(axis=(1, 3), dtype=dtype)
-    return means.ravel()
+        return np.asarray([float(values.mean(dtype=np.float64))])
+    # area resampling by a whole factor is exactly the block mean (5x NumPy's reduction over two axes)
+    cv2 = filters.opencv()
+    means: np.ndarray = cv2.resize(values[:h, :w], (w // tile, h // tile), interpolation=cv2.INTER_AREA)
+    return means.ravel().astype(np.float64)
+
+
+_LUMA601 = np.array([0.299, 0.587, 0.114])
+#: BT.601 luma and the colour differences Cb = 0.564·(B - Y), Cr = 0.713·(R - Y) as rows of one matrix
+_YCBCR = np.array([_LUMA601, 0.564 * (np.array([0, 0, 1]) - _LUMA601), 0.713 * (np.array([1, 0, 0]) - _LUMA601)])
 
 
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BT.601 luma and the two colour-difference planes of a 0-1 RGB array (JPEG's own colour space)."""
-    y = luma601(rgb)
-    return y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)
+    """BT.601 luma and the two colour-difference planes of an RGB array, uint8 or 0-1 (JPEG's own colour space)."""
+    planes = filters.mix(rgb, _YCBCR)
+    return planes[..., 0], planes[..., 1], planes[..., 2]
 
 
 def luma601(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 luma alone: the full-resolution plane needs no chroma (that is read at half resolution)."""
-    return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)  # one pass over the pixels, not five
+    """BT.601 luma alone of an RGB array, uint8 or 0-1: the full-resolution plane needs no chroma (that
+    is read at half resolution)."""
+    return filters.mix(rgb, _LUMA601)
 
 
 def flat_noise(plane: np.ndarray) -> float:
     """Noise σ (0-1 scale) of one plane: Immerkær's estimator averaged per tile, read on the flattest tiles."""
     if min(plane.shape) < 8:
         return 0.0
-    # Tile means of the unscaled float32 response, accumulated in float64 and scaled after: the
-    # numbers of the scaled float64 response (to ~1e-15) at half the memory traffic.
-    tiles = _tile_means(_immerkaer(plane), dtype=np.float64) * _IMMERKAER
+    tiles = _tile_means(filters.immerkaer(plane)) * NOISE_SCALE
     return float(np.percentile(tiles, NOISE_PERCENTILE))
 
 
 def focus_map(luma: np.ndarray, noise: float) -> np.ndarray:
     """log10 detail energy per tile: Laplacian energy of the lightly smoothed luma minus what noise of
     σ=`noise` puts there, relative to the image's luma variance (exposure-robust, as iqa.sharpness)."""
-    energy = _laplacian(_smooth(luma))
-    np.square(energy, out=energy)
-    return _focus(_tile_means(energy), noise, luma)
-
-
-def _focus(energy_tiles: np.ndarray, noise: float, luma: np.ndarray) -> np.ndarray:
+    energy = filters.laplacian(filters.smooth(luma))
+    energy_tiles = _tile_means(np.square(energy, out=energy))
     # 4x the white-noise prediction: real (correlated) noise leaves more than the white prediction.
-    floor = 4.0 * _smoothed_laplacian_gain() * noise**2
+    floor = 4.0 * filters.smoothed_laplacian_gain() * noise**2
     detail = np.maximum(energy_tiles - floor, 1e-9)
-    return np.log10(detail / max(float(luma.var()), 1e-6))
+    return np.log10(detail / max(_variance(luma), 1e-6))
 
 
-#: Rows of the full-resolution plane filtered at a time: one tile row, so that all of a strip's passes
-#: run on data in the core's cache (a 1024-px plane is 3 MB and the filters are memory-bound on it).
-STRIP = TILE
-
-
-def _strip_tiles(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """flat_noise's tile means (scaled, float64) and focus_map's tile energies for a plane of at least
-    TILE×TILE: the same filters with the same order of operations, strip by strip from one reflected
-    copy. The smoothed plane is computed one pixel beyond each edge instead of reflected afterwards:
-    the filter is symmetric, so those pixels equal their reflections exactly."""
-    h, w = luma.shape
-    p = np.pad(luma, 3, mode="reflect")  # row r, column c of the plane is p[r + 3, c + 3]
-    noise, energy = [], []
-    for r0 in range(0, (h // TILE) * TILE, STRIP):
-        s = min(STRIP, (h // TILE) * TILE - r0)
-        block = p[r0 : r0 + s + 6]  # rows r0-3 .. r0+s+2, columns -3 .. w+2
-        # Immerkær's mask on rows r0 .. r0+s-1 from rows and columns one beyond (as iqa._immerkaer).
-        near = block[2 : s + 4, 2 : w + 4]
-        across = near[:, 0:w] - 2 * near[:, 1 : w + 1]
-        across += near[:, 2 : w + 2]
-        response = across[0:s] - 2 * across[1 : s + 1]
-        response += across[2 : s + 2]
-        noise.append(_tile_means(np.abs(response, out=response), dtype=np.float64))
-        # iqa._smooth, then iqa._laplacian of it, on rows r0-1 .. r0+s and columns -1 .. w.
-        rows = _binomial(
-            block[:, 0 : w + 2], block[:, 1 : w + 3], block[:, 2 : w + 4], block[:, 3 : w + 5], block[:, 4:]
-        )
-        smooth = _binomial(rows[0 : s + 2], rows[1 : s + 3], rows[2 : s + 4], rows[3 : s + 5], rows[4:])
-        lap = smooth[0:s, 1 : w + 1] + smooth[2:, 1 : w + 1]
-        lap += smooth[1 : s + 1, 0:w]
-        lap += smooth[1 : s + 1, 2:]
-        lap -= 4 * smooth[1 : s + 1, 1 : w + 1]
-        energy.append(_tile_means(np.square(lap, out=lap)))
-    return np.concatenate(noise) * _IMMERKAER, np.concatenate(energy)
+def _variance(plane: np.ndarray) -> float:
+    """The plane's variance, accumulated in double in one pass (NumPy's var makes two and a temporary)."""
+    _, std = filters.opencv().meanStdDev(plane)
+    return float(std[0, 0]) ** 2
 
 
 def blocking(luma: np.ndarray) -> float:
@@ -104,30 +76,33 @@ def blocking(luma: np.ndarray) -> float:
     mean step elsewhere (0 = none). Resized images lose the grid and read ≈ 0, as they look."""
     if min(luma.shape) < 32:
         return 0.0
+    cv2 = filters.opencv()
     steps = []
-    for plane in (luma, luma.T):
-        # Steps across the borders (between columns 8k-1 and 8k) and all steps, summed without copies.
-        border = np.abs(plane[:, 8::8] - plane[:, 7:-1:8])
-        total = float(np.abs(np.diff(plane, axis=1)).sum())
-        n_all, n_border = plane.shape[0] * (plane.shape[1] - 1), border.size
-        at = float(border.sum()) / n_border
-        off = (total - float(border.sum())) / (n_all - n_border)
+    for axis in (1, 0):  # across the columns, then down the rows (no transposed copy)
+        # Steps across the borders (between pixels 8k-1 and 8k), and all steps as one L1 norm of the
+        # plane against itself shifted by a pixel (no temporaries).
+        if axis == 1:
+            border = float(np.abs(luma[:, 8::8] - luma[:, 7:-1:8]).sum())
+            total = cv2.norm(luma[:, 1:], luma[:, :-1], cv2.NORM_L1)
+            n_border = luma.shape[0] * len(range(8, luma.shape[1], 8))
+        else:
+            border = float(np.abs(luma[8::8] - luma[7:-1:8]).sum())
+            total = cv2.norm(luma[1:], luma[:-1], cv2.NORM_L1)
+            n_border = luma.shape[1] * len(range(8, luma.shape[0], 8))
+        n_all = luma.size - luma.shape[1 - axis]
+        at = border / n_border
+        off = (total - border) / (n_all - n_border)
         steps.append(np.log((at + 1e-4) / (off + 1e-4)))
     return float(np.mean(steps))
 
 
 def detail_signals(rgb: np.ndarray) -> dict[str, float]:
-    """Focus map summary, noise and blocking of a 0-1 RGB array at (near) native resolution."""
+    """Focus map summary, noise and blocking of an RGB array (uint8, or 0-1) at (near) native resolution."""
     y = luma601(rgb)
     # Chroma at half resolution: JPEG stores it 4:2:0, so that is its native grid (and 4x cheaper).
-    _, cb, cr = ycbcr(rgb[::2, ::2])
-    if min(y.shape) >= TILE:
-        noise_tiles, energy_tiles = _strip_tiles(y)
-        noise = float(np.percentile(noise_tiles, NOISE_PERCENTILE))
-        focus = _focus(energy_tiles, noise, y)
-    else:  # a single tile: the whole-plane filters (and their small-image rules)
-        noise = flat_noise(y)
-        focus = focus_map(y, noise)
+    _, cb, cr = (np.ascontiguousarray(plane) for plane in ycbcr(rgb[::2, ::2]))
+    noise = flat_noise(y)
+    focus = focus_map(y, noise)
     return {
         "focus_peak": float(np.percentile(focus, FOCUS_PERCENTILE)),
         "focus_median": float(np.median(focus)),

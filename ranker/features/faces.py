@@ -10,16 +10,9 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 from PIL import Image
 
+from ranker.features import filters
 from ranker.features.base import FeatureExtractor
-from ranker.features.iqa import (
-    ANALYSIS_SIZE,
-    LINEAR8,
-    _laplacian,
-    _smooth,
-    brightness_of,
-    exposure,
-    luminance,
-)
+from ranker.features.iqa import ANALYSIS_SIZE, LINEAR8, brightness_of, exposure, luminance
 
 if TYPE_CHECKING:  # the landmark models load LiteRT: imported only when a face is analysed
     from ranker.features.face_landmarks import EyeLandmarks, FaceLandmarks
@@ -154,7 +147,7 @@ def local_sharpness(patch: np.ndarray) -> float:
     motion take away."""
     if patch.size == 0 or float(patch.var()) < 1e-6:
         return -9.0
-    energy = float((_laplacian(_smooth(patch))[2:-2, 2:-2] ** 2).mean())
+    energy = float((filters.laplacian(filters.smooth(np.ascontiguousarray(patch)))[2:-2, 2:-2] ** 2).mean())
     return float(np.log10(max(energy, 1e-9) / float(patch.var())))
 
 

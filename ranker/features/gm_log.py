@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ranker.features import filters
+
 #: Bin edges of the jointly normalised gradient magnitude and |LoG| (their quintiles over CLIVE training
 #: photos, rounded): five levels each, so each histogram bar holds a fifth of a typical photo.
 GM_EDGES = np.array([0.0, 0.35, 0.65, 0.9, 1.15, np.inf])
@@ -19,6 +21,9 @@ _NORM_SIGMA = 0.65
 _NORM_RADIUS = 2
 #: Stabiliser of the joint normalisation (the paper's 0.2 on 0-255 luma).
 _EPS = 0.2 / 255
+
+#: the 5×5 window of ones: the LoG's offset is subtracted over it
+_BOX = np.ones(5, np.float32)
 
 FEATURE_NAMES = tuple(
     f"{kind}_{i}" for kind in ("gm_marginal", "log_marginal", "gm_dependency", "log_dependency") for i in range(5)
@@ -56,14 +61,6 @@ def _kernels() -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, float]
     )
 
 
-def _correlate(views: list[np.ndarray], taps: np.ndarray) -> np.ndarray:
-    """Σ taps[i]·views[i]: one 1-D filter pass as shifted sums of strided views."""
-    out: np.ndarray = taps[0] * views[0]
-    for tap, view in zip(taps[1:], views[1:]):
-        out += tap * view
-    return out
-
-
 def gm_log_features(luma: np.ndarray) -> np.ndarray:
     """The 20 numbers of a 0-1 luma image: the marginal histograms of the normalised gradient magnitude
     and |LoG| (5 bins each) and their dependencies (how much each level of one co-occurs with every
@@ -72,35 +69,20 @@ def gm_log_features(luma: np.ndarray) -> np.ndarray:
     if min(luma.shape) < 16:
         return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
     gauss, deriv, second, deriv_l1, offset, log_l1 = _kernels()
-    box = np.ones(5, np.float32)
-    # The histograms are image-wide: every other pixel in each direction gives the same shares, so the
-    # filters are evaluated only there (rows first, then columns, as strided views of a reflected border).
-    p = np.pad(luma.astype(np.float32, copy=False), 2, mode="symmetric")
-    h, w = luma.shape
-    rows = [p[i : i + h : 2] for i in range(5)]
-    down = {name: _correlate(rows, taps) for name, taps in (("g", gauss), ("d", deriv), ("s", second), ("b", box))}
-
-    def across(name: str, taps: np.ndarray) -> np.ndarray:
-        return _correlate([down[name][:, i : i + w : 2] for i in range(5)], taps)
-
-    gm = np.hypot(across("g", deriv), across("d", gauss))
+    luma = luma.astype(np.float32, copy=False)
+    # the 5×5 kernels at every other pixel, edges repeated ("symmetric")
+    along_x = filters.filtered(luma, deriv, gauss, 2, "symmetric")
+    gm = np.hypot(along_x, filters.filtered(luma, gauss, deriv, 2, "symmetric"))
     gm /= deriv_l1
-    lg = across("g", second)
-    lg += across("s", gauss)
-    lg -= offset * across("b", box)
+    lg = filters.filtered(luma, second, gauss, 2, "symmetric")
+    lg += filters.filtered(luma, gauss, second, 2, "symmetric")
+    lg -= offset * filters.filtered(luma, _BOX, _BOX, 2, "symmetric")
     np.abs(lg, out=lg)
     lg /= log_l1
-    # the joint normalisation: local energy under the paper's Gaussian, on this grid
-    energy = np.pad(gm * gm + lg * lg, _NORM_RADIUS, mode="symmetric")
-    sh, sw = gm.shape
-    taps = _norm_window()
-    smooth = _correlate([energy[i : i + sh] for i in range(len(taps))], taps)
-    norm = np.sqrt(_correlate([smooth[:, i : i + sw] for i in range(len(taps))], taps))
+    norm = np.sqrt(filters.separable(gm * gm + lg * lg, _norm_window(), border="symmetric"))
     norm += _EPS
     gm /= norm
     lg /= norm
-    # the level of each sample: how many inner edges it reaches (the edges are few, the pixels many)
-    # (float32 edges: a float64 one would have NumPy widen the whole plane for each comparison)
     levels_gm = sum((gm >= edge for edge in GM_EDGES[1:-1].astype(np.float32)), np.zeros(gm.shape, np.intp))
     levels_log = sum((lg >= edge for edge in LOG_EDGES[1:-1].astype(np.float32)), np.zeros(lg.shape, np.intp))
     joint = np.bincount((levels_gm * 5 + levels_log).ravel(), minlength=25).reshape(5, 5) / levels_gm.size

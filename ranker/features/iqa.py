@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from ranker.features import filters
 from ranker.features.base import FeatureExtractor
 
 #: Features are measured at this long side: large enough to see missed focus and shake at
@@ -36,79 +36,32 @@ def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     return rgb
 
 
+#: Rec. 709 luma weights
+_LUMA709 = np.array([0.2126, 0.7152, 0.0722])
+
+
 def luminance(rgb: np.ndarray) -> np.ndarray:
-    """Rec. 709 luma of a 0-1 RGB array."""
-    return rgb @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-
-
-def _binomial(a0: np.ndarray, a1: np.ndarray, a2: np.ndarray, a3: np.ndarray, a4: np.ndarray) -> np.ndarray:
-    """(a0 + a4 + 4·(a1 + a3) + 6·a2) / 16 in exactly that order of operations (so the values are the
-    ones the default was trained on, bit for bit), in two buffers instead of seven temporaries."""
-    out: np.ndarray = a0 + a4
-    tmp = a1 + a3
-    tmp *= 4
-    out += tmp
-    np.multiply(a2, 6, out=tmp)
-    out += tmp
-    out *= 1 / 16
-    return out
-
-
-def _smooth(a: np.ndarray) -> np.ndarray:
-    """Binomial [1 4 6 4 1]/16 blur in both directions (≈ Gaussian σ=1 px), edges reflected.
-    Written as shifted sums: 4x faster than a general Gaussian filter at this size."""
-    p = np.pad(a, 2, mode="reflect")
-    h = _binomial(p[:, :-4], p[:, 1:-3], p[:, 2:-2], p[:, 3:-1], p[:, 4:])
-    return _binomial(h[:-4], h[1:-3], h[2:-2], h[3:-1], h[4:])
-
-
-def _laplacian(a: np.ndarray, step: int = 1) -> np.ndarray:
-    """The 4-neighbour discrete Laplacian, edges reflected; `step` 2 gives only its [::2, ::2] samples
-    (the same numbers, a quarter of the work, for statistics read on the half-resolution grid)."""
-    p = np.pad(a, 1, mode="reflect")
-    h, w = a.shape
-    rows, cols = slice(1, h + 1, step), slice(1, w + 1, step)
-    up, down = slice(0, h, step), slice(2, h + 2, step)
-    left, right = slice(0, w, step), slice(2, w + 2, step)
-    out: np.ndarray = p[up, cols] + p[down, cols]
-    out += p[rows, left]
-    out += p[rows, right]
-    out -= 4 * a[::step, ::step]
-    return out
+    """Rec. 709 luma of an RGB array, uint8 or 0-1."""
+    return filters.mix(rgb, _LUMA709)
 
 
 def flat_mask(luma: np.ndarray) -> np.ndarray:
     """The flattest half of the image, on the half-resolution grid (luma[::2, ::2]) where noise barely
     registers. Choosing flat pixels from a noise-free view matters: picking them by their noisy
     values would select the pixels where the noise happens to be small."""
-    from scipy import ndimage  # ~0.3 s to import: a cached re-rank never computes a feature
-
-    coarse: FloatArray = ndimage.gaussian_gradient_magnitude(luma[::2, ::2], 1.5)  # scipy ships no types here
-    return coarse <= np.median(coarse)
+    coarse = filters.gaussian_gradient_magnitude(np.ascontiguousarray(luma[::2, ::2]), 1.5)
+    flat: np.ndarray = coarse <= np.median(coarse)
+    return flat
 
 
 #: Scales the mean |Immerkær response| of white noise to its σ.
-_IMMERKAER = np.sqrt(np.pi / 2.0) / 6.0
-
-
-def _immerkaer(luma: np.ndarray, step: int = 1) -> np.ndarray:
-    """Per-pixel |Immerkær mask response| before scaling (float32 for float32 input); `step` 2 gives
-    only its [::2, ::2] samples. The mask is the outer product of [1 -2 1] with itself: two second
-    differences, each computed as (a - 2b) + c like the plain expression, so the values are the same."""
-    p = np.pad(luma, 1, mode="reflect")
-    h, w = luma.shape
-    across = p[:, 0:w:step] - 2 * p[:, 1 : w + 1 : step]
-    across += p[:, 2 : w + 2 : step]
-    out: np.ndarray = across[0:h:step] - 2 * across[1 : h + 1 : step]
-    out += across[2 : h + 2 : step]
-    np.abs(out, out=out)
-    return out
+NOISE_SCALE = np.sqrt(np.pi / 2.0) / 6.0
 
 
 def noise_response(luma: np.ndarray, step: int = 1) -> np.ndarray:
     """Per-pixel |Immerkær mask response|, scaled so its mean over a flat region estimates noise σ
     (float64: the scale is a NumPy float64); `step` 2 gives only its [::2, ::2] samples."""
-    response: np.ndarray = _immerkaer(luma, step) * _IMMERKAER
+    response: np.ndarray = filters.immerkaer(luma, step) * NOISE_SCALE
     return response
 
 
@@ -120,14 +73,6 @@ def noise_sigma(luma: np.ndarray, flat: np.ndarray | None = None, response: np.n
     flat = flat_mask(luma) if flat is None else flat
     response = noise_response(luma, step=2) if response is None else response
     return float(response[flat].mean())
-
-
-@lru_cache(maxsize=1)
-def _smoothed_laplacian_gain() -> float:
-    """Σh² of the Gaussian-then-Laplacian filter: white noise of variance σ² leaves σ²·Σh² in its output."""
-    impulse = np.zeros((31, 31), dtype=np.float64)
-    impulse[15, 15] = 1.0
-    return float((_laplacian(_smooth(impulse)) ** 2).sum())
 
 
 #: How many times the white-noise prediction is removed. Real noise is not white (demosaicing,
@@ -153,11 +98,9 @@ def sharpness(luma: np.ndarray, response: np.ndarray | None = None) -> float:
     response = noise_response(luma, step=2) if response is None else response
     # Both are averaged over the half-resolution grid: a quarter of the pixels is plenty for an
     # image-wide mean, and the local noise level is smoothed there anyway.
-    from scipy import ndimage
-
-    local = ndimage.gaussian_filter(response, 1.5)
-    energy = _laplacian(_smooth(luma), step=2) ** 2
-    detail = float(np.maximum(energy - _NOISE_SAFETY * _smoothed_laplacian_gain() * local**2, 0.0).mean())
+    local = filters.gaussian(np.ascontiguousarray(response), 1.5)
+    energy = filters.laplacian(filters.smooth(luma), step=2) ** 2
+    detail = float(np.maximum(energy - _NOISE_SAFETY * filters.smoothed_laplacian_gain() * local**2, 0.0).mean())
     return float(np.log10(max(detail, 1e-9) / max(float(luma.var()), 1e-6)))
 
 
@@ -167,14 +110,18 @@ def exposure(luma: np.ndarray) -> float:
     return float(np.exp(-((luma - 0.5) ** 2) / (2 * 0.2**2)).mean())
 
 
+#: rg = R - G and yb = (R + G)/2 - B as rows of one matrix
+_OPPONENT = np.array([[1.0, -1.0, 0.0], [0.5, 0.5, -1.0]])
+
+
 def colorfulness(rgb: np.ndarray) -> float:
-    """Hasler & Süsstrunk (2003) colourfulness on 0-1 RGB: σ_rgyb + 0.3·μ_rgyb with rg=R-G, yb=(R+G)/2-B.
+    """Hasler & Süsstrunk (2003) colourfulness of an RGB array (uint8, or 0-1): σ_rgyb + 0.3·μ_rgyb with
+    rg=R-G, yb=(R+G)/2-B, on the 0-1 scale.
 
     Every other pixel is enough for image-wide statistics.
     """
-    rgb = rgb[::2, ::2]
-    rg = rgb[..., 0] - rgb[..., 1]
-    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    planes = filters.mix(rgb[::2, ::2], _OPPONENT)
+    rg, yb = planes[..., 0], planes[..., 1]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
@@ -252,16 +199,14 @@ def _analyse(image: Image.Image) -> _Analysis:
     if key in _analysis_cache:
         return _analysis_cache[key]
     rgb8 = reduced_rgb8(image)
-    rgb = rgb8.astype(np.float32)
-    rgb /= 255.0
-    luma = luminance(rgb)
+    luma = luminance(rgb8)
     flat = flat_mask(luma)
     response = noise_response(luma, step=2)  # both readers use only the half-resolution grid
     highlights, shadows = _clipping8(rgb8)
     signals = {
         "sharpness": sharpness(luma, response),
         "exposure": exposure(luma),
-        "colorfulness": colorfulness(rgb),
+        "colorfulness": colorfulness(rgb8),
         "contrast": contrast(luma),
         "noise": noise_sigma(luma, flat, response),
         "highlights": highlights,
@@ -269,7 +214,7 @@ def _analyse(image: Image.Image) -> _Analysis:
         "brightness": brightness_of(LINEAR8[rgb8[::2, ::2]]),
     }
     # Near-native detail: decode-size pixels when the image is no larger than DETAIL_SIZE (no copy).
-    signals.update(detail_signals(reduced_rgb(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb))
+    signals.update(detail_signals(reduced_rgb8(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb8))
     nss, sigma = brisque_with_sigma(luma)
     result = (signals, nss, rgb8, luma, sigma)
     _analysis_cache[key] = result

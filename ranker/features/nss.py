@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import gamma as gamma_fn
 
+from ranker.features.filters import separable
+
 #: Neighbour offsets whose MSCN products BRISQUE models: horizontal, vertical, main and anti-diagonal.
 _SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
 #: Stabiliser for the local normalisation (1/255: BRISQUE's C=1 on 0-255 luma).
@@ -42,30 +44,9 @@ def _window() -> npt.NDArray[np.float32]:
     return cast("npt.NDArray[np.float32]", (taps / taps.sum()).astype(np.float32))
 
 
-def _taps(shifted: list[np.ndarray], k: np.ndarray) -> np.ndarray:
-    """Σ k[i]·shifted[i], added in order from i = 0 (the values of the plain sum, bit for bit) into
-    one buffer, with one scratch array instead of fourteen temporaries."""
-    out: np.ndarray = k[0] * shifted[0]
-    scratch = np.empty_like(out)
-    for tap, view in zip(k[1:], shifted[1:]):
-        np.multiply(view, tap, out=scratch)
-        out += scratch
-    return out
-
-
 def _blur(a: np.ndarray, step: int = 1) -> np.ndarray:
-    """The separable 7-tap window as shifted sums over a reflected border (3x faster than a generic filter),
-    at every `step`-th pixel of each axis, computed only there (step 1: every pixel)."""
-    k = _window()
-    p = np.pad(a, 3, mode="reflect")
-    h, w = a.shape
-    if step == 1:
-        rows = _taps([p[:, i : i + w] for i in range(7)], k)
-        return _taps([rows[i : i + h] for i in range(7)], k)
-    # strided: down the columns first, whose taps are whole contiguous rows, then across the kept columns
-    # (20% faster than the other order, which would read every step-th column of the padded plane)
-    columns = _taps([p[i : i + h : step] for i in range(7)], k)
-    return _taps([columns[:, i : i + w : step] for i in range(7)], k)
+    """The separable 7-tap window over a reflected border, at every `step`-th pixel of each axis."""
+    return separable(a, _window(), step)
 
 
 def local_mean_sigma(luma: np.ndarray, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
