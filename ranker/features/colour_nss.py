@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ranker.features import filters
 from ranker.features.nss import fit_ggd, mscn
 
 FEATURE_NAMES = tuple(
@@ -13,18 +14,17 @@ FEATURE_NAMES = tuple(
 #: sRGB values (0-1) → the red-green and yellow-blue opponent planes: the least-squares linear fit of
 #: CIELAB a*/100 and b*/100 on photos outside CLIVE (R² 0.90 and 0.997), each row summing to 0 so
 #: that grey has no chroma. No linearisation or cube root per pixel; MSCN only reads local contrast.
-_TO_OPPONENT = (np.array([[0.76, -1.35, 0.59], [0.26, 1.03, -1.29]]) / 255).astype(np.float32)
+_TO_OPPONENT = np.array([[0.76, -1.35, 0.59], [0.26, 1.03, -1.29]])
 
 #: opponent range below which a plane is grey: float rounding of R = G = B leaves ~1e-7
 _GREY = 1e-4
 
 
 def opponent_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The red-green (≈ a*/100) and yellow-blue (≈ b*/100) planes of 0-255 sRGB pixels."""
-    h, w = rgb.shape[:2]
-    # one product whose rows are the planes: each comes out contiguous for the filters that follow
-    planes = _TO_OPPONENT @ rgb.reshape(-1, 3).astype(np.float32, copy=False).T
-    return planes[0].reshape(h, w), planes[1].reshape(h, w)
+    """The red-green (≈ a*/100) and yellow-blue (≈ b*/100) planes of uint8 sRGB pixels."""
+    cv2 = filters.opencv()
+    red_green, yellow_blue = cv2.split(filters.mix(rgb, _TO_OPPONENT))  # each plane contiguous for the filters
+    return red_green, yellow_blue
 
 
 def _half(plane: np.ndarray) -> np.ndarray:

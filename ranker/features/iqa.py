@@ -22,11 +22,17 @@ FloatArray = npt.NDArray[np.floating[Any]]
 
 
 def reduced_rgb8(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
-    """RGB, uint8, of the image reduced so its long side is at most `size`."""
-    if max(image.size) > size:
-        image = image.copy()
-        image.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+    """RGB, uint8, of the image reduced so its long side is at most `size` (area averaging: every
+    source pixel counts once, so grain and fine detail average as an eye at that size sees them)."""
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+    height, width = rgb.shape[:2]
+    if max(width, height) <= size:
+        return rgb
+    scale = size / max(width, height)
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    cv2 = filters.opencv()
+    reduced: np.ndarray = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)  # 8x Pillow's bilinear
+    return reduced
 
 
 def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:

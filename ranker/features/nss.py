@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import gamma as gamma_fn
 
-from ranker.features.filters import separable
+from ranker.features.filters import opencv, separable
 
 #: Neighbour offsets whose MSCN products BRISQUE models: horizontal, vertical, main and anti-diagonal.
 _SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
@@ -72,11 +72,21 @@ def _normalised(luma: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarr
     return centred
 
 
+def _moments(x: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, float]:
+    """(Σx², Σ|x|) of a contiguous array (where `mask`, a bool array of its shape, is True), in double:
+    one pass each without NumPy's temporaries (10x faster on a plane)."""
+    cv2 = opencv()
+    pixels = np.ascontiguousarray(x)
+    selected = None if mask is None else mask.view(np.uint8)
+    return cv2.norm(pixels, cv2.NORM_L2SQR, mask=selected), cv2.norm(pixels, cv2.NORM_L1, mask=selected)
+
+
 def fit_ggd(x: np.ndarray) -> tuple[float, float]:
     """(shape α, variance) of a zero-mean generalised Gaussian, by moment matching."""
     shapes, ratio, _ = _shape_table()
-    variance = float(np.mean(x * x))
-    mean_abs = float(np.mean(np.abs(x)))
+    squares, absolute = _moments(x)
+    variance = squares / x.size
+    mean_abs = absolute / x.size
     rho = variance / max(mean_abs * mean_abs, 1e-12)
     return float(shapes[np.argmin(np.abs(ratio - rho))]), variance
 
@@ -84,15 +94,14 @@ def fit_ggd(x: np.ndarray) -> tuple[float, float]:
 def fit_aggd(x: np.ndarray) -> tuple[float, float, float, float]:
     """(shape, mean, left variance, right variance) of an asymmetric generalised Gaussian."""
     shapes, _, ratio = _shape_table()
-    square = x * x
     negative = x < 0
     count_left, count_right = np.count_nonzero(negative), np.count_nonzero(x > 0)
-    # Gathering by index sums the same elements in the same order as a boolean mask, 5x faster.
-    sum_left = float(square[np.flatnonzero(negative)].sum())
+    squares, absolute = _moments(x)
+    sum_left = _moments(x, negative)[0]
     left_sigma = float(np.sqrt(sum_left / count_left)) if count_left else 1e-6
-    right_sigma = float(np.sqrt((float(square.sum()) - sum_left) / count_right)) if count_right else 1e-6
+    right_sigma = float(np.sqrt((squares - sum_left) / count_right)) if count_right else 1e-6
     g = left_sigma / max(right_sigma, 1e-6)
-    r_hat = float(np.mean(np.abs(x))) ** 2 / max(float(np.mean(square)), 1e-12)
+    r_hat = (absolute / x.size) ** 2 / max(squares / x.size, 1e-12)
     r_norm = r_hat * (g**3 + 1) * (g + 1) / (g * g + 1) ** 2
     shape = float(shapes[np.argmin(np.abs(ratio - r_norm))])
     mean = (

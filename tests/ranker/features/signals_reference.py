@@ -1,8 +1,10 @@
-"""The hand-crafted signals as they were computed before the speed work (commit dde1e61), frozen.
+"""The hand-crafted signals written plainly, as before the speed work (commit dde1e61), kept as the reference.
 
-The shipped default was trained on these numbers, so every faster implementation in ranker.features
+The shipped default is trained on these numbers, so every faster implementation in ranker.features
 must reproduce them; test_signal_reference.py compares the two on real and camera-like photos. Keep
-this file as it is: it is the reference, not code to maintain.
+this file as it is: it is the reference, not code to maintain. One change since: the 512-px reduction
+averages areas (OpenCV's INTER_AREA) instead of Pillow's bilinear filter, from the default rebuilt with
+the OpenCV filters on (2026-12-02).
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ ANALYSIS_SIZE = 512
 
 def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     """RGB in [0, 1], float32, of the image reduced so its long side is at most `size`."""
-    if max(image.size) > size:
-        image = image.copy()
-        image.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    rgb = np.asarray(image.convert("RGB"))
+    height, width = rgb.shape[:2]
+    if max(width, height) > size:
+        import cv2
+
+        scale = size / max(width, height)
+        target = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
+    return rgb.astype(np.float32) / 255.0
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
