@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ranker.ml.attribution import group_label
+
 
 def shutter(seconds: float | None) -> str | None:
     """1/400 s, 1/3 s, 0.8 s, 2 s, 30 s: the way cameras print it."""
@@ -112,6 +114,13 @@ def signal_rows(signals: dict, reference: dict | None) -> list[tuple[str, float,
         diff = None if reference is None or spec.name not in reference else value - float(reference[spec.name])
         rows.append((spec.label, value, diff, _verdict(spec, diff)))
     return rows
+
+
+def effect_rows(effects: dict[str, float], at_least: float = 0.5) -> list[tuple[str, float]]:
+    """(label, quality points) of each input group's effect (ranker.ml.attribution), largest first;
+    those that move the quality by less than `at_least` points are left out."""
+    shown = [(group_label(group), float(points)) for group, points in effects.items() if abs(points) >= at_least]
+    return sorted(shown, key=lambda row: -abs(row[1]))
 
 
 def signal_value(label: str, value: float, signed: bool = False) -> str:

@@ -13,7 +13,8 @@ from ranker.io.files import atomic_write_text
 from ranker.ml.model_info import ModelInfo
 from ranker.paths import data_dir, resources_dir
 
-VERSION = 2  # 2: quality, faces and confidence kept (a version-1 file ranks again)
+#: 2: quality, faces and confidence kept; 3: the input-group effects (an older file ranks again)
+VERSION = 3
 #: where ranker.ml.active_model finds its candidates (importing it loads torch; tests check these agree)
 MODEL_FILES = (
     ("data", "personal_models/active.json"),
@@ -100,6 +101,7 @@ def save(shoot: Shoot, recursive: bool) -> None:
                 "metadata": p.metadata,
                 "faces": list(p.faces),
                 "quality": p.quality,
+                "effects": p.effects,
             }
             for p in shoot.photos
         ],
@@ -135,6 +137,7 @@ def load(root: Path, recursive: bool, listed_keys: set[str]) -> Shoot | None:
                 dict(p["metadata"]),
                 tuple(dict(f) for f in p["faces"]),
                 p["quality"],
+                dict(p["effects"]),
             )
             for p in data["photos"]
         ]

@@ -33,6 +33,8 @@ class PhotoItem:
     #: each face as ranker.features.face_context.FaceVerdict.to_json(): box (fractions of the photo), verdicts
     faces: tuple[dict, ...] = ()
     quality: float | None = None  # calibrated 0-100 technical quality (ranker.ml.quality)
+    #: quality points each group of model inputs weighed against #1 (#2 for #1): ranker.ml.attribution
+    effects: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -110,6 +112,7 @@ def ranked_shoot(ranking: ShootRanking, previous: Shoot | None = None) -> Shoot:
                     dict(ranked.metadata),
                     tuple(f.to_json() for f in ranked.faces),
                     ranked.quality,
+                    dict(ranked.effects),
                 )
             )
         bursts.append(Burst(burst.number, burst.kind, tuple(keys), burst.confidence))

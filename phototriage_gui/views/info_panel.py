@@ -75,6 +75,8 @@ class InfoPanel(QScrollArea):
             + "</p>"
         )
         parts.append(self._signals(photo, reference, "#2" if photo.rank == 1 else "#1"))
+        if photo.effects:
+            parts.append(self._effects(photo, "#2" if photo.rank == 1 else "#1"))
         if photo.faces:
             parts.append(self._faces(photo))
         model = shoot.model
@@ -100,6 +102,24 @@ class InfoPanel(QScrollArea):
                 cells += f"<td align=right>{shown}</td><td style='color:{colour}'>{html.escape(verdict)}</td>"
             body.append(f"<tr>{cells}</tr>")
         return f"<table cellspacing=4>{head}{''.join(body)}</table>"
+
+    def _effects(self, photo: PhotoItem, name: str) -> str:
+        """What each part of the model's inputs weighed against `name`, largest first: every number the
+        model reads (BRISQUE's and the scene statistics too) is in one of these groups."""
+        rows = []
+        for label, points in formatting.effect_rows(photo.effects):
+            colour = VERDICT_COLOURS["good" if points > 0 else "bad"]
+            rows.append(
+                f"<tr><td>{html.escape(label)}</td><td align=right style='color:{colour}'>{points:+.0f}</td></tr>"
+            )
+        if not rows:
+            return (
+                f"<p style='color:#999'>Against {name}, no part of the model's inputs moves the quality by a point.</p>"
+            )
+        return (
+            f"<p style='margin-bottom:0'><b>What the model weighed</b> (quality points against {name})</p>"
+            f"<table cellspacing=4>{''.join(rows)}</table>"
+        )
 
     def _faces(self, photo: PhotoItem) -> str:
         """One row per face: how open its eyes are against the same person's best frame, and its focus."""

@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from ranker.bursts import Shot, group_shots
-from ranker.culling.scoring import score_photos
+from ranker.culling.scoring import photo_inputs, score_photos
 from ranker.culling.shoot_ranking import LoadFailure, RankedBurst, RankedPhoto, ShootRanking
 from ranker.features.face_context import BLINK_STRICTNESS, FaceVerdict, face_signals, judge_burst
 from ranker.features.faces import unpack
 from ranker.features.registry import feature_version, get_extractor
 from ranker.ml.active_model import model_key
+from ranker.ml.attribution import group_effects
 from ranker.ml.checkpoint import LoadedCheckpoint
 from ranker.ml.model_info import ModelInfo
-from ranker.ml.quality import DEFAULT_MARGIN, burst_lead, quality_of
+from ranker.ml.quality import DEFAULT_MARGIN, Calibration, burst_lead, quality_of
 from ranker.store.catalog import Catalog
 from ranker.store.catalog_rows import PhotoRecord
 
@@ -63,6 +64,25 @@ def _face_verdicts(
     return verdicts
 
 
+def _effects(
+    catalog: Catalog, checkpoint: LoadedCheckpoint, orders: Sequence[Sequence[int]], calibration: Calibration | None
+) -> dict[int, dict[str, float]]:
+    """Each ranked photo's input-group effects on its quality against the frame it is compared with:
+    #2 for the burst's #1, #1 for the rest (what the info panel explains); none for a photo alone."""
+    ids = [pid for ordered in orders for pid in ordered]
+    if not ids:
+        return {}
+    row = {pid: i for i, pid in enumerate(ids)}
+    inputs = photo_inputs(catalog, ids, checkpoint.config, orders)
+    references: list[int | None] = []
+    for ordered in orders:
+        for rank, _ in enumerate(ordered):
+            other = None if len(ordered) < 2 else ordered[1] if rank == 0 else ordered[0]
+            references.append(None if other is None else row[other])
+    found = group_effects(checkpoint.score, checkpoint.config, inputs, references, calibration)
+    return dict(zip(ids, found))
+
+
 def assemble(
     root: Path,
     catalog: Catalog,
@@ -87,21 +107,16 @@ def assemble(
         groups = group_shots(shots, options.grouping)
         catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
     grouping = catalog.bursts(shoot)
-    scores = score_photos(
-        catalog,
-        checkpoint,
-        key,
-        list(records),
-        [[pid for pid in members if pid in records] for _, _, members in grouping],
-    )
+    burst_ids = [[pid for pid in members if pid in records] for _, _, members in grouping]
+    scores = score_photos(catalog, checkpoint, key, list(records), burst_ids)
     decisions = catalog.decisions(records)
     faces = _face_verdicts(catalog, records, grouping, BLINK_STRICTNESS[options.blink_strictness])
     calibration = checkpoint.info.get("quality_calibration")
     margin = float(checkpoint.training_config.get("margin", DEFAULT_MARGIN))
+    orders = [sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts)) for members in burst_ids]
+    effects = _effects(catalog, checkpoint, orders, calibration)
     bursts = []
-    for number, kind, members in grouping:
-        members = [pid for pid in members if pid in records]
-        ordered = sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts))
+    for (number, kind, _), ordered in zip(grouping, orders):
         photos = tuple(
             RankedPhoto(
                 pid,
@@ -114,6 +129,7 @@ def assemble(
                 records[pid].capture_ts,
                 tuple(faces.get(pid) or ()),
                 quality_of(scores[pid], calibration),
+                effects.get(pid, {}),
             )
             for rank, pid in enumerate(ordered, start=1)
         )

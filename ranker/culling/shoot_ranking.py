@@ -33,6 +33,9 @@ class RankedPhoto:
     faces: tuple[FaceVerdict, ...] = ()
     #: calibrated 0-100 technical quality (ranker.ml.quality), comparable across bursts and shoots
     quality: float | None = None
+    #: what each group of the model's inputs weighed against the frame it is compared with (#2 for
+    #: #1, else #1), in quality points (ranker.ml.attribution); empty for a photo alone
+    effects: dict[str, float] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -46,6 +49,7 @@ class RankedPhoto:
             "score": round(self.score, 6),
             "quality": None if self.quality is None else round(self.quality, 1),
             "signals": {k: round(v, 6) for k, v in self.signals.items()},
+            "effects": {k: round(v, 1) for k, v in self.effects.items()},
             "faces": [face.to_json() for face in self.faces],
             "flag": self.decision.flag,
             "rating": self.decision.rating,

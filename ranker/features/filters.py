@@ -1,5 +1,5 @@
 """The image filters every signal is built from, run by OpenCV: separable blurs, derivatives, the
-Laplacian and Immerkær's noise mask, one SIMD pass each without NumPy temporaries."""
+Laplacian, Immerkær's noise mask and channel mixes, one SIMD pass each without NumPy temporaries."""
 
 from __future__ import annotations
 

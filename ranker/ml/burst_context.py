@@ -61,3 +61,28 @@ def model_rows(
         if name in PER_PERSON:
             parts.append(PER_PERSON[name][1](features_of([(name, dim)]), bursts))
     return np.concatenate(parts, axis=1)
+
+
+def input_groups(config: MultiFeatureConfig) -> list[tuple[str, np.ndarray]]:
+    """(group, column indices) of each part of a model input row as model_rows lays it out: every
+    feature_layout extractor by its name, then each burst-context one as "<name> vs burst" (a
+    median-relative one owns its signed and its absolute columns)."""
+    groups: list[tuple[str, np.ndarray]] = []
+    start = 0
+    for name, dim in config.feature_layout:
+        groups.append((name, np.arange(start, start + dim)))
+        start += dim
+    median = [(name, dim) for name, dim in config.context_layout if name not in PER_PERSON]
+    total = sum(dim for _, dim in median)
+    offset = start
+    for name, dim in median:
+        signed = np.arange(offset, offset + dim)
+        groups.append((f"{name} vs burst", np.concatenate([signed, signed + total])))
+        offset += dim
+    start += 2 * total
+    for name, _ in config.context_layout:
+        if name in PER_PERSON:
+            width = PER_PERSON[name][0]
+            groups.append((f"{name} vs burst", np.arange(start, start + width)))
+            start += width
+    return groups

@@ -50,7 +50,7 @@ def test_an_unchanged_shoot_is_not_ranked_again_and_a_changed_one_is(make_window
     assert len(started) == 2  # the pipeline reads sidecars back, so a new or changed one ranks again
 
 
-def test_a_shoot_reopened_from_the_cache_keeps_quality_confidence_and_faces(make_window, qtbot, shoot):
+def test_a_shoot_reopened_from_the_cache_keeps_quality_confidence_faces_and_effects(make_window, qtbot, shoot):
     first = make_window(shoot)
     settle(qtbot, first)
     ranked = first.session.shoot
@@ -63,6 +63,8 @@ def test_a_shoot_reopened_from_the_cache_keeps_quality_confidence_and_faces(make
     assert any(p.quality is not None for p in cached.photos)
     assert [b.confidence for b in cached.bursts] == [b.confidence for b in ranked.bursts]
     assert any(b.confidence for b in cached.bursts)
+    assert [p.effects for p in cached.photos] == [p.effects for p in ranked.photos]
+    assert any(p.effects for p in cached.photos)
     assert [json.loads(json.dumps(p.faces)) for p in cached.photos] == [
         json.loads(json.dumps(p.faces)) for p in ranked.photos
     ]

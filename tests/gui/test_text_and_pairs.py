@@ -80,3 +80,12 @@ def test_ev_is_written_one_way_on_thumbnails_headers_and_the_info_panel():
         assert badges.ev_text(bias) == formatting.ev(bias)
     assert badges.ev_text(2 / 3) == "+2/3 EV"
     assert badges.ev_text(None) == "EV ?"
+
+
+def test_effects_are_labelled_largest_first_and_small_ones_left_out():
+    rows = formatting.effect_rows({"nss": -3.2, "detail": 12.0, "iqa": 0.2, "exposure_profile vs burst": -20.5})
+    assert rows == [
+        ("exposure against the burst", -20.5),
+        ("detail at 100% (focus, grain, JPEG blocks)", 12.0),
+        ("texture statistics (BRISQUE)", -3.2),
+    ]

@@ -322,3 +322,21 @@ def test_a_narrow_photo_header_shortens_the_name_never_the_quality(qtbot):
         text = header.text(width)
         assert text.endswith("   quality 73/100") and metrics.horizontalAdvance(text) <= width
         assert text != f"{name}   quality 73/100"
+
+
+def test_the_info_panel_says_what_the_model_weighed_against_the_frame_compared(make_window, qtbot, shoot):
+    from phototriage_gui import formatting
+    from ranker.ml.attribution import GROUP_LABELS
+
+    window = make_window(shoot)
+    settle(qtbot, window)
+    burst = next(b for b in window.session.shoot.bursts if len(b.keys) > 2)
+    window.show_view("loupe")
+    for key, against in ((burst.keys[0], "#2"), (burst.keys[2], "#1")):
+        window.session.set_current(key)
+        text = window.info.text()
+        assert f"What the model weighed</b> (quality points against {against})" in text
+        photo = window.session.shoot.by_key[key]
+        label, points = formatting.effect_rows(photo.effects)[0]  # the largest effect, named with its sign
+        assert label in GROUP_LABELS.values() and f"{points:+.0f}</td>" in text
+    screenshot(window, "info-weighed")

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,36 @@ def test_rank_json_has_the_documented_shape(shoot, capsys):
         assert burst["kind"] == "burst"
         assert [p["rank"] for p in burst["photos"]] == list(range(1, FRAMES + 1))
         first = burst["photos"][0]
-        assert set(first) >= {"path", "rank", "score", "quality", "signals", "flag", "rating", "label"}
+        assert set(first) >= {"path", "rank", "score", "quality", "signals", "effects", "flag", "rating", "label"}
+        assert all(p["effects"] for p in burst["photos"])  # each frame against #1 (#1 against #2)
         assert first["path"].startswith(str(folder))
         assert burst["confidence"] in ("clear pick", "close call")
         assert (burst["confidence"] == "clear pick") == (burst["lead"] >= 0.5)
         qualities = [p["quality"] for p in burst["photos"]]
         assert all(0 <= q <= 100 for q in qualities) and qualities == sorted(qualities, reverse=True)
+
+
+def test_an_overexposed_frame_is_explained_by_its_exposure_against_the_burst(tmp_path, capsys):
+    """Five frames of one scene, one a stop too bright: the part of the model's inputs that costs that
+    frame most against #1 is its exposure against the burst, not detail or texture."""
+    import numpy as np
+    from PIL import Image
+
+    from ranker.datasets.synthetic import skimage_photo
+    from tests.synthetic_files import write_jpeg
+
+    base = np.asarray(skimage_photo("coffee").convert("RGB"), np.float32)
+    rng = np.random.default_rng(0)
+    start = datetime(2026, 6, 1, 12, 0, 0)
+    for i in range(5):
+        frame = (base + rng.normal(0, 2, base.shape)) * (1.9 if i == 3 else 1.0)
+        pixels = Image.fromarray(np.clip(frame, 0, 255).astype(np.uint8))
+        write_jpeg(tmp_path / f"IMG_{i}.JPG", pixels, capture_time=start + timedelta(seconds=0.3 * i), subsec=0)
+    (burst,) = _json(capsys, str(tmp_path))["bursts"]
+    bright = next(p for p in burst["photos"] if p["path"].endswith("IMG_3.JPG"))
+    assert bright["rank"] == 5
+    assert min(bright["effects"], key=bright["effects"].get) == "exposure_profile vs burst"
+    assert bright["effects"]["exposure_profile vs burst"] < -5
 
 
 def test_rank_prints_bursts_and_writes_csv(shoot, tmp_path, capsys):
