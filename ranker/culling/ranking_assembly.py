@@ -65,22 +65,24 @@ def _face_verdicts(
 
 
 def _effects(
-    catalog: Catalog, checkpoint: LoadedCheckpoint, orders: Sequence[Sequence[int]], calibration: Calibration | None
+    checkpoint: LoadedCheckpoint,
+    inputs: np.ndarray,
+    row: dict[int, int],
+    orders: Sequence[Sequence[int]],
+    calibration: Calibration | None,
 ) -> dict[int, dict[str, float]]:
     """Each ranked photo's input-group effects on its quality against the frame it is compared with:
-    #2 for the burst's #1, #1 for the rest (what the info panel explains); none for a photo alone."""
+    #2 for the burst's #1, #1 for the rest (what the info panel explains); none for a photo alone.
+    `inputs`: the model's rows, photo id → row in `row`."""
     ids = [pid for ordered in orders for pid in ordered]
-    if not ids:
-        return {}
-    row = {pid: i for i, pid in enumerate(ids)}
-    inputs = photo_inputs(catalog, ids, checkpoint.config, orders)
+    position = {pid: i for i, pid in enumerate(ids)}
     references: list[int | None] = []
     for ordered in orders:
         for rank, _ in enumerate(ordered):
             other = None if len(ordered) < 2 else ordered[1] if rank == 0 else ordered[0]
-            references.append(None if other is None else row[other])
-    found = group_effects(checkpoint.score, checkpoint.config, inputs, references, calibration)
-    return dict(zip(ids, found))
+            references.append(None if other is None else position[other])
+    rows = inputs[[row[pid] for pid in ids]] if ids else inputs[:0]
+    return dict(zip(ids, group_effects(checkpoint.score, checkpoint.config, rows, references, calibration)))
 
 
 def assemble(
@@ -108,13 +110,16 @@ def assemble(
         catalog.replace_bursts(shoot, [(g.kind, list(g.keys)) for g in groups])
     grouping = catalog.bursts(shoot)
     burst_ids = [[pid for pid in members if pid in records] for _, _, members in grouping]
-    scores = score_photos(catalog, checkpoint, key, list(records), burst_ids)
+    ids = [pid for members in burst_ids for pid in members]
+    # one read of the cached features serves the scores and what each input group weighed
+    inputs = photo_inputs(catalog, ids, checkpoint.config, burst_ids)
+    scores = score_photos(catalog, checkpoint, key, ids, burst_ids, inputs)
     decisions = catalog.decisions(records)
     faces = _face_verdicts(catalog, records, grouping, BLINK_STRICTNESS[options.blink_strictness])
     calibration = checkpoint.info.get("quality_calibration")
     margin = float(checkpoint.training_config.get("margin", DEFAULT_MARGIN))
     orders = [sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts)) for members in burst_ids]
-    effects = _effects(catalog, checkpoint, orders, calibration)
+    effects = _effects(checkpoint, inputs, {pid: i for i, pid in enumerate(ids)}, orders, calibration)
     bursts = []
     for (number, kind, _), ordered in zip(grouping, orders):
         photos = tuple(

@@ -66,18 +66,25 @@ def score_photos(
     key: str,
     photo_ids: Sequence[int],
     bursts: Iterable[Sequence[int]] | None = None,
+    inputs: np.ndarray | None = None,
 ) -> dict[int, float]:
     """Scores from the cache, computing (and storing) only those this model has not scored yet.
 
     A model with burst context scores a photo against its burst (`bursts`, lists of photo ids, or the
     stored grouping), so its scores change whenever the grouping does: they are computed afresh every
-    time (a few milliseconds from cached features) and never cached."""
+    time (a few milliseconds from cached features) and never cached. `inputs`: photo_inputs' rows of
+    `photo_ids` when the caller has them already."""
     config = checkpoint.config
     contextual = bool(config.context_layout)
     scores = {} if contextual else catalog.scores(key, photo_ids)
     todo = [pid for pid in photo_ids if pid not in scores]
     if todo:
-        values = checkpoint.score(photo_inputs(catalog, todo, config, bursts))  # NumPy: no torch to import
+        if inputs is None:
+            rows = photo_inputs(catalog, todo, config, bursts)
+        else:
+            index = {pid: i for i, pid in enumerate(photo_ids)}
+            rows = inputs[[index[pid] for pid in todo]]
+        values = checkpoint.score(rows)  # NumPy: no torch to import
         fresh = {pid: float(v) for pid, v in zip(todo, values)}
         if not contextual:
             catalog.put_scores(key, fresh)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ranker.ml.quality import Calibration, quality_of
+from ranker.ml.quality import Calibration, qualities_of
 
 if TYPE_CHECKING:
     from ranker.ml.model_config import MultiFeatureConfig
@@ -46,21 +46,16 @@ def group_effects(
 
     groups = input_groups(config)
     asked = [i for i, ref in enumerate(references) if ref is not None]
+    reference_rows = rows[[ref for ref in references if ref is not None]]
     if not asked or not groups:
         return [{} for _ in references]
-    swapped = []
-    for i in asked:
-        reference = rows[references[i]]
-        for _, columns in groups:
-            row = rows[i].copy()
-            row[columns] = reference[columns]
-            swapped.append(row)
-    own = score(rows[asked])
-    others = score(np.asarray(swapped, dtype=rows.dtype)).reshape(len(asked), len(groups))
+    swapped = np.repeat(rows[asked], len(groups), axis=0).reshape(len(asked), len(groups), rows.shape[1])
+    for g, (_, columns) in enumerate(groups):
+        swapped[:, g, columns] = reference_rows[:, columns]
+    own = qualities_of(score(rows[asked]), calibration)
+    others = qualities_of(score(swapped.reshape(-1, rows.shape[1])), calibration).reshape(len(asked), len(groups))
+    gains = np.round(own[:, None] - others, 2)
     effects: list[dict[str, float]] = [{} for _ in references]
     for k, i in enumerate(asked):
-        mine = quality_of(float(own[k]), calibration)
-        effects[i] = {
-            name: round(mine - quality_of(float(others[k, g]), calibration), 2) for g, (name, _) in enumerate(groups)
-        }
+        effects[i] = {name: float(gains[k, g]) for g, (name, _) in enumerate(groups)}
     return effects

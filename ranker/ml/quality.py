@@ -66,12 +66,21 @@ def _logistic(
 
 def quality_of(score: float, calibration: Calibration | None) -> float:
     """0-100 technical quality of one model score (higher is better), clipped to the scale."""
+    return float(qualities_of(np.asarray([score], dtype=np.float64), calibration)[0])
+
+
+def qualities_of(scores: np.ndarray, calibration: Calibration | None) -> npt.NDArray[np.float64]:
+    """quality_of for an array of model scores."""
     if not calibration:
         calibration = {"low": 0.0, "high": 100.0, "centre": 0.0, "scale": 1.0}
     value = _logistic(
-        float(score), calibration["low"], calibration["high"], calibration["centre"], calibration["scale"]
+        np.asarray(scores, dtype=np.float64),
+        calibration["low"],
+        calibration["high"],
+        calibration["centre"],
+        calibration["scale"],
     )
-    return float(np.clip(value, 0.0, 100.0))
+    return np.clip(value, 0.0, 100.0)
 
 
 @dataclass(frozen=True)
