@@ -44,10 +44,10 @@ class BrisqueStyle:
 
     @staticmethod
     def features(image: Image.Image) -> np.ndarray:
-        from ranker.features.iqa import ANALYSIS_SIZE, luminance, reduced_rgb
+        from ranker.features.iqa import ANALYSIS_SIZE, luminance, reduced_rgb8
         from ranker.features.nss import brisque_features
 
-        return brisque_features(luminance(reduced_rgb(image, ANALYSIS_SIZE)))
+        return brisque_features(luminance(reduced_rgb8(image, ANALYSIS_SIZE)))
 
     def fit(self, features: np.ndarray, mos: np.ndarray) -> BrisqueStyle:
         self.mean, self.std = features.mean(axis=0), features.std(axis=0) + 1e-6

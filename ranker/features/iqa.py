@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
 from ranker.features import filters
@@ -16,9 +14,6 @@ from ranker.features.base import FeatureExtractor
 #: Features are measured at this long side: large enough to see missed focus and shake at
 #: screen size, small enough that JPEG draft decoding plus every filter stays a few milliseconds.
 ANALYSIS_SIZE = 512
-
-#: a float plane of any precision (float32 pixels; the filters' own float64 impulse response)
-FloatArray = npt.NDArray[np.floating[Any]]
 
 
 def reduced_rgb8(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
@@ -33,13 +28,6 @@ def reduced_rgb8(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     cv2 = filters.opencv()
     reduced: np.ndarray = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)  # 8x Pillow's bilinear
     return reduced
-
-
-def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
-    """RGB in [0, 1], float32, of the image reduced so its long side is at most `size`."""
-    rgb = reduced_rgb8(image, size).astype(np.float32)
-    rgb /= 255.0
-    return rgb
 
 
 #: Rec. 709 luma weights
@@ -170,7 +158,7 @@ def brightness_of(linear: np.ndarray) -> float:
     return float(np.log2(max(mean, 1e-4) / _MID_GREY))
 
 
-#: Every uint8 level as the float32 value reduced_rgb gives it, and what the float thresholds and the
+#: Every uint8 level as the float32 value it reads as (level / 255), and what the float thresholds and the
 #: sRGB curve make of it: lets _analyse read clipping and brightness from the uint8 pixels (a table
 #: look-up instead of a power per pixel) with the very same numbers.
 _LEVELS = np.arange(256, dtype=np.float32) / 255.0
