@@ -309,10 +309,13 @@ def combine(
 #: the last one kept: no validation split steers training, so every CLIVE train+validation photo
 #: trains. Measured by a 4-fold cross-validation over those 474 photos in which the held-out fold
 #: neither trains nor picks the epoch (the former recipe, 20 cosine epochs with the best kept by
-#: validation accuracy, stopped on an inner validation split there): Spearman with MOS 0.616 → 0.658
-#: (mean of seeds 1 and 2; every fold higher), held-out burst top-1 unchanged (0.875) and face bursts
-#: 1.000. The former recipe's best epoch came at 1-10 of 20 (overfitting sets in early); 20 epochs
-#: kept to the last gave 0.639, 10 gave 0.652, 3 gave 0.654 with a larger seed spread.
+#: validation accuracy, stopped there on an inner validation split of the fold's training photos):
+#: Spearman with MOS 0.619 → 0.664 (mean of seeds 1-3, every fold higher; seed spread 0.035 → 0.007),
+#: held-out burst top-1 0.875 in all three builds (former: 0.833-0.875), face bursts 1.000. The former
+#: recipe's best epoch came at 1-16 of 20, mostly 1-5: CLIVE overfits early. On earlier scene_stats
+#: columns: 20 epochs kept to the last 0.639, 10 0.652, 5 0.656, 3 0.654 (wider seed spread); CLIVE
+#: weight 3 (+0.003), MOS-difference pair weights (0.000), margin 0.5 (-0.004), MOS gap 5 (-0.011)
+#: and weight decay 0.1 (-0.016) gained nothing.
 #: Margin 0.3 (validation Spearman 0.655) over the seed's 0.5 (0.632) and 0.2 (0.621, and a default
 #: that fine-tuning bends too little: tests/ranker/learning/test_learning.py): MOS pairs 10 points
 #: apart are not worth the push of a clean frame over a blurred one.
