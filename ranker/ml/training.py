@@ -28,6 +28,9 @@ class TrainConfig:
     #: "cosine": the learning rate falls to 0 over max_epochs (steadier late epochs, so the epoch that
     #: early stopping keeps is less a matter of luck); "constant": as set throughout.
     schedule: str = "constant"
+    #: "best": restore the epoch with the best validation accuracy; "last": keep the final epoch (no
+    #: validation pairs steer training, so every held-out pair can train or stay honest for evaluation).
+    keep: str = "best"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,7 +116,8 @@ def train_pairs(
     desc: str = "train",
     cancel: threading.Event | None = None,
 ) -> TrainResult:
-    """AdamW + margin ranking loss, early stopping on validation accuracy; restores the best weights.
+    """AdamW + margin ranking loss, early stopping on validation accuracy; restores the best weights
+    (config.keep "last": runs every epoch and keeps the final weights).
     `cancel` is checked before every batch (raises ranker.progress.Cancelled) so front ends can stop it.
 
     Scores are computed for the photos a batch touches only, so an epoch costs O(pairs).
@@ -127,6 +131,8 @@ def train_pairs(
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     if config.schedule not in ("constant", "cosine"):
         raise ValueError(f"unknown learning-rate schedule {config.schedule!r}; choose constant or cosine")
+    if config.keep not in ("best", "last"):
+        raise ValueError(f"unknown epoch to keep {config.keep!r}; choose best or last")
     scheduler = (
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_epochs)
         if config.schedule == "cosine"
@@ -177,7 +183,7 @@ def train_pairs(
         accuracy = record.get("val_accuracy", record["train_accuracy"])
         loss_now = record.get("val_loss", record["train_loss"])
         # Ties on accuracy (common once it reaches 1.0 on small sets) go to the lower loss.
-        if accuracy > best_acc or (accuracy == best_acc and loss_now < best_loss):
+        if config.keep == "last" or accuracy > best_acc or (accuracy == best_acc and loss_now < best_loss):
             best_acc, best_loss, best_epoch = accuracy, loss_now, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         elif epoch - best_epoch >= config.patience:

@@ -21,8 +21,8 @@ def test_the_feature_set_is_one_list_and_sources_are_a_list():
 
 def test_the_defaults_training_recipe():
     recipe = default_model.TRAINING
-    assert (recipe.schedule, recipe.max_epochs, recipe.margin) == ("cosine", 20, 0.3)
-    assert recipe.patience >= recipe.max_epochs  # the best of all 20 epochs is kept
+    assert (recipe.schedule, recipe.max_epochs, recipe.margin, recipe.keep) == ("cosine", 5, 0.3, "last")
+    assert recipe.patience >= recipe.max_epochs  # all 5 epochs run; the last is kept
     assert default_model.SOURCE_WEIGHTS == {"CLIVE photos": 2.0}
 
 

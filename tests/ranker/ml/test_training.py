@@ -104,6 +104,19 @@ def test_early_stopping_on_validation_accuracy():
     assert len(result.history) - result.best_epoch == 3
 
 
+def test_keeping_the_last_epoch_ignores_validation():
+    train = separable_pairs(40, 100, seed=5)
+    val = separable_pairs(20, 60, seed=6)
+    val = PairSet(val.features, val.losers, val.winners)  # gets worse as training learns: best would stop early
+    config = TrainConfig(max_epochs=8, batch_size=16, learning_rate=1e-2, patience=3, seed=0, keep="last")
+    model = small_model()
+    result = train_pairs(model, train, val, config, progress=False)
+    assert len(result.history) == 8 and result.best_epoch == 8
+    assert pairwise_accuracy(model, val) == pytest.approx(result.history[-1]["val_accuracy"])
+    with pytest.raises(ValueError, match="'first'"):
+        train_pairs(small_model(), train, val, TrainConfig(keep="first"), progress=False)
+
+
 def test_training_is_reproducible_with_a_seed():
     train, val = separable_pairs(40, 100, seed=7), separable_pairs(20, 40, seed=8)
     scores = []
