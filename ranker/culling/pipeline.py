@@ -27,6 +27,7 @@ from ranker.io.scan import fingerprint
 from ranker.ml.active_model import resolve_model
 from ranker.progress import Progress, Stage, check_cancel
 from ranker.store.catalog import Catalog
+from ranker.store.catalog_rows import PhotoRecord
 from ranker.store.listing import ListedPhoto, list_shoot
 from ranker.store.readback import ReadBack, sync_photos
 
@@ -112,6 +113,7 @@ def scan_shoot(
         with catalog.batch():
             for job, outcome in batch:
                 item = cast(_Pending, job)  # an engine hands back the jobs it was given: ours are _Pending
+                in_flight.discard(item.fingerprint)
                 listed = item.listed
                 if not isinstance(outcome, Analysed):
                     failures.append(LoadFailure(listed.files.primary, outcome))
@@ -139,6 +141,35 @@ def scan_shoot(
                     stats["notices"].append(f"{printable_path(listed.path)}: {meta.damage}")
         return Progress(Stage.SCAN, len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
+    # The engine lists the next photos while earlier ones are still being analysed: a copy of a photo
+    # in flight waits here until the original's features are written, then comes from the cache.
+    in_flight: set[str] = set()
+    copies: list[tuple[ListedPhoto, str, PhotoRecord, bool]] = []
+
+    def resolve(listed: ListedPhoto, fp: str, record: PhotoRecord, current: bool) -> _Pending | None:
+        """The photo taken from the cache (None) or the job that analyses what it misses."""
+        missing = [
+            name for name, (version, dim) in versions.items() if catalog.get_features(fp, name, version, dim) is None
+        ]
+        if not missing:
+            known = record if current else catalog.analysed_like(fp)
+            if known is not None:
+                if not current:  # same content seen before (moved, touched, or a copy elsewhere): reuse
+                    capture = (
+                        (known.capture_ts, "exif")
+                        if known.time_source == "exif"
+                        else _capture(None, _decode_state(listed)[2])
+                    )
+                    catalog.record_analysis(listed.photo_id, fp, *capture, known.metadata, known.signals, listed.states)
+                ids.append(listed.photo_id)
+                to_sync.append((listed.photo_id, listed.files.paths))
+                stats["cached"] += 1
+                if known.metadata.get("damage"):
+                    stats["notices"].append(f"{printable_path(listed.path)}: {known.metadata['damage']}")
+                return None
+        in_flight.add(fp)
+        return _Pending(listed, fp, missing)
+
     def jobs() -> Iterator[_Pending]:
         """The photos to analyse, in listing order (cached ones are taken on the way)."""
         for listed in listing.photos:
@@ -160,34 +191,15 @@ def scan_shoot(
                 stats["notices"] += import_sidecars(catalog, listed)
             if not current:
                 catalog.adopt(listed.photo_id, fp, listing.in_scope)
-            missing = [
-                name
-                for name, (version, dim) in versions.items()
-                if catalog.get_features(fp, name, version, dim) is None
-            ]
-            if not missing:
-                known = record if current else catalog.analysed_like(fp)
-                if known is not None:
-                    if not current:  # same content seen before (moved, touched, or a copy elsewhere): reuse
-                        capture = (
-                            (known.capture_ts, "exif")
-                            if known.time_source == "exif"
-                            else _capture(None, _decode_state(listed)[2])
-                        )
-                        catalog.record_analysis(
-                            listed.photo_id, fp, *capture, known.metadata, known.signals, listed.states
-                        )
-                    ids.append(listed.photo_id)
-                    to_sync.append((listed.photo_id, listed.files.paths))
-                    stats["cached"] += 1
-                    if known.metadata.get("damage"):
-                        stats["notices"].append(f"{printable_path(listed.path)}: {known.metadata['damage']}")
-                    continue
-            yield _Pending(listed, fp, missing)
+            if fp in in_flight:
+                copies.append((listed, fp, record, current))
+            elif (job := resolve(listed, fp, record, current)) is not None:
+                yield job
 
-    todo = jobs()
-    first = next(todo, None)
-    if first is not None:  # extractors only when a photo needs decoding: a cached shoot never imports torch
+    def analyse(todo: Iterator[_Pending]) -> Generator[Progress, None, None]:
+        first = next(todo, None)
+        if first is None:  # extractors only when a photo needs decoding: a cached shoot never imports torch
+            return
         extractors = [get_extractor(spec.name, options.device) for spec in specs]
         decode_size = max(e.decode_size for e in extractors)
         engine = options.engine or LocalEngine(options.decode_workers)
@@ -196,6 +208,11 @@ def scan_shoot(
             for batch in batches:
                 yield write(batch, extractors)
                 check_cancel(cancel)
+
+    yield from analyse(jobs())
+    # the copies, their originals written: from the cache (or analysed, if an original failed)
+    waiting, copies[:] = list(copies), []
+    yield from analyse(job for item in waiting if (job := resolve(*item)) is not None)
     if options.import_sidecars:  # decisions are committed one by one, never batched
         changes, xmp_errors = sync_photos(catalog, to_sync)
         stats["xmp_changes"] = changes
