@@ -29,7 +29,7 @@ from ranker.progress import Progress, Stage, check_cancel
 from ranker.store.catalog import Catalog
 from ranker.store.catalog_rows import PhotoRecord
 from ranker.store.listing import ListedPhoto, list_shoot
-from ranker.store.readback import ReadBack, sync_photos
+from ranker.store.readback import FolderListing, ReadBack, sync_photos
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,23 @@ def scan_shoot(
     ids: list[int] = []
     failures: list[LoadFailure] = []
     stats: ScanStats = {"photos": total, "decoded": 0, "cached": 0, "notices": []}
-    to_sync: list[tuple[int, tuple[Path, ...]]] = []  # every photo's XMP is checked for outside changes
+    # Every photo's XMP is checked for outside changes once its record is written: an analysed batch's
+    # right after it (while the engine analyses the next), the cached photos' at the end.
+    to_sync: list[tuple[int, tuple[Path, ...]]] = []
+    sidecars = FolderListing()
+    stats["xmp_changes"], stats["xmp_errors"] = [], []
+
+    def sync(photos: list[tuple[int, tuple[Path, ...]]]) -> None:
+        if options.import_sidecars:  # decisions are committed one by one, never batched
+            changes, xmp_errors = sync_photos(catalog, photos, sidecars)
+            stats["xmp_changes"] += changes
+            stats["xmp_errors"] += xmp_errors
+
     yield Progress(Stage.SCAN, 0, total, f"{total} photos found")
 
     def write(batch: list[tuple[Job, Outcome]], extractors: Sequence[FeatureExtractor]) -> Progress:
-        """The one writer: a batch of results from the engine in one transaction."""
+        """The one writer: a batch of results from the engine in one transaction, then their XMP."""
+        analysed: list[tuple[int, tuple[Path, ...]]] = []
         with catalog.batch():
             for job, outcome in batch:
                 item = cast(_Pending, job)  # an engine hands back the jobs it was given: ours are _Pending
@@ -135,10 +147,11 @@ def scan_shoot(
                     if e.name in item.missing
                 )
                 ids.append(listed.photo_id)
-                to_sync.append((listed.photo_id, listed.files.paths))
+                analysed.append((listed.photo_id, listed.files.paths))
                 stats["decoded"] += 1
                 if meta.damage:
                     stats["notices"].append(f"{printable_path(listed.path)}: {meta.damage}")
+        sync(analysed)
         return Progress(Stage.SCAN, len(ids) + len(failures), total, f"analysed {stats['decoded']} photos")
 
     # The engine lists the next photos while earlier ones are still being analysed: a copy of a photo
@@ -213,10 +226,9 @@ def scan_shoot(
     # the copies, their originals written: from the cache (or analysed, if an original failed)
     waiting, copies[:] = list(copies), []
     yield from analyse(job for item in waiting if (job := resolve(*item)) is not None)
-    if options.import_sidecars:  # decisions are committed one by one, never batched
-        changes, xmp_errors = sync_photos(catalog, to_sync)
-        stats["xmp_changes"] = changes
-        stats["xmp_errors"] = xmp_errors
+    sync(to_sync)
+    if not options.import_sidecars:
+        del stats["xmp_changes"], stats["xmp_errors"]
     yield Progress(Stage.SCAN, total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
     return ids, failures, stats
 

@@ -140,11 +140,12 @@ def sync_photo(
 
 
 def sync_photos(
-    catalog: Catalog, photos: Sequence[tuple[int, Sequence[Path]]]
+    catalog: Catalog, photos: Sequence[tuple[int, Sequence[Path]]], listing: FolderListing | None = None
 ) -> tuple[list[ReadBack], list[tuple[Path, str]]]:
-    """sync_photo for each (photo id, paths); returns (what changed, (file, reason) for unreadable XMP)."""
+    """sync_photo for each (photo id, paths); returns (what changed, (file, reason) for unreadable XMP).
+    `listing`: the sidecar names of a sync that goes batch by batch (each folder listed once)."""
     changes, errors = [], []
-    listing = FolderListing()
+    listing = FolderListing() if listing is None else listing
     for photo_id, paths in photos:
         try:
             change = sync_photo(catalog, photo_id, paths, listing)
