@@ -16,10 +16,11 @@ from ranker.features.base import FeatureExtractor
 ANALYSIS_SIZE = 512
 
 
-def reduced_rgb8(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
-    """RGB, uint8, of the image reduced so its long side is at most `size` (area averaging: every
-    source pixel counts once, so grain and fine detail average as an eye at that size sees them)."""
-    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+def reduced_rgb8(image: Image.Image | np.ndarray, size: int = ANALYSIS_SIZE) -> np.ndarray:
+    """RGB, uint8, of the image (or of its uint8 RGB array) reduced so its long side is at most `size`
+    (area averaging: every source pixel counts once, so grain and fine detail average as an eye at
+    that size sees them)."""
+    rgb = image if isinstance(image, np.ndarray) else rgb8_of(image)
     height, width = rgb.shape[:2]
     if max(width, height) <= size:
         return rgb
@@ -28,6 +29,11 @@ def reduced_rgb8(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     cv2 = filters.opencv()
     reduced: np.ndarray = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)  # 8x Pillow's bilinear
     return reduced
+
+
+def rgb8_of(image: Image.Image) -> np.ndarray:
+    """The image's pixels as uint8 RGB: one copy (Pillow's tobytes, which holds the GIL), so take it once."""
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
 
 
 #: Rec. 709 luma weights
@@ -192,7 +198,8 @@ def _analyse(image: Image.Image) -> _Analysis:
     key = id(image)
     if key in _analysis_cache:
         return _analysis_cache[key]
-    rgb8 = reduced_rgb8(image)
+    pixels = rgb8_of(image)  # once: the 512-px plane and the detail map both start from it
+    rgb8 = reduced_rgb8(pixels)
     luma = luminance(rgb8)
     flat = flat_mask(luma)
     response = noise_response(luma, step=2)  # both readers use only the half-resolution grid
@@ -208,7 +215,7 @@ def _analyse(image: Image.Image) -> _Analysis:
         "brightness": brightness_of(LINEAR8[rgb8[::2, ::2]]),
     }
     # Near-native detail: decode-size pixels when the image is no larger than DETAIL_SIZE (no copy).
-    signals.update(detail_signals(reduced_rgb8(image, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb8))
+    signals.update(detail_signals(reduced_rgb8(pixels, DETAIL_SIZE) if max(image.size) > ANALYSIS_SIZE else rgb8))
     nss, sigma = brisque_with_sigma(luma)
     result = (signals, nss, rgb8, luma, sigma)
     _analysis_cache[key] = result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from typing import Any, BinaryIO
 
@@ -107,21 +108,26 @@ def decode_pillow(fp: BinaryIO, max_size: int | None, want_pixels: bool) -> tupl
 #: libjpeg pads a scan whose data ends early (a header claiming more than the data holds, a broken
 #: card write) with mid-grey rows and does not fail; this many bottom rows of exact grey mean that.
 _GREY_FILL_ROWS = 0.02
+#: the level of that padding
+_GREY = 128
 
 
 def _check_grey_fill(img: Image.Image) -> None:
     """Refuse a JPEG whose bottom rows are libjpeg's exact mid-grey padding: it would rank (and be
     auto-picked) as if it were whole."""
+    width, height = img.size
+    need = max(2, math.ceil(_GREY_FILL_ROWS * height))
+    # Only the bottom rows decide: converting them alone spares a copy of the whole frame per photo
+    # (Pillow's tobytes, which holds the GIL).
+    if need > height or not (np.asarray(img.crop((0, height - need, width, height))) == _GREY).all():
+        return
     pixels = np.asarray(img)
-    grey = 128
     rows = 0
-    for row in pixels[::-1]:  # from the bottom up; a real photo stops this at its first row
-        if not (row == grey).all():
+    for row in pixels[::-1]:  # from the bottom up, to say how much is padding
+        if not (row == _GREY).all():
             break
         rows += 1
-    if rows >= max(2, _GREY_FILL_ROWS * pixels.shape[0]):
-        share = rows / pixels.shape[0]
-        raise Damaged(f"damaged JPEG: its data ends early, the bottom {share:.0%} is grey padding")
+    raise Damaged(f"damaged JPEG: its data ends early, the bottom {rows / height:.0%} is grey padding")
 
 
 def _stored_size(img: Image.Image) -> tuple[int, int]:
