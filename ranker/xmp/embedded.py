@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -104,8 +108,38 @@ def _scan_packets(data: bytes) -> Iterator[bytes]:
         yield data[m.start() : end + len(end_tag)]
 
 
+def _file_key(photo: Path) -> tuple[str, int, int]:
+    """(path, size, mtime_ns): a file's identity for the caches below (raises OSError as open would)."""
+    st = os.stat(photo)
+    return os.fspath(photo), st.st_size, st.st_mtime_ns
+
+
 def read_embedded_xmp(photo: Path) -> bytes | None:
-    """The XMP packet inside `photo` (JPEG APP1, TIFF tag 700, else the first packet found near the start)."""
+    """The XMP packet inside `photo` (JPEG APP1, TIFF tag 700, else the first packet found near the start).
+    Remembered per file state: a scan reads it when it imports sidecars and again when it syncs, and a
+    JPEG without a packet is searched whole (PhotoTriage never writes inside a photo)."""
+    key = _file_key(photo)
+    with _RECENT_LOCK:
+        if key in _recent:
+            _recent.move_to_end(key)
+            return _recent[key]
+    packet = _embedded_xmp(key[0])
+    if packet is None or len(packet) <= _REMEMBERED_BYTES:  # a 32 MB packet is read again, not kept
+        with _RECENT_LOCK:
+            _recent[key] = packet
+            while len(_recent) > _REMEMBERED_FILES:
+                _recent.popitem(last=False)
+    return packet
+
+
+#: read_embedded_xmp's memory: the last files' packets (none, or at most _REMEMBERED_BYTES each)
+_REMEMBERED_FILES = 256
+_REMEMBERED_BYTES = 256 * 1024
+_recent: OrderedDict[tuple[str, int, int], bytes | None] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def _embedded_xmp(photo: str) -> bytes | None:
     with open(photo, "rb") as f:
         head = f.read(8)
         try:
@@ -195,7 +229,17 @@ def _ifd0_value(tiff: bytes, tag: int) -> int | None:
 
 
 def exif_rating(photo: Path) -> int:
-    """EXIF Rating (0x4746) of a JPEG or TIFF-based file, 0-5; 0 when absent or unreadable."""
+    """EXIF Rating (0x4746) of a JPEG or TIFF-based file, 0-5; 0 when absent or unreadable (remembered
+    per file state, as read_embedded_xmp)."""
+    try:
+        key = _file_key(photo)
+    except OSError:
+        return 0
+    return _exif_rating(*key)
+
+
+@functools.lru_cache(maxsize=256)
+def _exif_rating(photo: str, size: int, mtime_ns: int) -> int:
     try:
         with open(photo, "rb") as f:
             head = f.read(EMBEDDED_SCAN_BYTES if Path(photo).suffix.lower() in (".jpg", ".jpeg") else 1024 * 1024)

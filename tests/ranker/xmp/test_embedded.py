@@ -39,3 +39,20 @@ def test_read_embedded_tiff_and_unknown_format(tmp_path):
     plain = tmp_path / "plain.jpg"
     Image.new("RGB", (8, 8)).save(plain)
     assert read_decision(plain) is None
+
+
+def test_a_file_is_read_again_once_it_changes_and_not_before(tmp_path, monkeypatch):
+    from ranker.xmp import embedded
+
+    photo = tmp_path / "P1.JPG"
+    jpeg_with_xmp(photo, PACKET)
+    opened = []
+    real = embedded._embedded_xmp
+    monkeypatch.setattr(embedded, "_embedded_xmp", lambda path: opened.append(path) or real(path))
+    first = embedded.read_embedded_xmp(photo)
+    assert embedded.read_embedded_xmp(photo) == first and len(opened) == 1  # the scan's second read is free
+    jpeg_with_xmp(photo, PACKET.replace(b'xmp:Rating="4"', b'xmp:Rating="2"'))  # another tool edits it
+    stat = photo.stat()
+    os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # even within the same tick
+    assert read_decision(photo) == Decision(None, 2, "yellow") and len(opened) == 2
+    assert embedded.exif_rating(photo) == embedded.exif_rating(photo) == 0
