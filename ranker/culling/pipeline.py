@@ -109,7 +109,8 @@ def scan_shoot(
     # right after it (while the engine analyses the next), the cached photos' at the end.
     to_sync: list[tuple[int, tuple[Path, ...]]] = []
     sidecars = FolderListing()
-    stats["xmp_changes"], stats["xmp_errors"] = [], []
+    if options.import_sidecars:
+        stats["xmp_changes"], stats["xmp_errors"] = [], []
 
     def sync(photos: list[tuple[int, tuple[Path, ...]]]) -> None:
         if options.import_sidecars:  # decisions are committed one by one, never batched
@@ -227,8 +228,6 @@ def scan_shoot(
     waiting, copies[:] = list(copies), []
     yield from analyse(job for item in waiting if (job := resolve(*item)) is not None)
     sync(to_sync)
-    if not options.import_sidecars:
-        del stats["xmp_changes"], stats["xmp_errors"]
     yield Progress(Stage.SCAN, total, total, f"{stats['decoded']} analysed, {stats['cached']} from cache")
     return ids, failures, stats
 
