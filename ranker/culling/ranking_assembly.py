@@ -66,23 +66,21 @@ def _face_verdicts(
 
 def _effects(
     checkpoint: LoadedCheckpoint,
+    ids: Sequence[int],
     inputs: np.ndarray,
-    row: dict[int, int],
     orders: Sequence[Sequence[int]],
     calibration: Calibration | None,
 ) -> dict[int, dict[str, float]]:
     """Each ranked photo's input-group effects on its quality against the frame it is compared with:
     #2 for the burst's #1, #1 for the rest (what the info panel explains); none for a photo alone.
-    `inputs`: the model's rows, photo id → row in `row`."""
-    ids = [pid for ordered in orders for pid in ordered]
-    position = {pid: i for i, pid in enumerate(ids)}
-    references: list[int | None] = []
+    `inputs`: the model's rows of `ids`; `orders`: each burst's ids, best first."""
+    row = {pid: i for i, pid in enumerate(ids)}
+    references: list[int | None] = [None] * len(ids)
     for ordered in orders:
-        for rank, _ in enumerate(ordered):
-            other = None if len(ordered) < 2 else ordered[1] if rank == 0 else ordered[0]
-            references.append(None if other is None else position[other])
-    rows = inputs[[row[pid] for pid in ids]] if ids else inputs[:0]
-    return dict(zip(ids, group_effects(checkpoint.score, checkpoint.config, rows, references, calibration)))
+        if len(ordered) > 1:
+            for rank, pid in enumerate(ordered):
+                references[row[pid]] = row[ordered[1] if rank == 0 else ordered[0]]
+    return dict(zip(ids, group_effects(checkpoint.score, checkpoint.config, inputs, references, calibration)))
 
 
 def assemble(
@@ -119,7 +117,7 @@ def assemble(
     calibration = checkpoint.info.get("quality_calibration")
     margin = float(checkpoint.training_config.get("margin", DEFAULT_MARGIN))
     orders = [sorted(members, key=lambda pid: (-scores[pid], records[pid].capture_ts)) for members in burst_ids]
-    effects = _effects(checkpoint, inputs, {pid: i for i, pid in enumerate(ids)}, orders, calibration)
+    effects = _effects(checkpoint, ids, inputs, orders, calibration)
     bursts = []
     for (number, kind, _), ordered in zip(grouping, orders):
         photos = tuple(

@@ -35,9 +35,10 @@ _YCBCR = np.array([_LUMA601, 0.564 * (np.array([0, 0, 1]) - _LUMA601), 0.713 * (
 
 
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BT.601 luma and the two colour-difference planes of an RGB array, uint8 or 0-1 (JPEG's own colour space)."""
-    planes = filters.mix(rgb, _YCBCR)
-    return planes[..., 0], planes[..., 1], planes[..., 2]
+    """BT.601 luma and the two colour-difference planes of an RGB array, uint8 or 0-1 (JPEG's own colour
+    space), each contiguous for the filters."""
+    y, cb, cr = filters.opencv().split(filters.mix(rgb, _YCBCR))
+    return y, cb, cr
 
 
 def luma601(rgb: np.ndarray) -> np.ndarray:
@@ -71,6 +72,12 @@ def _variance(plane: np.ndarray) -> float:
     return float(std[0, 0]) ** 2
 
 
+def _along(plane: np.ndarray, axis: int, start: int | None, stop: int | None, step: int | None = None) -> np.ndarray:
+    """plane[start:stop:step] along `axis` (0: rows, 1: columns), a view."""
+    view: np.ndarray = plane[(slice(None),) * axis + (slice(start, stop, step),)]
+    return view
+
+
 def blocking(luma: np.ndarray) -> float:
     """JPEG blocking visible at this size: log of the mean step across 8-pixel block boundaries over the
     mean step elsewhere (0 = none). Resized images lose the grid and read ≈ 0, as they look."""
@@ -81,15 +88,10 @@ def blocking(luma: np.ndarray) -> float:
     for axis in (1, 0):  # across the columns, then down the rows (no transposed copy)
         # Steps across the borders (between pixels 8k-1 and 8k), and all steps as one L1 norm of the
         # plane against itself shifted by a pixel (no temporaries).
-        if axis == 1:
-            border = float(np.abs(luma[:, 8::8] - luma[:, 7:-1:8]).sum())
-            total = cv2.norm(luma[:, 1:], luma[:, :-1], cv2.NORM_L1)
-            n_border = luma.shape[0] * len(range(8, luma.shape[1], 8))
-        else:
-            border = float(np.abs(luma[8::8] - luma[7:-1:8]).sum())
-            total = cv2.norm(luma[1:], luma[:-1], cv2.NORM_L1)
-            n_border = luma.shape[1] * len(range(8, luma.shape[0], 8))
-        n_all = luma.size - luma.shape[1 - axis]
+        border = float(np.abs(_along(luma, axis, 8, None, 8) - _along(luma, axis, 7, -1, 8)).sum())
+        total = cv2.norm(_along(luma, axis, 1, None), _along(luma, axis, None, -1), cv2.NORM_L1)
+        lines = luma.size // luma.shape[axis]  # rows (axis 1) or columns (axis 0)
+        n_all, n_border = luma.size - lines, lines * len(range(8, luma.shape[axis], 8))
         at = border / n_border
         off = (total - border) / (n_all - n_border)
         steps.append(np.log((at + 1e-4) / (off + 1e-4)))
@@ -100,7 +102,7 @@ def detail_signals(rgb: np.ndarray) -> dict[str, float]:
     """Focus map summary, noise and blocking of an RGB array (uint8, or 0-1) at (near) native resolution."""
     y = luma601(rgb)
     # Chroma at half resolution: JPEG stores it 4:2:0, so that is its native grid (and 4x cheaper).
-    _, cb, cr = (np.ascontiguousarray(plane) for plane in ycbcr(rgb[::2, ::2]))
+    _, cb, cr = ycbcr(rgb[::2, ::2])
     noise = flat_noise(y)
     focus = focus_map(y, noise)
     return {

@@ -147,7 +147,7 @@ def local_sharpness(patch: np.ndarray) -> float:
     motion take away."""
     if patch.size == 0 or float(patch.var()) < 1e-6:
         return -9.0
-    energy = float((filters.laplacian(filters.smooth(np.ascontiguousarray(patch)))[2:-2, 2:-2] ** 2).mean())
+    energy = float((filters.laplacian(filters.smooth(patch))[2:-2, 2:-2] ** 2).mean())
     return float(np.log10(max(energy, 1e-9) / float(patch.var())))
 
 

@@ -24,11 +24,14 @@ def filtered(
 ) -> np.ndarray:
     """`across` along each row and `down` along each column (correlation, the output type of the input's),
     at every `step`-th pixel of each axis. border "reflect": about the edge pixel, as NumPy's pad
-    mode "reflect"; "symmetric": the edge pixel repeated, as NumPy's "symmetric" and SciPy's "reflect"."""
+    mode "reflect"; "symmetric": the edge pixel repeated, as NumPy's "symmetric" and SciPy's "reflect".
+    A strided view is copied first (OpenCV reads whole rows)."""
     cv2 = opencv()
     mode = cv2.BORDER_REFLECT_101 if border == "reflect" else cv2.BORDER_REFLECT
     kind = plane.dtype.type
-    out: np.ndarray = cv2.sepFilter2D(plane, -1, across.astype(kind), down.astype(kind), borderType=mode)
+    out: np.ndarray = cv2.sepFilter2D(
+        np.ascontiguousarray(plane), -1, across.astype(kind), down.astype(kind), borderType=mode
+    )
     return out if step == 1 else out[::step, ::step]
 
 
@@ -51,7 +54,7 @@ def smooth(plane: np.ndarray) -> np.ndarray:
 def laplacian(plane: np.ndarray, step: int = 1) -> np.ndarray:
     """The 4-neighbour discrete Laplacian, edges reflected; `step` keeps every step-th pixel of each axis."""
     cv2 = opencv()
-    out: np.ndarray = cv2.Laplacian(plane, -1, ksize=1, borderType=cv2.BORDER_REFLECT_101)
+    out: np.ndarray = cv2.Laplacian(np.ascontiguousarray(plane), -1, ksize=1, borderType=cv2.BORDER_REFLECT_101)
     return out if step == 1 else out[::step, ::step]
 
 

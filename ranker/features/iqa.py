@@ -49,7 +49,7 @@ def flat_mask(luma: np.ndarray) -> np.ndarray:
     """The flattest half of the image, on the half-resolution grid (luma[::2, ::2]) where noise barely
     registers. Choosing flat pixels from a noise-free view matters: picking them by their noisy
     values would select the pixels where the noise happens to be small."""
-    coarse = filters.gaussian_gradient_magnitude(np.ascontiguousarray(luma[::2, ::2]), 1.5)
+    coarse = filters.gaussian_gradient_magnitude(luma[::2, ::2], 1.5)
     flat: np.ndarray = coarse <= np.median(coarse)
     return flat
 
@@ -98,7 +98,7 @@ def sharpness(luma: np.ndarray, response: np.ndarray | None = None) -> float:
     response = noise_response(luma, step=2) if response is None else response
     # Both are averaged over the half-resolution grid: a quarter of the pixels is plenty for an
     # image-wide mean, and the local noise level is smoothed there anyway.
-    local = filters.gaussian(np.ascontiguousarray(response), 1.5)
+    local = filters.gaussian(response, 1.5)
     energy = filters.laplacian(filters.smooth(luma), step=2) ** 2
     detail = float(np.maximum(energy - _NOISE_SAFETY * filters.smoothed_laplacian_gain() * local**2, 0.0).mean())
     return float(np.log10(max(detail, 1e-9) / max(float(luma.var()), 1e-6)))
