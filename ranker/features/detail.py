@@ -102,7 +102,7 @@ def detail_signals(rgb: np.ndarray) -> dict[str, float]:
     """Focus map summary, noise and blocking of an RGB array (uint8, or 0-1) at (near) native resolution."""
     y = luma601(rgb)
     # Chroma at half resolution: JPEG stores it 4:2:0, so that is its native grid (and 4x cheaper).
-    _, cb, cr = ycbcr(rgb[::2, ::2])
+    _, cb, cr = ycbcr(filters.every_other(rgb))
     noise = flat_noise(y)
     focus = focus_map(y, noise)
     return {

@@ -21,13 +21,27 @@ def reduced_rgb8(image: Image.Image | np.ndarray, size: int = ANALYSIS_SIZE) -> 
     (area averaging: every source pixel counts once, so grain and fine detail average as an eye at
     that size sees them)."""
     rgb = image if isinstance(image, np.ndarray) else rgb8_of(image)
-    height, width = rgb.shape[:2]
-    if max(width, height) <= size:
-        return rgb
-    scale = size / max(width, height)
-    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return area_reduced(rgb, size)
+
+
+def area_reduced(pixels: np.ndarray, size: int) -> np.ndarray:
+    """The array (h, w[, c]) reduced by area averaging so its long side is at most `size`. A long side
+    that is a whole multiple of `size` (a 1024-px decode to 512) is reduced by that whole factor, the
+    odd last row or column dropped: OpenCV's exact k×k block mean, 8x faster than its fractional
+    area resampling of the 683 rows of a 3:2 frame into 341.5."""
+    height, width = pixels.shape[:2]
+    long_side = max(width, height)
+    if long_side <= size:
+        return pixels
     cv2 = filters.opencv()
-    reduced: np.ndarray = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)  # 8x Pillow's bilinear
+    factor, rest = divmod(long_side, size)
+    if rest == 0 and min(width, height) >= factor:
+        target = (width // factor, height // factor)
+        pixels = pixels[: target[1] * factor, : target[0] * factor]
+    else:
+        scale = size / long_side
+        target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    reduced: np.ndarray = cv2.resize(pixels, target, interpolation=cv2.INTER_AREA)
     return reduced
 
 
@@ -120,9 +134,9 @@ def colorfulness(rgb: np.ndarray) -> float:
 
     Every other pixel is enough for image-wide statistics.
     """
-    planes = filters.mix(rgb[::2, ::2], _OPPONENT)
-    rg, yb = planes[..., 0], planes[..., 1]
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    # both planes' means and σ in one pass, in double
+    mean, std = filters.opencv().meanStdDev(filters.mix(filters.every_other(rgb), _OPPONENT))
+    return float(np.hypot(*std.ravel()) + 0.3 * np.hypot(*mean.ravel()))
 
 
 def clipping(rgb: np.ndarray) -> tuple[float, float]:
@@ -242,6 +256,14 @@ def analysis_planes(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     reduced once per photo for all the extractors that read them (ranker.features.scene_stats)."""
     analysis = _analyse(image)
     return analysis[2], analysis[3]
+
+
+def analysis_rgb8(image: Image.Image) -> np.ndarray:
+    """analysis_planes' uint8 RGB alone, for readers that need no signal (the face detector's letterbox,
+    the grouping descriptor): the plane already made when the signals were computed, else the same
+    reduction made now, so the values never depend on which ran first."""
+    analysis = _analysis_cache.get(id(image))
+    return analysis[2] if analysis is not None else reduced_rgb8(image)
 
 
 def analysis_sigma(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:

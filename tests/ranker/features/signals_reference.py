@@ -4,7 +4,9 @@ The shipped default is trained on these numbers, so every faster implementation 
 must reproduce them; test_signal_reference.py compares the two on real and camera-like photos. Keep
 this file as it is: it is the reference, not code to maintain. One change since: the 512-px reduction
 averages areas (OpenCV's INTER_AREA) instead of Pillow's bilinear filter, from the default rebuilt with
-the OpenCV filters on (2026-12-02).
+the OpenCV filters on (2026-12-02); and a long side that is a whole multiple of 512 is reduced by that
+whole factor, its odd last row or column dropped, and the half-resolution chroma and colourfulness
+read the whole pixel pairs only (the default rebuilt with both, the same evening).
 """
 
 from __future__ import annotations
@@ -27,8 +29,13 @@ def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     if max(width, height) > size:
         import cv2
 
-        scale = size / max(width, height)
-        target = (max(1, round(width * scale)), max(1, round(height * scale)))
+        factor, rest = divmod(max(width, height), size)
+        if rest == 0 and min(width, height) >= factor:
+            target = (width // factor, height // factor)
+            rgb = rgb[: target[1] * factor, : target[0] * factor]
+        else:
+            scale = size / max(width, height)
+            target = (max(1, round(width * scale)), max(1, round(height * scale)))
         rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
     return rgb.astype(np.float32) / 255.0
 
@@ -130,7 +137,7 @@ def colorfulness(rgb: np.ndarray) -> float:
 
     Every other pixel is enough for image-wide statistics.
     """
-    rgb = rgb[::2, ::2]
+    rgb = rgb[: rgb.shape[0] // 2 * 2 : 2, : rgb.shape[1] // 2 * 2 : 2]
     rg = rgb[..., 0] - rgb[..., 1]
     yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
@@ -240,7 +247,7 @@ def detail_signals(rgb: np.ndarray) -> dict[str, float]:
     """Focus map summary, noise and blocking of a 0-1 RGB array at (near) native resolution."""
     y = ycbcr(rgb)[0]
     # Chroma at half resolution: JPEG stores it 4:2:0, so that is its native grid (and 4x cheaper).
-    _, cb, cr = ycbcr(rgb[::2, ::2])
+    _, cb, cr = ycbcr(rgb[: rgb.shape[0] // 2 * 2 : 2, : rgb.shape[1] // 2 * 2 : 2])
     noise = flat_noise(y)
     focus = focus_map(y, noise)
     return {

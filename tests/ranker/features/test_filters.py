@@ -73,3 +73,12 @@ def test_smoothed_laplacian_gain_is_the_filter_pairs_energy():
     noise = np.random.default_rng(1).normal(0.0, 1.0, (400, 400))
     measured = float(filters.laplacian(filters.smooth(noise))[10:-10, 10:-10].var())
     assert measured == pytest.approx(filters.smoothed_laplacian_gain(), rel=0.03)
+
+
+@pytest.mark.parametrize("shape", [(7, 9, 3), (8, 10, 3), (5, 6), (1, 5, 3)])
+def test_every_other_is_the_strided_view_of_whole_pixel_pairs(shape):
+    pixels = np.random.default_rng(3).integers(0, 256, size=shape, dtype=np.uint8)
+    half = filters.every_other(pixels)
+    whole_pairs = pixels[: shape[0] // 2 * 2 : 2, : shape[1] // 2 * 2 : 2]
+    np.testing.assert_array_equal(half, whole_pairs if whole_pairs.size else pixels[::2, ::2])
+    assert half.flags.c_contiguous
