@@ -185,7 +185,7 @@ class FaceDetection:
             ssd_opts = SSD_OPTIONS_FULL
         else:
             raise InvalidEnumError(f'unsupported model_type "{model_type}"')
-        self.interpreter = Interpreter(model_path=self.model_path, num_threads=2)
+        self.interpreter = Interpreter(model_path=self.model_path, num_threads=1)
         self.interpreter.allocate_tensors()
         self.input_index = self.interpreter.get_input_details()[0]['index']
         self.input_shape = self.interpreter.get_input_details()[0]['shape']

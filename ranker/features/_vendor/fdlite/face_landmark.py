@@ -144,7 +144,7 @@ class FaceLandmark:
             my_path = os.path.abspath(__file__)
             model_path = os.path.join(os.path.dirname(my_path), 'data')
         self.model_path = os.path.join(model_path, MODEL_NAME)
-        self.interpreter = Interpreter(model_path=self.model_path, num_threads=2)
+        self.interpreter = Interpreter(model_path=self.model_path, num_threads=1)
         self.input_index = self.interpreter.get_input_details()[0]['index']
         self.input_shape = self.interpreter.get_input_details()[0]['shape']
         self.data_index = self.interpreter.get_output_details()[0]['index']
