@@ -24,8 +24,13 @@ _TIFF_XMP_TAG = 700
 _ANY_PACKET_END = re.compile(rb"</x:x(?:ap|mp)meta>")
 
 
-def _jpeg_xmp(f: BinaryIO) -> bytes | None:
+def _jpeg_app1(f: BinaryIO) -> tuple[list[bytes], bool]:
+    """A JPEG's APP1 payloads (XMP, EXIF) and whether the walk reached the image data: before it JPEG
+    keeps every metadata segment, so then the list is the whole answer (a packet further on is not the
+    photo's: an embedded preview's, say) and the rest of the file need not be read. False: a broken
+    structure, whose answer is not final. The other segments are skipped, not read."""
     f.seek(2)
+    payloads = []
     while True:
         b = f.read(1)
         while b == b"\xff":
@@ -33,19 +38,29 @@ def _jpeg_xmp(f: BinaryIO) -> bytes | None:
             if b != b"\xff":
                 break
         if not b:
-            return None
+            return payloads, False
         marker = b[0]
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             continue
         if marker in (0xDA, 0xD9):  # image data starts: metadata segments are all before it
-            return None
+            return payloads, True
         raw_len = f.read(2)
         if len(raw_len) < 2:
-            return None
-        length = struct.unpack(">H", raw_len)[0]
-        payload = f.read(max(length - 2, 0))
-        if marker == 0xE1 and payload.startswith(_JPEG_XMP_HEADER):
-            return payload[len(_JPEG_XMP_HEADER) :]
+            return payloads, False
+        length = max(struct.unpack(">H", raw_len)[0] - 2, 0)
+        if marker == 0xE1:
+            payloads.append(f.read(length))
+        else:
+            f.seek(length, os.SEEK_CUR)
+
+
+def _jpeg_xmp(f: BinaryIO) -> tuple[bytes | None, bool]:
+    """(the APP1 XMP packet or None, whether that is final: _jpeg_app1's)."""
+    payloads, final = _jpeg_app1(f)
+    for payload in payloads:
+        if payload.startswith(_JPEG_XMP_HEADER):
+            return payload[len(_JPEG_XMP_HEADER) :], True
+    return None, final
 
 
 def _tiff_xmp(f: BinaryIO, order: str) -> bytes | None:
@@ -117,7 +132,7 @@ def _file_key(photo: Path) -> tuple[str, int, int]:
 def read_embedded_xmp(photo: Path) -> bytes | None:
     """The XMP packet inside `photo` (JPEG APP1, TIFF tag 700, else the first packet found near the start).
     Remembered per file state: a scan reads it when it imports sidecars and again when it syncs, and a
-    JPEG without a packet is searched whole (PhotoTriage never writes inside a photo)."""
+    file of another kind without a packet is searched whole (PhotoTriage never writes inside a photo)."""
     key = _file_key(photo)
     with _RECENT_LOCK:
         if key in _recent:
@@ -144,7 +159,9 @@ def _embedded_xmp(photo: str) -> bytes | None:
         head = f.read(8)
         try:
             if head.startswith(b"\xff\xd8"):
-                packet = _jpeg_xmp(f)
+                packet, final = _jpeg_xmp(f)
+                if final:
+                    return packet
             elif head[:4] in (b"II*\x00", b"MM\x00*"):
                 packet = _tiff_xmp(f, "<" if head[:2] == b"II" else ">")
             elif head[4:8] == b"ftyp":
@@ -242,19 +259,31 @@ def exif_rating(photo: Path) -> int:
 def _exif_rating(photo: str, size: int, mtime_ns: int) -> int:
     try:
         with open(photo, "rb") as f:
-            head = f.read(EMBEDDED_SCAN_BYTES if Path(photo).suffix.lower() in (".jpg", ".jpeg") else 1024 * 1024)
-    except OSError:
+            tiff = _exif_tiff(f, Path(photo).suffix.lower())
+    except (OSError, struct.error):
         return 0
-    if head.startswith(b"\xff\xd8"):
-        at = head.find(b"\xff\xe1")
-        while at != -1:
-            (length,) = struct.unpack_from(">H", head, at + 2) if at + 4 <= len(head) else (0,)
-            body = head[at + 4 : at + 2 + length]
-            if body.startswith(_EXIF_HEADER):
-                head = body[len(_EXIF_HEADER) :]
-                break
-            at = head.find(b"\xff\xe1", at + 2 + max(length, 2))
-        else:
-            return 0
-    value = _ifd0_value(head, _EXIF_RATING_TAG)
+    value = None if tiff is None else _ifd0_value(tiff, _EXIF_RATING_TAG)
     return value if value is not None and 0 <= value <= 5 else 0
+
+
+def _exif_tiff(f: BinaryIO, suffix: str) -> bytes | None:
+    """The TIFF structure that holds a file's EXIF: a JPEG's EXIF APP1 segment (found by walking its
+    segments; searched for in its head when the structure is broken), else the file's head itself
+    (TIFF-based raws). None: a JPEG without EXIF."""
+    if f.read(2) == b"\xff\xd8":
+        payloads, final = _jpeg_app1(f)
+        exif = next((p for p in payloads if p.startswith(_EXIF_HEADER)), None)
+        if exif is not None or final:
+            return None if exif is None else exif[len(_EXIF_HEADER) :]
+    f.seek(0)
+    head = f.read(EMBEDDED_SCAN_BYTES if suffix in (".jpg", ".jpeg") else 1024 * 1024)
+    if not head.startswith(b"\xff\xd8"):
+        return head
+    at = head.find(b"\xff\xe1")
+    while at != -1:
+        (length,) = struct.unpack_from(">H", head, at + 2) if at + 4 <= len(head) else (0,)
+        body = head[at + 4 : at + 2 + length]
+        if body.startswith(_EXIF_HEADER):
+            return body[len(_EXIF_HEADER) :]
+        at = head.find(b"\xff\xe1", at + 2 + max(length, 2))
+    return None

@@ -56,3 +56,36 @@ def test_a_file_is_read_again_once_it_changes_and_not_before(tmp_path, monkeypat
     os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # even within the same tick
     assert read_decision(photo) == Decision(None, 2, "yellow") and len(opened) == 2
     assert embedded.exif_rating(photo) == embedded.exif_rating(photo) == 0
+
+
+def test_a_jpeg_is_read_to_its_image_data_only_unless_its_structure_is_broken(tmp_path):
+    """XMP in a JPEG lives in an APP1 segment before the image data: a packet further on (an embedded
+    preview's, say) is not the photo's, and a photo without one is not searched whole. A file whose
+    segments cannot be walked is still searched."""
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (16, 16)).save(plain)
+    trailing = tmp_path / "trailing.jpg"
+    trailing.write_bytes(plain.read_bytes() + PACKET)  # after the end of the image
+    assert read_decision(trailing) is None
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe1\x00" + PACKET)  # a segment cut short: no structure to trust
+    assert read_decision(broken) == Decision(None, 4, "yellow")
+
+
+def test_the_exif_rating_comes_from_the_exif_segment_even_in_a_broken_jpeg(tmp_path):
+    from ranker.xmp import embedded
+
+    exif = Image.Exif()
+    exif[0x4746] = 3  # EXIF Rating, as cameras and Windows write it
+    rated = tmp_path / "rated.jpg"
+    Image.new("RGB", (16, 16)).save(rated, exif=exif)
+    assert embedded.exif_rating(rated) == 3
+    unrated = tmp_path / "unrated.jpg"
+    Image.new("RGB", (16, 16)).save(unrated)
+    assert embedded.exif_rating(unrated) == 0
+    # the same EXIF segment behind a stray byte the segment walk cannot get past: found by searching
+    data = rated.read_bytes()
+    start = data.index(b"\xff\xe1")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\x00\x01" + data[start:])
+    assert embedded.exif_rating(broken) == 3
