@@ -30,7 +30,7 @@ def _jpeg_app1(f: BinaryIO) -> tuple[list[bytes], bool]:
     photo's: an embedded preview's, say) and the rest of the file need not be read. False: a broken
     structure, whose answer is not final. The other segments are skipped, not read."""
     f.seek(2)
-    payloads = []
+    payloads: list[bytes] = []
     while True:
         b = f.read(1)
         while b == b"\xff":
