@@ -29,8 +29,8 @@ _Decoded = tuple[tuple["Image.Image", PhotoMetadata, dict[str, np.ndarray]] | No
 
 def _decode(pending: Job, max_size: int, per_photo: Sequence[FeatureExtractor]) -> _Decoded:
     """Runs in the decode pool: decoding, the hand-crafted signals and every per-photo extractor (NumPy,
-    OpenCV and Pillow release the GIL; LiteRT's invoke does not) use every core. The signals are cached on the image, so
-    the extractors that read them reuse them."""
+    OpenCV, Pillow and LiteRT's invoke release the GIL) use every core. The signals are cached on the
+    image, so the extractors that read them reuse them."""
     try:
         image, meta = load_photo(pending.decode_path, max_size=max_size)
     except ImageLoadError as exc:
