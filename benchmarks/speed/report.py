@@ -128,6 +128,8 @@ def report(results: dict) -> str:
             ),
             f"- in CPU time (all threads): first run {ratios['first_cpu_s']:.1f} CPU-s, decode "
             f"{ratios['decode_cpu_s']:.1f} CPU-s, ratio **{ratios['first_cpu_vs_decode_cpu']:.2f}**",
+            f"- each first run over the decode pass run right after it: {_pairs(ratios['first_vs_decode_pairs'])} "
+            f"(CPU time: {_pairs(ratios['first_cpu_vs_decode_cpu_pairs'])})",
             f"- first run / second run = **{ratios['second_speedup']:.1f}×** (target ≥ 5): "
             f"{'met' if ratios['second_speedup'] >= 5 else 'NOT met'}",
         ]
@@ -140,10 +142,16 @@ def report(results: dict) -> str:
             f"{people['first']['median']:.1f} s, decode {dec['pool']['median']:.1f} s, ratio "
             f"**{people['first']['median'] / dec['pool']['median']:.2f}**; in CPU time "
             f"{people['first_cpu']['median']:.1f} / {dec['pool_cpu']['median']:.1f} CPU-s, ratio "
-            f"**{people['first_cpu_vs_decode_cpu']:.2f}**",
+            f"**{people['first_cpu_vs_decode_cpu']:.2f}**; pairs run in turn "
+            f"{_pairs(people['first_vs_decode_pairs'])} (CPU {_pairs(people['first_cpu_vs_decode_cpu_pairs'])})",
         ]
     if "startup" in results:
         from benchmarks.startup import startup_report
 
         lines += ["", startup_report(results["startup"])]
     return "\n".join(lines)
+
+
+def _pairs(ratios: dict) -> str:
+    """Per-pair ratios as "median **x** (min-max, n pairs)"."""
+    return f"median **{ratios['median']:.2f}** ({ratios['min']:.2f}-{ratios['max']:.2f}, {ratios['runs']} pairs)"

@@ -30,7 +30,6 @@ def rank_trials(folder: str, repeats: int, device: str, model: str | None, decod
 
 def _rank_trials(folder: str, repeats: int, device: str, model: str | None, decode_baseline: bool, work: str) -> dict:
     from ranker.culling.pipeline import PipelineOptions, rank_shoot, run
-    from ranker.io.images import load_photo
     from ranker.ml.active_model import default_checkpoint_path
     from ranker.store.catalog import Catalog
 
@@ -41,6 +40,7 @@ def _rank_trials(folder: str, repeats: int, device: str, model: str | None, deco
     baseline_rss = current_rss_mib() or rss_mib()
     peak_from_reset = reset_peak_rss()  # else ru_maxrss, which includes the import-time peak
     first, first_cpu, second, sizes, stats = [], [], [], [], {}
+    decode, decode_cpu = [], []  # the baseline, one pass after each first run: pairs run in turn
     for r in range(repeats):
         db = Path(work) / f"catalog-{r}.db"
         catalog = Catalog(db)
@@ -58,6 +58,10 @@ def _rank_trials(folder: str, repeats: int, device: str, model: str | None, deco
             stats["second_run_stats"] = dict(ranking.stats)
         finally:
             catalog.close()
+        if decode_baseline:  # right after the rank it is compared with, so both see the same machine
+            seconds, cpu = _decode_pass(paths, options.decode_workers)
+            decode.append(seconds)
+            decode_cpu.append(cpu)
         sizes.append(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")))
     peak_rss = (peak_rss_since_reset() if peak_from_reset else None) or rss_mib()
     result = {
@@ -76,24 +80,27 @@ def _rank_trials(folder: str, repeats: int, device: str, model: str | None, deco
         **stats,
     }
     if decode_baseline:
-        decode_cpu: list[float] = []
-
-        def decode_all(threads):
-            def job():
-                cpu = time.process_time()
-                with ThreadPoolExecutor(threads) as pool:
-                    for _ in pool.map(lambda p: load_photo(p, max_size=DECODE_SIZE), paths):
-                        pass
-                decode_cpu.append(time.process_time() - cpu)
-
-            return median_time(job, repeats)
-
         result["decode_only"] = {
-            "pool": decode_all(options.decode_workers),
+            "pool": summary(decode),
             "pool_cpu": summary(decode_cpu),
-            "single_thread": decode_all(1),
+            "single_thread": median_time(lambda: _decode_pass(paths, 1), repeats),
             "max_size": DECODE_SIZE,
             "pool_threads": options.decode_workers,
         }
         result["first_cpu_vs_decode_cpu"] = result["first_cpu"]["median"] / result["decode_only"]["pool_cpu"]["median"]
+        # each first run over the decode pass right after it: the machine's drift between runs cancels
+        result["first_vs_decode_pairs"] = summary([f / d for f, d in zip(first, decode)])
+        result["first_cpu_vs_decode_cpu_pairs"] = summary([f / d for f, d in zip(first_cpu, decode_cpu)])
     return result
+
+
+def _decode_pass(paths: list[Path], threads: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every thread) to decode every photo as `rank` does, on `threads`."""
+    from ranker.io.images import load_photo
+
+    cpu = time.process_time()
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(lambda p: load_photo(p, max_size=DECODE_SIZE), paths):
+            pass
+    return time.perf_counter() - start, time.process_time() - cpu
