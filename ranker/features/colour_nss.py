@@ -22,8 +22,7 @@ _GREY = 1e-4
 
 def opponent_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The red-green (≈ a*/100) and yellow-blue (≈ b*/100) planes of uint8 sRGB pixels."""
-    cv2 = filters.opencv()
-    red_green, yellow_blue = cv2.split(filters.mix(rgb, _TO_OPPONENT))  # each plane contiguous for the filters
+    red_green, yellow_blue = filters.mix_planes(rgb, _TO_OPPONENT)
     return red_green, yellow_blue
 
 

@@ -37,7 +37,7 @@ _YCBCR = np.array([_LUMA601, 0.564 * (np.array([0, 0, 1]) - _LUMA601), 0.713 * (
 def ycbcr(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BT.601 luma and the two colour-difference planes of an RGB array, uint8 or 0-1 (JPEG's own colour
     space), each contiguous for the filters."""
-    y, cb, cr = filters.opencv().split(filters.mix(rgb, _YCBCR))
+    y, cb, cr = filters.mix_planes(rgb, _YCBCR)
     return y, cb, cr
 
 

@@ -112,12 +112,23 @@ def every_other(pixels: np.ndarray) -> np.ndarray:
 
 
 def mix(rgb: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per-pixel weighted sums of an RGB array's channels (uint8 read as 0-1), one plane per row of
-    `weights`: (h, w) for a single row, (h, w, k) for k rows. One pass, where NumPy's matmul with a
-    3-vector takes 10x as long."""
+    """The per-pixel weighted sum of an RGB array's channels (uint8 read as 0-1) with one row of
+    `weights`, as an (h, w) plane. One pass, where NumPy's matmul with a 3-vector takes 10x as long."""
+    return _transform(rgb, weights)
+
+
+def mix_planes(rgb: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
+    """mix with several rows of `weights` at once: one plane per row, each contiguous for the filters."""
+    rows = len(weights)
+    return list(opencv().split(_transform(rgb, weights)))[:rows]
+
+
+def _transform(rgb: np.ndarray, weights: np.ndarray) -> np.ndarray:
     pixels = rgb if rgb.dtype in (np.float32, np.float64) else rgb.astype(np.float32)
     matrix = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     if rgb.dtype == np.uint8:
         matrix = matrix / 255
+    if len(matrix) == 2:  # OpenCV has fast paths for 1 and 3 outputs only: two take 6x as long as three
+        matrix = np.vstack([matrix, np.zeros((1, matrix.shape[1]))])
     out: np.ndarray = opencv().transform(np.ascontiguousarray(pixels), matrix.astype(pixels.dtype))
     return out

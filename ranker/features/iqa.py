@@ -25,24 +25,27 @@ def reduced_rgb8(image: Image.Image | np.ndarray, size: int = ANALYSIS_SIZE) -> 
 
 
 def area_reduced(pixels: np.ndarray, size: int) -> np.ndarray:
-    """The array (h, w[, c]) reduced by area averaging so its long side is at most `size`. A long side
-    that is a whole multiple of `size` (a 1024-px decode to 512) is reduced by that whole factor, the
-    odd last row or column dropped: OpenCV's exact k×k block mean, 8x faster than its fractional
-    area resampling of the 683 rows of a 3:2 frame into 341.5."""
-    height, width = pixels.shape[:2]
-    long_side = max(width, height)
-    if long_side <= size:
-        return pixels
+    """The array (h, w[, c]) reduced by area averaging so its long side is at most `size`. Whole
+    factors go by OpenCV's exact block means, 8x faster than its fractional area resampling (of the
+    683 rows of a 3:2 frame into 341.5, say): a long side that is a whole multiple of `size` (a
+    1024-px decode to 512) is reduced by that factor, else the array is halved while it stays at
+    least twice `size` and only the rest is fractional. An odd last row or column is dropped."""
     cv2 = filters.opencv()
-    factor, rest = divmod(long_side, size)
-    if rest == 0 and min(width, height) >= factor:
+    while True:
+        height, width = pixels.shape[:2]
+        long_side = max(width, height)
+        if long_side <= size:
+            return pixels
+        factor, rest = divmod(long_side, size)
+        if rest:  # not a whole multiple: halve while that stays at least `size`, then resample the rest
+            factor = min(factor, 2)
+        if factor == 1 or min(width, height) < factor:
+            scale = size / long_side
+            target = (max(1, round(width * scale)), max(1, round(height * scale)))
+            fractional: np.ndarray = cv2.resize(pixels, target, interpolation=cv2.INTER_AREA)
+            return fractional
         target = (width // factor, height // factor)
-        pixels = pixels[: target[1] * factor, : target[0] * factor]
-    else:
-        scale = size / long_side
-        target = (max(1, round(width * scale)), max(1, round(height * scale)))
-    reduced: np.ndarray = cv2.resize(pixels, target, interpolation=cv2.INTER_AREA)
-    return reduced
+        pixels = cv2.resize(pixels[: target[1] * factor, : target[0] * factor], target, interpolation=cv2.INTER_AREA)
 
 
 def rgb8_of(image: Image.Image) -> np.ndarray:
@@ -134,9 +137,10 @@ def colorfulness(rgb: np.ndarray) -> float:
 
     Every other pixel is enough for image-wide statistics.
     """
-    # both planes' means and σ in one pass, in double
-    mean, std = filters.opencv().meanStdDev(filters.mix(filters.every_other(rgb), _OPPONENT))
-    return float(np.hypot(*std.ravel()) + 0.3 * np.hypot(*mean.ravel()))
+    # each plane's mean and σ in one pass, in double
+    stats = [filters.opencv().meanStdDev(plane) for plane in filters.mix_planes(filters.every_other(rgb), _OPPONENT)]
+    (rg_mean, rg_std), (yb_mean, yb_std) = ((float(m[0, 0]), float(d[0, 0])) for m, d in stats)
+    return float(np.hypot(rg_std, yb_std) + 0.3 * np.hypot(rg_mean, yb_mean))
 
 
 def clipping(rgb: np.ndarray) -> tuple[float, float]:

@@ -5,8 +5,9 @@ must reproduce them; test_signal_reference.py compares the two on real and camer
 this file as it is: it is the reference, not code to maintain. One change since: the 512-px reduction
 averages areas (OpenCV's INTER_AREA) instead of Pillow's bilinear filter, from the default rebuilt with
 the OpenCV filters on (2026-12-02); and a long side that is a whole multiple of 512 is reduced by that
-whole factor, its odd last row or column dropped, and the half-resolution chroma and colourfulness
-read the whole pixel pairs only (the default rebuilt with both, the same evening).
+whole factor (else halved while at least twice 512), its odd last row or column dropped, and the
+half-resolution chroma and colourfulness read the whole pixel pairs only (the default rebuilt with
+both, the same evening).
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ def reduced_rgb(image: Image.Image, size: int = ANALYSIS_SIZE) -> np.ndarray:
     if max(width, height) > size:
         import cv2
 
-        factor, rest = divmod(max(width, height), size)
-        if rest == 0 and min(width, height) >= factor:
-            target = (width // factor, height // factor)
-            rgb = rgb[: target[1] * factor, : target[0] * factor]
-        else:
-            scale = size / max(width, height)
-            target = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
+        while max(width, height) > size:  # whole factors exactly (halving when none fits), then the rest
+            factor, rest = divmod(max(width, height), size)
+            factor = min(factor, 2) if rest else factor
+            if factor == 1 or min(width, height) < factor:
+                scale = size / max(width, height)
+                target = (max(1, round(width * scale)), max(1, round(height * scale)))
+            else:
+                target = (width // factor, height // factor)
+                rgb = rgb[: target[1] * factor, : target[0] * factor]
+            rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
+            height, width = rgb.shape[:2]
     return rgb.astype(np.float32) / 255.0
 
 

@@ -213,3 +213,20 @@ def test_sharpness_of_a_textureless_frame_is_tiny(photos):
     """A frame with no detail at all must not out-score a real photo."""
     flat = luminance(np.full((64, 64, 3), 0.5, dtype=np.float32))
     assert sharpness(flat) < quality_signals(photos["coffee"])["sharpness"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "expected"),
+    [((683, 1024, 3), 512, (341, 512, 3)), ((341, 512, 3), 192, (128, 192, 3)), ((300, 400, 3), 512, (300, 400, 3))],
+)
+def test_area_reduction_takes_whole_factors_exactly(shape, size, expected):
+    """A whole factor (1024 -> 512) is the exact block mean; otherwise halving first (512 -> 256) then the
+    fractional rest (-> 192); never an enlargement."""
+    from ranker.features.iqa import area_reduced
+
+    pixels = np.random.default_rng(2).integers(0, 256, size=shape, dtype=np.uint8)
+    reduced = area_reduced(pixels, size)
+    assert reduced.shape == expected
+    if shape[1] == 2 * size:  # the whole factor: each output pixel is its 2x2 block's mean, rounded
+        blocks = pixels[: expected[0] * 2].reshape(expected[0], 2, expected[1], 2, 3).mean(axis=(1, 3))
+        assert np.abs(reduced.astype(float) - blocks).max() <= 0.5
