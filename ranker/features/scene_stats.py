@@ -1,5 +1,5 @@
 """In-the-wild statistics that complement BRISQUE, as one 76-number vector: log-derivatives, tonal range,
-spectral slope, σ-map, colour NSS and GM-LOG (each in its own module), read at ANALYSIS_SIZE."""
+spectral slope, σ-map, colour NSS and GM-LOG (each in its own module), read at ANALYSIS_SIZE (colour at half of it)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class SceneStatsExtractor(FeatureExtractor):
 
     name = "scene_stats"
     dim = len(FEATURE_NAMES)
-    version = "2"
+    version = "3"  # 3: colour statistics at half size
     decode_size = ANALYSIS_SIZE
     per_photo = True
 
