@@ -35,9 +35,10 @@ from ranker.store.catalog import Catalog
 
 #: The default's per-photo features, as ONE list (registered extractor names, input order):
 #: the seed's 4 global signals, the near-native detail map (focus peak, noise where flat, chroma
-#: noise, JPEG blocking), BRISQUE's 36 natural-scene statistics and 76 in-the-wild scene statistics
-#: (log-derivatives, tonal range, spectral slope, σ-map, colour NSS, GM-LOG: CLIVE 4-fold CV 0.614 →
-#: 0.665, higher on every fold). Chosen by CV on the CLIVE train+validation photos (docs/BENCHMARKS.md).
+#: noise, JPEG blocking), BRISQUE's 36 natural-scene statistics and 56 in-the-wild scene statistics
+#: (tonal range, spectral slope, σ-map, colour NSS, GM-LOG: CLIVE 4-fold CV 0.614 → 0.665 with
+#: DESIQUE's log-derivatives among them, higher on every fold; 0.663 once those were dropped).
+#: Chosen by CV on the CLIVE train+validation photos (docs/BENCHMARKS.md).
 FEATURES: tuple[str, ...] = ("iqa", "detail", "nss", "scene_stats")
 #: Features fed as each frame's deviation from its burst's median: exposure (one frame cannot tell a
 #: dark scene exposed right from the same scene a stop too bright; its burst can) and detail (the

@@ -184,8 +184,8 @@ register(
 register(
     ExtractorSpec(
         "scene_stats",
-        76,
-        "log-derivative, tonal range, spectral slope, σ-map, CIELAB colour NSS and GM-LOG statistics (hand-crafted)",
+        56,
+        "tonal range, spectral slope, σ-map, CIELAB colour NSS and GM-LOG statistics (hand-crafted)",
         _MIT,
         "ranker.features.scene_stats:SceneStatsExtractor",
     )

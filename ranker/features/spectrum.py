@@ -29,11 +29,14 @@ def spectral_slopes(luma: np.ndarray) -> np.ndarray:
     """(overall, low-band, high-band) log-log slope of the radial power spectrum of the central square
     of a 0-1 luma image, Hann-windowed. Natural photographs fall as ~1/f²; blur and smoothing fall
     faster at high frequencies, noise flattens them; the low band (up to 1/8 of the crop) is the scene's."""
-    n = min(luma.shape)
-    if n < 32:
+    if min(luma.shape) < 32:
         return np.zeros(len(FEATURE_NAMES), dtype=np.float32)
-    top, left = (luma.shape[0] - n) // 2, (luma.shape[1] - n) // 2
     from scipy import fft  # single precision, unlike numpy's
+
+    # The largest side at most the short side's with only small prime factors: a 3:2 photo's 341 px
+    # (11·31) transforms 5x slower than 324 (2²·3⁴), and a few pixels less of crop change no slope.
+    n = fft.prev_fast_len(min(luma.shape), real=True)
+    top, left = (luma.shape[0] - n) // 2, (luma.shape[1] - n) // 2
 
     crop = luma[top : top + n, left : left + n].astype(np.float32)
     window, radius, counts = _layout(n)
