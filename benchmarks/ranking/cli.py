@@ -67,6 +67,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=("train", "val", "test"),
         help="CLIVE split to report (default: the held-out test split)",
     )
+    parser.add_argument(
+        "--clive-eval",
+        type=Path,
+        metavar="DIR",
+        help="report on every photo of DIR instead, a CLIVE-layout folder (labels.csv, images/) that nothing "
+        "here trained on, e.g. the held-back half; the BRISQUE-style baseline stays fitted on the CLIVE train split",
+    )
     parser.add_argument("--device", default="auto", help="torch device for pyiqa and backbones")
     parser.add_argument("--no-pyiqa", action="store_true", help="skip the PIQE row (pyiqa takes ~5 s to import)")
     parser.add_argument(
@@ -79,6 +86,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = [lv for lv in args.levels.split(",") if lv not in LEVEL_ORDER]
     if unknown:
         parser.error(f"unknown level(s) {unknown}; choose from {LEVEL_ORDER}")
+    if args.clive_eval is not None:
+        from ranker.datasets import clive
+
+        if not clive.is_available(args.clive_eval):
+            parser.error(f"--clive-eval {args.clive_eval}: no labels.csv and images/ there (the CLIVE layout)")
     return args
 
 
@@ -143,7 +155,9 @@ def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> d
                     args.device,
                     args.seed,
                 )
-        if not args.no_clive and clive.is_available():
+        if not args.no_clive and args.clive_eval is not None:
+            results["clive"] = run_clive(checkpoints, scorers, None, args.clive_eval)
+        elif not args.no_clive and clive.is_available():
             results["clive"] = run_clive(checkpoints, scorers, args.clive_split)
         elif not args.no_clive:
             results["notes"]["clive"] = f"skipped: no CLIVE data at {clive.default_root()} (set PHOTOTRIAGE_CLIVE)"

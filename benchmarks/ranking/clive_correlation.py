@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -11,14 +12,16 @@ from benchmarks.ranking.checkpoints import Checkpoint, checkpoint_photo_scores
 from benchmarks.ranking.decoding import DECODE_SIZE
 
 
-def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str) -> dict:
-    """Spearman and Pearson against MOS on one CLIVE split (the held-out `test` unless told)."""
+def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str | None, root: Path | None = None) -> dict:
+    """Spearman and Pearson against MOS on one CLIVE split (the held-out `test` unless told), or on every
+    photo of ROOT (split None: a CLIVE-layout folder none of whose photos trained anything here)."""
     from scipy.stats import pearsonr, spearmanr
 
     from ranker.datasets import clive
     from ranker.io.images import load_image
 
-    photos = clive.load(split=split)
+    root = root or clive.default_root()
+    photos = clive.load(root, split)
     mos = np.asarray([p.mos for p in photos])
     scores: dict[str, list[float]] = {}
     for start in range(0, len(photos), 32):
@@ -36,4 +39,4 @@ def run_clive(checkpoints: Sequence[Checkpoint], scorers: Scorers, split: str) -
             "spearman": float(spearmanr(values, mos).statistic),
             "pearson": float(pearsonr(values, mos).statistic),
         }
-    return {"split": split, "photos": len(photos), "root": str(clive.default_root()), "methods": methods}
+    return {"split": split or "all", "photos": len(photos), "root": str(root), "methods": methods}

@@ -72,7 +72,9 @@ def report(results: dict) -> str:
     cl = results.get("clive")
     if cl:
         lines += [
-            f"## CLIVE held-out `{cl['split']}` split ({cl['photos']} photos, human MOS)",
+            f"## CLIVE held-out `{cl['split']}` split ({cl['photos']} photos, human MOS)"
+            if cl["split"] != "all"
+            else f"## CLIVE: every photo of {cl['root']} ({cl['photos']} photos, human MOS)",
             "",
             markdown_table(
                 ["method", "Spearman", "Pearson"],
