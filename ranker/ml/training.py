@@ -31,6 +31,10 @@ class TrainConfig:
     #: "best": restore the epoch with the best validation accuracy; "last": keep the final epoch (no
     #: validation pairs steer training, so every held-out pair can train or stay honest for evaluation).
     keep: str = "best"
+    #: Stochastic weight averaging: with keep "last", the final weights are the plain mean of the weights
+    #: after every step from this fraction of training on (None: the last step's). The mean of the
+    #: late, noisy steps is a flatter, steadier solution than any one of them (docs/BENCHMARKS.md).
+    average_from: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,6 +137,8 @@ def train_pairs(
         raise ValueError(f"unknown learning-rate schedule {config.schedule!r}; choose constant or cosine")
     if config.keep not in ("best", "last"):
         raise ValueError(f"unknown epoch to keep {config.keep!r}; choose best or last")
+    if config.average_from is not None and (config.keep != "last" or not 0.0 <= config.average_from < 1.0):
+        raise ValueError(f"average_from {config.average_from!r} needs keep 'last' and a fraction in [0, 1)")
     scheduler = (
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_epochs)
         if config.schedule == "cosine"
@@ -141,6 +147,12 @@ def train_pairs(
     features = torch.as_tensor(train.features, dtype=torch.float32)
     best_state, best_acc, best_loss, best_epoch = None, -1.0, float("inf"), 0
     history: list[dict[str, Any]] = []
+    steps_per_epoch = -(-len(train) // config.batch_size)
+    average_start = (
+        None if config.average_from is None else int(config.average_from * config.max_epochs * steps_per_epoch)
+    )
+    averaged = None if average_start is None else torch.optim.swa_utils.AveragedModel(model)
+    step = 0
     started = time.perf_counter()
     for epoch in range(1, config.max_epochs + 1):
         model.train()
@@ -161,6 +173,9 @@ def train_pairs(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            step += 1
+            if averaged is not None and average_start is not None and step >= average_start:
+                averaged.update_parameters(model)
             total += loss.item() * len(index)
             count += len(index)
         if scheduler is not None:
@@ -190,6 +205,10 @@ def train_pairs(
             break
     if best_state is not None:
         model.load_state_dict(best_state)
+    if averaged is not None and int(averaged.n_averaged) > 0:
+        with torch.no_grad():
+            for weight, mean in zip(model.parameters(), averaged.module.parameters()):
+                weight.copy_(mean)
     model.requires_grad_(True)
     model.eval()
     return TrainResult(

@@ -156,3 +156,36 @@ def test_train_config_is_taken_from_same_named_settings():
     config = TrainConfig.taken_from(args)
     assert (config.max_epochs, config.learning_rate, config.seed) == (7, 0.01, 3)
     assert config.batch_size == TrainConfig().batch_size and config.schedule == "constant"
+
+
+def test_weight_averaging_keeps_the_mean_of_the_late_steps():
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    train = separable_pairs(40, 100, seed=3)  # 100 pairs, batches of 16: 7 steps an epoch, 28 in all
+    config = TrainConfig(max_epochs=4, batch_size=16, learning_rate=1e-2, seed=0, keep="last")
+    snapshots: list[list[torch.Tensor]] = []
+    model = small_model()
+    hook = register_optimizer_step_post_hook(
+        lambda *_: snapshots.append([p.detach().clone() for p in model.parameters()])
+    )
+    try:
+        train_pairs(model, train, None, config, progress=False)
+        plain = [p.detach().clone() for p in model.parameters()]
+        snapshots.clear()
+        model = small_model()
+        train_pairs(model, train, None, TrainConfig(**{**config.to_dict(), "average_from": 0.5}), progress=False)
+    finally:
+        hook.remove()
+    assert len(snapshots) == 28
+    # the same steps as without averaging (the averaging only reads the weights) ...
+    for last, same in zip(plain, snapshots[-1]):
+        torch.testing.assert_close(last, same)
+    # ... and the kept weights are the plain mean of steps 14-28
+    for i, weight in enumerate(model.parameters()):
+        torch.testing.assert_close(weight.detach(), torch.stack([s[i] for s in snapshots[13:]]).mean(0))
+    # (the head's bias never moves: a ranking loss sees only score differences)
+    assert not all(torch.allclose(w.detach(), p) for w, p in zip(model.parameters(), plain))
+    with pytest.raises(ValueError, match="keep 'last'"):
+        train_pairs(small_model(), train, None, TrainConfig(average_from=0.5), progress=False)
+    with pytest.raises(ValueError, match="fraction"):
+        train_pairs(small_model(), train, None, TrainConfig(keep="last", average_from=1.0), progress=False)
