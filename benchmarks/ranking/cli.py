@@ -155,12 +155,13 @@ def _main(args: argparse.Namespace, work: Path, argv: Sequence[str] | None) -> d
                     args.device,
                     args.seed,
                 )
-        if not args.no_clive and args.clive_eval is not None:
-            results["clive"] = run_clive(checkpoints, scorers, None, args.clive_eval)
-        elif not args.no_clive and clive.is_available():
-            results["clive"] = run_clive(checkpoints, scorers, args.clive_split)
-        elif not args.no_clive:
-            results["notes"]["clive"] = f"skipped: no CLIVE data at {clive.default_root()} (set PHOTOTRIAGE_CLIVE)"
+        if not args.no_clive:
+            if args.clive_eval is not None:
+                results["clive"] = run_clive(checkpoints, scorers, None, args.clive_eval)
+            elif clive.is_available():
+                results["clive"] = run_clive(checkpoints, scorers, args.clive_split)
+            else:
+                results["notes"]["clive"] = f"skipped: no CLIVE data at {clive.default_root()} (set PHOTOTRIAGE_CLIVE)"
         results["real_pairs"] = run_real_pairs(checkpoints, scorers)
         if scorers.piqe_error:
             results["skipped"]["pyiqa piqe"] = f"skipped: {scorers.piqe_error}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -147,12 +148,9 @@ def train_pairs(
     features = torch.as_tensor(train.features, dtype=torch.float32)
     best_state, best_acc, best_loss, best_epoch = None, -1.0, float("inf"), 0
     history: list[dict[str, Any]] = []
-    steps_per_epoch = -(-len(train) // config.batch_size)
-    average_start = (
-        None if config.average_from is None else int(config.average_from * config.max_epochs * steps_per_epoch)
-    )
-    averaged = None if average_start is None else torch.optim.swa_utils.AveragedModel(model)
-    step = 0
+    averaged = None if config.average_from is None else torch.optim.swa_utils.AveragedModel(model)
+    steps = config.max_epochs * math.ceil(len(train) / config.batch_size)
+    average_start, step = int((config.average_from or 0.0) * steps), 0
     started = time.perf_counter()
     for epoch in range(1, config.max_epochs + 1):
         model.train()
@@ -174,7 +172,7 @@ def train_pairs(
             loss.backward()
             optimizer.step()
             step += 1
-            if averaged is not None and average_start is not None and step >= average_start:
+            if averaged is not None and step >= average_start:
                 averaged.update_parameters(model)
             total += loss.item() * len(index)
             count += len(index)
